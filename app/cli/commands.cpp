@@ -1,0 +1,229 @@
+#include "commands.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <torch/nn/functional/activation.h>
+#include <torch/utils.h>
+
+#include "data/image.h"
+#include "data/labels.h"
+#include "inspect/describe.h"
+#include "inspect/graph_json.h"
+#include "io/weights.h"
+#include "nets/resnet.h"
+
+namespace reslab::cli {
+namespace {
+
+/// A problem with what the user asked for: printed as is, exit status 1.
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+/// The options every command that builds a net shares.
+struct NetOptions {
+    std::string arch;
+    std::optional<int64_t> in_channels;
+    std::optional<int64_t> classes;
+    std::optional<std::string> shortcut;
+
+    void add_to(CLI::App& cmd) {
+        cmd.add_option("--arch", arch, "architecture: resnet18..152, resnet20..1202, plainN")
+            ->required();
+        cmd.add_option("--in-channels", in_channels, "input channels (default: the spec's, 3)")
+            ->check(CLI::Range(1, 64));
+        cmd.add_option("--classes", classes, "output classes (default: the spec's)")
+            ->check(CLI::Range(1, 100000));
+        cmd.add_option("--shortcut", shortcut, "shortcut option A, B or C (default: the spec's)")
+            ->check(CLI::IsMember({"A", "B", "C", "a", "b", "c"}));
+    }
+
+    ResNetSpec spec() const {
+        ResNetSpec s = named_spec(arch);
+        if (in_channels)
+            s.in_channels = *in_channels;
+        if (classes)
+            s.classes = *classes;
+        if (shortcut)
+            s.shortcut = shortcut_from_string(*shortcut);
+        return s;
+    }
+};
+
+int info(const NetOptions& net_options, std::optional<int64_t> input_size, bool json) {
+    const ResNetSpec spec = net_options.spec();
+    const int64_t size = input_size.value_or(spec.input_size);
+    ResNet net(spec);
+    const NetGraph graph = describe(*net, size, size);
+    std::cout << (json ? graph_to_json(graph) + "\n" : graph_to_table(graph));
+    return 0;
+}
+
+int init(const NetOptions& net_options, uint64_t seed, const std::string& out) {
+    torch::manual_seed(seed);
+    ResNet net(net_options.spec());
+    write_state_dict(state_dict_of(*net), out);
+    std::cerr << "wrote " << net->spec().name << " (" << parameter_count(*net)
+              << " parameters, seed " << seed << ") to " << out << "\n";
+    return 0;
+}
+
+/// Finds a tensor in a state_dict by any of the names tools save it under.
+const torch::Tensor* find_weight(const StateDict& state, const std::string& name) {
+    for (const auto& [key, tensor] : state)
+        if (key == name)
+            return &tensor;
+    return nullptr;
+}
+
+struct PredictOptions {
+    std::string weights;
+    std::string image;
+    std::string input_tensor;
+    std::string output_tensor;
+    int64_t topk = 5;
+    std::string labels;
+    std::string normalization;
+};
+
+std::string default_dataset(const ResNetSpec& spec) {
+    if (spec.stem == Stem::ImageNet)
+        return "imagenet";
+    return spec.in_channels == 1 ? "fashion-mnist" : "cifar10";
+}
+
+int predict(NetOptions net_options, const PredictOptions& o) {
+    const StateDict state = normalize_keys(read_state_dict(o.weights));
+    // Unless told otherwise, take input channels and classes from the file, so a 1-channel,
+    // 10-class Fashion-MNIST net loads without extra flags.
+    if (!net_options.in_channels)
+        if (const auto* w = find_weight(state, "conv1.weight"); w && w->dim() == 4)
+            net_options.in_channels = w->size(1);
+    if (!net_options.classes)
+        if (const auto* w = find_weight(state, "fc.weight"); w && w->dim() == 2)
+            net_options.classes = w->size(0);
+    const ResNetSpec spec = net_options.spec();
+    ResNet net(spec);
+    load_state_dict(*net, state);
+    net->eval();
+
+    torch::Tensor input;
+    if (!o.input_tensor.empty()) {
+        input = read_tensor_file(o.input_tensor).to(torch::kFloat32);
+        if (input.dim() == 3)
+            input = input.unsqueeze(0);
+        if (input.dim() != 4 || input.size(1) != spec.in_channels)
+            throw UsageError("the input tensor '" + o.input_tensor + "' has shape " +
+                             c10::str(input.sizes()) + "; the net takes N x " +
+                             std::to_string(spec.in_channels) + " x H x W");
+    } else {
+        const torch::Tensor image = load_image(o.image, spec.in_channels);
+        const std::string dataset = o.normalization.empty() ? default_dataset(spec) : o.normalization;
+        if (dataset == "imagenet" && spec.in_channels == 3)
+            input = preprocess_imagenet(image).unsqueeze(0);
+        else
+            input = preprocess_resized(image, spec.input_size, normalization_for(dataset)).unsqueeze(0);
+    }
+
+    torch::NoGradGuard no_grad;
+    const torch::Tensor logits = net->forward(input);
+    if (!o.output_tensor.empty())
+        write_tensor_file(logits, o.output_tensor);
+
+    std::vector<std::string> names;
+    if (!o.labels.empty())
+        names = class_labels(o.labels);
+    else if (spec.classes == 1000)
+        names = class_labels("imagenet");
+    else if (spec.classes == 10)
+        names = class_labels(spec.in_channels == 1 ? "fashion-mnist" : "cifar10");
+
+    const torch::Tensor probs = torch::softmax(logits, 1);
+    const int64_t k = std::min<int64_t>(o.topk, spec.classes);
+    const auto [values, indices] = probs.topk(k, 1);
+    for (int64_t n = 0; n < probs.size(0); ++n) {
+        if (probs.size(0) > 1)
+            std::cout << "input " << n << "\n";
+        for (int64_t i = 0; i < k; ++i) {
+            const int64_t cls = indices[n][i].item<int64_t>();
+            const std::string name =
+                cls < static_cast<int64_t>(names.size()) ? names[cls] : "class " + std::to_string(cls);
+            std::printf("%2lld  %6.2f%%  %4lld  %s\n", static_cast<long long>(i + 1),
+                        100.0 * values[n][i].item<double>(), static_cast<long long>(cls), name.c_str());
+        }
+    }
+    std::fflush(stdout);
+    return 0;
+}
+
+} // namespace
+
+int run(int argc, char** argv) {
+    // LibTorch starts with one intra-op thread here; use every core.
+    torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+
+    CLI::App app{"reslab-cli: residual networks without a window (ResLab)"};
+    app.require_subcommand(1);
+
+    NetOptions info_net;
+    std::optional<int64_t> input_size;
+    bool json = false;
+    auto* info_cmd = app.add_subcommand("info", "print a net's layers, shapes, parameters and MACs");
+    info_net.add_to(*info_cmd);
+    info_cmd->add_option("--input-size", input_size, "input side in pixels (default: the spec's)")
+        ->check(CLI::Range(1, 4096));
+    info_cmd->add_flag("--json", json, "print one JSON object instead of a table");
+
+    NetOptions init_net;
+    uint64_t seed = 0;
+    std::string out;
+    auto* init_cmd = app.add_subcommand("init", "write a freshly initialised net's weights");
+    init_net.add_to(*init_cmd);
+    init_cmd->add_option("--seed", seed, "random seed")->required();
+    init_cmd->add_option("--out", out, "the .pth file to write")->required();
+
+    NetOptions predict_net;
+    PredictOptions p;
+    auto* predict_cmd = app.add_subcommand("predict", "run a net on an image or a tensor (eval mode)");
+    predict_net.add_to(*predict_cmd);
+    predict_cmd->add_option("--weights", p.weights, "a .pth state_dict")->required();
+    auto* image_opt = predict_cmd->add_option("--image", p.image, "an image file (PNG, JPEG, BMP)");
+    auto* tensor_opt = predict_cmd->add_option("--input-tensor", p.input_tensor,
+                                               "an N x C x H x W tensor saved with torch.save");
+    image_opt->excludes(tensor_opt);
+    predict_cmd->add_option("--output-tensor", p.output_tensor, "write the logits here (torch.load reads it)");
+    predict_cmd->add_option("--topk", p.topk, "how many classes to print")->check(CLI::Range(1, 100000));
+    predict_cmd->add_option("--labels", p.labels, "imagenet, cifar10, fashion-mnist, mnist or a file");
+    predict_cmd->add_option("--normalize", p.normalization,
+                            "the data set whose mean/std the net expects (default: from the net)")
+        ->check(CLI::IsMember({"imagenet", "cifar10", "fashion-mnist", "mnist"}));
+
+    CLI11_PARSE(app, argc, argv);
+
+    try {
+        if (*info_cmd)
+            return info(info_net, input_size, json);
+        if (*init_cmd)
+            return init(init_net, seed, out);
+        if (*predict_cmd) {
+            if (p.image.empty() && p.input_tensor.empty())
+                throw UsageError("predict needs --image or --input-tensor");
+            return predict(predict_net, p);
+        }
+    } catch (const std::exception& e) {
+        // c10::Error carries a C++ backtrace after its first line; the first line is what matters.
+        std::string message = e.what();
+        if (dynamic_cast<const c10::Error*>(&e))
+            message = message.substr(0, message.find('\n'));
+        std::cerr << "reslab-cli: error: " << message << "\n";
+        return 1;
+    }
+    return 0;
+}
+
+} // namespace reslab::cli

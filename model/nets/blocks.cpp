@@ -1,0 +1,116 @@
+#include "blocks.h"
+
+#include <torch/nn/functional/padding.h>
+#include <torch/nn/functional/activation.h>
+
+namespace reslab {
+namespace F = torch::nn::functional;
+namespace {
+
+torch::nn::Conv2d conv3x3(int64_t in, int64_t out, int64_t stride) {
+    return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, /*kernel_size=*/3)
+                                 .stride(stride)
+                                 .padding(1)
+                                 .bias(false));
+}
+
+torch::nn::Conv2d conv1x1(int64_t in, int64_t out, int64_t stride) {
+    return torch::nn::Conv2d(
+        torch::nn::Conv2dOptions(in, out, /*kernel_size=*/1).stride(stride).bias(false));
+}
+
+void record(BlockTrace* trace, const char* name, const torch::Tensor& response) {
+    if (!trace)
+        return;
+    trace->response_names.emplace_back(name);
+    trace->responses.push_back(response);
+}
+
+} // namespace
+
+ResidualBlockImpl::ResidualBlockImpl(
+    int64_t in, int64_t out, int64_t stride_, Shortcut shortcut, bool residual_)
+    : in_planes(in), out_planes(out), stride(stride_), residual(residual_),
+      shortcut_option(shortcut) {}
+
+void ResidualBlockImpl::register_shortcut() {
+    const bool project = residual && (shortcut_option == Shortcut::C ||
+                                      (shortcut_option == Shortcut::B && reshapes()));
+    if (project)
+        downsample = register_module("downsample",
+                                     torch::nn::Sequential(conv1x1(in_planes, out_planes, stride),
+                                                           torch::nn::BatchNorm2d(out_planes)));
+}
+
+torch::Tensor ResidualBlockImpl::add_shortcut(
+    const torch::Tensor& x, const torch::Tensor& branch, BlockTrace* trace) {
+    torch::Tensor out;
+    torch::Tensor identity;
+    if (!residual) {
+        out = branch;
+    } else {
+        if (downsample) {
+            identity = downsample->forward(x);
+        } else if (reshapes()) {
+            // Option A: subsample by striding and zero-pad the new channels, half before and half
+            // after, as the widely used CIFAR reproduction does, so its weights load unchanged.
+            using namespace torch::indexing;
+            const int64_t extra = out_planes - in_planes;
+            identity = x.index({Slice(), Slice(), Slice(None, None, stride), Slice(None, None, stride)});
+            identity = F::pad(identity, F::PadFuncOptions({0, 0, 0, 0, extra / 2, extra - extra / 2}));
+        } else {
+            identity = x;
+        }
+        out = branch + identity;
+    }
+    out = torch::relu(out);
+    if (trace) {
+        trace->input = x;
+        trace->branch = branch;
+        trace->shortcut = identity;
+        trace->output = out;
+    }
+    return out;
+}
+
+BasicBlockImpl::BasicBlockImpl(
+    int64_t in_planes, int64_t planes, int64_t stride, Shortcut shortcut, bool residual)
+    : ResidualBlockImpl(in_planes, planes * kExpansion, stride, shortcut, residual) {
+    conv1 = register_module("conv1", conv3x3(in_planes, planes, stride));
+    bn1 = register_module("bn1", torch::nn::BatchNorm2d(planes));
+    conv2 = register_module("conv2", conv3x3(planes, planes, 1));
+    bn2 = register_module("bn2", torch::nn::BatchNorm2d(planes));
+    register_shortcut();
+}
+
+torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x, BlockTrace* trace) {
+    torch::Tensor out = bn1->forward(conv1->forward(x));
+    record(trace, "conv1", out);
+    out = bn2->forward(conv2->forward(torch::relu(out)));
+    record(trace, "conv2", out);
+    return add_shortcut(x, out, trace);
+}
+
+BottleneckImpl::BottleneckImpl(
+    int64_t in_planes, int64_t planes, int64_t stride, Shortcut shortcut, bool residual)
+    : ResidualBlockImpl(in_planes, planes * kExpansion, stride, shortcut, residual) {
+    conv1 = register_module("conv1", conv1x1(in_planes, planes, 1));
+    bn1 = register_module("bn1", torch::nn::BatchNorm2d(planes));
+    conv2 = register_module("conv2", conv3x3(planes, planes, stride));
+    bn2 = register_module("bn2", torch::nn::BatchNorm2d(planes));
+    conv3 = register_module("conv3", conv1x1(planes, planes * kExpansion, 1));
+    bn3 = register_module("bn3", torch::nn::BatchNorm2d(planes * kExpansion));
+    register_shortcut();
+}
+
+torch::Tensor BottleneckImpl::forward(const torch::Tensor& x, BlockTrace* trace) {
+    torch::Tensor out = bn1->forward(conv1->forward(x));
+    record(trace, "conv1", out);
+    out = bn2->forward(conv2->forward(torch::relu(out)));
+    record(trace, "conv2", out);
+    out = bn3->forward(conv3->forward(torch::relu(out)));
+    record(trace, "conv3", out);
+    return add_shortcut(x, out, trace);
+}
+
+} // namespace reslab

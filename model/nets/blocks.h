@@ -1,0 +1,69 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/modules/conv.h>
+
+#include "spec.h"
+
+namespace reslab {
+
+/// What one block did with one input, for the probes and the inspector. Filled only on request,
+/// so the training forward pays nothing for it.
+struct BlockTrace {
+    torch::Tensor input;    // x
+    torch::Tensor branch;   // F(x): the residual branch, after its last BN, before the addition
+    torch::Tensor shortcut; // what the shortcut adds (x, padded x, or the projection); undefined in plain nets
+    torch::Tensor output;   // relu(F(x) + shortcut), or relu(F(x)) in a plain net
+    std::vector<std::string> response_names; // "conv1", "conv2", ...: the layer each response follows
+    std::vector<torch::Tensor> responses;    // each BN's output, before ReLU or addition (paper, Fig. 7)
+};
+
+/// The common face of BasicBlock and Bottleneck, so a net can walk its blocks without knowing which.
+struct ResidualBlockImpl : torch::nn::Module {
+    /// trace, when given, receives the block's intermediate tensors.
+    virtual torch::Tensor forward(const torch::Tensor& x, BlockTrace* trace = nullptr) = 0;
+
+    int64_t in_planes = 0;
+    int64_t out_planes = 0;
+    int64_t stride = 1;
+    bool residual = true;
+    Shortcut shortcut_option = Shortcut::B;
+    torch::nn::Sequential downsample{nullptr}; // 1x1 conv + BN projection (options B and C)
+
+    /// Whether the shortcut changes the shape (and so pads or projects).
+    bool reshapes() const { return stride != 1 || in_planes != out_planes; }
+
+protected:
+    ResidualBlockImpl(int64_t in, int64_t out, int64_t stride, Shortcut shortcut, bool residual);
+    /// Registers downsample last, so the keys come in torchvision's order.
+    void register_shortcut();
+    torch::Tensor add_shortcut(const torch::Tensor& x, const torch::Tensor& branch, BlockTrace* trace);
+};
+
+/// A residual block of two 3x3 convolutions (ResNet-18/34 and the CIFAR nets).
+struct BasicBlockImpl : ResidualBlockImpl {
+    static constexpr int64_t kExpansion = 1;
+    BasicBlockImpl(int64_t in_planes, int64_t planes, int64_t stride, Shortcut shortcut, bool residual);
+    torch::Tensor forward(const torch::Tensor& x, BlockTrace* trace = nullptr) override;
+
+    torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
+    torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
+};
+
+/// A 1x1-3x3-1x1 bottleneck block (ResNet-50/101/152). The stride sits on the 3x3 conv, as in
+/// torchvision ("ResNet V1.5"), not on the first 1x1 conv as in the paper.
+struct BottleneckImpl : ResidualBlockImpl {
+    static constexpr int64_t kExpansion = 4;
+    BottleneckImpl(int64_t in_planes, int64_t planes, int64_t stride, Shortcut shortcut, bool residual);
+    torch::Tensor forward(const torch::Tensor& x, BlockTrace* trace = nullptr) override;
+
+    torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
+    torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
+};
+
+} // namespace reslab

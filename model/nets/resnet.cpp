@@ -1,0 +1,125 @@
+#include "resnet.h"
+
+#include <stdexcept>
+
+#include <torch/nn/functional/pooling.h>
+#include <torch/nn/init.h>
+
+namespace reslab {
+namespace F = torch::nn::functional;
+
+ResNetImpl::ResNetImpl(ResNetSpec spec) : m_spec(std::move(spec)) {
+    if (m_spec.blocks.empty() || m_spec.blocks.size() != m_spec.widths.size())
+        throw std::invalid_argument("a ResNetSpec needs as many stage widths as stages");
+    if (m_spec.in_channels < 1 || m_spec.classes < 1 || m_spec.stem_width < 1)
+        throw std::invalid_argument("input channels, classes and stem width must be positive");
+
+    if (m_spec.stem == Stem::ImageNet)
+        conv1 = torch::nn::Conv2d(torch::nn::Conv2dOptions(m_spec.in_channels, m_spec.stem_width,
+                                                           /*kernel_size=*/7)
+                                      .stride(2)
+                                      .padding(3)
+                                      .bias(false));
+    else
+        conv1 = torch::nn::Conv2d(torch::nn::Conv2dOptions(m_spec.in_channels, m_spec.stem_width,
+                                                           /*kernel_size=*/3)
+                                      .stride(1)
+                                      .padding(1)
+                                      .bias(false));
+    register_module("conv1", conv1);
+    bn1 = register_module("bn1", torch::nn::BatchNorm2d(m_spec.stem_width));
+
+    int64_t in_planes = m_spec.stem_width;
+    for (size_t s = 0; s < m_spec.blocks.size(); ++s) {
+        torch::nn::ModuleList layer;
+        std::vector<std::shared_ptr<ResidualBlockImpl>> blocks;
+        for (int64_t b = 0; b < m_spec.blocks[s]; ++b) {
+            // torchvision's _make_layer: the first block of every stage but the first halves the map.
+            const int64_t stride = (s > 0 && b == 0) ? 2 : 1;
+            std::shared_ptr<ResidualBlockImpl> block;
+            if (m_spec.block == BlockKind::Basic)
+                block = std::make_shared<BasicBlockImpl>(in_planes, m_spec.widths[s], stride,
+                                                         m_spec.shortcut, m_spec.residual);
+            else
+                block = std::make_shared<BottleneckImpl>(in_planes, m_spec.widths[s], stride,
+                                                         m_spec.shortcut, m_spec.residual);
+            layer->push_back(block);
+            blocks.push_back(block);
+            in_planes = block->out_planes;
+        }
+        layers.push_back(register_module("layer" + std::to_string(s + 1), layer));
+        m_stages.push_back(std::move(blocks));
+    }
+    fc = register_module("fc", torch::nn::Linear(in_planes, m_spec.classes));
+    init_weights();
+}
+
+void ResNetImpl::init_weights() {
+    torch::NoGradGuard no_grad;
+    // torchvision's init: Kaiming-normal (fan_out, ReLU) for convolutions, BN as identity; the
+    // classifier keeps nn.Linear's default init.
+    for (auto& module : modules(/*include_self=*/false)) {
+        if (auto* conv = module->as<torch::nn::Conv2d>()) {
+            torch::nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
+        } else if (auto* bn = module->as<torch::nn::BatchNorm2d>()) {
+            bn->weight.fill_(1.0);
+            bn->bias.zero_();
+        }
+    }
+    // Zero-init the last BN of each residual branch, so every block starts as the identity:
+    // +0.2-0.3% according to arXiv:1706.02677 (torchvision's zero_init_residual).
+    if (m_spec.zero_init_residual) {
+        for (const auto& stage : m_stages)
+            for (const auto& block : stage) {
+                if (auto* basic = dynamic_cast<BasicBlockImpl*>(block.get()))
+                    basic->bn2->weight.zero_();
+                else if (auto* bottleneck = dynamic_cast<BottleneckImpl*>(block.get()))
+                    bottleneck->bn3->weight.zero_();
+            }
+    }
+}
+
+torch::Tensor ResNetImpl::stem_forward(const torch::Tensor& x) {
+    torch::Tensor out = torch::relu(bn1->forward(conv1->forward(x)));
+    if (m_spec.stem == Stem::ImageNet)
+        out = F::max_pool2d(out, F::MaxPool2dFuncOptions(3).stride(2).padding(1));
+    return out;
+}
+
+torch::Tensor ResNetImpl::head_forward(const torch::Tensor& x, torch::Tensor* pooled) {
+    torch::Tensor features = F::adaptive_avg_pool2d(x, F::AdaptiveAvgPool2dFuncOptions(1)).flatten(1);
+    if (pooled)
+        *pooled = features;
+    return fc->forward(features);
+}
+
+torch::Tensor ResNetImpl::forward(const torch::Tensor& x) {
+    torch::Tensor out = stem_forward(x);
+    for (const auto& stage : m_stages)
+        for (const auto& block : stage)
+            out = block->forward(out);
+    return head_forward(out, nullptr);
+}
+
+torch::Tensor ResNetImpl::forward_traced(const torch::Tensor& x, NetTrace& trace) {
+    trace = NetTrace{};
+    torch::Tensor out = stem_forward(x);
+    trace.stem = out;
+    for (size_t s = 0; s < m_stages.size(); ++s)
+        for (size_t b = 0; b < m_stages[s].size(); ++b) {
+            trace.block_names.push_back("layer" + std::to_string(s + 1) + "." + std::to_string(b));
+            trace.blocks.emplace_back();
+            out = m_stages[s][b]->forward(out, &trace.blocks.back());
+        }
+    trace.logits = head_forward(out, &trace.pooled);
+    return trace.logits;
+}
+
+int64_t parameter_count(const torch::nn::Module& module) {
+    int64_t count = 0;
+    for (const auto& p : module.parameters())
+        count += p.numel();
+    return count;
+}
+
+} // namespace reslab

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+#include "blocks.h"
+#include "spec.h"
+
+namespace reslab {
+
+/// Everything a traced forward pass saw: the stem's output, each block's trace in order, the pooled
+/// features and the logits.
+struct NetTrace {
+    torch::Tensor stem;
+    std::vector<std::string> block_names; // "layer1.0", ...
+    std::vector<BlockTrace> blocks;
+    torch::Tensor pooled;
+    torch::Tensor logits;
+};
+
+/// A ResNet (or its plain twin) built from a ResNetSpec. Module names follow torchvision's
+/// resnet.py, so state_dict keys match its checkpoints: conv1, bn1, layer1.0.conv1, fc, ...
+struct ResNetImpl : torch::nn::Module {
+    explicit ResNetImpl(ResNetSpec spec);
+    torch::Tensor forward(const torch::Tensor& x);
+    /// The same forward pass, also keeping every block's intermediate tensors.
+    torch::Tensor forward_traced(const torch::Tensor& x, NetTrace& trace);
+
+    const ResNetSpec& spec() const { return m_spec; }
+    /// The blocks of stage i (layer{i+1}), in order.
+    const std::vector<std::shared_ptr<ResidualBlockImpl>>& stage(size_t i) const { return m_stages[i]; }
+    size_t stage_count() const { return m_stages.size(); }
+
+    torch::nn::Conv2d conv1{nullptr};
+    torch::nn::BatchNorm2d bn1{nullptr};
+    std::vector<torch::nn::ModuleList> layers; // layer1, layer2, ...
+    torch::nn::Linear fc{nullptr};
+
+private:
+    torch::Tensor stem_forward(const torch::Tensor& x);
+    torch::Tensor head_forward(const torch::Tensor& x, torch::Tensor* pooled);
+    void init_weights();
+
+    ResNetSpec m_spec;
+    std::vector<std::vector<std::shared_ptr<ResidualBlockImpl>>> m_stages;
+};
+TORCH_MODULE(ResNet);
+
+/// Parameters (not buffers) of a module, as torchvision's published counts give them.
+int64_t parameter_count(const torch::nn::Module& module);
+
+} // namespace reslab

@@ -1,0 +1,131 @@
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+
+#include "io/weights.h"
+#include "testsupport.h"
+
+using namespace reslab;
+
+class TestCli : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+    QString file(const QString& name) const { return m_dir.filePath(name); }
+
+    QByteArray cli(const QStringList& args, int expectedExit = 0, QByteArray* err = nullptr) {
+        int code = -1;
+        QByteArray stdErr;
+        const QByteArray out = test::runCli(args, &code, &stdErr);
+        if (code != expectedExit)
+            qWarning("reslab-cli %s exited %d: %s", qPrintable(args.join(' ')), code, stdErr.constData());
+        [&] { QCOMPARE(code, expectedExit); }();
+        if (err)
+            *err = stdErr;
+        return out;
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(m_dir.isValid());
+        test::runPython("cli_reference.py", {"make", m_dir.path()});
+        QVERIFY2(QFile::exists(file("photo_logits.pt")), "the reference script failed");
+    }
+
+    void infoJson() {
+        const QByteArray out = cli({"info", "--arch", "resnet18", "--json"});
+        const QJsonObject j = QJsonDocument::fromJson(out).object();
+        QCOMPARE(j["arch"].toString(), QString("resnet18"));
+        QCOMPARE(j["params"].toInteger(), qint64(11689512)); // torchvision's published count
+        QVERIFY(std::abs(j["macs"].toDouble() / 1e9 - 1.814) < 0.0005);
+        const QJsonArray layers = j["layers"].toArray();
+        QVERIFY(layers.size() > 50);
+        QCOMPARE(layers.first().toObject()["name"].toString(), QString("conv1"));
+        QCOMPARE(layers.first().toObject()["shape"].toArray(), (QJsonArray{64, 112, 112}));
+        QCOMPARE(layers.last().toObject()["name"].toString(), QString("fc"));
+    }
+
+    void infoTableAtAnotherSize() {
+        const QByteArray out = cli({"info", "--arch", "resnet56", "--input-size", "28", "--in-channels", "1"});
+        QVERIFY(out.contains("layer3.8.relu"));
+        QVERIFY(out.contains("64x7x7"));
+        QVERIFY(out.contains("0.096 G")); // PERFORMANCE.md: resnet56 at 28 x 28 is 95.8 M MACs
+    }
+
+    void initWritesWeightsPythonLoads() {
+        cli({"init", "--arch", "resnet18", "--seed", "3", "--out", file("init.pth")});
+        const QByteArray out = test::runPython("cli_reference.py", {"strict", file("init.pth"), "resnet18"});
+        QCOMPARE(QJsonDocument::fromJson(out).object()["params"].toInteger(), qint64(11689512));
+        // The seed decides the weights.
+        cli({"init", "--arch", "resnet18", "--seed", "3", "--out", file("again.pth")});
+        cli({"init", "--arch", "resnet18", "--seed", "4", "--out", file("other.pth")});
+        const auto a = read_state_dict(file("init.pth").toStdString());
+        const auto b = read_state_dict(file("again.pth").toStdString());
+        const auto c = read_state_dict(file("other.pth").toStdString());
+        QVERIFY(torch::equal(a[0].second, b[0].second));
+        QVERIFY(!torch::equal(a[0].second, c[0].second));
+    }
+
+    void predictTensorMatchesPyTorch() {
+        const QByteArray out = cli({"predict", "--arch", "resnet18", "--weights", file("r18.pth"),
+                                    "--input-tensor", file("x.pt"), "--output-tensor", file("y.pt"),
+                                    "--topk", "3"});
+        const auto ours = read_tensor_file(file("y.pt").toStdString());
+        const auto theirs = read_tensor_file(file("x_logits.pt").toStdString());
+        QVERIFY((ours - theirs).abs().max().item<double>() < 1e-4);
+        // The top class, by name from the ImageNet list.
+        const int64_t top = theirs.argmax(1).item<int64_t>();
+        const QList<QByteArray> lines = out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 3);
+        QVERIFY2(lines[0].contains(QByteArray::number(qint64(top))), out.constData());
+    }
+
+    void predictImageMatchesTorchvisionTransforms() {
+        const QByteArray out = cli({"predict", "--arch", "resnet18", "--weights", file("r18.pth"),
+                                    "--image", file("photo.png"), "--output-tensor", file("yi.pt")});
+        const auto ours = read_tensor_file(file("yi.pt").toStdString());
+        const auto theirs = read_tensor_file(file("photo_logits.pt").toStdString());
+        const double diff = (ours - theirs).abs().max().item<double>();
+        QVERIFY2(diff < 1e-3, qPrintable(QString::number(diff)));
+        QCOMPARE(out.trimmed().split('\n').size(), 5); // top-5 by default
+    }
+
+    void errorsAreClear_data() {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("unknown arch") << QStringList{"info", "--arch", "resnet19"} << "unknown architecture";
+        QTest::newRow("missing weights")
+            << QStringList{"predict", "--arch", "resnet18", "--weights", "/nonexistent/w.pth", "--input-tensor", "x"}
+            << "/nonexistent/w.pth";
+        QTest::newRow("not an image")
+            << QStringList{"predict", "--arch", "resnet18", "--weights", "@r18.pth", "--image", "@notimage.png"}
+            << "notimage.png";
+        QTest::newRow("wrong architecture")
+            << QStringList{"predict", "--arch", "resnet18", "--weights", "@r34.pth", "--input-tensor", "@x.pt"}
+            << "layer1.2.conv1.weight";
+        QTest::newRow("weights as input tensor")
+            << QStringList{"predict", "--arch", "resnet18", "--weights", "@r18.pth", "--input-tensor", "@r18.pth"}
+            << "r18.pth";
+        QTest::newRow("no input") << QStringList{"predict", "--arch", "resnet18", "--weights", "@r18.pth"}
+                                  << "--image or --input-tensor";
+        QTest::newRow("unwritable output")
+            << QStringList{"init", "--arch", "resnet20", "--seed", "1", "--out", "/nonexistent/dir/w.pth"}
+            << "/nonexistent/dir/w.pth";
+    }
+    void errorsAreClear() {
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        for (auto& a : args)
+            if (a.startsWith('@'))
+                a = file(a.mid(1));
+        QByteArray err;
+        int code = 0;
+        test::runCli(args, &code, &err);
+        QVERIFY2(code > 0, qPrintable(QString("exit %1").arg(code))); // an error, not a crash
+        QVERIFY2(err.contains(message.toUtf8()), err.constData());
+    }
+};
+
+QTEST_APPLESS_MAIN(TestCli)
+#include "test_cli.moc"
