@@ -1,4 +1,5 @@
 #include "commands.h"
+#include "train_commands.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -203,6 +204,8 @@ int run(int argc, char** argv) {
                             "the data set whose mean/std the net expects (default: from the net)")
         ->check(CLI::IsMember({"imagenet", "cifar10", "fashion-mnist", "mnist"}));
 
+    auto run_training = add_train_commands(app);
+
     CLI11_PARSE(app, argc, argv);
 
     try {
@@ -210,6 +213,8 @@ int run(int argc, char** argv) {
             return info(info_net, input_size, json);
         if (*init_cmd)
             return init(init_net, seed, out);
+        if (const int status = run_training(); status >= 0)
+            return status;
         if (*predict_cmd) {
             if (p.image.empty() && p.input_tensor.empty())
                 throw UsageError("predict needs --image or --input-tensor");

@@ -1,0 +1,356 @@
+#include "train_commands.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+#include <unistd.h>
+#include <iostream>
+#include <optional>
+
+#include <torch/nn/functional/loss.h>
+#include <torch/optim/sgd.h>
+#include <torch/utils.h>
+
+#include "data/augment.h"
+#include "inspect/describe.h"
+#include "inspect/probes.h"
+#include "train/experiment.h"
+
+namespace reslab::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_interrupt(int) { g_stop = true; }
+
+/// Options shared by train and compare.
+struct TrainOptions {
+    TrainConfig train;
+    std::optional<int64_t> steps;
+    std::optional<double> epochs;
+    std::optional<double> lr;
+    std::optional<int64_t> batch;
+    std::optional<int64_t> downsample;
+    std::string schedule;
+    std::string out;
+    bool quiet = false;
+
+    void add_to(CLI::App& cmd) {
+        cmd.add_option("--dataset", train.dataset, "fashion-mnist, mnist, cifar10, folder or synthetic")
+            ->check(CLI::IsMember({"fashion-mnist", "mnist", "cifar10", "folder", "synthetic"}));
+        cmd.add_option("--data-dir", train.data_dir, "where the data set's files are");
+        auto* s = cmd.add_option("--steps", steps, "training steps")->check(CLI::Range(1, 100000000));
+        auto* e = cmd.add_option("--epochs", epochs, "training epochs")->check(CLI::Range(0.001, 100000.0));
+        s->excludes(e);
+        cmd.add_option("--batch", batch, "batch size")->check(CLI::Range(1, 65536));
+        cmd.add_option("--lr", lr, "base learning rate")->check(CLI::Range(0.0, 100.0));
+        cmd.add_option("--schedule", schedule, "step (/10 at 50% and 75%), cosine or constant")
+            ->check(CLI::IsMember({"step", "cosine", "constant"}));
+        cmd.add_option("--warmup", train.schedule.warmup_steps, "linear warm-up steps");
+        cmd.add_option("--warmup-lr", train.schedule.warmup_lr,
+                       "a constant learning rate during warm-up instead (the paper: 0.01 for ResNet-110)");
+        cmd.add_flag("--nesterov", train.nesterov, "Nesterov momentum");
+        cmd.add_option("--downsample", downsample, "average k x k pixels at load (2: 28 -> 14)");
+        cmd.add_flag("--held-out", train.held_out, "train on all but the last 5k, evaluate on those");
+        cmd.add_flag("--augment", train.augment_crop, "the paper's pad-4 random crop");
+        cmd.add_flag("--flip", train.augment_flip, "random horizontal flips");
+        cmd.add_option("--seed", train.seed, "random seed (weights and data order)");
+        cmd.add_option("--device", train.device, "cpu or cuda");
+        cmd.add_option("--threads", train.threads, "intra-op threads (default: one per core)");
+        cmd.add_option("--eval-every", train.eval_every, "evaluate every M steps (0: at the end)");
+        cmd.add_option("--probe-every", train.probe_every, "probe every K steps (0: never)");
+        cmd.add_option("--record-every", train.record_every, "a train record every R steps")
+            ->check(CLI::Range(1, 1000000));
+        cmd.add_option("--out", out, "the folder to write the run(s) to")->required();
+        cmd.add_flag("--quiet", quiet, "no progress bar");
+    }
+
+    /// The config with the user's overrides applied over a preset's choices.
+    void apply(TrainConfig& t) const {
+        if (steps) {
+            t.steps = *steps;
+            t.epochs = 0;
+        }
+        if (epochs) {
+            t.epochs = *epochs;
+            t.steps = 0;
+        }
+        if (lr)
+            t.schedule.base_lr = *lr;
+        if (batch)
+            t.batch_size = *batch;
+        if (downsample)
+            t.downsample = *downsample;
+        if (!schedule.empty())
+            t.schedule.kind = schedule_kind_from_string(schedule);
+        if (t.checkpoint_every <= 0 || (t.eval_every > 0 && t.checkpoint_every > t.eval_every))
+            t.checkpoint_every = t.eval_every;
+    }
+};
+
+int64_t dataset_channels(const std::string& dataset) {
+    return dataset == "cifar10" || dataset == "folder" ? 3 : 1;
+}
+
+void set_threads(int threads) {
+    const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    torch::set_num_threads(n);
+}
+
+std::string percent(double fraction) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f%%", 100.0 * fraction);
+    return text;
+}
+
+std::string duration(double seconds) {
+    char text[32];
+    const int s = static_cast<int>(seconds + 0.5);
+    if (s >= 3600)
+        std::snprintf(text, sizeof text, "%dh%02dm", s / 3600, s / 60 % 60);
+    else
+        std::snprintf(text, sizeof text, "%dm%02ds", s / 60, s % 60);
+    return text;
+}
+
+/// Drives an experiment to its end with a progress line on stderr and a summary table on stdout.
+int drive(Experiment& experiment, bool quiet) {
+    g_stop = false;
+    std::signal(SIGINT, on_interrupt);
+    std::signal(SIGTERM, on_interrupt);
+    const auto start = std::chrono::steady_clock::now();
+    auto last_print = start;
+    int64_t total = 0, done_before = 0;
+    for (const auto& run : experiment.runs()) {
+        total += run->total_steps();
+        done_before += run->steps_done();
+    }
+    const bool tty = isatty(fileno(stderr));
+    auto progress = [&](bool final) {
+        int64_t done = 0;
+        std::string runs;
+        for (const auto& run : experiment.runs()) {
+            done += run->steps_done();
+            runs += "  " + run->name() + " " + (run->last_train().step ? percent(run->last_train().error) : "-");
+        }
+        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        const double rate = (done - done_before) / std::max(elapsed, 1e-9);
+        const double eta = rate > 0 ? (total - done) / rate : 0.0;
+        const int width = 24;
+        const int filled = total ? static_cast<int>(width * done / total) : width;
+        std::string bar = std::string(filled, '#') + std::string(width - filled, '.');
+        std::fprintf(stderr, "%s[%s] %lld/%lld steps  %s elapsed  ETA %s %s%s", tty ? "\r" : "",
+                     bar.c_str(), static_cast<long long>(done), static_cast<long long>(total),
+                     duration(elapsed).c_str(), duration(eta).c_str(), runs.c_str(),
+                     (tty && !final) ? "\033[K" : "\n");
+        std::fflush(stderr);
+    };
+    bool more = true;
+    while (more && !g_stop) {
+        more = experiment.step();
+        const auto now = std::chrono::steady_clock::now();
+        const double since = std::chrono::duration<double>(now - last_print).count();
+        if (!quiet && since > (tty ? 0.5 : 30.0)) {
+            progress(false);
+            last_print = now;
+        }
+    }
+    for (auto& run : experiment.runs())
+        run->stop();
+    if (!quiet)
+        progress(true);
+
+    std::printf("%-14s %-9s %8s %12s %12s %10s\n", "run", "state", "steps", "train error", "test error", "time");
+    int failures = 0;
+    for (const auto& run : experiment.runs()) {
+        const auto& t = run->last_train();
+        const auto& e = run->last_eval();
+        std::printf("%-14s %-9s %8lld %12s %12s %10s\n", run->name().c_str(),
+                    to_string(run->state()).c_str(), static_cast<long long>(run->steps_done()),
+                    t.step ? percent(t.error).c_str() : "-", e.step ? percent(e.test_error).c_str() : "-",
+                    duration(t.time).c_str());
+        if (run->state() == Run::State::Diverged || run->state() == Run::State::Failed) {
+            std::fprintf(stderr, "reslab-cli: %s: %s\n", run->name().c_str(), run->message().c_str());
+            ++failures;
+        }
+    }
+    if (g_stop) {
+        std::fprintf(stderr, "reslab-cli: interrupted; every run kept a checkpoint: continue with "
+                             "reslab-cli resume DIR\n");
+        return 130;
+    }
+    return failures ? 3 : 0;
+}
+
+int bench(const std::string& arch,
+          int64_t batch,
+          int64_t steps,
+          const std::string& device,
+          int threads,
+          int64_t input_size,
+          int64_t in_channels,
+          bool channels_last) {
+    set_threads(threads);
+    RunConfig c = make_run_config(arch, TrainConfig{}, in_channels);
+    ResNet net(c.net);
+    const NetGraph graph = describe(*net, input_size, input_size);
+    TrainConfig t;
+    t.dataset = "synthetic";
+    t.synthetic_size = std::max<int64_t>(batch * 4, 1024);
+    t.batch_size = batch;
+    t.steps = steps;
+    t.device = device;
+    t.threads = threads;
+    t.channels_last = channels_last;
+    t.eval_every = 0;
+    t.probe_every = 0;
+    t.checkpoint_every = 0;
+    DataOptions data;
+    data.name = "synthetic";
+    data.count = t.synthetic_size;
+    data.channels = in_channels;
+    data.image_size = input_size;
+    auto train = std::make_shared<Dataset>(load_dataset(data));
+    RunData run_data{train, train};
+
+    auto time_steps = [&](int64_t probe_every) {
+        TrainConfig tc = t;
+        tc.probe_every = probe_every;
+        tc.steps = steps + 2;
+        RunConfig rc = c;
+        rc.train = tc;
+        Run run(rc, run_data, "");
+        run.step(); // warm-up: first-touch allocations and oneDNN's kernel choice
+        run.step();
+        const auto t0 = std::chrono::steady_clock::now();
+        for (int64_t i = 0; i < steps; ++i)
+            run.step();
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    };
+    const double plain_s = time_steps(0);
+    const double probe_s = time_steps(1);
+    // Feeding alone: cutting and normalising the same batches.
+    const auto f0 = std::chrono::steady_clock::now();
+    for (int64_t i = 0; i < steps; ++i) {
+        const auto idx = epoch_order(train->size(), 1, i).narrow(0, 0, batch);
+        (void)make_batch(*train, idx, Augment{}, i);
+    }
+    const double feed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count();
+
+    const double images_per_s = steps * batch / plain_s;
+    const double gflops = images_per_s * graph.macs * 3.0 * 2.0 / 1e9;
+    std::printf("arch %s, input %lldx%lldx%lld, batch %lld, %lld steps, device %s, %d threads, %s\n",
+                arch.c_str(), static_cast<long long>(in_channels), static_cast<long long>(input_size),
+                static_cast<long long>(input_size), static_cast<long long>(batch),
+                static_cast<long long>(steps), device.c_str(), torch::get_num_threads(),
+                channels_last ? "channels-last float32" : "NCHW float32");
+    std::printf("%.1f images/s\n", images_per_s);
+    std::printf("%.1f GFLOP/s achieved (%.1f M MACs a forward pass, training = 3x forward, 2 FLOPs a MAC)\n",
+                gflops, graph.macs / 1e6);
+    std::printf("data feeding: %.1f%% of a training step\n", 100.0 * feed_s / plain_s);
+    std::printf("probes: +%.1f%% on a probed step, +%.2f%% at the default of one probe every 50 steps\n",
+                100.0 * (probe_s - plain_s) / plain_s, 100.0 * (probe_s - plain_s) / plain_s / 50.0);
+    return 0;
+}
+
+} // namespace
+
+std::function<int()> add_train_commands(CLI::App& app) {
+    auto train_opts = std::make_shared<TrainOptions>();
+    auto arch = std::make_shared<std::string>();
+    auto* train_cmd = app.add_subcommand("train", "train one net, writing a run folder");
+    train_cmd->add_option("--arch", *arch, "architecture")->required();
+    train_opts->add_to(*train_cmd);
+
+    auto compare_opts = std::make_shared<TrainOptions>();
+    auto preset = std::make_shared<std::string>();
+    auto archs = std::make_shared<std::vector<std::string>>();
+    auto* compare_cmd = app.add_subcommand("compare", "train several nets in lockstep, one folder each");
+    auto* preset_opt = compare_cmd->add_option("--preset", *preset, "degradation, depth-sweep, shortcuts, cifar-paper");
+    auto* arch_opt = compare_cmd->add_option("--arch", *archs, "architectures, comma-separated")->delimiter(',');
+    preset_opt->excludes(arch_opt);
+    compare_opts->add_to(*compare_cmd);
+
+    auto resume_dirs = std::make_shared<std::vector<std::string>>();
+    auto resume_quiet = std::make_shared<bool>(false);
+    auto* resume_cmd = app.add_subcommand("resume", "continue runs from their last checkpoints");
+    resume_cmd->add_option("dirs", *resume_dirs, "run folders, or a compare --out folder")->required();
+    resume_cmd->add_flag("--quiet", *resume_quiet, "no progress bar");
+
+    struct BenchOptions {
+        std::string arch = "resnet20";
+        int64_t batch = 128, steps = 20, input_size = 28, in_channels = 1;
+        std::string device = "cpu";
+        int threads = 0;
+        bool nchw = false;
+    };
+    auto b = std::make_shared<BenchOptions>();
+    auto* bench_cmd = app.add_subcommand("bench", "measure training speed");
+    bench_cmd->add_option("--arch", b->arch, "architecture");
+    bench_cmd->add_option("--batch", b->batch, "batch size")->check(CLI::Range(1, 65536));
+    bench_cmd->add_option("--steps", b->steps, "timed steps")->check(CLI::Range(1, 1000000));
+    bench_cmd->add_option("--device", b->device, "cpu or cuda");
+    bench_cmd->add_option("--threads", b->threads, "intra-op threads (default: one per core)");
+    bench_cmd->add_option("--input-size", b->input_size, "input side")->check(CLI::Range(8, 1024));
+    bench_cmd->add_option("--in-channels", b->in_channels, "input channels")->check(CLI::Range(1, 3));
+    bench_cmd->add_flag("--nchw", b->nchw, "keep NCHW memory instead of channels-last");
+
+    return [=]() -> int {
+        if (*train_cmd || *compare_cmd) {
+            const TrainOptions& o = *train_cmd ? *train_opts : *compare_opts;
+            TrainConfig t = o.train;
+            if (!o.steps && !o.epochs)
+                t.epochs = 1;
+            std::vector<RunConfig> runs;
+            if (*compare_cmd && !preset->empty()) {
+                runs = preset_runs(*preset, t, o.steps || o.epochs);
+            } else {
+                const std::vector<std::string> names = *train_cmd ? std::vector<std::string>{*arch} : *archs;
+                if (names.empty())
+                    throw std::invalid_argument("compare needs --preset or --arch a,b,c");
+                for (const auto& name : names)
+                    runs.push_back(make_run_config(name, t, dataset_channels(t.dataset)));
+            }
+            for (auto& run : runs)
+                o.apply(run.train);
+            set_threads(runs.front().train.threads);
+            // train --out is the run folder itself; compare puts one folder a run under --out.
+            std::vector<std::string> folders;
+            for (const auto& run : runs)
+                folders.push_back(*train_cmd ? o.out : o.out + "/" + run.name);
+            Experiment experiment(std::move(runs), folders);
+            return drive(experiment, o.quiet);
+        }
+        if (*resume_cmd) {
+            std::vector<std::string> folders;
+            for (const auto& dir : *resume_dirs) {
+                if (std::filesystem::exists(dir + "/spec.json")) {
+                    folders.push_back(dir);
+                    continue;
+                }
+                // A compare --out folder: every run folder inside it.
+                std::vector<std::string> inside;
+                for (const auto& entry : std::filesystem::directory_iterator(dir))
+                    if (std::filesystem::exists(entry.path() / "spec.json"))
+                        inside.push_back(entry.path().string());
+                if (inside.empty())
+                    throw std::runtime_error("'" + dir + "' is not a run folder (no spec.json) and holds none");
+                std::sort(inside.begin(), inside.end());
+                folders.insert(folders.end(), inside.begin(), inside.end());
+            }
+            Experiment experiment = Experiment::resume(folders);
+            set_threads(experiment.runs().front()->config().train.threads);
+            return drive(experiment, *resume_quiet);
+        }
+        if (*bench_cmd)
+            return bench(b->arch, b->batch, b->steps, b->device, b->threads, b->input_size,
+                         b->in_channels, !b->nchw);
+        return -1;
+    };
+}
+
+} // namespace reslab::cli

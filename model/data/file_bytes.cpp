@@ -1,0 +1,107 @@
+#include "file_bytes.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include <zlib.h>
+
+#include "dataset.h"
+
+namespace reslab {
+namespace {
+
+// No data set we read comes near this; it stops a gzip bomb from eating the machine's memory.
+constexpr uint64_t kMaxInflatedBytes = uint64_t(1) << 33;
+// deflate cannot compress better than about 1032:1, which bounds what a trailer may claim.
+constexpr uint64_t kMaxDeflateRatio = 1032;
+
+std::vector<uint8_t> inflate_gzip(const std::string& path, const std::vector<uint8_t>& packed) {
+    // gzip's trailer holds the inflated size modulo 2^32: a hint for the first allocation only.
+    uint64_t hint = 0;
+    if (packed.size() >= 18) {
+        const uint8_t* t = packed.data() + packed.size() - 4;
+        hint = uint64_t(t[0]) | uint64_t(t[1]) << 8 | uint64_t(t[2]) << 16 | uint64_t(t[3]) << 24;
+    }
+    hint = std::min({hint, packed.size() * kMaxDeflateRatio, kMaxInflatedBytes});
+    std::vector<uint8_t> out(std::max<uint64_t>(hint, 1 << 16));
+
+    z_stream zs{};
+    if (inflateInit2(&zs, 15 + 32) != Z_OK) // 15 + 32: a gzip (or zlib) header, detected
+        throw DataError(file_fault(path, "cannot start zlib"));
+    zs.next_in = const_cast<Bytef*>(packed.data());
+    size_t used = 0;
+    size_t in_left = packed.size();
+    for (;;) {
+        if (used == out.size()) {
+            if (out.size() >= kMaxInflatedBytes) {
+                inflateEnd(&zs);
+                throw DataError(file_fault(path, "inflates to more than " +
+                                                     std::to_string(kMaxInflatedBytes) + " bytes"));
+            }
+            out.resize(std::min<uint64_t>(out.size() * 2, kMaxInflatedBytes));
+        }
+        // avail_in and avail_out are 32-bit: feed and drain in chunks.
+        const uInt in_chunk = static_cast<uInt>(std::min<size_t>(in_left, 1u << 30));
+        const uInt out_chunk = static_cast<uInt>(std::min<size_t>(out.size() - used, 1u << 30));
+        zs.avail_in = in_chunk;
+        zs.next_out = out.data() + used;
+        zs.avail_out = out_chunk;
+        const int rc = inflate(&zs, Z_NO_FLUSH);
+        in_left -= in_chunk - zs.avail_in;
+        used += out_chunk - zs.avail_out;
+        if (rc == Z_STREAM_END) {
+            // Skip trailing zero padding; another member (concatenated gzip files) goes on.
+            while (in_left > 0 && *zs.next_in == 0) {
+                ++zs.next_in;
+                --in_left;
+            }
+            if (in_left == 0)
+                break;
+            if (inflateReset(&zs) != Z_OK)
+                break;
+            continue;
+        }
+        if (rc == Z_OK)
+            continue;
+        if (rc == Z_BUF_ERROR && zs.avail_out != 0 && in_left == 0) {
+            inflateEnd(&zs);
+            throw DataError(file_fault(path, "the gzip data is truncated"));
+        }
+        if (rc == Z_BUF_ERROR)
+            continue;
+        const std::string why = zs.msg ? zs.msg : "error " + std::to_string(rc);
+        inflateEnd(&zs);
+        throw DataError(file_fault(path, "the gzip data is corrupt (" + why + ")"));
+    }
+    inflateEnd(&zs);
+    out.resize(used);
+    out.shrink_to_fit();
+    return out;
+}
+
+} // namespace
+
+std::string file_fault(const std::string& path, const std::string& fault) {
+    return "'" + path + "': " + fault;
+}
+
+std::vector<uint8_t> read_file_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    if (!in)
+        throw DataError(
+            file_fault(path, std::string("cannot open the file: ") + std::strerror(errno)));
+    const std::streamoff length = in.tellg();
+    if (length < 0)
+        throw DataError(file_fault(path, "cannot read the file"));
+    std::vector<uint8_t> bytes(static_cast<size_t>(length));
+    in.seekg(0);
+    if (!in.read(reinterpret_cast<char*>(bytes.data()), length))
+        throw DataError(file_fault(path, "cannot read the file"));
+    if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
+        return inflate_gzip(path, bytes);
+    return bytes;
+}
+
+} // namespace reslab

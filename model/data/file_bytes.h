@@ -1,0 +1,17 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace reslab {
+
+/// The whole content of a data file, inflated when it starts with gzip's magic 0x1f 0x8b (the
+/// extension does not matter). Allocates only as much as the file really holds, so a header
+/// that claims more cannot make us allocate it. Throws DataError naming the file.
+std::vector<uint8_t> read_file_bytes(const std::string& path);
+
+/// "'<path>': <fault>", the form of every data error.
+std::string file_fault(const std::string& path, const std::string& fault);
+
+} // namespace reslab

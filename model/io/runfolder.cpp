@@ -1,0 +1,126 @@
+#include "runfolder.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace reslab {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string errno_text() { return std::strerror(errno); }
+
+} // namespace
+
+RunPaths::RunPaths(std::string folder_)
+    : folder(std::move(folder_)), spec(folder + "/spec.json"), metrics(folder + "/metrics.jsonl"),
+      checkpoint(folder + "/checkpoint.pth"), trainer(folder + "/trainer.pth") {}
+
+void write_text_atomic(const std::string& path, const std::string& text) {
+    const std::string temp = path + ".tmp";
+    std::FILE* f = std::fopen(temp.c_str(), "wb");
+    if (!f)
+        throw RunFolderError("cannot write '" + path + "': " + errno_text());
+    const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+    const bool flushed = std::fflush(f) == 0;
+    const bool closed = std::fclose(f) == 0;
+    if (!written || !flushed || !closed) {
+        const std::string why = errno_text();
+        std::remove(temp.c_str());
+        throw RunFolderError("cannot write '" + path + "': " + why + " (the previous file is kept)");
+    }
+    if (std::rename(temp.c_str(), path.c_str()) != 0) {
+        const std::string why = errno_text();
+        std::remove(temp.c_str());
+        throw RunFolderError("cannot replace '" + path + "': " + why);
+    }
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw RunFolderError("cannot read '" + path + "': " + errno_text());
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+MetricsWriter::MetricsWriter(std::string path) : m_path(std::move(path)) {
+    m_file = std::fopen(m_path.c_str(), "ab");
+    if (!m_file)
+        throw RunFolderError("cannot open '" + m_path + "' for appending: " + errno_text());
+}
+
+MetricsWriter::~MetricsWriter() {
+    if (m_file)
+        std::fclose(m_file);
+}
+
+void MetricsWriter::append(const MetricRecord& record) {
+    const std::string line = to_json_line(record) + "\n";
+    if (std::fwrite(line.data(), 1, line.size(), m_file) != line.size() || std::fflush(m_file) != 0)
+        throw RunFolderError("cannot append to '" + m_path + "': " + errno_text());
+}
+
+std::vector<MetricRecord> read_metrics(const std::string& path, int64_t* skipped) {
+    MetricsFollower follower(path);
+    auto records = follower.poll();
+    if (skipped)
+        *skipped = follower.skipped();
+    return records;
+}
+
+void truncate_metrics(const std::string& path, int64_t step) {
+    if (!fs::exists(path))
+        return;
+    std::istringstream in(read_text(path));
+    std::string kept, line;
+    while (std::getline(in, line)) {
+        const auto record = parse_json_line(line);
+        if (record && record->step() <= step)
+            kept += line + "\n";
+    }
+    write_text_atomic(path, kept);
+}
+
+MetricsFollower::MetricsFollower(std::string path) : m_path(std::move(path)) {}
+
+std::vector<MetricRecord> MetricsFollower::poll() {
+    std::vector<MetricRecord> records;
+    m_restarted = false;
+    std::ifstream in(m_path, std::ios::binary);
+    if (!in)
+        return records; // not written yet
+    in.seekg(0, std::ios::end);
+    const int64_t size = static_cast<int64_t>(in.tellg());
+    if (size < m_offset) {
+        m_offset = 0;
+        m_partial.clear();
+        m_restarted = true;
+    }
+    if (size == m_offset)
+        return records;
+    in.seekg(m_offset);
+    std::string chunk(static_cast<size_t>(size - m_offset), '\0');
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    chunk.resize(static_cast<size_t>(in.gcount()));
+    m_offset += static_cast<int64_t>(chunk.size());
+    m_partial += chunk;
+    size_t start = 0;
+    for (size_t end; (end = m_partial.find('\n', start)) != std::string::npos; start = end + 1) {
+        const std::string line = m_partial.substr(start, end - start);
+        if (line.empty())
+            continue;
+        if (auto record = parse_json_line(line))
+            records.push_back(std::move(*record));
+        else
+            ++m_skipped;
+    }
+    m_partial.erase(0, start);
+    return records;
+}
+
+} // namespace reslab

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "train/run.h"
+
+namespace reslab {
+
+/// One or more runs stepped in lockstep, one step each in turn, on the same data order, so the
+/// curves of plain and residual twins advance together and compare fairly.
+class Experiment {
+public:
+    /// Builds every run; runs whose data configs agree share one copy of the data. Run i writes to
+    /// folders[i] (none when folders is empty or folders[i] is). Throws on bad configs or data.
+    Experiment(std::vector<RunConfig> runs, const std::vector<std::string>& folders);
+    /// Resumes the runs in these folders.
+    static Experiment resume(const std::vector<std::string>& folders);
+
+    /// Steps every run that is not done once. A run that fails (an exception) is marked Failed
+    /// with its message; the others go on. Returns false when every run is done.
+    bool step();
+    /// Steps until every run is done or *stop becomes true; then checkpoints the unfinished runs.
+    void run_to_end(const std::atomic<bool>* stop = nullptr);
+
+    std::vector<std::unique_ptr<Run>>& runs() { return m_runs; }
+    const std::vector<std::unique_ptr<Run>>& runs() const { return m_runs; }
+    void set_callback(const Run::Callback& callback);
+
+private:
+    Experiment() = default;
+    std::vector<std::unique_ptr<Run>> m_runs;
+};
+
+/// The named presets: "degradation", "depth-sweep", "shortcuts", "cifar-paper". base holds the
+/// options the user gave (seed, device, threads, data dir, steps...) and fills what a preset leaves
+/// open. Throws std::invalid_argument naming the presets for an unknown name.
+std::vector<RunConfig> preset_runs(const std::string& preset, const TrainConfig& base, bool steps_given);
+std::vector<std::string> preset_names();
+
+/// A run of a named architecture on a data set: in_channels and classes follow the data.
+RunConfig make_run_config(const std::string& arch, const TrainConfig& train, int64_t in_channels);
+
+} // namespace reslab

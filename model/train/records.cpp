@@ -1,0 +1,131 @@
+#include "records.h"
+
+#include <cmath>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+namespace reslab {
+namespace {
+
+// ordered_json keeps fields and layer names in the order written (layers in the order they run).
+using json = nlohmann::ordered_json;
+
+// JSON has no NaN or infinity: write null, and list the field in "nonfinite" so a reader can tell
+// "not a number" from "missing".
+void put(json& j, const char* key, double value) {
+    if (std::isfinite(value)) {
+        j[key] = value;
+    } else {
+        j[key] = nullptr;
+        j["nonfinite"][key] = std::isnan(value) ? "nan" : (value > 0 ? "inf" : "-inf");
+    }
+}
+
+double get(const json& j, const char* key) {
+    const auto it = j.find(key);
+    if (it != j.end() && it->is_number())
+        return it->get<double>();
+    if (const auto nf = j.find("nonfinite"); nf != j.end() && nf->contains(key)) {
+        const std::string what = (*nf)[key].get<std::string>();
+        if (what == "inf")
+            return std::numeric_limits<double>::infinity();
+        if (what == "-inf")
+            return -std::numeric_limits<double>::infinity();
+    }
+    return std::numeric_limits<double>::quiet_NaN();
+}
+
+json named_values(const std::vector<std::string>& names, const std::vector<double>& values) {
+    json j = json::object();
+    for (size_t i = 0; i < names.size() && i < values.size(); ++i)
+        j[names[i]] = std::isfinite(values[i]) ? json(values[i]) : json(nullptr);
+    return j;
+}
+
+void read_named(const json& j, std::vector<std::string>& names, std::vector<double>& values) {
+    if (!j.is_object())
+        return;
+    for (const auto& [key, value] : j.items()) {
+        names.push_back(key);
+        values.push_back(value.is_number() ? value.get<double>()
+                                           : std::numeric_limits<double>::quiet_NaN());
+    }
+}
+
+} // namespace
+
+int64_t MetricRecord::step() const {
+    switch (kind) {
+    case Kind::Train: return train.step;
+    case Kind::Eval: return eval.step;
+    case Kind::Probe: return probe.step;
+    }
+    return 0;
+}
+
+std::string to_json_line(const MetricRecord& r) {
+    json j;
+    switch (r.kind) {
+    case MetricRecord::Kind::Train:
+        j["kind"] = "train";
+        j["step"] = r.train.step;
+        put(j, "epoch", r.train.epoch);
+        put(j, "loss", r.train.loss);
+        put(j, "error", r.train.error);
+        put(j, "lr", r.train.lr);
+        put(j, "images_per_s", r.train.images_per_s);
+        put(j, "time", r.train.time);
+        break;
+    case MetricRecord::Kind::Eval:
+        j["kind"] = "eval";
+        j["step"] = r.eval.step;
+        put(j, "epoch", r.eval.epoch);
+        put(j, "test_loss", r.eval.test_loss);
+        put(j, "test_error", r.eval.test_error);
+        put(j, "time", r.eval.time);
+        break;
+    case MetricRecord::Kind::Probe:
+        j["kind"] = "probe";
+        j["step"] = r.probe.step;
+        put(j, "time", r.probe.time);
+        j["grad_norm"] = named_values(r.probe.layers, r.probe.grad_norms);
+        j["response_std"] = named_values(r.probe.responses, r.probe.response_stds);
+        j["residual_ratio"] = named_values(r.probe.blocks, r.probe.residual_ratios);
+        break;
+    }
+    return j.dump();
+}
+
+std::optional<MetricRecord> parse_json_line(const std::string& line) {
+    const json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object() || !j.contains("kind") || !j["kind"].is_string() || !j.contains("step") ||
+        !j["step"].is_number_integer())
+        return std::nullopt;
+    MetricRecord r;
+    const std::string kind = j["kind"].get<std::string>();
+    const int64_t step = j["step"].get<int64_t>();
+    if (kind == "train") {
+        r.kind = MetricRecord::Kind::Train;
+        r.train = {step,          get(j, "epoch"),        get(j, "loss"), get(j, "error"),
+                   get(j, "lr"), get(j, "images_per_s"), get(j, "time")};
+    } else if (kind == "eval") {
+        r.kind = MetricRecord::Kind::Eval;
+        r.eval = {step, get(j, "epoch"), get(j, "test_loss"), get(j, "test_error"), get(j, "time")};
+    } else if (kind == "probe") {
+        r.kind = MetricRecord::Kind::Probe;
+        r.probe.step = step;
+        r.probe.time = get(j, "time");
+        if (j.contains("grad_norm"))
+            read_named(j["grad_norm"], r.probe.layers, r.probe.grad_norms);
+        if (j.contains("response_std"))
+            read_named(j["response_std"], r.probe.responses, r.probe.response_stds);
+        if (j.contains("residual_ratio"))
+            read_named(j["residual_ratio"], r.probe.blocks, r.probe.residual_ratios);
+    } else {
+        return std::nullopt;
+    }
+    return r;
+}
+
+} // namespace reslab

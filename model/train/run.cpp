@@ -1,0 +1,392 @@
+#include "run.h"
+
+#include <cmath>
+#include <filesystem>
+#include <type_traits>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/cuda.h>
+#include <torch/nn/functional/loss.h>
+
+#include "data/augment.h"
+#include "inspect/probes.h"
+#include "io/weights.h"
+
+namespace reslab {
+namespace fs = std::filesystem;
+namespace F = torch::nn::functional;
+
+namespace {
+
+constexpr int64_t kEvalBatch = 500; // evaluation batch: large enough to be quick, small in memory
+
+/// The optimiser keys its per-parameter state by the tensor's identity; LibTorch 1.x spells that
+/// as a string, 2.x as the pointer itself.
+template <typename Optimizer>
+auto state_key(Optimizer& optimizer, const torch::Tensor& p) {
+    using Key = typename std::decay_t<decltype(optimizer.state())>::key_type;
+    if constexpr (std::is_same_v<Key, std::string>)
+        return c10::guts::to_string(p.unsafeGetTensorImpl());
+    else
+        return static_cast<Key>(p.unsafeGetTensorImpl());
+}
+
+torch::Device parse_device(const std::string& name) {
+    if (name == "cpu")
+        return torch::kCPU;
+    if (name.rfind("cuda", 0) == 0) {
+        if (!torch::cuda::is_available())
+            throw std::runtime_error("the device '" + name +
+                                     "' is not available: this LibTorch has no CUDA or sees no GPU; "
+                                     "use --device cpu");
+        return torch::Device(name);
+    }
+    throw std::runtime_error("unknown device '" + name + "'; use cpu or cuda");
+}
+
+void to_channels_last(ResNetImpl& net) {
+    torch::NoGradGuard no_grad;
+    for (auto& p : net.parameters())
+        if (p.dim() == 4)
+            p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+}
+
+DataOptions data_options(const TrainConfig& c, Split split) {
+    DataOptions o;
+    o.name = c.dataset;
+    o.data_dir = c.data_dir;
+    o.split = split;
+    o.held_out = c.held_out;
+    o.downsample = c.downsample;
+    o.seed = c.seed;
+    if (c.dataset == "synthetic")
+        o.count = split == Split::Train ? c.synthetic_size : std::max<int64_t>(500, c.synthetic_size / 4);
+    return o;
+}
+
+} // namespace
+
+RunData load_run_data(const TrainConfig& config) {
+    RunData data;
+    auto train = std::make_shared<Dataset>(load_dataset(data_options(config, Split::Train)));
+    DataOptions test_options = data_options(config, config.held_out ? Split::Validation : Split::Test);
+    // The synthetic test split must not repeat the training images.
+    if (config.dataset == "synthetic")
+        test_options.seed = config.seed + 1000003;
+    auto test = std::make_shared<Dataset>(load_dataset(test_options));
+    // Every split is normalised with the training split's statistics.
+    test->norm = train->norm;
+    data.train = std::move(train);
+    data.test = std::move(test);
+    return data;
+}
+
+std::string to_string(Run::State state) {
+    switch (state) {
+    case Run::State::Ready: return "ready";
+    case Run::State::Running: return "running";
+    case Run::State::Finished: return "finished";
+    case Run::State::Stopped: return "stopped";
+    case Run::State::Diverged: return "diverged";
+    case Run::State::Failed: return "failed";
+    }
+    return "ready";
+}
+
+Run::Run(RunConfig config, RunData data, std::string folder)
+    : m_config(std::move(config)), m_data(std::move(data)), m_folder(std::move(folder)) {
+    const TrainConfig& t = m_config.train;
+    if (!m_data.train || !m_data.test || m_data.train->size() == 0)
+        throw std::invalid_argument("the run '" + m_config.name + "' has no training data");
+    if (t.batch_size < 1 || t.batch_size > m_data.train->size())
+        throw std::invalid_argument("the batch size must be between 1 and the " +
+                                    std::to_string(m_data.train->size()) + " training images");
+    if (t.steps <= 0 && t.epochs <= 0.0)
+        throw std::invalid_argument("give the run a length: steps or epochs");
+    if (t.record_every < 1)
+        throw std::invalid_argument("record_every must be at least 1");
+    if (m_config.net.in_channels != m_data.train->channels())
+        throw std::invalid_argument("the net takes " + std::to_string(m_config.net.in_channels) +
+                                    " input channels, the data set has " +
+                                    std::to_string(m_data.train->channels()));
+    if (m_config.net.classes < static_cast<int64_t>(m_data.train->classes.size()))
+        throw std::invalid_argument("the net has " + std::to_string(m_config.net.classes) +
+                                    " outputs for " + std::to_string(m_data.train->classes.size()) +
+                                    " classes");
+    m_device = parse_device(t.device);
+    m_steps_per_epoch = std::max<int64_t>(1, m_data.train->size() / t.batch_size);
+    m_total_steps = t.steps > 0 ? t.steps
+                                : static_cast<int64_t>(std::ceil(t.epochs * m_steps_per_epoch));
+
+    torch::manual_seed(t.seed);
+    m_net = ResNet(m_config.net);
+    m_net->to(m_device);
+    if (t.channels_last)
+        to_channels_last(*m_net);
+    m_optimizer = std::make_unique<torch::optim::SGD>(
+        m_net->parameters(), torch::optim::SGDOptions(t.schedule.base_lr)
+                                 .momentum(t.momentum)
+                                 .weight_decay(t.weight_decay)
+                                 .nesterov(t.nesterov));
+
+    if (!m_folder.empty()) {
+        const RunPaths paths(m_folder);
+        std::error_code ec;
+        fs::create_directories(m_folder, ec);
+        if (ec)
+            throw RunFolderError("cannot create the run folder '" + m_folder + "': " + ec.message());
+        if (!fs::exists(paths.spec)) {
+            write_text_atomic(paths.spec, to_json(m_config));
+            write_text_atomic(paths.metrics, "");
+        }
+    }
+    m_started = std::chrono::steady_clock::now();
+}
+
+RunConfig Run::read_config(const std::string& folder) {
+    return run_config_from_json(read_text(RunPaths(folder).spec));
+}
+
+std::unique_ptr<Run> Run::resume(const std::string& folder, RunData data) {
+    const RunPaths paths(folder);
+    if (!fs::exists(paths.trainer))
+        throw RunFolderError("'" + folder + "' has no trainer state (trainer.pth) to resume from");
+    auto run = std::make_unique<Run>(read_config(folder), std::move(data), folder);
+    run->load_trainer_state();
+    return run;
+}
+
+void Run::load_trainer_state() {
+    const RunPaths paths(m_folder);
+    const StateDict state = read_state_dict(paths.trainer);
+    StateDict model;
+    std::map<std::string, torch::Tensor> momentum, counters;
+    for (const auto& [key, value] : state) {
+        if (key.rfind("model.", 0) == 0)
+            model.emplace_back(key.substr(6), value);
+        else if (key.rfind("momentum.", 0) == 0)
+            momentum[key.substr(9)] = value;
+        else if (key.rfind("state.", 0) == 0)
+            counters[key.substr(6)] = value;
+    }
+    for (const char* needed : {"step", "loss_sum", "wrong", "seen", "elapsed"})
+        if (!counters.count(needed))
+            throw RunFolderError("'" + paths.trainer + "' lacks the trainer's " + needed);
+    load_state_dict(*m_net, model);
+    if (m_config.train.channels_last)
+        to_channels_last(*m_net);
+    torch::NoGradGuard no_grad;
+    for (const auto& item : m_net->named_parameters()) {
+        const auto it = momentum.find(item.key());
+        if (it == momentum.end())
+            continue;
+        auto param_state = std::make_unique<torch::optim::SGDParamState>();
+        param_state->momentum_buffer(it->second.to(m_device).contiguous(item.value().suggest_memory_format()));
+        m_optimizer->state()[state_key(*m_optimizer, item.value())] = std::move(param_state);
+    }
+    m_step = counters["step"].item<int64_t>();
+    m_loss_sum = counters["loss_sum"].item<double>();
+    m_wrong = counters["wrong"].item<int64_t>();
+    m_seen = counters["seen"].item<int64_t>();
+    m_elapsed_before = counters["elapsed"].item<double>();
+    truncate_metrics(paths.metrics, m_step);
+    if (m_step >= m_total_steps)
+        m_state = State::Finished;
+}
+
+void Run::save_checkpoint() {
+    if (m_folder.empty())
+        return;
+    const RunPaths paths(m_folder);
+    const StateDict model = state_dict_of(*m_net);
+    // One self-consistent file holds everything a resume needs, so a kill between two writes can
+    // never pair weights with the wrong optimiser state; checkpoint.pth is the torchvision-ready copy.
+    StateDict trainer;
+    for (const auto& [key, value] : model)
+        trainer.emplace_back("model." + key, value.contiguous());
+    for (const auto& item : m_net->named_parameters()) {
+        const auto it = m_optimizer->state().find(state_key(*m_optimizer, item.value()));
+        if (it == m_optimizer->state().end())
+            continue;
+        const auto& s = static_cast<const torch::optim::SGDParamState&>(*it->second);
+        if (s.momentum_buffer().defined())
+            trainer.emplace_back("momentum." + item.key(), s.momentum_buffer().contiguous());
+    }
+    const double elapsed =
+        m_elapsed_before +
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
+    trainer.emplace_back("state.step", torch::tensor(m_step, torch::kInt64));
+    trainer.emplace_back("state.loss_sum", torch::tensor(m_loss_sum, torch::kFloat64));
+    trainer.emplace_back("state.wrong", torch::tensor(m_wrong, torch::kInt64));
+    trainer.emplace_back("state.seen", torch::tensor(m_seen, torch::kInt64));
+    trainer.emplace_back("state.elapsed", torch::tensor(elapsed, torch::kFloat64));
+    write_state_dict(trainer, paths.trainer);
+    StateDict contiguous;
+    for (const auto& [key, value] : model)
+        contiguous.emplace_back(key, value.contiguous());
+    write_state_dict(contiguous, paths.checkpoint);
+}
+
+void Run::stop() {
+    if (done())
+        return;
+    save_checkpoint();
+    m_state = State::Stopped;
+    m_message = "stopped at step " + std::to_string(m_step) + " of " + std::to_string(m_total_steps);
+}
+
+void Run::fail(std::string message) {
+    m_state = State::Failed;
+    m_message = std::move(message);
+}
+
+torch::Tensor Run::batch_indices(int64_t step) {
+    const int64_t epoch = step / m_steps_per_epoch;
+    if (epoch != m_order_epoch) {
+        m_order = epoch_order(m_data.train->size(), m_config.train.seed, epoch);
+        m_order_epoch = epoch;
+    }
+    const int64_t b = m_config.train.batch_size;
+    return m_order.narrow(0, (step % m_steps_per_epoch) * b, b);
+}
+
+void Run::emit(const MetricRecord& record) {
+    // Opened at the first record, after a resume has cut metrics.jsonl back to its checkpoint
+    // (truncating replaces the file, so a writer opened before would append to the old one).
+    if (!m_metrics && !m_folder.empty())
+        m_metrics = std::make_unique<MetricsWriter>(RunPaths(m_folder).metrics);
+    if (m_metrics)
+        m_metrics->append(record);
+    if (m_callback)
+        m_callback(*this, record);
+}
+
+void Run::record_train() {
+    StepRecord r;
+    r.step = m_step;
+    r.epoch = static_cast<double>(m_step) / m_steps_per_epoch;
+    r.loss = m_seen ? m_loss_sum / m_seen : 0.0;
+    r.error = m_seen ? static_cast<double>(m_wrong) / m_seen : 0.0;
+    r.lr = m_config.train.schedule.lr_at(m_step - 1, m_total_steps);
+    r.images_per_s = m_compute_seconds > 0 ? m_seen / m_compute_seconds : 0.0;
+    r.time = m_elapsed_before +
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
+    m_loss_sum = 0.0;
+    m_wrong = 0;
+    m_seen = 0;
+    m_compute_seconds = 0.0;
+    m_last_train = r;
+    MetricRecord record;
+    record.kind = MetricRecord::Kind::Train;
+    record.train = r;
+    emit(record);
+}
+
+void Run::step() {
+    if (done())
+        return;
+    m_state = State::Running;
+    const TrainConfig& t = m_config.train;
+    const auto t0 = std::chrono::steady_clock::now();
+
+    const torch::Tensor indices = batch_indices(m_step);
+    Augment augment;
+    augment.crop = t.augment_crop;
+    augment.flip = t.augment_flip;
+    torch::Tensor x = make_batch(*m_data.train, indices, augment, t.seed * 1000003u + m_step);
+    torch::Tensor y = m_data.train->labels.index_select(0, indices);
+    x = x.to(m_device, /*non_blocking=*/true);
+    y = y.to(m_device, /*non_blocking=*/true);
+    if (t.channels_last)
+        x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+
+    const double lr = t.schedule.lr_at(m_step, m_total_steps);
+    for (auto& group : m_optimizer->param_groups())
+        static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
+
+    const bool probe = t.probe_every > 0 && (m_step + 1) % t.probe_every == 0;
+    m_net->train();
+    NetTrace trace;
+    const torch::Tensor logits = probe ? m_net->forward_traced(x, trace) : m_net->forward(x);
+    const torch::Tensor loss = F::cross_entropy(logits, y);
+    m_optimizer->zero_grad();
+    loss.backward();
+    std::optional<ProbeRecord> probe_record;
+    if (probe)
+        probe_record = take_probe(*m_net, trace, m_step + 1);
+    m_optimizer->step();
+
+    // One read-back a step on CPU costs nothing; on CUDA it would sync every step, so a GPU run
+    // reads its loss only here too, but the batch is already queued by then.
+    const double batch_loss = loss.item<double>();
+    const int64_t wrong = logits.argmax(1).ne(y).sum().item<int64_t>();
+    ++m_step;
+    m_loss_sum += batch_loss * static_cast<double>(y.size(0));
+    m_wrong += wrong;
+    m_seen += y.size(0);
+    m_compute_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    if (!std::isfinite(batch_loss)) {
+        record_train();
+        m_state = State::Diverged;
+        m_message = "the loss became " + std::string(std::isnan(batch_loss) ? "NaN" : "infinite") +
+                    " at step " + std::to_string(m_step) + " (learning rate " + std::to_string(lr) +
+                    "); the run stopped and its last good checkpoint is kept. Try a smaller "
+                    "learning rate or a longer warm-up.";
+        return;
+    }
+    const bool last = m_step >= m_total_steps;
+    if (m_step % t.record_every == 0 || last)
+        record_train();
+    if (probe_record) {
+        probe_record->time = m_last_train.time;
+        MetricRecord record;
+        record.kind = MetricRecord::Kind::Probe;
+        record.probe = std::move(*probe_record);
+        emit(record);
+    }
+    if ((t.eval_every > 0 && m_step % t.eval_every == 0) || last) {
+        MetricRecord record;
+        record.kind = MetricRecord::Kind::Eval;
+        record.eval = evaluate();
+        m_last_eval = record.eval;
+        emit(record);
+    }
+    if ((t.checkpoint_every > 0 && m_step % t.checkpoint_every == 0) || last)
+        save_checkpoint();
+    if (last) {
+        m_state = State::Finished;
+        m_message = "finished " + std::to_string(m_step) + " steps";
+    }
+}
+
+EvalRecord Run::evaluate() {
+    torch::NoGradGuard no_grad;
+    m_net->eval();
+    const Dataset& test = *m_data.test;
+    double loss_sum = 0.0;
+    int64_t wrong = 0;
+    for (int64_t start = 0; start < test.size(); start += kEvalBatch) {
+        const int64_t n = std::min(kEvalBatch, test.size() - start);
+        const torch::Tensor indices = torch::arange(start, start + n, torch::kInt64);
+        torch::Tensor x = make_batch(test, indices, Augment{}, 0).to(m_device);
+        if (m_config.train.channels_last)
+            x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+        const torch::Tensor y = test.labels.narrow(0, start, n).to(m_device);
+        const torch::Tensor logits = m_net->forward(x);
+        loss_sum += F::cross_entropy(logits, y, F::CrossEntropyFuncOptions().reduction(torch::kSum))
+                        .item<double>();
+        wrong += logits.argmax(1).ne(y).sum().item<int64_t>();
+    }
+    m_net->train();
+    EvalRecord r;
+    r.step = m_step;
+    r.epoch = static_cast<double>(m_step) / m_steps_per_epoch;
+    r.test_loss = test.size() ? loss_sum / test.size() : 0.0;
+    r.test_error = test.size() ? static_cast<double>(wrong) / test.size() : 0.0;
+    r.time = m_elapsed_before +
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
+    return r;
+}
+
+} // namespace reslab

@@ -1,0 +1,107 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <torch/optim/sgd.h>
+
+#include "data/dataset.h"
+#include "io/runfolder.h"
+#include "nets/resnet.h"
+#include "train/config.h"
+#include "train/records.h"
+
+namespace reslab {
+
+/// The data one run trains and evaluates on; runs with the same data config share one.
+struct RunData {
+    std::shared_ptr<const Dataset> train;
+    std::shared_ptr<const Dataset> test; // the test split, or the held-out split
+};
+
+/// Loads the training and evaluation splits a config asks for. Throws DataError.
+RunData load_run_data(const TrainConfig& config);
+
+/// Trains one net, one step at a time, writing its run folder as it goes. The owner calls step()
+/// until done(); records go to the callback as they are made.
+class Run {
+public:
+    enum class State { Ready, Running, Finished, Stopped, Diverged, Failed };
+    using Callback = std::function<void(const Run&, const MetricRecord&)>;
+
+    /// A new run. folder may be empty (nothing written); otherwise it is created and spec.json
+    /// written. Throws on a bad config, unusable data or an unwritable folder.
+    Run(RunConfig config, RunData data, std::string folder);
+    /// Continues the run in folder from its last checkpoint, exactly as if it had not stopped.
+    static std::unique_ptr<Run> resume(const std::string& folder, RunData data);
+    /// Reads a run folder's spec.json.
+    static RunConfig read_config(const std::string& folder);
+
+    void set_callback(Callback callback) { m_callback = std::move(callback); }
+
+    /// One training step (and whatever records, evaluation and checkpoint fall on it). A loss that
+    /// is NaN or infinite ends the run as Diverged; its last good checkpoint stays.
+    void step();
+    /// Writes the checkpoint and the trainer state now (the run can be resumed from here).
+    void save_checkpoint();
+    /// Marks the run stopped by its user, with a checkpoint written.
+    void stop();
+    /// Marks the run failed (its worker threw); its last checkpoint stays.
+    void fail(std::string message);
+
+    bool done() const { return m_state != State::Ready && m_state != State::Running; }
+    State state() const { return m_state; }
+    const std::string& message() const { return m_message; }
+    const RunConfig& config() const { return m_config; }
+    const std::string& name() const { return m_config.name; }
+    const std::string& folder() const { return m_folder; }
+    int64_t steps_done() const { return m_step; }
+    int64_t total_steps() const { return m_total_steps; }
+    int64_t steps_per_epoch() const { return m_steps_per_epoch; }
+    const StepRecord& last_train() const { return m_last_train; }
+    const EvalRecord& last_eval() const { return m_last_eval; }
+    ResNet& net() { return m_net; }
+    torch::Device device() const { return m_device; }
+
+    /// Test loss and error over the evaluation split, in eval mode.
+    EvalRecord evaluate();
+
+private:
+    void emit(const MetricRecord& record);
+    void record_train();
+    void load_trainer_state();
+    torch::Tensor batch_indices(int64_t step);
+
+    RunConfig m_config;
+    RunData m_data;
+    std::string m_folder;
+    std::unique_ptr<MetricsWriter> m_metrics;
+    ResNet m_net{nullptr};
+    std::unique_ptr<torch::optim::SGD> m_optimizer;
+    torch::Device m_device{torch::kCPU};
+    Callback m_callback;
+
+    State m_state = State::Ready;
+    std::string m_message;
+    int64_t m_step = 0;
+    int64_t m_total_steps = 0;
+    int64_t m_steps_per_epoch = 1;
+    int64_t m_order_epoch = -1;
+    torch::Tensor m_order; // this epoch's permutation of the training set
+
+    // Since the last train record:
+    double m_loss_sum = 0.0;
+    int64_t m_wrong = 0;
+    int64_t m_seen = 0;
+    double m_compute_seconds = 0.0;
+    double m_elapsed_before = 0.0; // seconds of earlier sessions of a resumed run
+    std::chrono::steady_clock::time_point m_started;
+
+    StepRecord m_last_train;
+    EvalRecord m_last_eval;
+};
+
+std::string to_string(Run::State state);
+
+} // namespace reslab

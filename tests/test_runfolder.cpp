@@ -1,0 +1,123 @@
+#include <cmath>
+#include <fstream>
+
+#include <QTemporaryDir>
+
+#include "io/runfolder.h"
+#include "testsupport.h"
+
+using namespace reslab;
+
+namespace {
+
+MetricRecord trainRecord(int64_t step, double loss) {
+    MetricRecord r;
+    r.kind = MetricRecord::Kind::Train;
+    r.train.step = step;
+    r.train.loss = loss;
+    r.train.error = 0.25;
+    r.train.lr = 0.1;
+    return r;
+}
+
+void appendRaw(const QString& path, const std::string& text) {
+    std::ofstream out(path.toStdString(), std::ios::app | std::ios::binary);
+    out << text;
+}
+
+} // namespace
+
+class TestRunFolder : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void recordsRoundTrip() {
+        MetricRecord probe;
+        probe.kind = MetricRecord::Kind::Probe;
+        probe.probe.step = 50;
+        probe.probe.layers = {"conv1.weight", "fc.weight"};
+        probe.probe.grad_norms = {0.5, std::nan("")};
+        probe.probe.blocks = {"layer1.0"};
+        probe.probe.residual_ratios = {0.125};
+        const auto back = parse_json_line(to_json_line(probe));
+        QVERIFY(back);
+        QCOMPARE(int(back->kind), int(MetricRecord::Kind::Probe));
+        QCOMPARE(back->probe.layers, probe.probe.layers); // order kept
+        QCOMPARE(back->probe.grad_norms[0], 0.5);
+        QVERIFY(std::isnan(back->probe.grad_norms[1])); // NaN stays NaN, not zero
+        QCOMPARE(back->probe.residual_ratios[0], 0.125);
+
+        const auto train = parse_json_line(to_json_line(trainRecord(7, INFINITY)));
+        QVERIFY(train);
+        QVERIFY(std::isinf(train->train.loss));
+        QCOMPARE(train->train.step, int64_t(7));
+        QVERIFY(QByteArray::fromStdString(to_json_line(trainRecord(7, INFINITY))).contains("\"nonfinite\""));
+
+        QVERIFY(!parse_json_line("{\"kind\": \"train\", \"ste"));
+        QVERIFY(!parse_json_line("[1, 2]"));
+        QVERIFY(!parse_json_line("{\"kind\": \"other\", \"step\": 1}"));
+    }
+
+    void writeReadAndFollow() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("metrics.jsonl");
+        MetricsFollower follower(path.toStdString());
+        QVERIFY(follower.poll().empty()); // not there yet: nothing, no error
+        {
+            MetricsWriter writer(path.toStdString());
+            writer.append(trainRecord(10, 2.0));
+            writer.append(trainRecord(20, 1.5));
+            // Flushed per record: a reader sees both before the writer closes.
+            QCOMPARE(follower.poll().size(), size_t(2));
+        }
+        // A torn last line (a writer mid-record) is waited for, not an error.
+        const std::string line = to_json_line(trainRecord(30, 1.0));
+        appendRaw(path, line.substr(0, 12));
+        QVERIFY(follower.poll().empty());
+        appendRaw(path, line.substr(12) + "\n");
+        const auto more = follower.poll();
+        QCOMPARE(more.size(), size_t(1));
+        QCOMPARE(more[0].train.step, int64_t(30));
+        QCOMPARE(follower.skipped(), int64_t(0));
+
+        // read_metrics of a folder whose last line was torn by a crash: the whole records only.
+        appendRaw(path, line.substr(0, 20));
+        int64_t skipped = -1;
+        QCOMPARE(read_metrics(path.toStdString(), &skipped).size(), size_t(3));
+        QCOMPARE(skipped, int64_t(0));
+    }
+
+    void truncateKeepsEarlierRecords() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("metrics.jsonl");
+        {
+            MetricsWriter writer(path.toStdString());
+            for (int s = 10; s <= 50; s += 10)
+                writer.append(trainRecord(s, 1.0 / s));
+        }
+        MetricsFollower follower(path.toStdString());
+        QCOMPARE(follower.poll().size(), size_t(5));
+        truncate_metrics(path.toStdString(), 30);
+        const auto kept = read_metrics(path.toStdString());
+        QCOMPARE(kept.size(), size_t(3));
+        QCOMPARE(kept.back().train.step, int64_t(30));
+        // The follower notices that the file was rewritten and reads it again.
+        QCOMPARE(follower.poll().size(), size_t(3));
+        QVERIFY(follower.restarted());
+    }
+
+    void atomicWriteKeepsThePreviousFile() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("spec.json").toStdString();
+        write_text_atomic(path, "first");
+        QCOMPARE(read_text(path), std::string("first"));
+        write_text_atomic(path, "second");
+        QCOMPARE(read_text(path), std::string("second"));
+        QVERIFY(!QFile::exists(dir.filePath("spec.json.tmp")));
+        QVERIFY_THROWS_EXCEPTION(RunFolderError, write_text_atomic("/nonexistent/dir/spec.json", "x"));
+        QVERIFY_THROWS_EXCEPTION(RunFolderError, read_text("/nonexistent/spec.json"));
+        QVERIFY_THROWS_EXCEPTION(RunFolderError, MetricsWriter("/nonexistent/dir/metrics.jsonl"));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestRunFolder)
+#include "test_runfolder.moc"

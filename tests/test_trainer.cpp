@@ -1,0 +1,239 @@
+#include <cmath>
+
+#include <QTemporaryDir>
+
+#include "io/runfolder.h"
+#include "io/weights.h"
+#include "train/experiment.h"
+#include "testsupport.h"
+
+using namespace reslab;
+
+namespace {
+
+/// A small, quick run on the synthetic set: resnet20's layout at widths 8/16/32 on 16 x 16.
+RunConfig smallRun(const std::string& arch, int64_t steps, uint64_t seed = 1) {
+    TrainConfig t;
+    t.dataset = "synthetic";
+    t.synthetic_size = 1024;
+    t.batch_size = 32;
+    t.steps = steps;
+    t.schedule.kind = Schedule::Kind::Constant;
+    t.schedule.base_lr = 0.05;
+    t.record_every = 5;
+    t.eval_every = 20;
+    t.probe_every = 10;
+    t.checkpoint_every = 10;
+    t.seed = seed;
+    RunConfig c = make_run_config(arch, t, 1);
+    c.net.stem_width = 8;
+    c.net.widths = {8, 16, 32};
+    return c;
+}
+
+std::vector<MetricRecord> trainRecords(const std::vector<MetricRecord>& all) {
+    std::vector<MetricRecord> out;
+    for (const auto& r : all)
+        if (r.kind == MetricRecord::Kind::Train)
+            out.push_back(r);
+    return out;
+}
+
+} // namespace
+
+class TestTrainer : public QObject {
+    Q_OBJECT
+private:
+    RunData m_data;
+
+private Q_SLOTS:
+    void initTestCase() {
+        torch::set_num_threads(2);
+        m_data = load_run_data(smallRun("resnet20", 1).train);
+        QCOMPARE(m_data.train->channels(), int64_t(1));
+    }
+
+    void schedules() {
+        Schedule s;
+        s.kind = Schedule::Kind::Step;
+        s.base_lr = 0.1;
+        // The paper: divide by 10 at 50% and 75% of training.
+        QCOMPARE(s.lr_at(0, 1000), 0.1);
+        QVERIFY(std::abs(s.lr_at(500, 1000) - 0.01) < 1e-12);
+        QVERIFY(std::abs(s.lr_at(750, 1000) - 0.001) < 1e-12);
+        s.milestones = {32000, 48000};
+        QVERIFY(std::abs(s.lr_at(40000, 64000) - 0.01) < 1e-12);
+        s.warmup_steps = 400;
+        s.warmup_lr = 0.01; // ResNet-110's warm-up
+        QCOMPARE(s.lr_at(399, 64000), 0.01);
+        QCOMPARE(s.lr_at(400, 64000), 0.1);
+        Schedule c;
+        c.kind = Schedule::Kind::Cosine;
+        c.base_lr = 0.1;
+        c.warmup_steps = 200;
+        QVERIFY(std::abs(c.lr_at(99, 1500) - 0.05) < 1e-12); // linear warm-up
+        QVERIFY(std::abs(c.lr_at(200, 1500) - 0.1) < 1e-12);
+        QVERIFY(std::abs(c.lr_at(850, 1500) - 0.05) < 1e-12); // half way down the cosine
+        QVERIFY(c.lr_at(1499, 1500) < 1e-6);
+    }
+
+    void lossFalls() {
+        Run run(smallRun("resnet20", 150), m_data, "");
+        std::vector<MetricRecord> records;
+        run.set_callback([&](const Run&, const MetricRecord& r) { records.push_back(r); });
+        while (!run.done())
+            run.step();
+        QCOMPARE(int(run.state()), int(Run::State::Finished));
+        const auto train = trainRecords(records);
+        QCOMPARE(train.size(), size_t(30));
+        const double first = train.front().train.loss, last = train.back().train.loss;
+        qInfo("loss %.3f -> %.3f, training error %.1f%% -> %.1f%%, test error %.1f%%", first, last,
+              100 * train.front().train.error, 100 * train.back().train.error,
+              100 * run.last_eval().test_error);
+        // Ten classes start near ln 10 = 2.30; a net that learns the shapes gets far below it.
+        QVERIFY(first > 1.8);
+        QVERIFY2(last < 0.8, qPrintable(QString::number(last)));
+        QVERIFY(run.last_eval().test_error < 0.5); // chance is 0.9
+    }
+
+    void sameSeedSameNumbers() {
+        auto runOnce = [&](uint64_t seed) {
+            Run run(smallRun("plain20", 30, seed), m_data, "");
+            std::vector<double> losses;
+            run.set_callback([&](const Run&, const MetricRecord& r) {
+                if (r.kind == MetricRecord::Kind::Train)
+                    losses.push_back(r.train.loss);
+            });
+            while (!run.done())
+                run.step();
+            return std::make_pair(losses, run.net()->fc->weight.clone());
+        };
+        const auto a = runOnce(3), b = runOnce(3), c = runOnce(4);
+        QCOMPARE(a.first, b.first); // bit for bit
+        QVERIFY(torch::equal(a.second, b.second));
+        QVERIFY(a.first != c.first);
+    }
+
+    void stopAndResumeEqualsUninterrupted() {
+        QTemporaryDir dir;
+        const std::string whole = dir.filePath("whole").toStdString();
+        const std::string parts = dir.filePath("parts").toStdString();
+        {
+            Run run(smallRun("resnet20", 40), m_data, whole);
+            while (!run.done())
+                run.step();
+        }
+        {
+            Run run(smallRun("resnet20", 40), m_data, parts);
+            for (int i = 0; i < 23; ++i)
+                run.step();
+            // A crash after step 23: the last checkpoint is step 20, and metrics.jsonl holds
+            // records past it that the resumed run writes again.
+        }
+        auto resumed = Run::resume(parts, m_data);
+        QCOMPARE(resumed->steps_done(), int64_t(20));
+        while (!resumed->done())
+            resumed->step();
+        const auto a = read_metrics(RunPaths(whole).metrics), b = read_metrics(RunPaths(parts).metrics);
+        QCOMPARE(a.size(), b.size());
+        for (size_t i = 0; i < a.size(); ++i) {
+            QCOMPARE(int(a[i].kind), int(b[i].kind));
+            QCOMPARE(a[i].step(), b[i].step());
+            QCOMPARE(a[i].train.loss, b[i].train.loss);
+            QCOMPARE(a[i].train.error, b[i].train.error);
+            QCOMPARE(a[i].eval.test_loss, b[i].eval.test_loss);
+            QCOMPARE(a[i].probe.grad_norms, b[i].probe.grad_norms);
+        }
+        const auto wa = read_state_dict(RunPaths(whole).checkpoint);
+        const auto wb = read_state_dict(RunPaths(parts).checkpoint);
+        QCOMPARE(wa.size(), wb.size());
+        for (size_t i = 0; i < wa.size(); ++i)
+            QVERIFY2(torch::equal(wa[i].second, wb[i].second), wa[i].first.c_str());
+    }
+
+    void divergingRunStopsAndKeepsItsCheckpoint() {
+        QTemporaryDir dir;
+        const std::string folder = dir.filePath("run").toStdString();
+        RunConfig c = smallRun("plain20", 60);
+        c.train.schedule.warmup_steps = 10; // ten sane steps and a checkpoint, then a huge rate
+        c.train.schedule.warmup_lr = 0.01;
+        c.train.schedule.base_lr = 1e6;
+        Run run(c, m_data, folder);
+        while (!run.done())
+            run.step();
+        QCOMPARE(int(run.state()), int(Run::State::Diverged));
+        QVERIFY2(QString::fromStdString(run.message()).contains("smaller learning rate"), run.message().c_str());
+        QVERIFY(run.steps_done() < 60);
+        const auto weights = read_state_dict(RunPaths(folder).checkpoint);
+        for (const auto& [name, tensor] : weights)
+            QVERIFY2(torch::isfinite(tensor.to(torch::kFloat64)).all().item<bool>(), name.c_str());
+        const auto records = read_metrics(RunPaths(folder).metrics);
+        QVERIFY(std::isnan(records.back().train.loss) || std::isinf(records.back().train.loss));
+    }
+
+    void probesCoverEveryLayer_data() {
+        QTest::addColumn<QString>("arch");
+        QTest::newRow("resnet20") << "resnet20";
+        QTest::newRow("plain20") << "plain20";
+    }
+    void probesCoverEveryLayer() {
+        QFETCH(QString, arch);
+        Run run(smallRun(arch.toStdString(), 10), m_data, "");
+        std::optional<ProbeRecord> probe;
+        run.set_callback([&](const Run&, const MetricRecord& r) {
+            if (r.kind == MetricRecord::Kind::Probe)
+                probe = r.probe;
+        });
+        while (!run.done())
+            run.step();
+        QVERIFY(probe);
+        // resnet20: 19 convolutions and the classifier; 9 blocks of two 3x3 layers.
+        QCOMPARE(probe->layers.size(), size_t(20));
+        QCOMPARE(probe->layers.front(), std::string("conv1.weight"));
+        QCOMPARE(probe->responses.size(), size_t(18));
+        QCOMPARE(probe->blocks.size(), size_t(9));
+        for (double v : probe->grad_norms)
+            QVERIFY(std::isfinite(v) && v > 0);
+        for (double v : probe->response_stds)
+            QVERIFY(std::isfinite(v) && v > 0);
+    }
+
+    void experimentStepsInLockstep() {
+        Experiment e({smallRun("plain20", 12), smallRun("resnet20", 12)}, {});
+        QCOMPARE(e.runs().size(), size_t(2));
+        while (e.step())
+            QCOMPARE(e.runs()[0]->steps_done(), e.runs()[1]->steps_done());
+        for (const auto& run : e.runs())
+            QCOMPARE(int(run->state()), int(Run::State::Finished));
+    }
+
+    void badConfigsAreRefused() {
+        RunConfig c = smallRun("resnet20", 10);
+        c.train.batch_size = 0;
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, Run(c, m_data, ""));
+        c = smallRun("resnet20", 10);
+        c.net.in_channels = 3; // the synthetic set here has one channel
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, Run(c, m_data, ""));
+        c = smallRun("resnet20", 10);
+        c.train.device = "cuda:7";
+        QVERIFY_THROWS_EXCEPTION(std::runtime_error, Run(c, m_data, ""));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, preset_runs("nonsense", TrainConfig{}, false));
+    }
+
+    void presetsFollowTheIssue() {
+        const auto runs = preset_runs("degradation", TrainConfig{}, false);
+        QCOMPARE(runs.size(), size_t(4));
+        QCOMPARE(runs[0].name, std::string("plain20"));
+        QCOMPARE(runs[3].name, std::string("resnet56"));
+        QCOMPARE(runs[0].net.widths, (std::vector<int64_t>{8, 16, 32}));
+        QCOMPARE(runs[0].train.downsample, int64_t(2));
+        QCOMPARE(runs[0].train.steps, int64_t(1500));
+        const auto paper = preset_runs("cifar-paper", TrainConfig{}, false);
+        QCOMPARE(paper[0].train.steps, int64_t(64000));
+        QCOMPARE(paper[0].train.schedule.milestones, (std::vector<int64_t>{32000, 48000}));
+        QVERIFY(paper[0].train.held_out);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestTrainer)
+#include "test_trainer.moc"
