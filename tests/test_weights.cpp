@@ -13,70 +13,9 @@
 #include "testsupport.h"
 
 using namespace reslab;
+using test::sameTensor;
 
 namespace {
-
-QString dtypeName(torch::ScalarType dtype) {
-    switch (dtype) {
-    case torch::kFloat:
-        return "float32";
-    case torch::kHalf:
-        return "float16";
-    case torch::kBFloat16:
-        return "bfloat16";
-    case torch::kDouble:
-        return "float64";
-    case torch::kLong:
-        return "int64";
-    case torch::kInt:
-        return "int32";
-    case torch::kByte:
-        return "uint8";
-    case torch::kBool:
-        return "bool";
-    default:
-        return "other";
-    }
-}
-
-// Compares a tensor with what Python printed for it: dtype, shape and every value, exactly.
-bool sameTensor(const torch::Tensor& t, const QJsonObject& expected, QString* why) {
-    if (dtypeName(t.scalar_type()) != expected["dtype"].toString()) {
-        *why = "dtype " + dtypeName(t.scalar_type()) + ", Python " + expected["dtype"].toString();
-        return false;
-    }
-    const QJsonArray shape = expected["shape"].toArray();
-    if (t.dim() != shape.size()) {
-        *why = "rank differs";
-        return false;
-    }
-    for (int d = 0; d < shape.size(); ++d) {
-        if (t.size(d) != shape[d].toInteger()) {
-            *why = QString("size %1 differs").arg(d);
-            return false;
-        }
-    }
-    const QJsonArray values = expected["values"].toArray();
-    if (t.numel() != values.size()) {
-        *why = "element count differs";
-        return false;
-    }
-    const torch::Tensor flat = t.detach().flatten();
-    for (int i = 0; i < values.size(); ++i) {
-        bool same;
-        if (t.is_floating_point())
-            same = flat[i].item<double>() == values[i].toDouble();
-        else if (t.scalar_type() == torch::kBool)
-            same = flat[i].item<bool>() == values[i].toBool();
-        else
-            same = flat[i].item<int64_t>() == values[i].toInteger();
-        if (!same) {
-            *why = QString("element %1 differs").arg(i);
-            return false;
-        }
-    }
-    return true;
-}
 
 // The net Python builds in io_weights_check.py; Sequential names its children "0", "1" in both.
 torch::nn::Sequential smallNet() {

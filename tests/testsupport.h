@@ -1,5 +1,8 @@
 #pragma once
 
+#include <torch/types.h>
+
+#include <QJsonObject>
 #include <QString>
 #include <QStringList>
 
@@ -12,6 +15,13 @@ QByteArray runPython(const QString& script, const QStringList& args, int timeout
 
 /// Runs reslab-cli with args; exitCode receives its exit status, stderr its error output.
 QByteArray runCli(const QStringList& args, int* exitCode, QByteArray* stdErr = nullptr);
+
+/// "float32", "int64", ...: the dtype names Python prints.
+QString dtypeName(torch::ScalarType dtype);
+
+/// Compares a tensor with what Python printed for it (dtype, shape and every value, exactly);
+/// on a difference returns false and says why.
+bool sameTensor(const torch::Tensor& t, const QJsonObject& expected, QString* why);
 
 /// tests/python/<name>
 QString pythonScript(const QString& name);
