@@ -227,7 +227,8 @@ private Q_SLOTS:
         QCOMPARE(runs[3].name, std::string("resnet56"));
         QCOMPARE(runs[0].net.widths, (std::vector<int64_t>{8, 16, 32}));
         QCOMPARE(runs[0].train.downsample, int64_t(2));
-        QCOMPARE(runs[0].train.steps, int64_t(1500));
+        QCOMPARE(runs[0].train.steps, int64_t(1200));
+        QCOMPARE(runs[0].train.eval_every, int64_t(600));
         const auto paper = preset_runs("cifar-paper", TrainConfig{}, false);
         QCOMPARE(paper[0].train.steps, int64_t(64000));
         QCOMPARE(paper[0].train.schedule.milestones, (std::vector<int64_t>{32000, 48000}));

@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <iostream>
 #include <optional>
-#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <torch/nn/functional/activation.h>
@@ -17,6 +16,7 @@
 #include "inspect/graph_json.h"
 #include "io/weights.h"
 #include "nets/resnet.h"
+#include "train/run.h"
 
 namespace reslab::cli {
 namespace {
@@ -166,7 +166,7 @@ int predict(NetOptions net_options, const PredictOptions& o) {
 
 int run(int argc, char** argv) {
     // LibTorch starts with one intra-op thread here; use every core.
-    torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    set_intra_op_threads(0);
 
     CLI::App app{"reslab-cli: residual networks without a window (ResLab)"};
     app.require_subcommand(1);

@@ -19,6 +19,7 @@
 #include "inspect/describe.h"
 #include "inspect/probes.h"
 #include "train/experiment.h"
+#include "train/presets.h"
 
 namespace reslab::cli {
 namespace {
@@ -61,6 +62,10 @@ struct TrainOptions {
         cmd.add_option("--seed", train.seed, "random seed (weights and data order)");
         cmd.add_option("--device", train.device, "cpu or cuda");
         cmd.add_option("--threads", train.threads, "intra-op threads (default: one per core)");
+        cmd.add_option("--precision", train.precision,
+                       "float32, or bfloat16 autocast (faster on CPUs with AMX and on GPUs; not bit "
+                       "comparable with float32 runs)")
+            ->check(CLI::IsMember({"float32", "bfloat16"}));
         cmd.add_option("--eval-every", train.eval_every, "evaluate every M steps (0: at the end)");
         cmd.add_option("--probe-every", train.probe_every, "probe every K steps (0: never)");
         cmd.add_option("--record-every", train.record_every, "a train record every R steps")
@@ -91,15 +96,6 @@ struct TrainOptions {
             t.checkpoint_every = t.eval_every;
     }
 };
-
-int64_t dataset_channels(const std::string& dataset) {
-    return dataset == "cifar10" || dataset == "folder" ? 3 : 1;
-}
-
-void set_threads(int threads) {
-    const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    torch::set_num_threads(n);
-}
 
 std::string percent(double fraction) {
     char text[32];
@@ -194,7 +190,7 @@ int bench(const std::string& arch,
           int64_t input_size,
           int64_t in_channels,
           bool channels_last) {
-    set_threads(threads);
+    set_intra_op_threads(threads);
     RunConfig c = make_run_config(arch, TrainConfig{}, in_channels);
     ResNet net(c.net);
     const NetGraph graph = describe(*net, input_size, input_size);
@@ -317,7 +313,7 @@ std::function<int()> add_train_commands(CLI::App& app) {
             }
             for (auto& run : runs)
                 o.apply(run.train);
-            set_threads(runs.front().train.threads);
+            set_intra_op_threads(runs.front().train.threads);
             // train --out is the run folder itself; compare puts one folder a run under --out.
             std::vector<std::string> folders;
             for (const auto& run : runs)
@@ -343,7 +339,7 @@ std::function<int()> add_train_commands(CLI::App& app) {
                 folders.insert(folders.end(), inside.begin(), inside.end());
             }
             Experiment experiment = Experiment::resume(folders);
-            set_threads(experiment.runs().front()->config().train.threads);
+            set_intra_op_threads(experiment.runs().front()->config().train.threads);
             return drive(experiment, *resume_quiet);
         }
         if (*bench_cmd)

@@ -98,7 +98,8 @@ std::string to_json(const RunConfig& c) {
                   {"seed", t.seed},
                   {"device", t.device},
                   {"threads", t.threads},
-                  {"channels_last", t.channels_last}};
+                  {"channels_last", t.channels_last},
+                  {"precision", t.precision}};
     j["versions"] = {{"reslab", "0.1.0"}, {"torch", TORCH_VERSION}};
     return j.dump(2);
 }
@@ -141,6 +142,7 @@ RunConfig run_config_from_json(const std::string& text) {
     read(t, "device", o.device);
     read(t, "threads", o.threads);
     read(t, "channels_last", o.channels_last);
+    read(t, "precision", o.precision);
     return c;
 }
 

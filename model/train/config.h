@@ -40,6 +40,7 @@ struct TrainConfig {
     std::string device = "cpu"; // cpu or cuda (when the LibTorch in use has it)
     int threads = 0;            // intra-op threads; 0: one per core
     bool channels_last = true;  // float32 either way; faster convolutions on CPU (PERFORMANCE.md)
+    std::string precision = "float32"; // or "bfloat16": autocast on CPU or CUDA, labelled as such
 };
 
 /// One run of an experiment: a name, a net and how to train it.

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "train/presets.h"
 #include "train/run.h"
 
 namespace reslab {
@@ -34,14 +35,5 @@ private:
     Experiment() = default;
     std::vector<std::unique_ptr<Run>> m_runs;
 };
-
-/// The named presets: "degradation", "depth-sweep", "shortcuts", "cifar-paper". base holds the
-/// options the user gave (seed, device, threads, data dir, steps...) and fills what a preset leaves
-/// open. Throws std::invalid_argument naming the presets for an unknown name.
-std::vector<RunConfig> preset_runs(const std::string& preset, const TrainConfig& base, bool steps_given);
-std::vector<std::string> preset_names();
-
-/// A run of a named architecture on a data set: in_channels and classes follow the data.
-RunConfig make_run_config(const std::string& arch, const TrainConfig& train, int64_t in_channels);
 
 } // namespace reslab

@@ -2,9 +2,12 @@
 
 #include <cmath>
 #include <filesystem>
+#include <thread>
 #include <type_traits>
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
 #include <torch/cuda.h>
 #include <torch/nn/functional/loss.h>
 
@@ -51,6 +54,45 @@ void to_channels_last(ResNetImpl& net) {
             p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
 }
 
+/// bfloat16 autocast on the run's device for the scope of one forward pass, as Python's
+/// torch.autocast does it; no-op when the run trains in float32.
+class Autocast {
+public:
+    Autocast(torch::Device device, bool enabled) : m_type(device.type()), m_enabled(enabled) {
+        if (m_enabled)
+            set(true);
+    }
+    ~Autocast() {
+        if (!m_enabled)
+            return;
+        if (at::autocast::decrement_nesting() == 0)
+            at::autocast::clear_cache();
+        set(false);
+    }
+    Autocast(const Autocast&) = delete;
+    Autocast& operator=(const Autocast&) = delete;
+
+private:
+    void set(bool on) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+        at::autocast::set_autocast_dtype(m_type, at::kBFloat16);
+        at::autocast::set_autocast_enabled(m_type, on);
+#else
+        if (m_type == c10::DeviceType::CUDA) {
+            at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+            at::autocast::set_enabled(on);
+        } else {
+            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+            at::autocast::set_cpu_enabled(on);
+        }
+#endif
+        if (on)
+            at::autocast::increment_nesting();
+    }
+    c10::DeviceType m_type;
+    bool m_enabled;
+};
+
 DataOptions data_options(const TrainConfig& c, Split split) {
     DataOptions o;
     o.name = c.dataset;
@@ -65,6 +107,20 @@ DataOptions data_options(const TrainConfig& c, Split split) {
 }
 
 } // namespace
+
+int set_intra_op_threads(int threads) {
+    const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    at::set_num_threads(n);
+    return n;
+}
+
+std::vector<std::string> available_devices() {
+    std::vector<std::string> devices{"cpu"};
+    if (torch::cuda::is_available())
+        for (size_t i = 0; i < torch::cuda::device_count(); ++i)
+            devices.push_back("cuda:" + std::to_string(i));
+    return devices;
+}
 
 RunData load_run_data(const TrainConfig& config) {
     RunData data;
@@ -113,6 +169,8 @@ Run::Run(RunConfig config, RunData data, std::string folder)
         throw std::invalid_argument("the net has " + std::to_string(m_config.net.classes) +
                                     " outputs for " + std::to_string(m_data.train->classes.size()) +
                                     " classes");
+    if (t.precision != "float32" && t.precision != "bfloat16")
+        throw std::invalid_argument("unknown precision '" + t.precision + "'; use float32 or bfloat16");
     m_device = parse_device(t.device);
     m_steps_per_epoch = std::max<int64_t>(1, m_data.train->size() / t.batch_size);
     m_total_steps = t.steps > 0 ? t.steps
@@ -230,6 +288,12 @@ void Run::save_checkpoint() {
 void Run::stop() {
     if (done())
         return;
+    if (!read_back_counters()) {
+        m_state = State::Diverged;
+        m_message = "the loss became NaN or infinite before step " + std::to_string(m_step) +
+                    "; the last good checkpoint is kept";
+        return;
+    }
     save_checkpoint();
     m_state = State::Stopped;
     m_message = "stopped at step " + std::to_string(m_step) + " of " + std::to_string(m_total_steps);
@@ -238,6 +302,19 @@ void Run::stop() {
 void Run::fail(std::string message) {
     m_state = State::Failed;
     m_message = std::move(message);
+}
+
+bool Run::read_back_counters() {
+    if (m_pending_seen == 0)
+        return true;
+    const double loss_sum = m_pending_loss.item<double>();
+    m_loss_sum += loss_sum;
+    m_wrong += m_pending_wrong.item<int64_t>();
+    m_seen += m_pending_seen;
+    m_pending_loss = torch::Tensor();
+    m_pending_wrong = torch::Tensor();
+    m_pending_seen = 0;
+    return std::isfinite(loss_sum);
 }
 
 torch::Tensor Run::batch_indices(int64_t step) {
@@ -307,8 +384,12 @@ void Run::step() {
     const bool probe = t.probe_every > 0 && (m_step + 1) % t.probe_every == 0;
     m_net->train();
     NetTrace trace;
-    const torch::Tensor logits = probe ? m_net->forward_traced(x, trace) : m_net->forward(x);
-    const torch::Tensor loss = F::cross_entropy(logits, y);
+    torch::Tensor logits, loss;
+    {
+        Autocast autocast(m_device, t.precision == "bfloat16");
+        logits = probe ? m_net->forward_traced(x, trace) : m_net->forward(x);
+        loss = F::cross_entropy(logits, y);
+    }
     m_optimizer->zero_grad();
     loss.backward();
     std::optional<ProbeRecord> probe_record;
@@ -316,43 +397,50 @@ void Run::step() {
         probe_record = take_probe(*m_net, trace, m_step + 1);
     m_optimizer->step();
 
-    // One read-back a step on CPU costs nothing; on CUDA it would sync every step, so a GPU run
-    // reads its loss only here too, but the batch is already queued by then.
-    const double batch_loss = loss.item<double>();
-    const int64_t wrong = logits.argmax(1).ne(y).sum().item<int64_t>();
+    {
+        torch::NoGradGuard no_grad;
+        const torch::Tensor loss_sum = loss.detach().to(torch::kFloat64) * static_cast<double>(y.size(0));
+        const torch::Tensor wrong = logits.argmax(1).ne(y).sum();
+        m_pending_loss = m_pending_loss.defined() ? m_pending_loss + loss_sum : loss_sum;
+        m_pending_wrong = m_pending_wrong.defined() ? m_pending_wrong + wrong : wrong;
+        m_pending_seen += y.size(0);
+    }
     ++m_step;
-    m_loss_sum += batch_loss * static_cast<double>(y.size(0));
-    m_wrong += wrong;
-    m_seen += y.size(0);
+    const bool last = m_step >= m_total_steps;
+    const bool record = m_step % t.record_every == 0 || last;
+    const bool eval = (t.eval_every > 0 && m_step % t.eval_every == 0) || last;
+    const bool checkpoint = (t.checkpoint_every > 0 && m_step % t.checkpoint_every == 0) || last;
+    // A read-back on CPU costs nothing, so a CPU run checks its loss every step; a GPU run only
+    // when something needs the numbers.
+    const bool read_back = m_device.is_cpu() || record || eval || checkpoint || probe_record;
     m_compute_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-
-    if (!std::isfinite(batch_loss)) {
+    if (read_back && !read_back_counters()) {
         record_train();
         m_state = State::Diverged;
-        m_message = "the loss became " + std::string(std::isnan(batch_loss) ? "NaN" : "infinite") +
-                    " at step " + std::to_string(m_step) + " (learning rate " + std::to_string(lr) +
+        m_message = "the loss became " + std::string(std::isnan(m_last_train.loss) ? "NaN" : "infinite") +
+                    (m_device.is_cpu() ? " at step " : " by step ") + std::to_string(m_step) +
+                    " (learning rate " + std::to_string(lr) +
                     "); the run stopped and its last good checkpoint is kept. Try a smaller "
                     "learning rate or a longer warm-up.";
         return;
     }
-    const bool last = m_step >= m_total_steps;
-    if (m_step % t.record_every == 0 || last)
+    if (record)
         record_train();
     if (probe_record) {
         probe_record->time = m_last_train.time;
-        MetricRecord record;
-        record.kind = MetricRecord::Kind::Probe;
-        record.probe = std::move(*probe_record);
-        emit(record);
+        MetricRecord r;
+        r.kind = MetricRecord::Kind::Probe;
+        r.probe = std::move(*probe_record);
+        emit(r);
     }
-    if ((t.eval_every > 0 && m_step % t.eval_every == 0) || last) {
-        MetricRecord record;
-        record.kind = MetricRecord::Kind::Eval;
-        record.eval = evaluate();
-        m_last_eval = record.eval;
-        emit(record);
+    if (eval) {
+        MetricRecord r;
+        r.kind = MetricRecord::Kind::Eval;
+        r.eval = evaluate();
+        m_last_eval = r.eval;
+        emit(r);
     }
-    if ((t.checkpoint_every > 0 && m_step % t.checkpoint_every == 0) || last)
+    if (checkpoint)
         save_checkpoint();
     if (last) {
         m_state = State::Finished;

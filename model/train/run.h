@@ -9,6 +9,7 @@
 #include "data/dataset.h"
 #include "io/runfolder.h"
 #include "nets/resnet.h"
+#include "train/devices.h"
 #include "train/config.h"
 #include "train/records.h"
 
@@ -70,6 +71,7 @@ public:
 private:
     void emit(const MetricRecord& record);
     void record_train();
+    bool read_back_counters();
     void load_trainer_state();
     torch::Tensor batch_indices(int64_t step);
 
@@ -90,6 +92,11 @@ private:
     int64_t m_order_epoch = -1;
     torch::Tensor m_order; // this epoch's permutation of the training set
 
+    // Summed on the device since the last read-back (every step on CPU; on CUDA only when a record,
+    // an evaluation or a checkpoint needs them, so nothing syncs the GPU every step):
+    torch::Tensor m_pending_loss; // float64: sum of batch loss x batch size
+    torch::Tensor m_pending_wrong;
+    int64_t m_pending_seen = 0;
     // Since the last train record:
     double m_loss_sum = 0.0;
     int64_t m_wrong = 0;

@@ -1,0 +1,81 @@
+#include "verdict.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+
+namespace reslab {
+namespace {
+
+std::string percent(double fraction) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f%%", 100.0 * fraction);
+    return text;
+}
+
+/// The shallowest and the deepest finished run of one kind.
+std::pair<const RunOutcome*, const RunOutcome*> extremes(const std::vector<RunOutcome>& runs, bool residual) {
+    const RunOutcome* shallow = nullptr;
+    const RunOutcome* deep = nullptr;
+    for (const auto& r : runs) {
+        if (r.residual != residual || !r.finished)
+            continue;
+        if (!shallow || r.depth < shallow->depth)
+            shallow = &r;
+        if (!deep || r.depth > deep->depth)
+            deep = &r;
+    }
+    return {shallow, deep};
+}
+
+const RunOutcome* at_depth(const std::vector<RunOutcome>& runs, bool residual, int64_t depth) {
+    for (const auto& r : runs)
+        if (r.residual == residual && r.finished && r.depth == depth)
+            return &r;
+    return nullptr;
+}
+
+} // namespace
+
+std::string degradation_verdict(const std::vector<RunOutcome>& runs) {
+    const auto [plain_shallow, plain_deep] = extremes(runs, /*residual=*/false);
+    if (!plain_shallow || plain_shallow->depth == plain_deep->depth)
+        return {};
+    std::string text = plain_deep->name + " ends at " + percent(plain_deep->train_error) +
+                       " training error, " + plain_shallow->name + " at " +
+                       percent(plain_shallow->train_error) + ": ";
+    const bool degrades = plain_deep->train_error > plain_shallow->train_error + kVerdictTolerance;
+    if (degrades)
+        text += "the deeper plain net trains worse (the degradation problem).";
+    else
+        text += "the deeper plain net does not train worse here, so these runs do not show the "
+                "degradation problem (more steps or another seed may).";
+
+    const RunOutcome* res_deep = at_depth(runs, true, plain_deep->depth);
+    const RunOutcome* res_shallow = at_depth(runs, true, plain_shallow->depth);
+    if (!res_deep) {
+        const auto [any_shallow, any_deep] = extremes(runs, true);
+        res_deep = any_deep;
+        res_shallow = any_shallow != any_deep ? any_shallow : nullptr;
+    }
+    if (!res_deep)
+        return text;
+    text += " " + res_deep->name + " ends at " + percent(res_deep->train_error);
+    if (res_deep->train_error + kVerdictTolerance < plain_deep->train_error ||
+        (!degrades && res_deep->train_error < plain_deep->train_error)) {
+        if (res_shallow && res_deep->train_error <= res_shallow->train_error + kVerdictTolerance)
+            text += ": with shortcuts, depth " +
+                    std::string(res_deep->train_error < res_shallow->train_error ? "helps" : "no longer hurts") +
+                    " (" + res_shallow->name + " " + percent(res_shallow->train_error) + ").";
+        else if (res_shallow)
+            text += ", below " + plain_deep->name + " but above " + res_shallow->name + " (" +
+                    percent(res_shallow->train_error) + "): shortcuts help, yet depth still costs here.";
+        else
+            text += ", below " + plain_deep->name + ": shortcuts help.";
+    } else {
+        text += ", no better than " + plain_deep->name + ": the shortcuts did not help in these runs.";
+    }
+    return text;
+}
+
+} // namespace reslab

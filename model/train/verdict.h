@@ -1,0 +1,28 @@
+#pragma once
+// Plain data and text (no torch): what a finished experiment says about the degradation problem.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace reslab {
+
+/// Where one run of an experiment ended.
+struct RunOutcome {
+    std::string name;
+    int64_t depth = 0;
+    bool residual = true;
+    double train_error = 0.0; // final running training error, a fraction
+    bool finished = true;     // false: stopped early, diverged or failed
+};
+
+/// A plain-language verdict on the degradation problem (the paper's Fig. 1), computed from the
+/// runs: does the deepest plain net end with a higher training error than the shallowest, and does
+/// its residual twin avoid that? Says so honestly when the runs do not show the effect, and
+/// returns an empty string when the runs cannot answer (fewer than two plain depths).
+std::string degradation_verdict(const std::vector<RunOutcome>& runs);
+
+/// Two training errors closer than this (half a point) count as the same.
+constexpr double kVerdictTolerance = 0.005;
+
+} // namespace reslab
