@@ -1,18 +1,79 @@
-#include <thread>
-
 #include <QApplication>
-
-#include <ATen/Parallel.h>
+#include <QCommandLineParser>
+#include <QTimer>
 
 #include "mainwindow.h"
+#include "train/devices.h"
 
 int main(int argc, char* argv[]) {
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("ResLab"));
     QApplication::setOrganizationName(QStringLiteral("ResLab"));
+    QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
     // LibTorch starts with one intra-op thread here; use every core.
-    at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    reslab::set_intra_op_threads(0);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("ResLab: train and inspect residual networks"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption demo(QStringLiteral("demo"),
+                                  QStringLiteral("start a preset at once: degradation, depth-sweep, shortcuts"),
+                                  QStringLiteral("NAME"));
+    const QCommandLineOption open(QStringLiteral("open"), QStringLiteral("open and follow a run folder (repeatable)"),
+                                  QStringLiteral("RUN_DIR"));
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+                                        QStringLiteral("grab the window to a PNG after --after seconds, then quit"),
+                                        QStringLiteral("FILE"));
+    const QCommandLineOption after(QStringLiteral("after"),
+                                   QStringLiteral("seconds before the screenshot (default 3), or 'end': when the "
+                                                  "experiment finishes"),
+                                   QStringLiteral("SECONDS"), QStringLiteral("3"));
+    const QCommandLineOption runsFolder(QStringLiteral("runs-folder"),
+                                        QStringLiteral("where new experiments write their run folders"),
+                                        QStringLiteral("DIR"));
+    parser.addOptions({demo, open, screenshot, after, runsFolder});
+    parser.process(app);
+
     MainWindow window;
+    if (parser.isSet(runsFolder))
+        window.setRunsFolder(parser.value(runsFolder));
     window.show();
-    return app.exec();
+    int status = 0;
+    for (const QString& folder : parser.values(open)) {
+        QString error;
+        if (!window.openRunFolder(folder, &error)) {
+            qWarning("%s", qPrintable(error));
+            status = 2;
+        }
+    }
+    if (parser.isSet(demo) && !window.startDemo(parser.value(demo))) {
+        qWarning("reslab: cannot start the demo '%s'", qPrintable(parser.value(demo)));
+        status = 2;
+    }
+    if (parser.isSet(screenshot)) {
+        const QString file = parser.value(screenshot);
+        auto grab = [&window, file, &status] {
+            if (!window.grab().save(file)) {
+                qWarning("reslab: cannot write the screenshot %s", qPrintable(file));
+                status = 1;
+            }
+            window.close();
+        };
+        if (parser.value(after) == QLatin1String("end")) {
+            // Let the last records and the verdict paint before the grab.
+            QObject::connect(window.controller(), &ExperimentController::finished, &window,
+                             [grab] { QTimer::singleShot(500, grab); });
+        } else {
+            bool ok = false;
+            const double seconds = parser.value(after).toDouble(&ok);
+            if (!ok || seconds < 0) {
+                qWarning("reslab: --after takes a number of seconds or 'end'");
+                return 2;
+            }
+            QTimer::singleShot(static_cast<int>(seconds * 1000), &window, grab);
+        }
+    }
+    const int code = app.exec();
+    return status ? status : code;
 }

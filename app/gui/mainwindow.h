@@ -1,10 +1,125 @@
 #pragma once
 
-#include <QMainWindow>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <vector>
 
-/// ResLab's main window. Later views (curves, block graph, feature maps, gradients) dock into it.
+#include <QColor>
+#include <QElapsedTimer>
+#include <QMainWindow>
+#include <QMap>
+#include <QStringList>
+#include <QTimer>
+
+#include "experimentcontroller.h"
+
+class CurvesView;
+class ExperimentPanel;
+class QAction;
+class QLabel;
+class QProgressBar;
+class RunListView;
+namespace reslab {
+class MetricsFollower;
+}
+
+/// ResLab's main window: the experiment panel and the run list dock beside the curves; later views
+/// (block graph, feature maps, gradients) dock into it too. It starts, pauses and stops experiments
+/// on the training thread, follows run folders that other processes write, and says what a
+/// finished degradation experiment shows.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    /// Starts a preset with its defaults ("degradation", "depth-sweep", ...), as `reslab --demo`.
+    bool startDemo(const QString& preset);
+    /// Starts these runs, each in a folder under runsFolder()/label-<time>.
+    bool startRuns(std::vector<reslab::RunConfig> runs, const QString& label);
+    /// Opens a run folder and follows it while it grows. Returns false (and says why) if it is not one.
+    bool openRunFolder(const QString& folder, QString* error = nullptr);
+
+    ExperimentController* controller() { return &m_controller; }
+    CurvesView* curves() const { return m_curves; }
+    RunListView* runList() const { return m_runList; }
+    ExperimentPanel* experimentPanel() const { return m_panel; }
+    QAction* startAction() const { return m_start; }
+    QAction* pauseAction() const { return m_pause; }
+    QAction* resumeAction() const { return m_resume; }
+    QAction* stopAction() const { return m_stop; }
+    /// Where new experiments write their run folders.
+    QString runsFolder() const { return m_runsFolder; }
+    void setRunsFolder(const QString& folder) { m_runsFolder = folder; }
+
+public Q_SLOTS:
+    void startExperiment();
+    void openRunFolderDialog();
+    void resumeRunFolderDialog();
+    void saveExperiment();
+    void openExperiment();
+    void exportPlot();
+    void exportCsv();
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    struct RunEntry {
+        QString name;
+        QString folder;
+        QColor color;
+        bool residual = true;
+        int depth = 0;
+        QString state;
+        double trainError = std::numeric_limits<double>::quiet_NaN();
+        double testError = std::numeric_limits<double>::quiet_NaN();
+        qint64 step = 0;
+        qint64 total = 0;
+        std::shared_ptr<reslab::MetricsFollower> follower; // set for folders followed from disk
+    };
+
+    void buildActions();
+    void buildDocks();
+    void updateActions();
+    int addRun(RunEntry entry);
+    void removeLiveRuns();
+    void applyRecords(int runId, const std::vector<reslab::MetricRecord>& records);
+    void onExperimentReady(const QVector<RunInfo>& runs);
+    void onRecords(const RunRecords& records);
+    void onRunState(int run, const QString& state, const QString& message);
+    void onProgress(qint64 done, qint64 total, double imagesPerSecond);
+    void onFinished();
+    void pollFollowed();
+    void updateConclusions();
+    QColor nextColor();
+    void exportWith(const QString& title,
+                    const QString& fileName,
+                    const QString& filter,
+                    const std::function<bool(const QString&, QString*)>& write);
+
+    ExperimentController m_controller;
+    CurvesView* m_curves = nullptr;
+    RunListView* m_runList = nullptr;
+    ExperimentPanel* m_panel = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QLabel* m_stepLabel = nullptr;
+    QLabel* m_speedLabel = nullptr;
+    QLabel* m_deviceLabel = nullptr;
+    QAction* m_start = nullptr;
+    QAction* m_pause = nullptr;
+    QAction* m_resume = nullptr;
+    QAction* m_stop = nullptr;
+
+    QMap<int, RunEntry> m_runs;
+    QVector<int> m_liveIds; // the experiment's run i is m_runs[m_liveIds[i]]
+    int m_nextId = 1;
+    QStringList m_palette;
+    int m_colorIndex = 0;
+    QString m_runsFolder;
+    QString m_experimentFolder;
+    QTimer m_followTimer;
+    QElapsedTimer m_sinceStart;
+    qint64 m_stepsAtStart = 0;
 };

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <QObject>
+#include <QString>
+#include <QVector>
+
+#include "train/config.h"
+#include "train/records.h"
+
+/// What the GUI learns about one run of an experiment when it starts.
+struct RunInfo {
+    QString name;
+    QString folder;
+    bool residual = true;
+    int depth = 0;
+    qint64 totalSteps = 0;
+    qint64 stepsDone = 0; // more than 0 for a resumed run
+};
+
+/// One record of one run (its index in the experiment), as it crosses to the GUI thread.
+struct RunRecord {
+    int run = 0;
+    reslab::MetricRecord record;
+};
+using RunRecords = QVector<RunRecord>;
+
+Q_DECLARE_METATYPE(RunInfo)
+Q_DECLARE_METATYPE(RunRecord)
+Q_DECLARE_METATYPE(RunRecords)
+
+/// Trains an experiment on its own thread (moved to a QThread by ExperimentController). Pause and
+/// stop are flags read between steps, so they work while a step is busy; records go out batched,
+/// at most about 20 times a second.
+class TrainingWorker : public QObject {
+    Q_OBJECT
+public:
+    /// New runs, each writing to folders[i] (empty: nothing written); or, with resume set,
+    /// the runs in folders continued from their checkpoints (runs is ignored then).
+    TrainingWorker(std::vector<reslab::RunConfig> runs, std::vector<std::string> folders, bool resume);
+    ~TrainingWorker() override;
+
+    /// Thread-safe: asks the loop to stop after the current step; unfinished runs checkpoint.
+    void requestStop() { m_stop = true; }
+    /// Thread-safe: holds the loop between steps until resumed or stopped.
+    void setPaused(bool paused) { m_paused = paused; }
+
+public Q_SLOTS:
+    /// Loads the data, builds the nets and steps them in lockstep until done or stopped.
+    void run();
+
+Q_SIGNALS:
+    void experimentReady(const QVector<RunInfo>& runs);
+    void recordsReady(const RunRecords& records);
+    /// state is "running", "finished", "stopped", "diverged" or "failed"; message says why.
+    void runStateChanged(int run, const QString& state, const QString& message);
+    void progress(qint64 stepsDone, qint64 stepsTotal, double imagesPerSecond);
+    void pausedChanged(bool paused);
+    /// The experiment could not start (missing data, a bad config); nothing ran.
+    void failed(const QString& message);
+    void finished();
+
+private:
+    std::vector<reslab::RunConfig> m_configs;
+    std::vector<std::string> m_folders;
+    bool m_resume = false;
+    std::atomic<bool> m_stop{false};
+    std::atomic<bool> m_paused{false};
+};

@@ -1,0 +1,594 @@
+#include <cmath>
+#include <limits>
+
+#include <qcustomplot.h>
+
+#include <QFile>
+#include <QImage>
+#include <QLabel>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "curveplot.h"
+#include "depthsweepplot.h"
+
+namespace {
+
+constexpr int kTrain = 0;
+constexpr int kTest = 1;
+
+// A point at iteration `step`; epoch and time follow from it so the x axes can be told apart.
+CurvePoint at(double step, double value) {
+    return CurvePoint{step, step / 400.0, step * 0.05, value};
+}
+
+QVector<CurvePoint> series(const QVector<double>& values, double firstStep = 0) {
+    QVector<CurvePoint> points;
+    for (int i = 0; i < values.size(); ++i)
+        points.append(at(firstStep + 100.0 * i, values[i]));
+    return points;
+}
+
+QVector<double> keysOf(const QCPGraph* graph) {
+    QVector<double> keys;
+    for (auto it = graph->data()->constBegin(); it != graph->data()->constEnd(); ++it)
+        keys.append(it->key);
+    return keys;
+}
+
+QVector<double> valuesOf(const QCPGraph* graph) {
+    QVector<double> values;
+    for (auto it = graph->data()->constBegin(); it != graph->data()->constEnd(); ++it)
+        values.append(it->value);
+    return values;
+}
+
+void compareValues(const QVector<double>& actual, const QVector<double>& expected) {
+    QCOMPARE(actual.size(), expected.size());
+    for (int i = 0; i < actual.size(); ++i)
+        QVERIFY2(std::abs(actual[i] - expected[i]) < 1e-12,
+                 qPrintable(QStringLiteral("point %1: %2, expected %3")
+                                .arg(i)
+                                .arg(actual[i], 0, 'g', 17)
+                                .arg(expected[i], 0, 'g', 17)));
+}
+
+// A plot with two series (thin training, bold test) and two runs, like the Error tab.
+void setUpErrorPlot(CurvePlot& plot) {
+    plot.addSeries(kTrain, QStringLiteral("training"), CurvePlot::SeriesRole::Thin);
+    plot.addSeries(kTest, QStringLiteral("test"), CurvePlot::SeriesRole::Bold, false);
+    plot.addRun(1, QStringLiteral("plain-56"), CurvePlot::runColor(0), true);
+    plot.addRun(2, QStringLiteral("resnet-56"), CurvePlot::runColor(1), false);
+}
+
+void showAndLayOut(QWidget& widget, QCustomPlot* plot) {
+    widget.resize(800, 480);
+    widget.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&widget));
+    plot->replot(); // lays out now, so legend and axis positions are known
+}
+
+} // namespace
+
+class TestCurvePlot : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void appendCountsPerRunAndSeries();
+    void appendKeepsOldPoints();
+    void emaOfConstantIsConstantFromFirstPoint();
+    void emaMatchesHandComputed();
+    void movingAverageMatchesHandComputed();
+    void movingAverageWindow_data();
+    void movingAverageWindow();
+    void smoothingLeavesRawCurveFaint();
+    void unsmoothedSeriesIsNotSmoothed();
+    void percentScalesValues();
+    void logYHidesNonPositiveValues();
+    void logXHidesNonPositiveSteps();
+    void xAxisSwitchUsesEpochAndTime();
+    void setRunVisibleHidesGraphs();
+    void legendClickTogglesRun();
+    void crosshairShowsLastPointAtOrBeforeX();
+    void appendsBetweenFramesCostOneReplot();
+    void removeRunDropsItsGraphs();
+    void noteShowsAndHides();
+    void exportImageFormats();
+    void exportToUnwritablePathFails();
+    void exportCsvRoundTrips();
+    void hundredThousandPoints();
+    void depthSweepSortsAndAverages();
+    void depthSweepExports();
+};
+
+void TestCurvePlot::appendCountsPerRunAndSeries() {
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    plot.appendPoints(1, kTrain, series({0.9, 0.8, 0.7, 0.6, 0.5}));
+    plot.appendPoints(1, kTest, series({0.9, 0.85}));
+    plot.appendPoints(2, kTrain, series({0.9, 0.7, 0.5}));
+    plot.appendPoints(7, kTrain, series({0.1})); // unknown run: dropped
+    plot.appendPoints(1, 42, series({0.1}));     // unknown series: dropped
+
+    QCOMPARE(plot.pointCount(1, kTrain), 5);
+    QCOMPARE(plot.pointCount(1, kTest), 2);
+    QCOMPARE(plot.pointCount(2, kTrain), 3);
+    QCOMPARE(plot.pointCount(2, kTest), 0);
+    QCOMPARE(plot.pointCount(7, kTrain), 0);
+    QCOMPARE(plot.graphs(1).size(), 4);
+    QCOMPARE(plot.graphs(1)[0]->data()->size(), 5);
+    QCOMPARE(plot.graphs(1)[2]->data()->size(), 2);
+}
+
+void TestCurvePlot::appendKeepsOldPoints() {
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    plot.appendPoints(1, kTrain, series({0.9, 0.8, 0.7}));
+    plot.appendPoints(1, kTrain, series({0.6, 0.5}, 300));
+    QCOMPARE(plot.pointCount(1, kTrain), 5);
+    compareValues(keysOf(plot.graphs(1)[0]), {0, 100, 200, 300, 400});
+    compareValues(valuesOf(plot.graphs(1)[0]), {0.9, 0.8, 0.7, 0.6, 0.5});
+
+    // An out-of-order batch (a resumed run repeating steps) is merged, not appended blindly.
+    plot.appendPoints(1, kTrain, {at(250, 0.65)});
+    compareValues(keysOf(plot.graphs(1)[0]), {0, 100, 200, 250, 300, 400});
+    // So is a batch that is out of order within itself.
+    plot.appendPoints(1, kTrain, {at(600, 0.4), at(500, 0.45)});
+    compareValues(keysOf(plot.graphs(1)[0]), {0, 100, 200, 250, 300, 400, 500, 600});
+    QCOMPARE(plot.pointCount(1, kTrain), 8);
+}
+
+void TestCurvePlot::emaOfConstantIsConstantFromFirstPoint() {
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    plot.setSmoothing(CurvePlot::Smoothing::Ema, 0.9);
+    plot.appendPoints(1, kTrain, series(QVector<double>(20, 0.3)));
+    // Without debiasing the first smoothed value would be 0.1 * 0.3 = 0.03.
+    compareValues(valuesOf(plot.graphs(1)[1]), QVector<double>(20, 0.3));
+}
+
+void TestCurvePlot::emaMatchesHandComputed() {
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    plot.setSmoothing(CurvePlot::Smoothing::Ema, 0.5);
+    // s_t = 0.5 s_{t-1} + 0.5 v_t from s_0 = 0, shown as s_t / (1 - 0.5^t), for v = 1, 2, 4:
+    //   s_1 = 0.5                 -> 0.5 / 0.5     = 1
+    //   s_2 = 0.25 + 1 = 1.25     -> 1.25 / 0.75   = 5/3
+    //   s_3 = 0.625 + 2 = 2.625   -> 2.625 / 0.875 = 3
+    // Appended in two batches, so the running state must carry over between appends.
+    plot.appendPoints(1, kTrain, series({1, 2}));
+    plot.appendPoints(1, kTrain, series({4}, 200));
+    compareValues(valuesOf(plot.graphs(1)[1]), {1.0, 5.0 / 3.0, 3.0});
+    compareValues(valuesOf(plot.graphs(1)[0]), {1, 2, 4}); // the raw curve is untouched
+
+    // Turning smoothing on after the data arrived gives the same curve.
+    CurvePlot late;
+    setUpErrorPlot(late);
+    late.appendPoints(1, kTrain, series({1, 2, 4}));
+    late.setSmoothing(CurvePlot::Smoothing::Ema, 0.5);
+    compareValues(valuesOf(late.graphs(1)[1]), {1.0, 5.0 / 3.0, 3.0});
+}
+
+void TestCurvePlot::movingAverageMatchesHandComputed() {
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    // amount 0.5 -> window (1 + 0.5) / (1 - 0.5) = 3 points; for v = 1, 2, 4, 8, 16:
+    //   1, (1+2)/2, (1+2+4)/3, (2+4+8)/3, (4+8+16)/3
+    plot.setSmoothing(CurvePlot::Smoothing::MovingAverage, 0.5);
+    plot.appendPoints(1, kTrain, series({1, 2}));
+    plot.appendPoints(1, kTrain, series({4, 8, 16}, 200));
+    compareValues(valuesOf(plot.graphs(1)[1]), {1.0, 1.5, 7.0 / 3.0, 14.0 / 3.0, 28.0 / 3.0});
+}
+
+void TestCurvePlot::movingAverageWindow_data() {
+    QTest::addColumn<double>("amount");
+    QTest::addColumn<int>("window");
+    // round((1 + a) / (1 - a)), by hand.
+    QTest::newRow("0") << 0.0 << 1;
+    QTest::newRow("0.5") << 0.5 << 3;
+    QTest::newRow("0.9") << 0.9 << 19;
+    QTest::newRow("0.99") << 0.99 << 199;
+    QTest::newRow("clamped above 0.999") << 5.0 << 1999;
+    QTest::newRow("clamped below 0") << -1.0 << 1;
+}
+
+void TestCurvePlot::movingAverageWindow() {
+    QFETCH(double, amount);
+    QFETCH(int, window);
+    QCOMPARE(CurvePlot::movingAverageWindow(amount), window);
+}
+
+void TestCurvePlot::smoothingLeavesRawCurveFaint() {
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    plot.appendPoints(1, kTrain, series({0.9, 0.5, 0.7}));
+    QCPGraph* raw = plot.graphs(1)[0];
+    QCPGraph* smoothed = plot.graphs(1)[1];
+    QCOMPARE(raw->pen().color().alpha(), 255);
+    QVERIFY(!smoothed->visible());
+
+    plot.setSmoothing(CurvePlot::Smoothing::Ema, 0.6);
+    QVERIFY(smoothed->visible());
+    QCOMPARE(smoothed->data()->size(), 3);
+    QCOMPARE(smoothed->pen().color().alpha(), 255);
+    QVERIFY(raw->visible());
+    QVERIFY(raw->pen().color().alpha() < 128);
+    QCOMPARE(raw->data()->size(), 3);
+
+    plot.setSmoothing(CurvePlot::Smoothing::None, 0.6);
+    QVERIFY(!smoothed->visible());
+    QCOMPARE(raw->pen().color().alpha(), 255);
+}
+
+void TestCurvePlot::unsmoothedSeriesIsNotSmoothed() {
+    CurvePlot plot;
+    setUpErrorPlot(plot); // the test series is declared with smoothed = false
+    plot.setSmoothing(CurvePlot::Smoothing::Ema, 0.9);
+    plot.appendPoints(1, kTest, series({0.9, 0.1}));
+    QVERIFY(!plot.graphs(1)[3]->visible());
+    QCOMPARE(plot.graphs(1)[3]->data()->size(), 0);
+    QCOMPARE(plot.graphs(1)[2]->pen().color().alpha(), 255);
+    compareValues(valuesOf(plot.graphs(1)[2]), {0.9, 0.1});
+}
+
+void TestCurvePlot::percentScalesValues() {
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    plot.setYLabel(QStringLiteral("error"));
+    plot.appendPoints(1, kTrain, series({0.25, 0.125}));
+    plot.setPercent(true);
+    compareValues(valuesOf(plot.graphs(1)[0]), {25, 12.5});
+    QCOMPARE(plot.plot()->yAxis->label(), QStringLiteral("error (%)"));
+    plot.appendPoints(1, kTrain, series({0.5}, 200));
+    compareValues(valuesOf(plot.graphs(1)[0]), {25, 12.5, 50});
+}
+
+void TestCurvePlot::logYHidesNonPositiveValues() {
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    plot.appendPoints(1, kTrain, series({0.5, 0.0, -0.1, 0.2}));
+    QCOMPARE(plot.drawnPointCount(1, kTrain), 4);
+
+    plot.setLogY(true);
+    QCOMPARE(plot.plot()->yAxis->scaleType(), QCPAxis::stLogarithmic);
+    QVERIFY(!plot.plot()->yAxis->ticker().dynamicCast<QCPAxisTickerLog>().isNull());
+    QCOMPARE(plot.drawnPointCount(1, kTrain), 2);
+    plot.appendPoints(1, kTrain, series({0.0, 1e-3}, 400)); // appended while log: same rule
+    QCOMPARE(plot.drawnPointCount(1, kTrain), 3);
+    QCOMPARE(plot.pointCount(1, kTrain), 6); // hidden from the axis, not from the data
+    QVERIFY(plot.plot()->yAxis->range().lower > 0);
+
+    plot.setLogY(false);
+    QCOMPARE(plot.plot()->yAxis->scaleType(), QCPAxis::stLinear);
+    QCOMPARE(plot.drawnPointCount(1, kTrain), 6);
+}
+
+void TestCurvePlot::logXHidesNonPositiveSteps() {
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    plot.appendPoints(1, kTrain, {at(0, 0.9), at(1, 0.8), at(10, 0.7), at(100, 0.6)});
+    plot.setLogX(true);
+    QCOMPARE(plot.plot()->xAxis->scaleType(), QCPAxis::stLogarithmic);
+    compareValues(keysOf(plot.graphs(1)[0]), {1, 10, 100});
+    QVERIFY(plot.plot()->xAxis->range().lower > 0);
+    plot.setLogX(false);
+    compareValues(keysOf(plot.graphs(1)[0]), {0, 1, 10, 100});
+}
+
+void TestCurvePlot::xAxisSwitchUsesEpochAndTime() {
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    plot.appendPoints(1, kTrain, series({0.9, 0.8, 0.7}));
+    QCOMPARE(plot.plot()->xAxis->label(), QStringLiteral("iteration"));
+    compareValues(keysOf(plot.graphs(1)[0]), {0, 100, 200});
+
+    plot.setXAxis(CurvePlot::XAxis::Epoch);
+    QCOMPARE(plot.plot()->xAxis->label(), QStringLiteral("epoch"));
+    compareValues(keysOf(plot.graphs(1)[0]), {0, 0.25, 0.5});
+    plot.appendPoints(1, kTrain, series({0.6}, 300));
+    compareValues(keysOf(plot.graphs(1)[0]), {0, 0.25, 0.5, 0.75});
+
+    plot.setXAxis(CurvePlot::XAxis::Time);
+    QCOMPARE(plot.plot()->xAxis->label(), QStringLiteral("wall time (s)"));
+    compareValues(keysOf(plot.graphs(1)[0]), {0, 5, 10, 15});
+
+    plot.setXAxis(CurvePlot::XAxis::Iteration);
+    QCOMPARE(plot.plot()->xAxis->label(), QStringLiteral("iteration"));
+    compareValues(keysOf(plot.graphs(1)[0]), {0, 100, 200, 300});
+}
+
+void TestCurvePlot::setRunVisibleHidesGraphs() {
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    plot.setSmoothing(CurvePlot::Smoothing::Ema, 0.5);
+    QVERIFY(plot.isRunVisible(1));
+    plot.setRunVisible(1, false);
+    QVERIFY(!plot.isRunVisible(1));
+    for (QCPGraph* graph : plot.graphs(1))
+        QVERIFY(!graph->visible());
+    QVERIFY(plot.graphs(2)[0]->visible());
+    QVERIFY(plot.graphs(2)[1]->visible()); // smoothed training line
+
+    plot.setRunVisible(1, true);
+    QVERIFY(plot.graphs(1)[0]->visible());
+    QVERIFY(plot.graphs(1)[1]->visible());
+    QVERIFY(!plot.graphs(1)[3]->visible()); // the test series is never smoothed
+}
+
+void TestCurvePlot::legendClickTogglesRun() {
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    plot.appendPoints(1, kTrain, series({0.9, 0.8}));
+    plot.appendPoints(2, kTrain, series({0.9, 0.7}));
+    showAndLayOut(plot, plot.plot());
+    QSignalSpy spy(&plot, &CurvePlot::runVisibilityToggled);
+
+    const QRect item = plot.legendItemRect(2);
+    QVERIFY(item.isValid());
+    QTest::mouseClick(plot.plot(), Qt::LeftButton, Qt::NoModifier, item.center());
+    QCOMPARE(spy.count(), 1);
+    QCOMPARE(spy.at(0).at(0).toInt(), 2);
+    QCOMPARE(spy.at(0).at(1).toBool(), false);
+    QVERIFY(!plot.isRunVisible(2));
+    QVERIFY(!plot.graphs(2)[0]->visible());
+    QVERIFY(plot.isRunVisible(1));
+
+    QTest::mouseClick(plot.plot(), Qt::LeftButton, Qt::NoModifier, item.center());
+    QCOMPARE(spy.count(), 2);
+    QCOMPARE(spy.at(1).at(1).toBool(), true);
+    QVERIFY(plot.graphs(2)[0]->visible());
+
+    // A click in the plot area is no legend click.
+    QTest::mouseClick(plot.plot(), Qt::LeftButton, Qt::NoModifier,
+                      plot.plot()->axisRect()->rect().center());
+    QCOMPARE(spy.count(), 2);
+}
+
+void TestCurvePlot::crosshairShowsLastPointAtOrBeforeX() {
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    plot.setPercent(true);
+    plot.appendPoints(1, kTrain, series({0.10, 0.20, 0.30}));
+    plot.appendPoints(2, kTrain, series({0.40, 0.50, 0.60}));
+    showAndLayOut(plot, plot.plot());
+    plot.fitAll();
+    plot.plot()->replot();
+
+    // Halfway between the points at 100 and 200: the point at 100 is the one that applies.
+    const QPoint pos(int(plot.plot()->xAxis->coordToPixel(150)),
+                     plot.plot()->axisRect()->rect().center().y());
+    QMouseEvent move(QEvent::MouseMove, pos, plot.plot()->mapToGlobal(pos), Qt::NoButton,
+                     Qt::NoButton, Qt::NoModifier);
+    QApplication::sendEvent(plot.plot(), &move);
+
+    auto* readout = plot.plot()->findChild<QLabel*>();
+    QVERIFY(readout);
+    QVERIFY(readout->isVisible());
+    QVERIFY2(readout->text().contains(QStringLiteral("20.00%")), qPrintable(readout->text()));
+    QVERIFY(readout->text().contains(QStringLiteral("50.00%")));
+    QVERIFY(!readout->text().contains(QStringLiteral("30.00%")));
+    QVERIFY(readout->text().contains(QStringLiteral("resnet-56")));
+
+    plot.setRunVisible(2, false); // hidden runs drop out of the readout
+    QApplication::sendEvent(plot.plot(), &move);
+    QVERIFY(!readout->text().contains(QStringLiteral("resnet-56")));
+
+    QEvent leave(QEvent::Leave);
+    QApplication::sendEvent(plot.plot(), &leave);
+    QVERIFY(!readout->isVisible());
+}
+
+void TestCurvePlot::appendsBetweenFramesCostOneReplot() {
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    showAndLayOut(plot, plot.plot());
+    QTest::qWait(100); // let the replots of showing settle
+    QSignalSpy replots(plot.plot(), &QCustomPlot::afterReplot);
+    for (int i = 0; i < 50; ++i)
+        plot.appendPoints(1, kTrain, {at(100.0 * i, 0.5)});
+    QCOMPARE(replots.count(), 0); // nothing is drawn synchronously
+    QTRY_COMPARE(replots.count(), 1);
+    QTest::qWait(150);
+    QCOMPARE(replots.count(), 1);
+    // Following the data: the fitted x range holds every point.
+    QVERIFY(plot.plot()->xAxis->range().contains(4900));
+    QVERIFY(plot.plot()->xAxis->range().contains(0));
+}
+
+void TestCurvePlot::removeRunDropsItsGraphs() {
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    QCOMPARE(plot.plot()->graphCount(), 8);
+    plot.removeRun(1);
+    QCOMPARE(plot.plot()->graphCount(), 4);
+    QCOMPARE(plot.pointCount(1, kTrain), 0);
+    QVERIFY(plot.legendItemRect(1).isNull());
+    QCOMPARE(plot.graphs(2).size(), 4);
+    plot.clearRuns();
+    QCOMPARE(plot.plot()->graphCount(), 0);
+    // Series declared later reach runs added earlier.
+    plot.addRun(3, QStringLiteral("resnet-20"), Qt::red, false);
+    plot.addSeries(5, QStringLiteral("loss"), CurvePlot::SeriesRole::Thin);
+    plot.appendPoints(3, 5, series({2.3, 1.9}));
+    QCOMPARE(plot.pointCount(3, 5), 2);
+}
+
+void TestCurvePlot::noteShowsAndHides() {
+    CurvePlot plot;
+    const auto noteItem = [&plot]() -> QCPItemText* {
+        for (int i = 0; i < plot.plot()->itemCount(); ++i)
+            if (auto* text = qobject_cast<QCPItemText*>(plot.plot()->item(i)))
+                return text;
+        return nullptr;
+    };
+    QVERIFY(noteItem());
+    QVERIFY(!noteItem()->visible());
+    const QString verdict = QStringLiteral(
+        "plain-56 ends with a higher training error than plain-20: the degradation problem. "
+        "resnet-56 ends lower than resnet-20.");
+    plot.setNote(verdict);
+    QVERIFY(noteItem()->visible());
+    QString shown = noteItem()->text();
+    QVERIFY(shown.contains(QLatin1Char('\n'))); // wrapped
+    QCOMPARE(shown.replace(QLatin1Char('\n'), QLatin1Char(' ')), verdict);
+    plot.setNote(QString());
+    QVERIFY(!noteItem()->visible());
+}
+
+void TestCurvePlot::exportImageFormats() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    plot.appendPoints(1, kTrain, series({0.9, 0.5, 0.3}));
+    plot.setNote(QStringLiteral("a note"));
+    plot.resize(640, 400);
+
+    QString error;
+    const QString png = dir.filePath(QStringLiteral("curves.png"));
+    QVERIFY2(plot.exportImage(png, &error), qPrintable(error));
+    QImage image(png);
+    QVERIFY(!image.isNull());
+    QCOMPARE(image.size(), plot.size());
+
+    const QString pdf = dir.filePath(QStringLiteral("curves.pdf"));
+    QVERIFY2(plot.exportImage(pdf, &error), qPrintable(error));
+    QFile pdfFile(pdf);
+    QVERIFY(pdfFile.open(QIODevice::ReadOnly));
+    QVERIFY(pdfFile.read(4) == "%PDF");
+
+    const QString svg = dir.filePath(QStringLiteral("curves.svg"));
+    QVERIFY2(plot.exportImage(svg, &error), qPrintable(error));
+    QFile svgFile(svg);
+    QVERIFY(svgFile.open(QIODevice::ReadOnly));
+    const QByteArray svgText = svgFile.readAll();
+    QVERIFY(svgText.contains("<svg"));
+    QVERIFY(svgText.contains("a note"));
+
+    QVERIFY(!plot.exportImage(dir.filePath(QStringLiteral("curves.bmp")), &error));
+    QVERIFY(!error.isEmpty());
+}
+
+void TestCurvePlot::exportToUnwritablePathFails() {
+    QTemporaryDir dir;
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    plot.appendPoints(1, kTrain, series({0.9}));
+    const QString missing = dir.filePath(QStringLiteral("no/such/folder/"));
+    for (const char* suffix : {"png", "pdf", "svg"}) {
+        QString error;
+        QVERIFY(
+            !plot.exportImage(missing + QStringLiteral("curves.") + QLatin1String(suffix), &error));
+        QVERIFY(!error.isEmpty());
+    }
+    QString error;
+    QVERIFY(!plot.exportCsv(missing + QStringLiteral("curves.csv"), &error));
+    QVERIFY(!error.isEmpty());
+    QVERIFY(!plot.exportImage(missing + QStringLiteral("curves.png"))); // no error wanted: fine
+}
+
+void TestCurvePlot::exportCsvRoundTrips() {
+    QTemporaryDir dir;
+    CurvePlot plot;
+    plot.addSeries(kTrain, QStringLiteral("train error"), CurvePlot::SeriesRole::Thin);
+    plot.addSeries(kTest, QStringLiteral("test error"), CurvePlot::SeriesRole::Bold);
+    plot.addRun(1, QStringLiteral("plain, 20 layers"), Qt::red, true);
+    plot.addRun(2, QStringLiteral("resnet-20"), Qt::blue, false);
+    const QVector<CurvePoint> train = {CurvePoint{1, 0.0025, 0.125, 0.1},
+                                       CurvePoint{2, 0.005, 0.25, 1.0 / 3.0},
+                                       CurvePoint{3, 0.0075, 0.375, 2e-7}};
+    plot.appendPoints(1, kTrain, train);
+    plot.appendPoints(1, kTest, {CurvePoint{3, 0.0075, 0.4, 0.0925}});
+    plot.appendPoints(2, kTrain, {CurvePoint{1, 0.0025, 0.1, 0.7}});
+    plot.setSmoothing(CurvePlot::Smoothing::Ema, 0.9); // the CSV holds raw values regardless
+
+    const QString path = dir.filePath(QStringLiteral("curves.csv"));
+    QString error;
+    QVERIFY2(plot.exportCsv(path, &error), qPrintable(error));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly | QIODevice::Text));
+    const QStringList lines =
+        QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 1 + 3 + 1 + 1);
+    QCOMPARE(lines[0], QStringLiteral("run,series,step,epoch,time,value"));
+    QVERIFY(lines[1].startsWith(QStringLiteral("\"plain, 20 layers\",train error,")));
+    for (int i = 0; i < 3; ++i) {
+        // The last four fields are numbers; the name before them may hold commas.
+        const QStringList numbers =
+            lines[1 + i].section(QLatin1Char(','), -4).split(QLatin1Char(','));
+        QCOMPARE(numbers.size(), 4);
+        // Exact comparisons: 1/3 must survive the trip through text.
+        QVERIFY(numbers[0].toDouble() == train[i].step);
+        QVERIFY(numbers[1].toDouble() == train[i].epoch);
+        QVERIFY(numbers[2].toDouble() == train[i].time);
+        QVERIFY(numbers[3].toDouble() == train[i].value);
+    }
+    QVERIFY(lines[4].startsWith(QStringLiteral("\"plain, 20 layers\",test error,3,")));
+    QCOMPARE(lines[5], QStringLiteral("resnet-20,train error,1,0.0025,0.1,0.7"));
+}
+
+void TestCurvePlot::hundredThousandPoints() {
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    plot.setSmoothing(CurvePlot::Smoothing::Ema, 0.99);
+    constexpr int kBatches = 100;
+    constexpr int kBatch = 1000;
+    for (int b = 0; b < kBatches; ++b) {
+        QVector<CurvePoint> points;
+        for (int i = 0; i < kBatch; ++i) {
+            const int step = b * kBatch + i + 1;
+            points.append(at(step, 0.5 + 0.4 * std::sin(step * 0.01)));
+        }
+        plot.appendPoints(1, kTrain, points);
+    }
+    QCOMPARE(plot.pointCount(1, kTrain), kBatches * kBatch);
+    const QCPGraph* raw = plot.graphs(1)[0];
+    const QCPGraph* smoothed = plot.graphs(1)[1];
+    QCOMPARE(raw->data()->size(), kBatches * kBatch);
+    QCOMPARE(smoothed->data()->size(), kBatches * kBatch);
+    QCOMPARE(raw->data()->constBegin()->key, 1.0);
+    QCOMPARE((raw->data()->constEnd() - 1)->key, double(kBatches * kBatch));
+    QCOMPARE(plot.drawnPointCount(1, kTrain), kBatches * kBatch);
+}
+
+void TestCurvePlot::depthSweepSortsAndAverages() {
+    DepthSweepPlot plot;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    plot.setPoints({
+        {56, true, 0.12, 0.15},
+        {20, true, 0.06, 0.09},
+        {32, false, 0.025, 0.08},
+        {20, false, 0.035, 0.0875},
+        {56, false, 0.012, nan}, // not evaluated: no test point
+        {32, true, 0.08, 0.11},
+        {20, true, 0.08, 0.09}, // a second seed of plain-20: averaged with the first
+    });
+    compareValues(keysOf(plot.trainGraph(true)), {20, 32, 56});
+    compareValues(valuesOf(plot.trainGraph(true)), {7.0, 8.0, 12.0});
+    compareValues(keysOf(plot.trainGraph(false)), {20, 32, 56});
+    compareValues(valuesOf(plot.trainGraph(false)), {3.5, 2.5, 1.2});
+    compareValues(keysOf(plot.testGraph(false)), {20, 32});
+    compareValues(keysOf(plot.testGraph(true)), {20, 32, 56});
+    QCOMPARE(plot.trainGraph(true)->pen().style(), Qt::CustomDashLine);
+    QCOMPARE(plot.trainGraph(false)->pen().style(), Qt::SolidLine);
+
+    plot.setPoints({{44, false, 0.02, 0.07}});
+    QCOMPARE(plot.trainGraph(true)->data()->size(), 0);
+    QCOMPARE(plot.trainGraph(false)->data()->size(), 1);
+}
+
+void TestCurvePlot::depthSweepExports() {
+    QTemporaryDir dir;
+    DepthSweepPlot plot;
+    plot.resize(500, 300);
+    plot.setPoints({{20, true, 0.06, 0.09}, {20, false, 0.04, 0.08}});
+    const QString png = dir.filePath(QStringLiteral("depth.png"));
+    QString error;
+    QVERIFY2(plot.exportImage(png, &error), qPrintable(error));
+    QCOMPARE(QImage(png).size(), QSize(500, 300));
+    QVERIFY(!plot.exportImage(dir.filePath(QStringLiteral("none/depth.svg")), &error));
+    QVERIFY(!error.isEmpty());
+}
+
+QTEST_MAIN(TestCurvePlot)
+#include "test_curveplot.moc"

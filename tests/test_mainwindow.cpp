@@ -1,0 +1,217 @@
+// The main window driven through its real buttons, offscreen: start, pause, resume and stop; curves
+// that grow while tiny runs train; exports; a run folder followed while reslab-cli writes it; and a
+// diverging run beside a healthy one.
+#include <QtTest>
+
+#include <QDockWidget>
+#include <QImage>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QToolBar>
+
+#include "curveplot.h"
+#include "curvesview.h"
+#include "experimentpanel.h"
+#include "mainwindow.h"
+#include "runlistview.h"
+#include "train/presets.h"
+
+using namespace reslab;
+
+namespace {
+
+/// A tiny net on the synthetic set: quick enough to train in a test, slow enough to pause.
+RunConfig tinyRun(const std::string& arch, int64_t steps, double lr = 0.05) {
+    TrainConfig t;
+    t.dataset = "synthetic";
+    t.synthetic_size = 512;
+    t.batch_size = 32;
+    t.steps = steps;
+    t.schedule.kind = Schedule::Kind::Constant;
+    t.schedule.base_lr = lr;
+    t.record_every = 2;
+    t.eval_every = 20;
+    t.probe_every = 0;
+    t.checkpoint_every = 50;
+    t.seed = 3;
+    RunConfig c = make_run_config(arch, t, 1);
+    c.net.stem_width = 4;
+    c.net.widths = {4, 8, 16};
+    return c;
+}
+
+void clickAction(MainWindow& window, QAction* action) {
+    QToolBar* bar = window.findChild<QToolBar*>(QStringLiteral("TrainingToolBar"));
+    QVERIFY(bar);
+    QWidget* button = bar->widgetForAction(action);
+    QVERIFY(button);
+    QVERIFY(button->isEnabled());
+    QTest::mouseClick(button, Qt::LeftButton);
+}
+
+/// The ids of the runs the window lists, in order.
+QList<int> runIds(MainWindow& window) { return window.runList()->runIds(); }
+
+} // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(m_settings.isValid());
+        // Settings of this test go to a folder of its own, not the user's.
+        QStandardPaths::setTestModeEnabled(true);
+        QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settings.path());
+        QCoreApplication::setOrganizationName(QStringLiteral("ResLabTest"));
+        QCoreApplication::setApplicationName(QStringLiteral("test_mainwindow"));
+    }
+
+    void startPauseResumeStop() {
+        QTemporaryDir runs;
+        MainWindow window;
+        window.setRunsFolder(runs.path());
+        window.show();
+        window.experimentPanel()->setRuns({tinyRun("resnet20", 5000), tinyRun("plain20", 5000)});
+        QSignalSpy states(window.controller(), &ExperimentController::stateChanged);
+
+        clickAction(window, window.startAction());
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Running, 20000);
+        const QList<int> ids = runIds(window);
+        QCOMPARE(ids.size(), 2);
+        CurvePlot* error = window.curves()->errorPlot();
+        // Curves gain points while the runs train.
+        QTRY_VERIFY_WITH_TIMEOUT(error->pointCount(ids[0], 0) >= 3, 20000);
+        const int before = error->pointCount(ids[0], 0);
+        QTRY_VERIFY_WITH_TIMEOUT(error->pointCount(ids[0], 0) > before, 20000);
+        QVERIFY(window.curves()->lossPlot()->pointCount(ids[1], 0) > 0);
+
+        clickAction(window, window.pauseAction());
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Paused, 20000);
+        QVERIFY(!window.pauseAction()->isEnabled());
+        QVERIFY(window.resumeAction()->isEnabled());
+        QTest::qWait(300); // let anything already queued arrive
+        const int paused = error->pointCount(ids[0], 0);
+        QTest::qWait(700);
+        QCOMPARE(error->pointCount(ids[0], 0), paused); // nothing trains while paused
+
+        clickAction(window, window.resumeAction());
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Running, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(error->pointCount(ids[0], 0) > paused, 20000);
+
+        clickAction(window, window.stopAction());
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Idle, 30000);
+        QVERIFY(window.startAction()->isEnabled());
+        QCOMPARE(window.runList()->runState(ids[0]), QStringLiteral("stopped"));
+
+        // Each transition went out as a signal, in order.
+        QList<ExperimentController::State> seen;
+        for (const auto& args : states)
+            seen << args.at(0).value<ExperimentController::State>();
+        const QList<ExperimentController::State> expected{
+            ExperimentController::State::Starting, ExperimentController::State::Running,
+            ExperimentController::State::Paused,   ExperimentController::State::Running,
+            ExperimentController::State::Stopping, ExperimentController::State::Idle};
+        QCOMPARE(seen, expected);
+
+        // The stopped runs left checkpoints to resume from.
+        const QStringList experiments = QDir(runs.path()).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+        QCOMPARE(experiments.size(), 1);
+        const QDir experiment(QDir(runs.path()).filePath(experiments.front()));
+        QVERIFY(QFileInfo::exists(experiment.filePath(QStringLiteral("resnet20/trainer.pth"))));
+        QVERIFY(QFileInfo::exists(experiment.filePath(QStringLiteral("plain20/checkpoint.pth"))));
+    }
+
+    void finishedRunsAndExports() {
+        QTemporaryDir runs;
+        MainWindow window;
+        window.setRunsFolder(runs.path());
+        window.show();
+        window.experimentPanel()->setRuns({tinyRun("resnet20", 40), tinyRun("plain20", 40)});
+        QSignalSpy finished(window.controller(), &ExperimentController::finished);
+        window.startExperiment();
+        QVERIFY(finished.wait(60000));
+        const QList<int> ids = runIds(window);
+        QCOMPARE(window.runList()->runState(ids[0]), QStringLiteral("finished"));
+        // 40 steps, a record every 2: 20 training points; evaluations at 20 and 40.
+        QCOMPARE(window.curves()->errorPlot()->pointCount(ids[0], 0), 20);
+        QCOMPARE(window.curves()->errorPlot()->pointCount(ids[0], 1), 2);
+
+        QTemporaryDir out;
+        const QString png = out.filePath(QStringLiteral("curves.png"));
+        QString error;
+        QVERIFY2(window.curves()->exportImage(png, &error), qPrintable(error));
+        const QImage image(png);
+        QVERIFY(!image.isNull());
+        QVERIFY(image.width() > 100 && image.height() > 100);
+
+        const QString csv = out.filePath(QStringLiteral("curves.csv"));
+        QVERIFY2(window.curves()->exportCsv(csv, &error), qPrintable(error));
+        QFile file(csv);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QStringList lines = QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.front().trimmed(), QStringLiteral("run,series,step,epoch,time,value"));
+        // Per run: 20 training errors, 2 test errors, 20 training losses, 2 test losses, 20 rates.
+        QCOMPARE(lines.size() - 1, 2 * (20 + 2 + 20 + 2 + 20));
+        for (const QString& line : lines.mid(1))
+            QCOMPARE(line.split(QLatin1Char(',')).size(), 6);
+    }
+
+    void followsAFolderWhileAnotherProcessWritesIt() {
+        QTemporaryDir dir;
+        const QString folder = dir.filePath(QStringLiteral("live"));
+        QProcess cli;
+        cli.start(QStringLiteral(RESLAB_CLI),
+                  {QStringLiteral("train"), QStringLiteral("--arch"), QStringLiteral("resnet20"),
+                   QStringLiteral("--dataset"), QStringLiteral("synthetic"), QStringLiteral("--steps"),
+                   QStringLiteral("300"), QStringLiteral("--batch"), QStringLiteral("32"),
+                   QStringLiteral("--record-every"), QStringLiteral("2"), QStringLiteral("--threads"),
+                   QStringLiteral("1"), QStringLiteral("--quiet"), QStringLiteral("--out"), folder});
+        QVERIFY(cli.waitForStarted());
+        // Open it as soon as the run folder exists, while it is being written.
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(folder + QStringLiteral("/spec.json")), 30000);
+        MainWindow window;
+        QString error;
+        QVERIFY2(window.openRunFolder(folder, &error), qPrintable(error));
+        const int id = runIds(window).front();
+        CurvePlot* plot = window.curves()->errorPlot();
+        QTRY_VERIFY_WITH_TIMEOUT(plot->pointCount(id, 0) > 0, 60000);
+        const int early = plot->pointCount(id, 0);
+        QVERIFY2(cli.state() == QProcess::Running, "the writer finished before the window read it live");
+        QVERIFY(early < 150);
+        QVERIFY(cli.waitForFinished(120000));
+        QCOMPARE(cli.exitCode(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(plot->pointCount(id, 0), 150, 10000); // every record, once
+        QTRY_COMPARE_WITH_TIMEOUT(window.runList()->runState(id), QStringLiteral("finished"), 10000);
+
+        // A folder that is no run is refused with a reason, and nothing is added.
+        QVERIFY(!window.openRunFolder(dir.path(), &error));
+        QVERIFY(error.contains(QStringLiteral("not a ResLab run folder")));
+        QCOMPARE(runIds(window).size(), 1);
+    }
+
+    void aDivergingRunStopsAndTheOthersGoOn() {
+        QTemporaryDir runs;
+        MainWindow window;
+        window.setRunsFolder(runs.path());
+        RunConfig wild = tinyRun("plain20", 60, /*lr=*/1e6);
+        wild.name = "wild";
+        QSignalSpy finished(window.controller(), &ExperimentController::finished);
+        // Each run with its own config (the panel's form sets one for all): only one is wild.
+        QVERIFY(window.startRuns({wild, tinyRun("resnet20", 60)}, QStringLiteral("diverge")));
+        QVERIFY(finished.wait(60000));
+        const QList<int> ids = runIds(window);
+        QCOMPARE(ids.size(), 2);
+        QCOMPARE(window.runList()->runState(ids[1]), QStringLiteral("finished"));
+        QCOMPARE(window.runList()->runState(ids[0]), QStringLiteral("diverged"));
+        const QString tip = window.runList()->topLevelItem(0)->toolTip(RunListView::StateColumn);
+        QVERIFY2(tip.contains(QStringLiteral("smaller")), qPrintable(tip));
+        QCOMPARE(window.curves()->errorPlot()->pointCount(ids[1], 0), 30);
+    }
+
+private:
+    QTemporaryDir m_settings;
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "test_mainwindow.moc"

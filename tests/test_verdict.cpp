@@ -1,0 +1,77 @@
+// The degradation verdict: what it claims must follow from the numbers it is given.
+#include <QtTest>
+
+#include "train/verdict.h"
+
+using namespace reslab;
+
+namespace {
+
+RunOutcome outcome(const std::string& name, int64_t depth, bool residual, double error, bool finished = true) {
+    RunOutcome o;
+    o.name = name;
+    o.depth = depth;
+    o.residual = residual;
+    o.train_error = error;
+    o.finished = finished;
+    return o;
+}
+
+bool has(const std::string& text, const char* part) { return text.find(part) != std::string::npos; }
+
+} // namespace
+
+class TestVerdict : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void showsTheEffect() {
+        // The example: plain-56 14.2%, plain-20 10.1%, resnet-56 8.9%, resnet-20 9.3%.
+        const std::string text = degradation_verdict({outcome("plain20", 20, false, 0.101),
+                                                      outcome("plain56", 56, false, 0.142),
+                                                      outcome("resnet20", 20, true, 0.093),
+                                                      outcome("resnet56", 56, true, 0.089)});
+        QVERIFY2(has(text, "plain56 ends at 14.2%"), text.c_str());
+        QVERIFY2(has(text, "plain20 at 10.1%"), text.c_str());
+        QVERIFY2(has(text, "trains worse"), text.c_str());
+        QVERIFY2(has(text, "resnet56 ends at 8.9%"), text.c_str());
+        QVERIFY2(has(text, "depth helps"), text.c_str());
+        QVERIFY2(!has(text, "do not show"), text.c_str());
+    }
+
+    void saysSoWhenTheEffectIsMissing() {
+        // plain56 within half a point of plain20: no degradation to speak of.
+        const std::string text = degradation_verdict({outcome("plain20", 20, false, 0.101),
+                                                      outcome("plain56", 56, false, 0.104),
+                                                      outcome("resnet56", 56, true, 0.09)});
+        QVERIFY2(has(text, "do not show the degradation problem"), text.c_str());
+        QVERIFY2(!has(text, "trains worse"), text.c_str());
+    }
+
+    void residualThatDoesNotHelp() {
+        const std::string text = degradation_verdict({outcome("plain20", 20, false, 0.10),
+                                                      outcome("plain56", 56, false, 0.20),
+                                                      outcome("resnet20", 20, true, 0.09),
+                                                      outcome("resnet56", 56, true, 0.21)});
+        QVERIFY2(has(text, "trains worse"), text.c_str());
+        QVERIFY2(has(text, "did not help"), text.c_str());
+    }
+
+    void deeperResidualWorseThanShallowResidual() {
+        const std::string text = degradation_verdict({outcome("plain20", 20, false, 0.10),
+                                                      outcome("plain56", 56, false, 0.20),
+                                                      outcome("resnet20", 20, true, 0.08),
+                                                      outcome("resnet56", 56, true, 0.12)});
+        QVERIFY2(has(text, "above resnet20"), text.c_str());
+        QVERIFY2(!has(text, "depth helps"), text.c_str());
+    }
+
+    void needsTwoPlainDepths() {
+        QVERIFY(degradation_verdict({}).empty());
+        QVERIFY(degradation_verdict({outcome("plain20", 20, false, 0.1), outcome("resnet56", 56, true, 0.08)}).empty());
+        // An unfinished run does not count.
+        QVERIFY(degradation_verdict({outcome("plain20", 20, false, 0.1), outcome("plain56", 56, false, 0.3, false)}).empty());
+    }
+};
+
+QTEST_APPLESS_MAIN(TestVerdict)
+#include "test_verdict.moc"

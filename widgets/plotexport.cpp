@@ -1,0 +1,129 @@
+#include "plotexport.h"
+
+#include <qcustomplot.h>
+
+#include <QFile>
+#include <QFileInfo>
+#include <QSvgGenerator>
+
+namespace PlotStyle {
+
+void apply(QCustomPlot* plot, const QFont& baseFont) {
+    const QColor text(40, 40, 40);
+    const QColor axisColor(130, 130, 130);
+    QFont tickFont = baseFont;
+    tickFont.setPointSizeF(9);
+    QFont labelFont = baseFont;
+    labelFont.setPointSizeF(10);
+
+    plot->setBackground(Qt::white);
+    plot->setAutoAddPlottableToLegend(false);
+    for (QCPAxis* axis : {plot->xAxis, plot->yAxis}) {
+        axis->setTickLabelFont(tickFont);
+        axis->setLabelFont(labelFont);
+        axis->setTickLabelColor(text);
+        axis->setLabelColor(text);
+        axis->setBasePen(QPen(axisColor, 0));
+        axis->setTickPen(QPen(axisColor, 0));
+        axis->setSubTickPen(QPen(axisColor, 0));
+        axis->grid()->setPen(QPen(QColor(230, 230, 230), 0));
+        axis->grid()->setZeroLinePen(Qt::NoPen);
+        axis->grid()->setSubGridVisible(false);
+    }
+
+    // Outside the plot area the legend never hides a curve, and the area's top right stays free
+    // for a note.
+    QCPLegend* legend = plot->legend;
+    legend->setVisible(true);
+    legend->setFont(tickFont);
+    legend->setTextColor(text);
+    legend->setBorderPen(Qt::NoPen);
+    legend->setBrush(Qt::NoBrush);
+    legend->setIconSize(28, 10);
+    legend->setRowSpacing(1);
+    legend->setMargins(QMargins(4, 0, 8, 0));
+    legend->setSelectableParts(QCPLegend::spNone);
+    plot->axisRect()->insetLayout()->take(legend);
+    auto* side = new QCPLayoutGrid;
+    plot->plotLayout()->addElement(0, 1, side);
+    side->addElement(0, 0, legend);
+    side->addElement(1, 0, new QCPLayoutElement(plot)); // takes the height below the legend
+    side->setRowStretchFactor(0, 0.001);
+    side->setMargins(QMargins(0, 12, 0, 0));
+    plot->plotLayout()->setColumnStretchFactor(1, 0.001);
+}
+
+} // namespace PlotStyle
+
+namespace PlotExport {
+
+namespace {
+
+void setError(QString* error, const QString& message) {
+    if (error)
+        *error = message;
+}
+
+// QCustomPlot's save functions only answer true or false; opening the file first gives the user
+// the reason (no such folder, permission denied) instead of a bare failure.
+bool checkWritable(const QString& path, QString* error) {
+    QFile probe(path);
+    if (!probe.open(QIODevice::WriteOnly)) {
+        setError(error, QStringLiteral("cannot write %1: %2").arg(path, probe.errorString()));
+        return false;
+    }
+    return true;
+}
+
+bool saveSvg(QCustomPlot* plot, const QString& path) {
+    QSvgGenerator generator;
+    generator.setFileName(path);
+    generator.setSize(plot->size());
+    generator.setViewBox(QRect(QPoint(0, 0), plot->size()));
+    generator.setTitle(QFileInfo(path).completeBaseName());
+    // Fonts are sized in points; at the generator's default 72 dpi the text would come out a
+    // quarter smaller than on screen, out of proportion with the boxes sized around it.
+    generator.setResolution(plot->logicalDpiX());
+    QCPPainter painter;
+    if (!painter.begin(&generator))
+        return false;
+    // The modes savePdf uses too: no pixmap caches, and pen widths that scale with the drawing.
+    painter.setMode(QCPPainter::pmVectorized);
+    painter.setMode(QCPPainter::pmNoCaching);
+    painter.setMode(QCPPainter::pmNonCosmetic);
+    plot->toPainter(&painter, plot->width(), plot->height());
+    return painter.end();
+}
+
+} // namespace
+
+bool saveImage(QCustomPlot* plot, const QString& path, QString* error) {
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    if (suffix != QLatin1String("png") && suffix != QLatin1String("pdf") &&
+        suffix != QLatin1String("svg")) {
+        setError(
+            error,
+            QStringLiteral("cannot export to %1: use a .png, .pdf or .svg file name").arg(path));
+        return false;
+    }
+    if (!checkWritable(path, error))
+        return false;
+
+    bool ok = false;
+    if (suffix == QLatin1String("png"))
+        ok = plot->savePng(path, 0, 0, /*scale=*/1.0);
+    else if (suffix == QLatin1String("pdf"))
+        ok = plot->savePdf(path, 0, 0, QCP::epNoCosmetic, QString(),
+                           QFileInfo(path).completeBaseName());
+    else
+        ok = saveSvg(plot, path);
+    if (!ok)
+        setError(error, QStringLiteral("cannot write %1").arg(path));
+    return ok;
+}
+
+QString fileFilter() {
+    return QStringLiteral("PNG image (*.png);;PDF document (*.pdf);;SVG drawing (*.svg)");
+}
+
+} // namespace PlotExport
