@@ -5,6 +5,7 @@
 #include "io/runfolder.h"
 #include "io/weights.h"
 #include "train/experiment.h"
+#include "train/verdict.h"
 #include "testsupport.h"
 
 using namespace reslab;
@@ -77,8 +78,18 @@ private Q_SLOTS:
         QVERIFY(c.lr_at(1499, 1500) < 1e-6);
     }
 
+    void lossFalls_data() {
+        QTest::addColumn<QString>("precision");
+        QTest::newRow("float32") << "float32";
+        QTest::newRow("bfloat16 autocast") << "bfloat16";
+    }
+
     void lossFalls() {
-        Run run(smallRun("resnet20", 150), m_data, "");
+        QFETCH(QString, precision);
+        RunConfig config = smallRun("resnet20", 150);
+        config.train.precision = precision.toStdString();
+        QCOMPARE(run_config_from_json(to_json(config)).train.precision, config.train.precision);
+        Run run(config, m_data, "");
         std::vector<MetricRecord> records;
         run.set_callback([&](const Run&, const MetricRecord& r) { records.push_back(r); });
         while (!run.done())
@@ -94,6 +105,17 @@ private Q_SLOTS:
         QVERIFY(first > 1.8);
         QVERIFY2(last < 0.8, qPrintable(QString::number(last)));
         QVERIFY(run.last_eval().test_error < 0.5); // chance is 0.9
+        // The final training error is the running error of the records in the final window; the
+        // records are of equal size here, so it is their mean.
+        double sum = 0.0;
+        int count = 0;
+        for (const auto& r : train)
+            if (r.train.step > 150 - final_window(150)) {
+                sum += r.train.error;
+                ++count;
+            }
+        QCOMPARE(count, 3); // a window of 15 steps, a record every 5
+        QVERIFY(std::abs(run.final_train_error() - sum / count) < 1e-12);
     }
 
     void sameSeedSameNumbers() {
@@ -217,6 +239,9 @@ private Q_SLOTS:
         c = smallRun("resnet20", 10);
         c.train.device = "cuda:7";
         QVERIFY_THROWS_EXCEPTION(std::runtime_error, Run(c, m_data, ""));
+        c = smallRun("resnet20", 10);
+        c.train.precision = "float8";
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, Run(c, m_data, ""));
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, preset_runs("nonsense", TrainConfig{}, false));
     }
 

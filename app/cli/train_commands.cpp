@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -160,14 +161,18 @@ int drive(Experiment& experiment, bool quiet) {
     if (!quiet)
         progress(true);
 
+    // The final training error is the running error over the last steps (final_window), since one
+    // record's batches alone wobble by about a point.
     std::printf("%-14s %-9s %8s %12s %12s %10s\n", "run", "state", "steps", "train error", "test error", "time");
     int failures = 0;
     for (const auto& run : experiment.runs()) {
         const auto& t = run->last_train();
         const auto& e = run->last_eval();
+        const double final_error = run->final_train_error();
+        const double train_error = std::isfinite(final_error) ? final_error : t.error;
         std::printf("%-14s %-9s %8lld %12s %12s %10s\n", run->name().c_str(),
                     to_string(run->state()).c_str(), static_cast<long long>(run->steps_done()),
-                    t.step ? percent(t.error).c_str() : "-", e.step ? percent(e.test_error).c_str() : "-",
+                    t.step ? percent(train_error).c_str() : "-", e.step ? percent(e.test_error).c_str() : "-",
                     duration(t.time).c_str());
         if (run->state() == Run::State::Diverged || run->state() == Run::State::Failed) {
             std::fprintf(stderr, "reslab-cli: %s: %s\n", run->name().c_str(), run->message().c_str());

@@ -311,6 +311,10 @@ void MainWindow::applyRecords(int runId, const std::vector<reslab::MetricRecord>
         if (r.kind == reslab::MetricRecord::Kind::Train) {
             it->trainError = r.train.error;
             it->step = r.train.step;
+            if (it->total > 0 && r.train.step > it->total - reslab::final_window(it->total)) {
+                it->finalWrongSum += r.train.error;
+                ++it->finalRecords;
+            }
         } else if (r.kind == reslab::MetricRecord::Kind::Eval) {
             it->testError = r.eval.test_error;
         }
@@ -372,14 +376,15 @@ void MainWindow::updateConclusions() {
         o.name = it->name.toStdString();
         o.depth = it->depth;
         o.residual = it->residual;
-        o.train_error = it->trainError;
+        // Over the final window of steps, as reslab-cli's summary: one record alone is noisy.
+        o.train_error = it->finalRecords > 0 ? it->finalWrongSum / it->finalRecords : it->trainError;
         o.finished = it->state == QLatin1String("finished");
         outcomes.push_back(o);
         if (o.finished)
-            sweep.push_back(DepthPoint{it->depth, !it->residual, it->trainError, it->testError});
+            sweep.push_back(DepthPoint{it->depth, !it->residual, o.train_error, it->testError});
     }
     m_curves->setVerdict(qs(reslab::degradation_verdict(outcomes)));
-    // The depth chart says something only with two depths or more.
+    // The depth chart says more than the verdict only with three depths or more.
     QSet<int> depths;
     for (const auto& p : sweep)
         depths.insert(p.depth);

@@ -77,6 +77,8 @@ private:
         double testError = std::numeric_limits<double>::quiet_NaN();
         qint64 step = 0;
         qint64 total = 0;
+        double finalWrongSum = 0.0; // training error x records in the final window of steps
+        int finalRecords = 0;
         std::shared_ptr<reslab::MetricsFollower> follower; // set for folders followed from disk
     };
 

@@ -1,6 +1,7 @@
 #include "run.h"
 
 #include <cmath>
+#include <limits>
 #include <filesystem>
 #include <thread>
 #include <type_traits>
@@ -14,6 +15,7 @@
 #include "data/augment.h"
 #include "inspect/probes.h"
 #include "io/weights.h"
+#include "train/verdict.h"
 
 namespace reslab {
 namespace fs = std::filesystem;
@@ -247,6 +249,10 @@ void Run::load_trainer_state() {
     m_wrong = counters["wrong"].item<int64_t>();
     m_seen = counters["seen"].item<int64_t>();
     m_elapsed_before = counters["elapsed"].item<double>();
+    if (counters.count("final_wrong") && counters.count("final_seen")) {
+        m_final_wrong = counters["final_wrong"].item<int64_t>();
+        m_final_seen = counters["final_seen"].item<int64_t>();
+    }
     truncate_metrics(paths.metrics, m_step);
     if (m_step >= m_total_steps)
         m_state = State::Finished;
@@ -278,6 +284,8 @@ void Run::save_checkpoint() {
     trainer.emplace_back("state.wrong", torch::tensor(m_wrong, torch::kInt64));
     trainer.emplace_back("state.seen", torch::tensor(m_seen, torch::kInt64));
     trainer.emplace_back("state.elapsed", torch::tensor(elapsed, torch::kFloat64));
+    trainer.emplace_back("state.final_wrong", torch::tensor(m_final_wrong, torch::kInt64));
+    trainer.emplace_back("state.final_seen", torch::tensor(m_final_seen, torch::kInt64));
     write_state_dict(trainer, paths.trainer);
     StateDict contiguous;
     for (const auto& [key, value] : model)
@@ -302,6 +310,11 @@ void Run::stop() {
 void Run::fail(std::string message) {
     m_state = State::Failed;
     m_message = std::move(message);
+}
+
+double Run::final_train_error() const {
+    return m_final_seen > 0 ? static_cast<double>(m_final_wrong) / static_cast<double>(m_final_seen)
+                            : std::numeric_limits<double>::quiet_NaN();
 }
 
 bool Run::read_back_counters() {
@@ -346,6 +359,10 @@ void Run::record_train() {
     r.error = m_seen ? static_cast<double>(m_wrong) / m_seen : 0.0;
     r.lr = m_config.train.schedule.lr_at(m_step - 1, m_total_steps);
     r.images_per_s = m_compute_seconds > 0 ? m_seen / m_compute_seconds : 0.0;
+    if (m_step > m_total_steps - final_window(m_total_steps)) {
+        m_final_wrong += m_wrong;
+        m_final_seen += m_seen;
+    }
     r.time = m_elapsed_before +
              std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
     m_loss_sum = 0.0;

@@ -61,6 +61,8 @@ public:
     int64_t total_steps() const { return m_total_steps; }
     int64_t steps_per_epoch() const { return m_steps_per_epoch; }
     const StepRecord& last_train() const { return m_last_train; }
+    /// Running training error over the final window of steps (final_window()); NaN before it.
+    double final_train_error() const;
     const EvalRecord& last_eval() const { return m_last_eval; }
     ResNet& net() { return m_net; }
     torch::Device device() const { return m_device; }
@@ -102,6 +104,8 @@ private:
     int64_t m_wrong = 0;
     int64_t m_seen = 0;
     double m_compute_seconds = 0.0;
+    int64_t m_final_wrong = 0; // within the final window of steps
+    int64_t m_final_seen = 0;
     double m_elapsed_before = 0.0; // seconds of earlier sessions of a resumed run
     std::chrono::steady_clock::time_point m_started;
 

@@ -37,6 +37,10 @@ const RunOutcome* at_depth(const std::vector<RunOutcome>& runs, bool residual, i
 
 } // namespace
 
+int64_t final_window(int64_t total_steps) {
+    return std::max<int64_t>(1, std::min<int64_t>(100, total_steps / 10));
+}
+
 std::string degradation_verdict(const std::vector<RunOutcome>& runs) {
     const auto [plain_shallow, plain_deep] = extremes(runs, /*residual=*/false);
     if (!plain_shallow || plain_shallow->depth == plain_deep->depth)
