@@ -745,6 +745,10 @@ bool CurvePlot::exportImage(const QString& path, QString* error) {
 }
 
 bool CurvePlot::exportCsv(const QString& path, QString* error) const {
+    return exportCsv(path, {this}, error);
+}
+
+bool CurvePlot::exportCsv(const QString& path, const QList<const CurvePlot*>& plots, QString* error) {
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly)) {
         if (error)
@@ -752,6 +756,17 @@ bool CurvePlot::exportCsv(const QString& path, QString* error) const {
         return false;
     }
     file.write("run,series,step,epoch,time,value\n");
+    for (const CurvePlot* plot : plots)
+        plot->writeCsvRows(file);
+    if (!file.commit()) {
+        if (error)
+            *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
+void CurvePlot::writeCsvRows(QIODevice& out) const {
     for (const Run& run : m_runs) {
         const QString name = csvField(run.name);
         for (size_t i = 0; i < m_series.size(); ++i) {
@@ -764,15 +779,9 @@ bool CurvePlot::exportCsv(const QString& path, QString* error) const {
                           QLatin1Char(',') + csvNumber(point.value) + QLatin1Char('\n'))
                              .toUtf8();
             }
-            file.write(chunk);
+            out.write(chunk);
         }
     }
-    if (!file.commit()) {
-        if (error)
-            *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    return true;
 }
 
 int CurvePlot::pointCount(int runId, int seriesId) const {

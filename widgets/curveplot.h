@@ -19,6 +19,7 @@ class QCPItemStraightLine;
 class QCPItemText;
 class QCPLegend;
 class QCustomPlot;
+class QIODevice;
 class QLabel;
 class QMouseEvent;
 
@@ -85,6 +86,8 @@ public:
     bool exportImage(const QString& path, QString* error = nullptr);
     // run,series,step,epoch,time,value: one line per raw (unsmoothed) point.
     bool exportCsv(const QString& path, QString* error = nullptr) const;
+    // The same for several plots in one file, one header, their series one after the other.
+    static bool exportCsv(const QString& path, const QList<const CurvePlot*>& plots, QString* error = nullptr);
 
     int pointCount(int runId, int seriesId) const;
     // Points the curve actually draws: fewer than pointCount on log axes or with NaN values.
@@ -151,6 +154,7 @@ private:
         QCPAbstractLegendItem* legendItem = nullptr;
     };
 
+    void writeCsvRows(QIODevice& out) const;
     Run* findRun(int runId);
     const Run* findRun(int runId) const;
     int seriesIndex(int seriesId) const;

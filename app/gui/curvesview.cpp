@@ -4,7 +4,6 @@
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QFile>
 #include <QDoubleSpinBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -169,29 +168,9 @@ bool CurvesView::exportImage(const QString& path, QString* error) {
 }
 
 bool CurvesView::exportCsv(const QString& path, QString* error) {
-    // The error plot's series and the loss plot's hold the same steps; one file with every series
-    // is what a spreadsheet wants, so the loss and learning rate follow as their own series.
-    const QString base = path;
-    if (!m_error->exportCsv(base, error))
-        return false;
-    QFile file(base);
-    for (CurvePlot* plot : {m_loss, m_lr}) {
-        const QString part = base + QStringLiteral(".part");
-        if (!plot->exportCsv(part, error))
-            return false;
-        QFile in(part);
-        if (!in.open(QIODevice::ReadOnly) || !file.open(QIODevice::Append)) {
-            if (error)
-                *error = tr("cannot append to %1").arg(base);
-            return false;
-        }
-        in.readLine(); // the header is already there
-        file.write(in.readAll());
-        file.close();
-        in.close();
-        in.remove();
-    }
-    return true;
+    // One file with every series (training and test error, loss, learning rate) is what a
+    // spreadsheet wants; the series labels tell them apart.
+    return CurvePlot::exportCsv(path, {m_error, m_loss, m_lr}, error);
 }
 
 void CurvesView::saveSettings(QSettings& settings) const {

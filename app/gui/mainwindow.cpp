@@ -83,7 +83,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     const auto devices = reslab::available_devices();
     m_deviceLabel = new QLabel(devices.size() > 1 ? tr("%1 GPU(s) · LibTorch %2").arg(devices.size() - 1).arg(QStringLiteral(TORCH_VERSION))
                                                   : tr("CPU, %1 threads · LibTorch %2")
-                                                        .arg(reslab::set_intra_op_threads(0))
+                                                        .arg(reslab::intra_op_threads())
                                                         .arg(QStringLiteral(TORCH_VERSION)),
                                this);
     statusBar()->addPermanentWidget(m_stepLabel);
@@ -437,8 +437,10 @@ void MainWindow::pollFollowed() {
         if (state != it->state) {
             it->state = state;
             m_runList->setRunState(it.key(), state, QDir::toNativeSeparators(it->folder));
-            if (finished)
-                updateConclusions();
+        }
+        if (finished) {
+            it->follower.reset(); // a finished run writes nothing more: stop reading its file
+            updateConclusions();
         }
     }
     if (!any)

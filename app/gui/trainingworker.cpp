@@ -22,13 +22,13 @@ TrainingWorker::~TrainingWorker() = default;
 void TrainingWorker::run() {
     std::unique_ptr<reslab::Experiment> experiment;
     try {
-        const int threads = m_resume ? 0 : (m_configs.empty() ? 0 : m_configs.front().train.threads);
         // Intra-op threads are per calling thread under OpenMP: set them here, on the worker.
+        int threads = m_configs.empty() ? 0 : m_configs.front().train.threads;
+        if (m_resume && !m_folders.empty())
+            threads = reslab::Run::read_config(m_folders.front()).train.threads;
         reslab::set_intra_op_threads(threads);
         experiment = std::make_unique<reslab::Experiment>(
             m_resume ? reslab::Experiment::resume(m_folders) : reslab::Experiment(m_configs, m_folders));
-        if (m_resume && !experiment->runs().empty())
-            reslab::set_intra_op_threads(experiment->runs().front()->config().train.threads);
     } catch (const std::exception& e) {
         Q_EMIT failed(QString::fromStdString(e.what()));
         Q_EMIT finished();

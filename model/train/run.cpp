@@ -116,6 +116,8 @@ int set_intra_op_threads(int threads) {
     return n;
 }
 
+int intra_op_threads() { return at::get_num_threads(); }
+
 std::vector<std::string> available_devices() {
     std::vector<std::string> devices{"cpu"};
     if (torch::cuda::is_available())
