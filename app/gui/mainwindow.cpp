@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <QAction>
@@ -403,6 +404,10 @@ bool MainWindow::openRunFolder(const QString& folder, QString* error) {
     }
     RunEntry entry;
     entry.name = qs(config.name);
+    // Several seeds of one net share its name; their folders tell them apart.
+    const bool taken = std::any_of(m_runs.cbegin(), m_runs.cend(), [&](const RunEntry& r) { return r.name == entry.name; });
+    if (taken)
+        entry.name = QStringLiteral("%1 (%2)").arg(entry.name, QFileInfo(folder).fileName());
     entry.folder = folder;
     entry.color = nextColor();
     entry.residual = config.net.residual;
