@@ -29,6 +29,7 @@ double percentile(std::vector<double> v, double p) {
 } // namespace
 
 int main(int argc, char* argv[]) {
+    reslab::reuse_freed_memory();
     QApplication app(argc, argv);
     const long steps = argc > 1 ? std::atol(argv[1]) : 300;
     reslab::set_intra_op_threads(0);

@@ -165,6 +165,7 @@ int predict(NetOptions net_options, const PredictOptions& o) {
 } // namespace
 
 int run(int argc, char** argv) {
+    reuse_freed_memory();
     // LibTorch starts with one intra-op thread here; use every core.
     set_intra_op_threads(0);
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <iostream>
 #include <optional>
+#include <vector>
 
 #include <torch/nn/functional/loss.h>
 #include <torch/optim/sgd.h>
@@ -218,6 +219,8 @@ int bench(const std::string& arch,
     auto train = std::make_shared<Dataset>(load_dataset(data));
     RunData run_data{train, train};
 
+    // Per-step times, so that the figures can be medians: on a shared machine a few slow steps
+    // (another process, a hypervisor) would otherwise swing a mean by tens of percent.
     auto time_steps = [&](int64_t probe_every) {
         TrainConfig tc = t;
         tc.probe_every = probe_every;
@@ -227,34 +230,52 @@ int bench(const std::string& arch,
         Run run(rc, run_data, "");
         run.step(); // warm-up: first-touch allocations and oneDNN's kernel choice
         run.step();
-        const auto t0 = std::chrono::steady_clock::now();
-        for (int64_t i = 0; i < steps; ++i)
+        std::vector<double> seconds;
+        for (int64_t i = 0; i < steps; ++i) {
+            const auto s0 = std::chrono::steady_clock::now();
             run.step();
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count());
+        }
+        return seconds;
     };
-    const double plain_s = time_steps(0);
-    const double probe_s = time_steps(1);
+    auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        const size_t n = v.size();
+        return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    };
+    const std::vector<double> plain = time_steps(0);
+    const std::vector<double> probed = time_steps(1);
+    const double step_s = median(plain);
+    const double probe_s = median(probed);
+    double total_s = 0.0;
+    for (double s : plain)
+        total_s += s;
     // Feeding alone: cutting and normalising the same batches.
-    const auto f0 = std::chrono::steady_clock::now();
+    std::vector<double> feed;
     for (int64_t i = 0; i < steps; ++i) {
+        const auto f0 = std::chrono::steady_clock::now();
         const auto idx = epoch_order(train->size(), 1, i).narrow(0, 0, batch);
         (void)make_batch(*train, idx, Augment{}, i);
+        feed.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count());
     }
-    const double feed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count();
+    const double feed_s = median(feed);
 
-    const double images_per_s = steps * batch / plain_s;
+    const double images_per_s = batch / step_s;
     const double gflops = images_per_s * graph.macs * 3.0 * 2.0 / 1e9;
+    const double probe_share = (probe_s - step_s) / step_s;
     std::printf("arch %s, input %lldx%lldx%lld, batch %lld, %lld steps, device %s, %d threads, %s\n",
                 arch.c_str(), static_cast<long long>(in_channels), static_cast<long long>(input_size),
                 static_cast<long long>(input_size), static_cast<long long>(batch),
                 static_cast<long long>(steps), device.c_str(), torch::get_num_threads(),
                 channels_last ? "channels-last float32" : "NCHW float32");
-    std::printf("%.1f images/s\n", images_per_s);
+    std::printf("%.1f images/s (median step %.1f ms; mean over all steps %.1f images/s)\n", images_per_s,
+                1e3 * step_s, steps * batch / total_s);
     std::printf("%.1f GFLOP/s achieved (%.1f M MACs a forward pass, training = 3x forward, 2 FLOPs a MAC)\n",
                 gflops, graph.macs / 1e6);
-    std::printf("data feeding: %.1f%% of a training step\n", 100.0 * feed_s / plain_s);
-    std::printf("probes: +%.1f%% on a probed step, +%.2f%% at the default of one probe every 50 steps\n",
-                100.0 * (probe_s - plain_s) / plain_s, 100.0 * (probe_s - plain_s) / plain_s / 50.0);
+    std::printf("data feeding: %.1f%% of a training step\n", 100.0 * feed_s / step_s);
+    std::printf("probes: %+.1f%% on a probed step, %+.2f%% at the default of one probe every %lld steps\n",
+                100.0 * probe_share, 100.0 * probe_share / TrainConfig{}.probe_every,
+                static_cast<long long>(TrainConfig{}.probe_every));
     return 0;
 }
 

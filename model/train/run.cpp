@@ -1,5 +1,9 @@
 #include "run.h"
 
+#if __has_include(<malloc.h>)
+#include <malloc.h>
+#endif
+
 #include <cmath>
 #include <limits>
 #include <filesystem>
@@ -117,6 +121,15 @@ int set_intra_op_threads(int threads) {
 }
 
 int intra_op_threads() { return at::get_num_threads(); }
+
+void reuse_freed_memory() {
+#if defined(__GLIBC__)
+    // Blocks up to 32 MiB (glibc's ceiling) come from the heap, which is never trimmed. Both are
+    // needed: a fixed trim threshold alone also freezes the mmap threshold at 128 KiB.
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
+#endif
+}
 
 std::vector<std::string> available_devices() {
     std::vector<std::string> devices{"cpu"};
