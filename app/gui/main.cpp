@@ -6,6 +6,7 @@
 #include "train/devices.h"
 
 int main(int argc, char* argv[]) {
+    reslab::reuse_freed_memory();
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("ResLab"));
     QApplication::setOrganizationName(QStringLiteral("ResLab"));
@@ -32,7 +33,19 @@ int main(int argc, char* argv[]) {
     const QCommandLineOption runsFolder(QStringLiteral("runs-folder"),
                                         QStringLiteral("where new experiments write their run folders"),
                                         QStringLiteral("DIR"));
-    parser.addOptions({demo, open, screenshot, after, runsFolder});
+    const QCommandLineOption view(QStringLiteral("view"),
+                                  QStringLiteral("the view to show: curves, graph, features, gradients, lesion"),
+                                  QStringLiteral("NAME"));
+    const QCommandLineOption arch(QStringLiteral("arch"), QStringLiteral("the net to show (resnet18, plain56, ...)"),
+                                  QStringLiteral("A"));
+    const QCommandLineOption twin(QStringLiteral("twin"), QStringLiteral("show the net beside its plain or residual twin"));
+    const QCommandLineOption weights(QStringLiteral("weights"),
+                                     QStringLiteral("weights for the net: a .pth file or a run folder"),
+                                     QStringLiteral("FILE"));
+    const QCommandLineOption image(QStringLiteral("image"), QStringLiteral("an image to inspect"), QStringLiteral("IMG"));
+    const QCommandLineOption layer(QStringLiteral("layer"), QStringLiteral("the layer to select (layer2.0.conv1, ...)"),
+                                   QStringLiteral("NAME"));
+    parser.addOptions({demo, open, screenshot, after, runsFolder, view, arch, twin, weights, image, layer});
     parser.process(app);
 
     MainWindow window;
@@ -46,6 +59,18 @@ int main(int argc, char* argv[]) {
             qWarning("%s", qPrintable(error));
             status = 2;
         }
+    }
+    ViewRequest request;
+    request.view = parser.value(view);
+    request.arch = parser.value(arch);
+    request.twin = parser.isSet(twin);
+    request.weights = parser.value(weights);
+    request.image = parser.value(image);
+    request.layer = parser.value(layer);
+    QString viewError;
+    if (!window.applyViewRequest(request, &viewError)) {
+        qWarning("reslab: %s", qPrintable(viewError));
+        status = 2;
     }
     if (parser.isSet(demo) && !window.startDemo(parser.value(demo))) {
         qWarning("reslab: cannot start the demo '%s'", qPrintable(parser.value(demo)));

@@ -9,6 +9,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
+#include <QTabWidget>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -69,8 +70,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
                                   .filePath(QStringLiteral("ResLab/runs")))
                        .toString();
 
+    m_views = new QTabWidget(this);
+    m_views->setDocumentMode(true);
+    setCentralWidget(m_views);
     m_curves = new CurvesView(this);
-    setCentralWidget(m_curves);
+    addView(QStringLiteral("curves"), tr("Curves"), m_curves);
     buildDocks();
     buildActions();
 
@@ -117,6 +121,30 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::addView(const QString& key, const QString& title, QWidget* view) {
+    m_views->addTab(view, title);
+    m_viewKeys.append(key);
+}
+
+bool MainWindow::showView(const QString& key) {
+    const int index = m_viewKeys.indexOf(key);
+    if (index < 0)
+        return false;
+    m_views->setCurrentIndex(index);
+    return true;
+}
+
+bool MainWindow::applyViewRequest(const ViewRequest& request, QString* error) {
+    if (!request.view.isEmpty() && !showView(request.view)) {
+        if (error)
+            *error = tr("there is no view '%1'; the views are: %2").arg(request.view, m_viewKeys.join(QStringLiteral(", ")));
+        return false;
+    }
+    if (!request.layer.isEmpty())
+        m_selection.setLayer(request.layer);
+    return true;
+}
 
 void MainWindow::buildDocks() {
     m_panel = new ExperimentPanel(this);

@@ -13,16 +13,28 @@
 #include <QTimer>
 
 #include "experimentcontroller.h"
+#include "selection.h"
 
 class CurvesView;
 class ExperimentPanel;
 class QAction;
 class QLabel;
 class QProgressBar;
+class QTabWidget;
 class RunListView;
 namespace reslab {
 class MetricsFollower;
 }
+
+/// What the command line asks the window to show (`reslab --view graph --arch resnet50 ...`).
+struct ViewRequest {
+    QString view;    // "curves", "graph", "features", "gradients", "lesion"; empty: leave as is
+    QString arch;    // a named spec ("resnet18", "plain56", ...)
+    bool twin = false; // beside its plain or residual twin
+    QString weights; // a .pth file or a run folder
+    QString image;   // an image file
+    QString layer;   // a module path to select
+};
 
 /// ResLab's main window: the experiment panel and the run list dock beside the curves; later views
 /// (block graph, feature maps, gradients) dock into it too. It starts, pauses and stops experiments
@@ -40,6 +52,15 @@ public:
     bool startRuns(std::vector<reslab::RunConfig> runs, const QString& label);
     /// Opens a run folder and follows it while it grows. Returns false (and says why) if it is not one.
     bool openRunFolder(const QString& folder, QString* error = nullptr);
+
+    /// Adds a view as a tab of the centre, reachable as `--view key`.
+    void addView(const QString& key, const QString& title, QWidget* view);
+    /// Brings the view with this key to the front; false if there is none.
+    bool showView(const QString& key);
+    /// Applies what the command line asked for. Returns false (and says why) if it cannot.
+    bool applyViewRequest(const ViewRequest& request, QString* error = nullptr);
+    /// The selection every view shares.
+    Selection* selection() { return &m_selection; }
 
     ExperimentController* controller() { return &m_controller; }
     CurvesView* curves() const { return m_curves; }
@@ -102,6 +123,9 @@ private:
                     const std::function<bool(const QString&, QString*)>& write);
 
     ExperimentController m_controller;
+    Selection m_selection;
+    QTabWidget* m_views = nullptr;
+    QStringList m_viewKeys; // m_views' tab i is m_viewKeys[i]
     CurvesView* m_curves = nullptr;
     RunListView* m_runList = nullptr;
     ExperimentPanel* m_panel = nullptr;
