@@ -1,5 +1,7 @@
 #include "blocks.h"
 
+#include <stdexcept>
+
 #include <torch/nn/functional/padding.h>
 #include <torch/nn/functional/activation.h>
 
@@ -42,6 +44,19 @@ void ResidualBlockImpl::register_shortcut() {
                                                            torch::nn::BatchNorm2d(out_planes)));
 }
 
+torch::Tensor ResidualBlockImpl::shortcut(const torch::Tensor& x) {
+    if (downsample)
+        return downsample->forward(x);
+    if (!reshapes())
+        return x;
+    // Option A: subsample by striding and zero-pad the new channels, half before and half after, as
+    // the widely used CIFAR reproduction does, so its weights load unchanged.
+    using namespace torch::indexing;
+    const int64_t extra = out_planes - in_planes;
+    torch::Tensor identity = x.index({Slice(), Slice(), Slice(None, None, stride), Slice(None, None, stride)});
+    return F::pad(identity, F::PadFuncOptions({0, 0, 0, 0, extra / 2, extra - extra / 2}));
+}
+
 torch::Tensor ResidualBlockImpl::add_shortcut(
     const torch::Tensor& x, const torch::Tensor& branch, BlockTrace* trace) {
     torch::Tensor out;
@@ -49,18 +64,7 @@ torch::Tensor ResidualBlockImpl::add_shortcut(
     if (!residual) {
         out = branch;
     } else {
-        if (downsample) {
-            identity = downsample->forward(x);
-        } else if (reshapes()) {
-            // Option A: subsample by striding and zero-pad the new channels, half before and half
-            // after, as the widely used CIFAR reproduction does, so its weights load unchanged.
-            using namespace torch::indexing;
-            const int64_t extra = out_planes - in_planes;
-            identity = x.index({Slice(), Slice(), Slice(None, None, stride), Slice(None, None, stride)});
-            identity = F::pad(identity, F::PadFuncOptions({0, 0, 0, 0, extra / 2, extra - extra / 2}));
-        } else {
-            identity = x;
-        }
+        identity = shortcut(x);
         out = branch + identity;
     }
     out = torch::relu(out);
@@ -71,6 +75,14 @@ torch::Tensor ResidualBlockImpl::add_shortcut(
         trace->output = out;
     }
     return out;
+}
+
+torch::Tensor ResidualBlockImpl::forward_without_branch(const torch::Tensor& x) {
+    if (residual)
+        return torch::relu(shortcut(x));
+    if (reshapes())
+        throw std::logic_error("a plain block that changes the shape cannot be removed");
+    return x;
 }
 
 BasicBlockImpl::BasicBlockImpl(

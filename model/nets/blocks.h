@@ -37,12 +37,21 @@ struct ResidualBlockImpl : torch::nn::Module {
 
     /// Whether the shortcut changes the shape (and so pads or projects).
     bool reshapes() const { return stride != 1 || in_planes != out_planes; }
+    /// Whether the block can be taken out of the net at test time: a residual block always (its
+    /// shortcut stays), a plain one only where it keeps the shape (it becomes the identity).
+    bool removable() const { return residual || !reshapes(); }
+    /// The block with its residual branch removed (the lesion of Veit et al. 2016): relu of the
+    /// shortcut alone in a residual block, the identity in a plain one that keeps the shape.
+    /// Throws std::logic_error for a plain block that changes the shape.
+    torch::Tensor forward_without_branch(const torch::Tensor& x);
 
 protected:
     ResidualBlockImpl(int64_t in, int64_t out, int64_t stride, Shortcut shortcut, bool residual);
     /// Registers downsample last, so the keys come in torchvision's order.
     void register_shortcut();
     torch::Tensor add_shortcut(const torch::Tensor& x, const torch::Tensor& branch, BlockTrace* trace);
+    /// What the shortcut carries: x, x subsampled and zero-padded (option A), or the projection.
+    torch::Tensor shortcut(const torch::Tensor& x);
 };
 
 /// A residual block of two 3x3 convolutions (ResNet-18/34 and the CIFAR nets).

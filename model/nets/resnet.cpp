@@ -115,6 +115,25 @@ torch::Tensor ResNetImpl::forward_traced(const torch::Tensor& x, NetTrace& trace
     return trace.logits;
 }
 
+torch::Tensor ResNetImpl::forward_lesioned(const torch::Tensor& x, const std::vector<bool>& removed) {
+    torch::Tensor out = stem_forward(x);
+    size_t i = 0;
+    for (const auto& stage : m_stages)
+        for (const auto& block : stage) {
+            const bool remove = i < removed.size() && removed[i];
+            out = remove ? block->forward_without_branch(out) : block->forward(out);
+            ++i;
+        }
+    return head_forward(out, nullptr);
+}
+
+std::vector<std::shared_ptr<ResidualBlockImpl>> ResNetImpl::blocks() const {
+    std::vector<std::shared_ptr<ResidualBlockImpl>> all;
+    for (const auto& stage : m_stages)
+        all.insert(all.end(), stage.begin(), stage.end());
+    return all;
+}
+
 int64_t parameter_count(const torch::nn::Module& module) {
     int64_t count = 0;
     for (const auto& p : module.parameters())

@@ -33,6 +33,11 @@ struct ResNetImpl : torch::nn::Module {
     torch::Tensor forward(const torch::Tensor& x);
     /// The same forward pass, also keeping every block's intermediate tensors.
     torch::Tensor forward_traced(const torch::Tensor& x, NetTrace& trace);
+    /// The forward pass with some blocks' residual branches removed (removed[i] for the i-th block
+    /// in running order; see ResidualBlockImpl::forward_without_branch): the lesion study.
+    torch::Tensor forward_lesioned(const torch::Tensor& x, const std::vector<bool>& removed);
+    /// Every block in running order (layer1.0, layer1.1, ..., layer4.2).
+    std::vector<std::shared_ptr<ResidualBlockImpl>> blocks() const;
 
     const ResNetSpec& spec() const { return m_spec; }
     /// The blocks of stage i (layer{i+1}), in order.
