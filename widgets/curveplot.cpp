@@ -564,7 +564,7 @@ void CurvePlot::setXAxis(XAxis axis) {
 void CurvePlot::updateXAxisLabel() {
     switch (m_xAxis) {
     case XAxis::Iteration:
-        m_plot->xAxis->setLabel(QStringLiteral("iteration"));
+        m_plot->xAxis->setLabel(m_stepLabel);
         break;
     case XAxis::Epoch:
         m_plot->xAxis->setLabel(QStringLiteral("epoch"));
@@ -903,7 +903,13 @@ QString CurvePlot::formatX(double x) const {
     case XAxis::Iteration:
         break;
     }
-    return QStringLiteral("iteration %1").arg(qRound64(x));
+    return QStringLiteral("%1 %2").arg(m_stepLabel).arg(qRound64(x));
+}
+
+void CurvePlot::setStepLabel(const QString& label) {
+    m_stepLabel = label;
+    updateXAxisLabel();
+    scheduleReplot();
 }
 
 void CurvePlot::updateCrosshair(double x, const QPoint& cursor) {

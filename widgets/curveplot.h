@@ -64,6 +64,9 @@ public:
     void setXAxis(XAxis axis);
     XAxis xAxis() const { return m_xAxis; }
     void setYLabel(const QString& label);
+    // What the step of a point counts, on the axis and in the crosshair ("iteration" unless told:
+    // "layer" for a profile along the depth, "blocks removed").
+    void setStepLabel(const QString& label);
     // Values are fractions shown as percent (error rates): 0.25 is drawn and labelled 25%.
     void setPercent(bool percent);
     // Ema: TensorBoard's debiased EMA with weight `amount` in [0, 0.999].
@@ -194,6 +197,7 @@ private:
 
     XAxis m_xAxis = XAxis::Iteration;
     QString m_yLabel;
+    QString m_stepLabel = QStringLiteral("iteration");
     QString m_note;
     int m_noteWrapWidth = 0;
     Smoothing m_smoothing = Smoothing::None;

@@ -57,6 +57,7 @@ CurvesView::CurvesView(QWidget* parent) : QWidget(parent) {
     controls->addWidget(m_logY);
     controls->addStretch(1);
     auto* legend = new QLabel(tr("thin: training · bold: test · dashed: plain · solid: residual"), this);
+    legend->setWordWrap(true); // wraps rather than widening the window
     legend->setStyleSheet(QStringLiteral("color: palette(mid);"));
     controls->addWidget(legend);
     layout->addLayout(controls);

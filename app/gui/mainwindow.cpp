@@ -30,6 +30,10 @@
 
 #include "curvesview.h"
 #include "experimentpanel.h"
+#include "featuresview.h"
+#include "graphview.h"
+#include "gradientsview.h"
+#include "lesionview.h"
 #include "runlistview.h"
 #include "io/runfolder.h"
 #include "train/devices.h"
@@ -75,6 +79,26 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setCentralWidget(m_views);
     m_curves = new CurvesView(this);
     addView(QStringLiteral("curves"), tr("Curves"), m_curves);
+    m_graph = new GraphView(&m_selection, this);
+    addView(QStringLiteral("graph"), tr("Block graph"), m_graph);
+    m_features = new FeaturesView(&m_selection, this);
+    addView(QStringLiteral("features"), tr("Feature maps"), m_features);
+    // "Current run" in the feature maps: the selected run's folder, else the newest live one.
+    m_features->setCurrentRunProvider([this] {
+        for (const auto& run : std::as_const(m_runs))
+            if (run.name == m_selection.run() && !run.folder.isEmpty())
+                return run.folder;
+        for (auto it = m_liveIds.crbegin(); it != m_liveIds.crend(); ++it)
+            if (!m_runs.value(*it).folder.isEmpty())
+                return m_runs.value(*it).folder;
+        return m_runs.isEmpty() ? QString() : m_runs.last().folder;
+    });
+    m_gradients = new GradientsView(&m_selection, this);
+    addView(QStringLiteral("gradients"), tr("Gradients"), m_gradients);
+    m_lesion = new LesionView(&m_selection, this);
+    addView(QStringLiteral("lesion"), tr("Lesion study"), m_lesion);
+    // The block graph greys out the blocks a lesion study has removed at the moment.
+    connect(m_lesion, &LesionView::lesionChanged, m_graph, &GraphView::setGreyedBlocks);
     buildDocks();
     buildActions();
 
@@ -110,6 +134,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(m_curves, &CurvesView::runVisibilityToggled, m_runList, &RunListView::setRunVisible);
     connect(m_panel, &ExperimentPanel::startRequested, this, &MainWindow::startExperiment);
     connect(&m_followTimer, &QTimer::timeout, this, &MainWindow::pollFollowed);
+    // The run picked in the run list is the one the views (the block graph first) follow.
+    connect(m_runList, &QTreeWidget::itemSelectionChanged, this, [this] {
+        const QList<int> ids = m_runList->selectedRunIds();
+        if (!ids.isEmpty() && m_runs.contains(ids.first()))
+            m_selection.setRun(m_runs.value(ids.first()).name);
+    });
+    connect(&m_selection, &Selection::runChanged, this, &MainWindow::updateGraphRun);
     m_followTimer.setInterval(kFollowIntervalMs);
 
     resize(1280, 860);
@@ -141,9 +172,60 @@ bool MainWindow::applyViewRequest(const ViewRequest& request, QString* error) {
             *error = tr("there is no view '%1'; the views are: %2").arg(request.view, m_viewKeys.join(QStringLiteral(", ")));
         return false;
     }
+    if (request.view == QLatin1String("graph") && !request.arch.isEmpty() &&
+        !m_graph->showArch(request.arch, request.twin, error))
+        return false;
+    if (request.view == QLatin1String("features")) {
+        // Weights first (a .pth file or a run folder; --arch chooses the net for a .pth, or gives
+        // random weights without one), then the image ("sample:NAME" for a shipped sample).
+        if (!request.weights.isEmpty()) {
+            if (!m_features->loadWeights(request.weights, request.arch, error))
+                return false;
+        } else if (!request.arch.isEmpty() && !m_features->useRandomWeights(request.arch, error)) {
+            return false;
+        }
+        if (request.image.startsWith(QLatin1String("sample:"))) {
+            if (!m_features->loadSample(request.image.mid(7), error))
+                return false;
+        } else if (!request.image.isEmpty() && !m_features->loadImageFile(request.image, error)) {
+            return false;
+        }
+    }
     if (!request.layer.isEmpty())
         m_selection.setLayer(request.layer);
+    // The lesion study of the opened runs (the deepest residual one beside its plain twin) starts
+    // at once, so that `reslab --open DIR --view lesion` shows its result.
+    if (request.view == QLatin1String("lesion") && !m_runs.isEmpty() && !m_lesion->startStudy(error))
+        return false;
     return true;
+}
+
+void MainWindow::updateGraphRun() {
+    int id = -1;
+    for (auto it = m_runs.cbegin(); it != m_runs.cend() && id < 0; ++it)
+        if (it->name == m_selection.run())
+            id = it.key();
+    if (id < 0 && !m_runs.isEmpty())
+        id = m_runs.firstKey();
+    if (id == m_graphRun)
+        return;
+    if (id < 0) {
+        m_graphRun = -1;
+        m_graph->setRunNet(QString(), reslab::ResNetSpec{}, 0);
+        return;
+    }
+    try {
+        const reslab::RunPaths paths(m_runs[id].folder.toStdString());
+        const reslab::RunConfig config = reslab::run_config_from_json(reslab::read_text(paths.spec));
+        // The net sees the data set's images: 32 pixels for CIFAR-10, 28 for (Fashion-)MNIST and
+        // the synthetic set.
+        const std::string& data = config.train.dataset;
+        const int64_t side = data == "cifar10" ? 32 : data == "folder" ? config.net.input_size : 28;
+        m_graph->setRunNet(m_runs[id].name, config.net, side);
+        m_graphRun = id;
+    } catch (const std::exception&) {
+        // A run that has not written spec.json yet; its next records try again.
+    }
 }
 
 void MainWindow::buildDocks() {
@@ -246,22 +328,28 @@ QColor MainWindow::nextColor() { return QColor(m_palette[m_colorIndex++ % m_pale
 int MainWindow::addRun(RunEntry entry) {
     const int id = m_nextId++;
     m_curves->addRun(id, entry.name, entry.color, !entry.residual);
+    m_gradients->addRun(id, entry.name, entry.color, !entry.residual);
+    m_lesion->addRun(id, entry.name, entry.color, !entry.residual, entry.folder);
     m_runList->addRun(id, entry.name, entry.color, !entry.residual);
     m_runList->setRunState(id, entry.state);
     m_runList->setRunStep(id, entry.step, entry.total);
     m_runs.insert(id, std::move(entry));
+    updateGraphRun();
     return id;
 }
 
 void MainWindow::removeLiveRuns() {
     for (int id : m_liveIds) {
         m_curves->removeRun(id);
+        m_gradients->removeRun(id);
+        m_lesion->removeRun(id);
         m_runList->removeRun(id);
         m_runs.remove(id);
     }
     m_liveIds.clear();
     if (m_runs.isEmpty())
         m_colorIndex = 0;
+    updateGraphRun();
 }
 
 bool MainWindow::startRuns(std::vector<reslab::RunConfig> runs, const QString& label) {
@@ -336,6 +424,11 @@ void MainWindow::applyRecords(int runId, const std::vector<reslab::MetricRecord>
     if (it == m_runs.end() || records.empty())
         return;
     m_curves->appendRecords(runId, records);
+    m_gradients->appendRecords(runId, records);
+    if (m_graphRun != runId)
+        updateGraphRun();
+    if (m_graphRun == runId)
+        m_graph->applyRecords(records);
     for (const auto& r : records) {
         if (r.kind == reslab::MetricRecord::Kind::Train) {
             it->trainError = r.train.error;

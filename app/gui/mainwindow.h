@@ -17,6 +17,10 @@
 
 class CurvesView;
 class ExperimentPanel;
+class FeaturesView;
+class GradientsView;
+class GraphView;
+class LesionView;
 class QAction;
 class QLabel;
 class QProgressBar;
@@ -64,6 +68,10 @@ public:
 
     ExperimentController* controller() { return &m_controller; }
     CurvesView* curves() const { return m_curves; }
+    GraphView* graphView() const { return m_graph; }
+    FeaturesView* featuresView() const { return m_features; }
+    GradientsView* gradientsView() const { return m_gradients; }
+    LesionView* lesionView() const { return m_lesion; }
     RunListView* runList() const { return m_runList; }
     ExperimentPanel* experimentPanel() const { return m_panel; }
     QAction* startAction() const { return m_start; }
@@ -116,6 +124,8 @@ private:
     void onFinished();
     void pollFollowed();
     void updateConclusions();
+    /// The run the block graph follows: the one Selection::run() names, else the first.
+    void updateGraphRun();
     QColor nextColor();
     void exportWith(const QString& title,
                     const QString& fileName,
@@ -127,6 +137,11 @@ private:
     QTabWidget* m_views = nullptr;
     QStringList m_viewKeys; // m_views' tab i is m_viewKeys[i]
     CurvesView* m_curves = nullptr;
+    GraphView* m_graph = nullptr;
+    FeaturesView* m_features = nullptr;
+    GradientsView* m_gradients = nullptr;
+    LesionView* m_lesion = nullptr;
+    int m_graphRun = -1; // the run whose net and probes the block graph shows
     RunListView* m_runList = nullptr;
     ExperimentPanel* m_panel = nullptr;
     QProgressBar* m_progress = nullptr;

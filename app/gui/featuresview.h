@@ -1,0 +1,150 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include <QElapsedTimer>
+#include <QImage>
+#include <QString>
+#include <QStringList>
+#include <QWidget>
+
+class FeatureGrid;
+class FeatureTileView;
+class QCheckBox;
+class QComboBox;
+class QDragEnterEvent;
+class QDropEvent;
+class QLabel;
+class QListWidget;
+class QPushButton;
+class QTabWidget;
+class ResponsesPlot;
+class Selection;
+struct FeaturesState;
+namespace reslab {
+struct LoadedNet;
+}
+
+/// The feature-map inspector (issue 6): an image through a net, every layer's maps as a grid, a
+/// residual block's x | F(x) | F(x)+x, the plain twin beside it, top-k, the layer responses of
+/// Fig. 7 and Grad-CAM. Loading and the forward pass run on the thread pool and hand plain arrays
+/// back; a failed load says why and keeps what was shown before.
+class FeaturesView : public QWidget {
+    Q_OBJECT
+public:
+    explicit FeaturesView(Selection* selection, QWidget* parent = nullptr);
+    ~FeaturesView() override;
+
+    /// Weights from a .pth file or a run folder (spec.json + checkpoint.pth); arch empty: from
+    /// the run folder, or recognised from the keys and shapes. Loads in the background; false
+    /// (and why) only for what can be told at once, such as a missing file.
+    bool loadWeights(const QString& path, const QString& arch = {}, QString* error = nullptr);
+    /// A freshly initialised net (seeded), when there are no weights to hand.
+    bool useRandomWeights(const QString& arch, QString* error = nullptr);
+    bool loadImageFile(const QString& path, QString* error = nullptr);
+    /// An image from the clipboard, a drop or the shipped samples.
+    bool loadImage(const QImage& image, const QString& description, QString* error = nullptr);
+    /// One of the sample images in resources/samples ("shapes", "shirt", ...).
+    bool loadSample(const QString& name, QString* error = nullptr);
+    QStringList sampleNames() const;
+    /// A random image (index -1) or image `index` of the net's data set's test split.
+    void loadTestSample(int index = -1);
+    /// Shows a layer by module path ("layer2.0.conv1"); the nearest captured map if not exact.
+    void setLayer(const QString& path);
+    /// The run folder of the net being trained, asked for when "Current run" is pressed.
+    void setCurrentRunProvider(std::function<QString()> provider) { m_currentRun = std::move(provider); }
+
+    bool exportGrid(const QString& path, QString* error = nullptr) const;
+    bool exportTile(const QString& path, QString* error = nullptr) const;
+    bool exportResponses(const QString& path, QString* error = nullptr) const;
+
+    bool busy() const { return m_pending > 0; }
+    QString message() const;
+    QString currentLayer() const;
+    QStringList layerNames() const;
+    QString netName() const;
+    QStringList topPredictions() const;
+    FeatureGrid* grid() const { return m_grid; }
+    FeatureTileView* blockTile(int i) const { return m_blockTiles[i]; }
+    /// Milliseconds from choosing the image to the first grid drawn, for the last capture.
+    double lastCaptureMs() const { return m_lastCaptureMs; }
+
+Q_SIGNALS:
+    /// A capture finished and the grid shows it.
+    void captureReady();
+    /// A load failed; the previous net and image stay.
+    void loadFailed(const QString& message);
+    void netChanged(const QString& name);
+
+protected:
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void buildUi();
+    void showMessage(const QString& text, bool error);
+    void startCapture();
+    void warmUp();
+    /// Shows a newly loaded net (label and note above the grid) and captures the image through it.
+    void adoptNet(std::shared_ptr<const reslab::LoadedNet> net,
+                  const QString& path,
+                  const QString& label,
+                  const QString& name,
+                  const QString& note);
+    void startTwinCapture();
+    void startGradCam();
+    void showCapture();
+    void showLayer();
+    void showBlockPanel();
+    void showTwinPanel();
+    void showResponses();
+    void showSeenImage();
+    void onTileClicked(int channel);
+    void onSelectionChanged(const QString& layer);
+    void openImageDialog();
+    void openWeightsDialog();
+    void openRunDialog();
+    void useCurrentRun();
+    void paste();
+    void responsesForBatch();
+    void exportDialog(int what);
+    template <class Work, class Done>
+    void runInBackground(Work work, Done done);
+
+    Selection* m_selection = nullptr;
+    std::unique_ptr<FeaturesState> m_state;
+    std::function<QString()> m_currentRun;
+
+    QLabel* m_netLabel = nullptr;
+    QLabel* m_imageLabel = nullptr;
+    QLabel* m_messageLabel = nullptr;
+    QComboBox* m_archCombo = nullptr;
+    QComboBox* m_sampleCombo = nullptr;
+    QComboBox* m_layerCombo = nullptr;
+    QComboBox* m_colorCombo = nullptr;
+    QComboBox* m_normCombo = nullptr;
+    QComboBox* m_sortCombo = nullptr;
+    QLabel* m_seenLabel = nullptr;
+    QLabel* m_prepLabel = nullptr;
+    QListWidget* m_topList = nullptr;
+    QCheckBox* m_camCheck = nullptr;
+    QComboBox* m_camClass = nullptr;
+    FeatureGrid* m_grid = nullptr;
+    QLabel* m_gridLabel = nullptr;
+    QTabWidget* m_side = nullptr;
+    FeatureTileView* m_tile = nullptr;
+    FeatureTileView* m_blockTiles[4] = {nullptr, nullptr, nullptr, nullptr};
+    QLabel* m_blockLabel = nullptr;
+    FeatureTileView* m_twinTiles[3] = {nullptr, nullptr, nullptr};
+    QLabel* m_twinLabel = nullptr;
+    ResponsesPlot* m_responses = nullptr;
+
+    QString m_layer;        // the module path asked for
+    int m_channel = 0;      // the channel shown large
+    int m_pending = 0;      // background jobs running
+    quint64 m_generation = 0; // a capture older than this is stale
+    QElapsedTimer m_sinceChosen;
+    double m_lastCaptureMs = 0.0;
+    QString m_message;
+};

@@ -1,0 +1,211 @@
+// The gradient views fed by real runs that reslab-cli trains: the heat maps hold every layer and
+// probe record of the run, on one log colour scale spanning the data; zero and NaN norms are drawn,
+// not dropped; picking a row selects the layer; and the lesion study of the GUI runs on the runs'
+// checkpoints and greys out what it removes.
+#include <QtTest>
+
+#include <cmath>
+
+#include <QProcess>
+#include <QTemporaryDir>
+
+#include "barplot.h"
+#include "curveplot.h"
+#include "gradientsview.h"
+#include "heatmapplot.h"
+#include "io/runfolder.h"
+#include "lesionview.h"
+#include "selection.h"
+
+using namespace reslab;
+
+namespace {
+
+std::vector<MetricRecord> probes(const std::vector<MetricRecord>& records) {
+    std::vector<MetricRecord> out;
+    for (const auto& r : records)
+        if (r.kind == MetricRecord::Kind::Probe)
+            out.push_back(r);
+    return out;
+}
+
+} // namespace
+
+class TestGradients : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(m_dir.isValid());
+        QProcess cli;
+        cli.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        cli.start(QStringLiteral(RESLAB_CLI),
+                  {QStringLiteral("compare"), QStringLiteral("--arch"), QStringLiteral("plain20,resnet20"),
+                   QStringLiteral("--dataset"), QStringLiteral("synthetic"), QStringLiteral("--steps"),
+                   QStringLiteral("60"), QStringLiteral("--batch"), QStringLiteral("32"), QStringLiteral("--lr"),
+                   QStringLiteral("0.05"), QStringLiteral("--probe-every"), QStringLiteral("5"),
+                   QStringLiteral("--eval-every"), QStringLiteral("60"), QStringLiteral("--quiet"),
+                   QStringLiteral("--out"), m_dir.path()});
+        QVERIFY(cli.waitForFinished(300000));
+        QCOMPARE(cli.exitCode(), 0);
+        m_plain = read_metrics(m_dir.filePath(QStringLiteral("plain20/metrics.jsonl")).toStdString());
+        m_residual = read_metrics(m_dir.filePath(QStringLiteral("resnet20/metrics.jsonl")).toStdString());
+        QCOMPARE(probes(m_plain).size(), size_t(12));
+        QCOMPARE(probes(m_residual).size(), size_t(12));
+    }
+
+    void heatMapsHoldEveryLayerAndRecord() {
+        Selection selection;
+        GradientsView view(&selection);
+        view.resize(1200, 800);
+        view.show();
+        view.addRun(1, QStringLiteral("plain20"), Qt::blue, true);
+        view.addRun(2, QStringLiteral("resnet20"), Qt::red, false);
+        view.appendRecords(1, m_plain);
+        view.appendRecords(2, m_residual);
+        QCOMPARE(view.leftRun(), 1); // the plain run on the left, its residual twin on the right
+        QCOMPARE(view.rightRun(), 2);
+
+        const ProbeRecord first = probes(m_plain).front().probe;
+        // plain-20: conv1, 18 convs in the blocks, fc.
+        QCOMPARE(first.layers.size(), size_t(20));
+        for (HeatmapPlot* map : {view.leftMap(), view.rightMap()}) {
+            map->flush();
+            QCOMPARE(map->rowCount(), 20);
+            QCOMPARE(map->columnCount(), 12);
+            QVERIFY(map->logColorScale());
+        }
+        QCOMPARE(view.leftMap()->rows().front(), QStringLiteral("conv1.weight"));
+        QCOMPARE(view.leftMap()->rows().back(), QStringLiteral("fc.weight"));
+        QCOMPARE(view.leftMap()->columnStep(0), 5.0);
+        QCOMPARE(view.leftMap()->value(3, 7), probes(m_plain)[7].probe.grad_norms[3]);
+
+        // One colour scale spanning both runs' smallest and largest norm.
+        double lo = INFINITY, hi = 0;
+        for (const auto* records : {&m_plain, &m_residual})
+            for (const auto& r : probes(*records))
+                for (double g : r.probe.grad_norms)
+                    if (std::isfinite(g) && g > 0) {
+                        lo = std::min(lo, g);
+                        hi = std::max(hi, g);
+                    }
+        for (HeatmapPlot* map : {view.leftMap(), view.rightMap()}) {
+            QCOMPARE(map->colorRange().first, lo);
+            QCOMPARE(map->colorRange().second, hi);
+        }
+
+        // The first-to-last ratios and the caption come from the records.
+        const QVector<double> ratios = view.firstToLastRatios(1);
+        QCOMPARE(ratios.size(), 12);
+        const std::vector<MetricRecord> plainProbes = probes(m_plain);
+        const auto& last = plainProbes.back().probe.grad_norms;
+        QCOMPARE(ratios.back(), last.front() / last.back());
+        QVERIFY(view.caption().contains(QStringLiteral("plain20")));
+        QVERIFY(view.caption().contains(QStringLiteral("iteration 60")));
+        QCOMPARE(view.ratioPlot()->pointCount(1, 1), 12);
+    }
+
+    void zeroAndNanAreDrawn() {
+        HeatmapPlot map;
+        map.resize(600, 400);
+        map.setRows({QStringLiteral("conv1.weight"), QStringLiteral("layer1.0.conv1.weight"), QStringLiteral("fc.weight")});
+        map.appendColumn(10, {0.5, 0.0, 2.0});
+        map.appendColumn(20, {0.25, std::nan(""), 4.0});
+        map.flush();
+        QCOMPARE(map.columnCount(), 2);
+        QCOMPARE(map.colorRange().first, 0.25); // the zero does not pull a log scale to nothing
+        QCOMPARE(map.colorRange().second, 4.0);
+        const QColor zero = map.cellColor(1, 0);
+        QVERIFY(zero.isValid());
+        QCOMPARE(zero.alpha(), 255);
+        QCOMPARE(zero, map.cellColor(0, 1)); // the lowest colour, as the smallest norm
+        QVERIFY(zero != map.cellColor(2, 1));
+        QVERIFY(zero != HeatmapPlot::nanColor());
+        QCOMPARE(map.cellColor(1, 1), HeatmapPlot::nanColor());
+    }
+
+    void rowsAndSelectionFollowEachOther() {
+        Selection selection;
+        GradientsView view(&selection);
+        view.resize(1200, 800);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.addRun(1, QStringLiteral("plain20"), Qt::blue, true);
+        view.addRun(2, QStringLiteral("resnet20"), Qt::red, false);
+        view.appendRecords(1, m_plain);
+        view.appendRecords(2, m_residual);
+        HeatmapPlot* map = view.leftMap();
+        QTest::mouseClick(map->canvas(), Qt::LeftButton, Qt::NoModifier, map->cellCenter(5, 4));
+        QCOMPARE(selection.layer(), QString(map->rows()[5]).remove(QStringLiteral(".weight")));
+        // A layer picked elsewhere (a block, in the block graph) is highlighted here.
+        selection.setLayer(QStringLiteral("layer2.1"));
+        QCOMPARE(view.rightMap()->highlightedRow(), QStringLiteral("layer2.1.conv1.weight"));
+        QCOMPARE(view.residualMap()->highlightedRow(), QStringLiteral("layer2.1"));
+        QCOMPARE(view.layerPlot()->pointCount(2, 1), 12);
+    }
+
+    void lesionStudyOfTheRuns() {
+        Selection selection;
+        LesionView view(&selection);
+        view.resize(1200, 700);
+        view.addRun(1, QStringLiteral("plain20"), Qt::blue, true, m_dir.filePath(QStringLiteral("plain20")));
+        view.addRun(2, QStringLiteral("resnet20"), Qt::red, false, m_dir.filePath(QStringLiteral("resnet20")));
+        QCOMPARE(view.residualRun(), 2);
+        QCOMPARE(view.plainRun(), 1);
+        view.setMaxImages(100000); // the whole test split, as the runs evaluated it
+        QSignalSpy lesions(&view, &LesionView::lesionChanged);
+        QSignalSpy finished(&view, &LesionView::studyFinished);
+        QString error;
+        QVERIFY2(view.startStudy(&error), qPrintable(error));
+        QVERIFY(!view.startStudy(&error)); // one study at a time
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 240000);
+        QVERIFY2(finished.front().at(0).toBool(), qPrintable(finished.front().at(1).toString()));
+
+        const QVector<double> residual = view.errorsWithout(2);
+        const QVector<double> plain = view.errorsWithout(1);
+        QCOMPARE(residual.size(), 9);
+        QCOMPARE(plain.size(), 9);
+        for (double e : residual)
+            QVERIFY(std::isfinite(e));
+        for (int i = 0; i < 9; ++i)
+            QCOMPARE(std::isnan(plain[i]), i == 3 || i == 6); // layer2.0 and layer3.0 change the shape
+        QCOMPARE(view.singlePlot()->nanMarkCount(), 2);
+        // The intact net scores the run's own last test error (up to an image whose logits tie
+        // differently in the run's channels-last evaluation).
+        double runError = -1;
+        for (const auto& r : m_residual)
+            if (r.kind == MetricRecord::Kind::Eval)
+                runError = r.eval.test_error;
+        QVERIFY2(std::abs(view.baselineError(2) - runError) <= 0.0041,
+                 qPrintable(QStringLiteral("%1 vs %2").arg(view.baselineError(2)).arg(runError)));
+
+        // While it ran, the view said which blocks were out; at the end, none.
+        bool sawSingle = false;
+        for (const auto& args : lesions)
+            sawSingle = sawSingle || args.at(0).toStringList() == QStringList{QStringLiteral("layer1.0")};
+        QVERIFY(sawSingle);
+        QVERIFY(lesions.back().at(0).toStringList().isEmpty());
+        QVERIFY(view.summary().contains(QStringLiteral("resnet20")));
+    }
+
+    void lesionWithoutCheckpointSaysSo() {
+        Selection selection;
+        LesionView view(&selection);
+        QTemporaryDir empty;
+        view.addRun(1, QStringLiteral("resnet20"), Qt::red, false, empty.path());
+        QSignalSpy finished(&view, &LesionView::studyFinished);
+        QString error;
+        QVERIFY(view.startStudy(&error));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+        QVERIFY(!finished.front().at(0).toBool());
+        QVERIFY2(finished.front().at(1).toString().contains(QStringLiteral("spec.json")),
+                 qPrintable(finished.front().at(1).toString()));
+        QVERIFY(!view.isRunning());
+    }
+
+private:
+    QTemporaryDir m_dir;
+    std::vector<MetricRecord> m_plain, m_residual;
+};
+
+QTEST_MAIN(TestGradients)
+#include "test_gradients.moc"
