@@ -9,6 +9,9 @@
 #include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
+#include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QTabWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -143,7 +146,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(&m_selection, &Selection::runChanged, this, &MainWindow::updateGraphRun);
     m_followTimer.setInterval(kFollowIntervalMs);
 
-    resize(1280, 860);
+    // 1280 x 860, or the screen when it is smaller (a classroom laptop's 1366 x 768).
+    const QRect screenRect = screen() ? screen()->availableGeometry() : QRect(0, 0, 1280, 860);
+    resize(std::min(1280, screenRect.width()), std::min(860, screenRect.height()));
+    // The run list starts short (about six runs), leaving the height to the plots; a saved layout
+    // overrides this.
+    if (auto* runsDock = findChild<QDockWidget*>(QStringLiteral("RunsDock")))
+        resizeDocks({runsDock}, {fontMetrics().height() * 9}, Qt::Vertical);
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     m_panel->restoreSettings(settings);
@@ -154,7 +163,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 MainWindow::~MainWindow() = default;
 
 void MainWindow::addView(const QString& key, const QString& title, QWidget* view) {
-    m_views->addTab(view, title);
+    // A view taller than the screen allows (a 768-pixel laptop) scrolls rather than pushing the
+    // window off the screen; with room to spare the scroll area is invisible.
+    auto* scroll = new QScrollArea(m_views);
+    scroll->setWidget(view);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    m_views->addTab(scroll, title);
     m_viewKeys.append(key);
 }
 
@@ -232,7 +247,14 @@ void MainWindow::buildDocks() {
     m_panel = new ExperimentPanel(this);
     auto* panelDock = new QDockWidget(tr("Experiment"), this);
     panelDock->setObjectName(QStringLiteral("ExperimentDock"));
-    panelDock->setWidget(m_panel);
+    // In a scroll area, so that the form does not make the window taller than a 768-pixel screen.
+    auto* panelScroll = new QScrollArea(panelDock);
+    panelScroll->setWidget(m_panel);
+    panelScroll->setWidgetResizable(true);
+    panelScroll->setFrameShape(QFrame::NoFrame);
+    panelScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    panelScroll->setMinimumWidth(m_panel->minimumSizeHint().width() + panelScroll->verticalScrollBar()->sizeHint().width());
+    panelDock->setWidget(panelScroll);
     addDockWidget(Qt::LeftDockWidgetArea, panelDock);
 
     m_runList = new RunListView(this);
