@@ -14,6 +14,7 @@
 #include "blockgraph.h"
 #include "graphview.h"
 #include "mainwindow.h"
+#include "qttestsupport.h"
 #include "runlistview.h"
 #include "selection.h"
 #include "train/config.h"
@@ -94,11 +95,7 @@ private:
 private Q_SLOTS:
     void initTestCase() {
         QVERIFY(m_settings.isValid());
-        QStandardPaths::setTestModeEnabled(true);
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settings.path());
-        QCoreApplication::setOrganizationName(QStringLiteral("ResLabTest"));
-        QCoreApplication::setApplicationName(QStringLiteral("test_blockgraph"));
+        isolateSettings(m_settings.path(), QStringLiteral("test_blockgraph"));
         // torchvision's own modules are the reference for the ImageNet nets.
         const QString script = QStringLiteral(
             "import json, torchvision\n"

@@ -13,6 +13,7 @@
 #include "curvesview.h"
 #include "experimentpanel.h"
 #include "mainwindow.h"
+#include "qttestsupport.h"
 #include "runlistview.h"
 #include "train/presets.h"
 
@@ -59,12 +60,7 @@ class TestMainWindow : public QObject {
 private Q_SLOTS:
     void initTestCase() {
         QVERIFY(m_settings.isValid());
-        // Settings of this test go to a folder of its own, not the user's.
-        QStandardPaths::setTestModeEnabled(true);
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settings.path());
-        QCoreApplication::setOrganizationName(QStringLiteral("ResLabTest"));
-        QCoreApplication::setApplicationName(QStringLiteral("test_mainwindow"));
+        isolateSettings(m_settings.path(), QStringLiteral("test_mainwindow"));
     }
 
     void startPauseResumeStop() {

@@ -13,6 +13,8 @@ import sys
 import zlib
 
 import torch
+
+from parity_reference import randomize_bn
 import torch.nn.functional as F
 import torchvision
 
@@ -37,14 +39,7 @@ def write_png(path, rows, channels):
 def make(folder):
     torch.manual_seed(1)
     net = torchvision.models.resnet18()
-    gen = torch.Generator().manual_seed(2)
-    for m in net.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            with torch.no_grad():
-                m.weight.uniform_(0.5, 1.5, generator=gen)
-                m.bias.uniform_(-0.2, 0.2, generator=gen)
-                m.running_mean.uniform_(-0.2, 0.2, generator=gen)
-                m.running_var.uniform_(0.5, 2.0, generator=gen)
+    randomize_bn(net, torch.Generator().manual_seed(2))
     net.eval()
     torch.save(net.state_dict(), f"{folder}/resnet18.pth")
     torch.manual_seed(0)
