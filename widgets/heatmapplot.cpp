@@ -67,7 +67,7 @@ HeatmapPlot::HeatmapPlot(QWidget* parent) : QWidget(parent) {
     m_scale->setDataScaleType(QCPAxis::stLogarithmic);
     m_scale->axis()->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
     m_scale->axis()->setNumberFormat(QStringLiteral("eb"));
-    m_scale->axis()->setNumberPrecision(0);
+    m_scale->axis()->setNumberPrecision(1); // a scale within one decade labels 1.5 and 1, not 10^0 twice
     m_scale->setBarWidth(12);
     m_map->setColorScale(m_scale); // the map takes the scale's gradient from here on
     m_scale->setGradient(viridis());
