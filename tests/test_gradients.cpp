@@ -123,6 +123,30 @@ private Q_SLOTS:
         QCOMPARE(map.cellColor(1, 1), HeatmapPlot::nanColor());
     }
 
+    void longRunsShareCellsAndKeepNan() {
+        HeatmapPlot map;
+        map.resize(600, 400);
+        map.setRows({QStringLiteral("conv1.weight"), QStringLiteral("fc.weight")});
+        const int records = 3000; // three records a cell
+        for (int i = 0; i < records; ++i)
+            map.appendColumn(10.0 * (i + 1), {i == 1500 ? std::nan("") : 1.0 + (i % 3), 0.1 * (1 + i % 7)});
+        QCOMPARE(map.columnCount(), records);
+        QCOMPARE(map.drawnColumns(), 1000);
+        QCOMPARE(map.value(0, 1501), 2.0); // the records themselves are kept
+        // A NaN among a cell's records is not averaged away.
+        QCOMPARE(map.cellColor(0, 1500), HeatmapPlot::nanColor());
+        QCOMPARE(map.cellColor(0, 1502), HeatmapPlot::nanColor());
+        QVERIFY(map.cellColor(0, 1503) != HeatmapPlot::nanColor());
+        // The others show their records' mean: 1, 2 and 3 make the colour of 2.
+        HeatmapPlot two;
+        two.resize(600, 400);
+        two.setRows({QStringLiteral("conv1.weight")});
+        two.appendColumn(10, {2.0});
+        two.setColorRange(map.colorRange().first, map.colorRange().second);
+        QCOMPARE(map.cellColor(0, 0), two.cellColor(0, 0));
+        QVERIFY(map.cellColor(0, 0) != map.cellColor(1, 0));
+    }
+
     void rowsAndSelectionFollowEachOther() {
         Selection selection;
         GradientsView view(&selection);

@@ -12,6 +12,7 @@
 namespace {
 
 constexpr int kRebuildMs = 40; // at most 25 rebuilds a second, however fast records arrive
+constexpr int kMaxCells = 1024; // columns drawn at most; more records share cells
 constexpr int kMaxRowLabels = 48; // beyond this, only the first row of each stage is labelled
 
 /// viridis, sampled at five points: perceptually even and readable in grey and for the colour-blind.
@@ -186,16 +187,19 @@ bool HeatmapPlot::logColorScale() const {
 
 QColor HeatmapPlot::cellColor(int row, int column) {
     flush();
-    const double v = value(row, column);
-    if (!std::isfinite(v))
+    const double drawn = m_map->data()->cell(column / recordsPerCell(), row);
+    if (std::isnan(drawn))
         return nanColor();
     const auto [lower, upper] = colorRange();
-    const QCPRange range(lower, upper);
-    // What rebuild() stores for a zero or negative value: below the range, so the lowest colour.
-    const double drawn = v > 0 ? v : range.lower * 0.5;
-    QCPColorGradient g = m_map->gradient();
-    return QColor::fromRgb(g.color(drawn, range, true));
+    return QColor::fromRgb(m_map->gradient().color(drawn, QCPRange(lower, upper), true));
 }
+
+int HeatmapPlot::drawnColumns() {
+    flush();
+    return m_map->visible() ? m_map->data()->keySize() : 0;
+}
+
+int HeatmapPlot::recordsPerCell() const { return std::max(1, (columnCount() + kMaxCells - 1) / kMaxCells); }
 
 void HeatmapPlot::setHighlightedRow(const QString& name) {
     m_highlighted = name;
@@ -246,27 +250,51 @@ void HeatmapPlot::rebuild() {
     if (rows == 0 || cols == 0) {
         data->setSize(0, 0);
     } else {
-        data->setSize(cols, rows);
+        // A run's later records share cells, `per` records each, so that drawing costs the same
+        // however long the run is; a cell shows its records' mean, and a non-finite value wins.
+        const int per = recordsPerCell();
+        const int cells = (cols + per - 1) / per;
+        auto cellStep = [&](int cell) {
+            const int begin = cell * per, end = std::min(cols, begin + per);
+            return 0.5 * (m_steps[static_cast<size_t>(begin)] + m_steps[static_cast<size_t>(end - 1)]);
+        };
+        data->setSize(cells, rows);
         // Cells are centred on the steps; one column gets a unit width around its step.
-        const double first = m_steps.front(), last = m_steps.back();
-        data->setRange(QCPRange(first, cols > 1 ? last : first + 1), QCPRange(0, std::max(rows - 1, 1)));
+        const double first = cellStep(0), last = cellStep(cells - 1);
+        data->setRange(QCPRange(first, cells > 1 ? last : first + 1), QCPRange(0, std::max(rows - 1, 1)));
         if (rows == 1)
             data->setValueRange(QCPRange(0, 1));
         const double below = range.lower * 0.5;
-        for (int c = 0; c < cols; ++c) {
-            const QVector<double>& column = m_columns[static_cast<size_t>(c)];
+        std::vector<double> sum(static_cast<size_t>(rows));
+        std::vector<double> nonfinite(static_cast<size_t>(rows));
+        for (int cell = 0; cell < cells; ++cell) {
+            const int begin = cell * per, end = std::min(cols, begin + per);
+            std::fill(sum.begin(), sum.end(), 0.0);
+            std::fill(nonfinite.begin(), nonfinite.end(), 0.0);
+            for (int c = begin; c < end; ++c) {
+                const QVector<double>& column = m_columns[static_cast<size_t>(c)];
+                for (int r = 0; r < rows; ++r) {
+                    const double v = column[r];
+                    if (std::isfinite(v))
+                        sum[static_cast<size_t>(r)] += v;
+                    else
+                        nonfinite[static_cast<size_t>(r)] = 1.0;
+                }
+            }
             for (int r = 0; r < rows; ++r) {
-                const double v = column[r];
+                const double v = sum[static_cast<size_t>(r)] / (end - begin);
                 // NaN and infinity: the NaN colour. Zero and below: the lowest colour.
-                const double drawn = !std::isfinite(v) ? std::numeric_limits<double>::quiet_NaN() : (v > 0 ? v : below);
-                data->setCell(c, r, drawn);
+                const double drawn = nonfinite[static_cast<size_t>(r)] != 0.0 ? std::numeric_limits<double>::quiet_NaN()
+                                                                               : (v > 0 ? v : below);
+                data->setCell(cell, r, drawn);
             }
         }
     }
     m_map->setDataRange(range);
     if (cols > 0) {
         const QCPRange keys = data->keyRange();
-        const double half = cols > 1 ? 0.5 * (keys.upper - keys.lower) / (cols - 1) : 0.5;
+        const int cells = data->keySize();
+        const double half = cells > 1 ? 0.5 * (keys.upper - keys.lower) / (cells - 1) : 0.5;
         m_plot->xAxis->setRange(keys.lower - half, keys.upper + half);
     }
     m_plot->yAxis->setRange(-0.5, std::max(rows, 1) - 0.5);

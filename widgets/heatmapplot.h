@@ -35,7 +35,9 @@ public:
     void setTitle(const QString& title);
     void setValueLabel(const QString& label);
 
-    // One record: a value per row (missing values are NaN) at this step.
+    // One record: a value per row (missing values are NaN) at this step. Past 1024 records,
+    // neighbouring records share a drawn cell (their mean; a NaN or infinity among them wins), so
+    // a long run redraws as fast as a short one; value() and cellColor() stay per record.
     void appendColumn(double step, const QVector<double>& values);
     void clearColumns();
     int rowCount() const { return m_rows.size(); }
@@ -52,8 +54,10 @@ public:
     void setColorRange(double lower, double upper);
     QPair<double, double> colorRange() const;
     bool logColorScale() const;
-    // The colour the cell is painted in (after any pending rebuild).
+    // The colour the record's cell is painted in (after any pending rebuild).
     QColor cellColor(int row, int column);
+    // Cells drawn across: the records, or at most 1024 once records share cells.
+    int drawnColumns();
     static QColor nanColor();
 
     void setHighlightedRow(const QString& name);
@@ -92,6 +96,8 @@ private:
     QCPItemRect* m_highlight = nullptr;
     QCPItemStraightLine* m_cursor = nullptr;
     QStringList m_rows;
+    int recordsPerCell() const;
+
     std::vector<double> m_steps;
     std::vector<QVector<double>> m_columns; // one per record, each parallel to m_rows
     double m_dataMin = 1.0, m_dataMax = 0.0;
