@@ -1,4 +1,8 @@
 #include <cmath>
+#include <csignal>
+#include <filesystem>
+
+#include <sys/resource.h>
 
 #include <QTemporaryDir>
 
@@ -134,6 +138,69 @@ private Q_SLOTS:
         QCOMPARE(a.first, b.first); // bit for bit
         QVERIFY(torch::equal(a.second, b.second));
         QVERIFY(a.first != c.first);
+    }
+
+    void aFolderThatHoldsARunIsNotOverwritten() {
+        QTemporaryDir dir;
+        const std::string folder = dir.filePath("run").toStdString();
+        {
+            Run run(smallRun("resnet20", 10), m_data, folder);
+            while (!run.done())
+                run.step();
+        }
+        const std::string metrics = read_text(RunPaths(folder).metrics);
+        const std::string trainer = read_text(RunPaths(folder).trainer);
+        try {
+            Run again(smallRun("resnet20", 10, /*seed=*/2), m_data, folder);
+            QFAIL("a second run was allowed into a folder that holds one");
+        } catch (const RunFolderError& e) {
+            QVERIFY2(QString(e.what()).contains("already holds a run"), e.what());
+            QVERIFY2(QString(e.what()).contains("resume"), e.what());
+        }
+        QCOMPARE(read_text(RunPaths(folder).metrics), metrics);
+        QCOMPARE(read_text(RunPaths(folder).trainer), trainer);
+    }
+
+    void aFullDiskKeepsThePreviousCheckpoint() {
+        // A file size limit stands in for a full disk: writes past it fail (EFBIG) as they would
+        // with ENOSPC, and the process is not killed for it.
+        QTemporaryDir dir;
+        const std::string folder = dir.filePath("run").toStdString();
+        Run run(smallRun("resnet20", 40), m_data, folder);
+        for (int i = 0; i < 10; ++i)
+            run.step(); // the checkpoint of step 10
+        QCOMPARE(int(run.state()), int(Run::State::Running));
+        const std::string trainer = read_text(RunPaths(folder).trainer);
+        const std::string checkpoint = read_text(RunPaths(folder).checkpoint);
+
+        struct rlimit old {};
+        QCOMPARE(getrlimit(RLIMIT_FSIZE, &old), 0);
+        const auto oldHandler = std::signal(SIGXFSZ, SIG_IGN);
+        struct rlimit small = old;
+        small.rlim_cur = checkpoint.size() / 2; // metrics.jsonl stays far below it
+        QCOMPARE(setrlimit(RLIMIT_FSIZE, &small), 0);
+        for (int i = 0; i < 10 && !run.done(); ++i) {
+            try {
+                run.step();
+            } catch (const std::exception& e) {
+                run.fail(e.what()); // what Experiment::step does
+            }
+        }
+        QCOMPARE(setrlimit(RLIMIT_FSIZE, &old), 0);
+        std::signal(SIGXFSZ, oldHandler);
+
+        QCOMPARE(int(run.state()), int(Run::State::Failed));
+        QVERIFY2(QString::fromStdString(run.message()).contains("could not save the checkpoint of step 20"), run.message().c_str());
+        QVERIFY2(QString::fromStdString(run.message()).contains("trainer.pth"), run.message().c_str());
+        QVERIFY2(QString::fromStdString(run.message()).contains("resume"), run.message().c_str());
+        // Both files are as the step-10 checkpoint left them, and no temporary file is left over.
+        QCOMPARE(read_text(RunPaths(folder).trainer), trainer);
+        QCOMPARE(read_text(RunPaths(folder).checkpoint), checkpoint);
+        for (const auto& entry : std::filesystem::directory_iterator(folder))
+            QVERIFY2(entry.path().filename().string().find("tmp") == std::string::npos, entry.path().c_str());
+        // The run resumes from it once there is room again.
+        auto resumed = Run::resume(folder, m_data);
+        QCOMPARE(resumed->steps_done(), int64_t(10));
     }
 
     void stopAndResumeEqualsUninterrupted() {

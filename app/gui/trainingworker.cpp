@@ -111,13 +111,8 @@ void TrainingWorker::run() {
     if (paused)
         Q_EMIT pausedChanged(false);
     // Unfinished runs write a checkpoint they can be resumed from.
-    for (auto& run : runs) {
-        try {
-            run->stop();
-        } catch (const std::exception& e) {
-            run->fail(std::string("could not write the checkpoint: ") + e.what());
-        }
-    }
+    for (auto& run : runs)
+        run->stop();
     flush();
     Q_EMIT finished();
 }

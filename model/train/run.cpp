@@ -166,7 +166,7 @@ std::string to_string(Run::State state) {
     return "ready";
 }
 
-Run::Run(RunConfig config, RunData data, std::string folder)
+Run::Run(RunConfig config, RunData data, std::string folder, bool resuming)
     : m_config(std::move(config)), m_data(std::move(data)), m_folder(std::move(folder)) {
     const TrainConfig& t = m_config.train;
     if (!m_data.train || !m_data.test || m_data.train->size() == 0)
@@ -206,6 +206,9 @@ Run::Run(RunConfig config, RunData data, std::string folder)
 
     if (!m_folder.empty()) {
         const RunPaths paths(m_folder);
+        if (!resuming && fs::exists(paths.spec))
+            throw RunFolderError("'" + m_folder + "' already holds a run; resume it (reslab-cli resume, or File > " +
+                                 "Resume run folders in ResLab) or train into another folder. Nothing in it was changed");
         std::error_code ec;
         fs::create_directories(m_folder, ec);
         if (ec)
@@ -226,7 +229,16 @@ std::unique_ptr<Run> Run::resume(const std::string& folder, RunData data) {
     const RunPaths paths(folder);
     if (!fs::exists(paths.trainer))
         throw RunFolderError("'" + folder + "' has no trainer state (trainer.pth) to resume from");
-    auto run = std::make_unique<Run>(read_config(folder), std::move(data), folder);
+    // A process killed while it wrote a file leaves the temporary file of the write behind.
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(folder, ec)) {
+        const std::string name = entry.path().filename().string();
+        const bool temporary = name.find(".pth.tmp-") != std::string::npos ||
+                               (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0);
+        if (temporary && entry.is_regular_file(ec))
+            fs::remove(entry.path(), ec);
+    }
+    std::unique_ptr<Run> run(new Run(read_config(folder), std::move(data), folder, /*resuming=*/true));
     run->load_trainer_state();
     return run;
 }
@@ -301,11 +313,18 @@ void Run::save_checkpoint() {
     trainer.emplace_back("state.elapsed", torch::tensor(elapsed, torch::kFloat64));
     trainer.emplace_back("state.final_wrong", torch::tensor(m_final_wrong, torch::kInt64));
     trainer.emplace_back("state.final_seen", torch::tensor(m_final_seen, torch::kInt64));
-    write_state_dict(trainer, paths.trainer);
     StateDict contiguous;
     for (const auto& [key, value] : model)
         contiguous.emplace_back(key, value.contiguous());
-    write_state_dict(contiguous, paths.checkpoint);
+    try {
+        write_state_dict(trainer, paths.trainer);
+        write_state_dict(contiguous, paths.checkpoint);
+    } catch (const WeightsError& e) {
+        // Each file is replaced only once it is written whole, so the last good one is still there.
+        throw RunFolderError("could not save the checkpoint of step " + std::to_string(m_step) + ": " + e.what() +
+                             ". The last checkpoint saved before it is intact: fix the cause (a full disk?) "
+                             "and resume the run");
+    }
 }
 
 void Run::stop() {
@@ -317,7 +336,12 @@ void Run::stop() {
                     "; the last good checkpoint is kept";
         return;
     }
-    save_checkpoint();
+    try {
+        save_checkpoint();
+    } catch (const std::exception& e) {
+        fail(e.what());
+        return;
+    }
     m_state = State::Stopped;
     m_message = "stopped at step " + std::to_string(m_step) + " of " + std::to_string(m_total_steps);
 }

@@ -32,8 +32,9 @@ public:
     using Callback = std::function<void(const Run&, const MetricRecord&)>;
 
     /// A new run. folder may be empty (nothing written); otherwise it is created and spec.json
-    /// written. Throws on a bad config, unusable data or an unwritable folder.
-    Run(RunConfig config, RunData data, std::string folder);
+    /// written. Throws on a bad config, unusable data, an unwritable folder or one that already
+    /// holds a run (which is left untouched: resume it instead).
+    Run(RunConfig config, RunData data, std::string folder) : Run(std::move(config), std::move(data), std::move(folder), false) {}
     /// Continues the run in folder from its last checkpoint, exactly as if it had not stopped.
     static std::unique_ptr<Run> resume(const std::string& folder, RunData data);
     /// Reads a run folder's spec.json.
@@ -46,7 +47,8 @@ public:
     void step();
     /// Writes the checkpoint and the trainer state now (the run can be resumed from here).
     void save_checkpoint();
-    /// Marks the run stopped by its user, with a checkpoint written.
+    /// Marks the run stopped by its user, with a checkpoint written; Failed, with the reason, when
+    /// the checkpoint cannot be written.
     void stop();
     /// Marks the run failed (its worker threw); its last checkpoint stays.
     void fail(std::string message);
@@ -71,6 +73,7 @@ public:
     EvalRecord evaluate();
 
 private:
+    Run(RunConfig config, RunData data, std::string folder, bool resuming);
     void emit(const MetricRecord& record);
     void record_train();
     bool read_back_counters();
