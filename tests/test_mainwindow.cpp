@@ -3,7 +3,10 @@
 // diverging run beside a healthy one.
 #include <QtTest>
 
+#include <QAbstractButton>
+#include <QDirIterator>
 #include <QDockWidget>
+#include <QMessageBox>
 #include <QImage>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -15,7 +18,9 @@
 #include "mainwindow.h"
 #include "qttestsupport.h"
 #include "runlistview.h"
+#include "io/runfolder.h"
 #include "train/presets.h"
+#include "train/run.h"
 
 using namespace reslab;
 
@@ -48,6 +53,26 @@ void clickAction(MainWindow& window, QAction* action) {
     QVERIFY(button);
     QVERIFY(button->isEnabled());
     QTest::mouseClick(button, Qt::LeftButton);
+}
+
+/// Clicks the button with this text on the question the window is about to ask.
+void answerQuestion(const QString& button) {
+    auto attempt = std::make_shared<std::function<void()>>();
+    *attempt = [button, attempt] {
+        auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+        if (!box) {
+            QTimer::singleShot(20, *attempt);
+            return;
+        }
+        for (QAbstractButton* b : box->buttons())
+            if (b->text().remove(QLatin1Char('&')) == button) {
+                QTest::mouseClick(b, Qt::LeftButton);
+                return;
+            }
+        qWarning("the question has no button '%s'", qPrintable(button));
+        box->reject();
+    };
+    QTimer::singleShot(20, *attempt);
 }
 
 /// The ids of the runs the window lists, in order.
@@ -203,6 +228,79 @@ private Q_SLOTS:
         const QString tip = window.runList()->topLevelItem(0)->toolTip(RunListView::StateColumn);
         QVERIFY2(tip.contains(QStringLiteral("smaller")), qPrintable(tip));
         QCOMPARE(window.curves()->errorPlot()->pointCount(ids[1], 0), 30);
+    }
+
+    void closingWhileTrainingAsksThenStopsWithCheckpoints() {
+        QTemporaryDir runs;
+        MainWindow window;
+        window.setRunsFolder(runs.path());
+        window.show();
+        std::vector<RunConfig> configs{tinyRun("resnet20", 100000), tinyRun("plain20", 100000)};
+        for (auto& c : configs)
+            c.train.record_every = 1; // so the last record is the step the run stopped at
+        QVERIFY(window.startRuns(configs, QStringLiteral("closing")));
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Running, 60000);
+        const QList<int> ids = runIds(window);
+        QTRY_VERIFY_WITH_TIMEOUT(window.curves()->errorPlot()->pointCount(ids[0], 0) >= 2, 60000);
+
+        // Cancel: the window stays open and the runs go on.
+        answerQuestion(QStringLiteral("Cancel"));
+        window.close();
+        QVERIFY(window.isVisible());
+        QCOMPARE(window.controller()->state(), ExperimentController::State::Running);
+
+        // Stop and close: the window closes once both runs have written their checkpoints.
+        answerQuestion(QStringLiteral("Stop and close"));
+        window.close();
+        QTRY_VERIFY_WITH_TIMEOUT(!window.isVisible(), 60000);
+        QCOMPARE(window.controller()->state(), ExperimentController::State::Idle);
+        for (int id : ids)
+            QCOMPARE(window.runList()->runState(id), QStringLiteral("stopped"));
+        int folders = 0;
+        for (QDirIterator it(runs.path(), {QStringLiteral("spec.json")}, QDir::Files, QDirIterator::Subdirectories); it.hasNext();) {
+            const std::string folder = QFileInfo(it.next()).absolutePath().toStdString();
+            ++folders;
+            // The checkpoint is of the step the run stopped at: resuming starts from its last record.
+            const auto records = read_metrics(RunPaths(folder).metrics);
+            QVERIFY(!records.empty());
+            const auto data = load_run_data(Run::read_config(folder).train);
+            QCOMPARE(Run::resume(folder, data)->steps_done(), records.back().step());
+        }
+        QCOMPARE(folders, 2);
+    }
+
+    void aRunThatThrowsShowsItsErrorAndTheOthersGoOn() {
+        QTemporaryDir runs;
+        MainWindow window;
+        window.setRunsFolder(runs.path());
+        window.show();
+        RunConfig doomed = tinyRun("resnet20", 60);
+        doomed.name = "doomed";
+        doomed.train.checkpoint_every = 10;
+        QSignalSpy finished(window.controller(), &ExperimentController::finished);
+        QVERIFY(window.startRuns({doomed, tinyRun("plain20", 60)}, QStringLiteral("throws")));
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Running, 60000);
+        clickAction(window, window.pauseAction());
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Paused, 60000);
+        // Its folder vanishes (a disk unplugged, a folder deleted): its next write throws.
+        QDirIterator it(runs.path(), {QStringLiteral("doomed")}, QDir::Dirs, QDirIterator::Subdirectories);
+        QVERIFY(it.hasNext());
+        QVERIFY(QDir(it.next()).removeRecursively());
+        clickAction(window, window.resumeAction());
+        QVERIFY(finished.wait(180000));
+
+        const QList<int> ids = runIds(window);
+        QCOMPARE(window.runList()->runState(ids[0]), QStringLiteral("failed"));
+        const QString tip = window.runList()->topLevelItem(0)->toolTip(RunListView::StateColumn);
+        QVERIFY2(tip.contains(QStringLiteral("doomed")) &&
+                     (tip.contains(QStringLiteral("does not exist")) || tip.contains(QStringLiteral("No such file"))),
+                 qPrintable(tip));
+        QCOMPARE(window.runList()->runState(ids[1]), QStringLiteral("finished"));
+        QCOMPARE(window.curves()->errorPlot()->pointCount(ids[1], 0), 30);
+        // The window still works: it starts the next experiment.
+        QVERIFY(window.startRuns({tinyRun("resnet20", 4)}, QStringLiteral("after")));
+        QVERIFY(finished.wait(120000));
+        QCOMPARE(window.runList()->runState(runIds(window).first()), QStringLiteral("finished"));
     }
 
 private:

@@ -83,7 +83,7 @@ int main(int argc, char* argv[]) {
                 qWarning("reslab: cannot write the screenshot %s", qPrintable(file));
                 status = 1;
             }
-            window.close();
+            window.stopAndClose();
         };
         if (parser.value(after) == QLatin1String("end")) {
             // Let the last records and the verdict paint before the grab.

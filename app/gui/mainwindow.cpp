@@ -21,6 +21,7 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QProgressBar>
 #include <QSaveFile>
 #include <QSettings>
@@ -508,6 +509,8 @@ void MainWindow::onFinished() {
     updateActions();
     updateConclusions();
     statusBar()->showMessage(tr("Runs saved in %1").arg(QDir::toNativeSeparators(m_experimentFolder)));
+    if (m_closeWhenStopped)
+        close();
 }
 
 void MainWindow::updateConclusions() {
@@ -703,7 +706,33 @@ void MainWindow::exportWith(const QString& title,
         statusBar()->showMessage(tr("Exported %1").arg(QDir::toNativeSeparators(path)));
 }
 
+void MainWindow::stopAndClose() {
+    m_askBeforeStopping = false;
+    close();
+}
+
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (m_controller.busy()) {
+        // Training stops at the next step boundary and every unfinished run writes a checkpoint to
+        // resume from; the window closes once they are written (onFinished).
+        event->ignore();
+        if (m_askBeforeStopping && m_controller.state() != ExperimentController::State::Stopping) {
+            QMessageBox box(QMessageBox::Question, tr("ResLab"), tr("Training is running. Stop it and close ResLab?"),
+                            QMessageBox::Cancel, this);
+            box.setObjectName(QStringLiteral("StopAndCloseQuestion"));
+            box.setInformativeText(tr("Each run stops after its current step and writes a checkpoint; "
+                                      "File > Resume run folders continues it later."));
+            QPushButton* stop = box.addButton(tr("Stop and close"), QMessageBox::AcceptRole);
+            box.setDefaultButton(stop);
+            box.exec();
+            if (box.clickedButton() != stop)
+                return;
+        }
+        m_controller.stop();
+        m_closeWhenStopped = true;
+        statusBar()->showMessage(tr("Stopping: writing the checkpoints, then ResLab closes…"));
+        return;
+    }
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
@@ -711,7 +740,5 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     settings.setValue(QStringLiteral("folders/runs"), m_runsFolder);
     m_panel->saveSettings(settings);
     m_curves->saveSettings(settings);
-    // Training stops at the next step boundary and unfinished runs keep a checkpoint to resume from.
-    m_controller.stop();
     event->accept();
 }

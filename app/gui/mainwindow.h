@@ -91,7 +91,12 @@ public Q_SLOTS:
     void exportPlot();
     void exportCsv();
 
+    /// Closes without asking, stopping any training first (its checkpoints written); for scripts.
+    void stopAndClose();
+
 protected:
+    /// While training runs, asks whether to stop it; if so, stops it and closes once every
+    /// unfinished run has written its checkpoint.
     void closeEvent(QCloseEvent* event) override;
 
 private:
@@ -133,6 +138,8 @@ private:
                     const std::function<bool(const QString&, QString*)>& write);
 
     ExperimentController m_controller;
+    bool m_closeWhenStopped = false; // the user closed the window while training ran
+    bool m_askBeforeStopping = true;
     Selection m_selection;
     QTabWidget* m_views = nullptr;
     QStringList m_viewKeys; // m_views' tab i is m_viewKeys[i]
