@@ -90,6 +90,7 @@ private Q_SLOTS:
     void setRunVisibleHidesGraphs();
     void legendClickTogglesRun();
     void crosshairShowsLastPointAtOrBeforeX();
+    void nonFiniteValuesAreMarkedNotDropped();
     void appendsBetweenFramesCostOneReplot();
     void removeRunDropsItsGraphs();
     void noteShowsAndHides();
@@ -395,12 +396,44 @@ void TestCurvePlot::appendsBetweenFramesCostOneReplot() {
     QVERIFY(plot.plot()->xAxis->range().contains(0));
 }
 
+void TestCurvePlot::nonFiniteValuesAreMarkedNotDropped() {
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    const double inf = std::numeric_limits<double>::infinity();
+    plot.appendPoints(1, kTrain, series({2.0, 1.5, std::nan(""), 1.2}));
+    plot.appendPoints(1, kTrain, series({inf}, 400));
+    QCOMPARE(plot.pointCount(1, kTrain), 5);
+    QCOMPARE(plot.drawnPointCount(1, kTrain), 3);
+    QCOMPARE(plot.nonFinitePointCount(1, kTrain), 2);
+    // A red cross where the curve breaks off: at the NaN's step, at the last value before it.
+    const QCPGraph* crosses = nullptr;
+    for (int i = 0; i < plot.plot()->graphCount(); ++i)
+        if (plot.plot()->graph(i)->name() == QStringLiteral("plain-56 training (NaN or infinite)"))
+            crosses = plot.plot()->graph(i);
+    QVERIFY(crosses);
+    QVERIFY(crosses->visible());
+    QCOMPARE(keysOf(crosses), (QVector<double>{200, 400}));
+    QCOMPARE(valuesOf(crosses), (QVector<double>{1.5, 1.2}));
+    // The crosshair reads them as what they are.
+    showAndLayOut(plot, plot.plot());
+    plot.fitAll();
+    plot.plot()->replot();
+    for (const auto& [step, text] : {std::pair<double, QString>{200, QStringLiteral("NaN")}, {400, QStringLiteral("inf")}}) {
+        const QPoint pos(int(plot.plot()->xAxis->coordToPixel(step)) + 1, plot.plot()->axisRect()->rect().center().y());
+        QMouseEvent move(QEvent::MouseMove, pos, plot.plot()->mapToGlobal(pos), Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+        QApplication::sendEvent(plot.plot(), &move);
+        auto* readout = plot.plot()->findChild<QLabel*>();
+        QVERIFY(readout);
+        QVERIFY2(readout->text().contains(text), qPrintable(readout->text()));
+    }
+}
+
 void TestCurvePlot::removeRunDropsItsGraphs() {
     CurvePlot plot;
     setUpErrorPlot(plot);
-    QCOMPARE(plot.plot()->graphCount(), 8);
+    QCOMPARE(plot.plot()->graphCount(), 12); // per run and series: raw, smoothed, NaN crosses
     plot.removeRun(1);
-    QCOMPARE(plot.plot()->graphCount(), 4);
+    QCOMPARE(plot.plot()->graphCount(), 6);
     QCOMPARE(plot.pointCount(1, kTrain), 0);
     QVERIFY(plot.legendItemRect(1).isNull());
     QCOMPARE(plot.graphs(2).size(), 4);

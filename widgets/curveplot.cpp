@@ -30,6 +30,7 @@ constexpr int kReplotIntervalMs = 50; // at most ~20 repaints a second, however 
 const QColor kHiddenColor(185, 185, 185);
 const QColor kKeyColor(105, 105, 105);
 const QColor kTextColor(40, 40, 40);
+const QColor kNonFiniteColor(214, 39, 40);
 
 double nan() {
     return std::numeric_limits<double>::quiet_NaN();
@@ -336,6 +337,7 @@ void CurvePlot::removeRun(int runId) {
     for (Curve& curve : it->curves) {
         m_plot->removeGraph(curve.raw);
         m_plot->removeGraph(curve.smoothedGraph);
+        m_plot->removeGraph(curve.nonFinite);
     }
     m_plot->legend->removeItem(it->legendItem);
     m_runs.erase(it);
@@ -353,8 +355,26 @@ CurvePlot::Curve CurvePlot::makeCurve(const Run& run, const Series& series) {
     curve.raw = new QCPGraph(m_plot->xAxis, m_plot->yAxis);
     curve.raw->setLayer(QStringLiteral("raw"));
     curve.smoothedGraph = new QCPGraph(m_plot->xAxis, m_plot->yAxis);
+    curve.nonFinite = new QCPGraph(m_plot->xAxis, m_plot->yAxis);
+    curve.nonFinite->setLineStyle(QCPGraph::lsNone);
+    curve.nonFinite->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCross, QPen(kNonFiniteColor, 2.0), Qt::NoBrush, 11));
     styleCurve(run, series, curve);
     return curve;
+}
+
+void CurvePlot::placePoint(Curve& curve, double x, double value, QVector<double>& keys, QVector<double>& values,
+                           QVector<double>& crossKeys, QVector<double>& crossValues) const {
+    const double y = displayValue(value); // NaN (a gap in the line) also for 0 on a log axis
+    keys.append(x);
+    values.append(y);
+    if (std::isfinite(y)) {
+        curve.bounds.add(x, y);
+        curve.lastFiniteY = y;
+    } else if (!std::isfinite(value) && std::isfinite(curve.lastFiniteY)) {
+        curve.bounds.add(x, curve.lastFiniteY); // fitting the view keeps the cross in it
+        crossKeys.append(x);
+        crossValues.append(curve.lastFiniteY);
+    }
 }
 
 bool CurvePlot::smooths(const Series& series) const {
@@ -377,6 +397,8 @@ void CurvePlot::styleCurve(const Run& run, const Series& series, Curve& curve) c
     curve.smoothedGraph->setName(name + QLatin1String(" (smoothed)"));
     curve.raw->setVisible(run.visible);
     curve.smoothedGraph->setVisible(run.visible && smoothing);
+    curve.nonFinite->setName(name + QLatin1String(" (NaN or infinite)"));
+    curve.nonFinite->setVisible(run.visible);
 }
 
 double CurvePlot::xOf(const CurvePoint& point) const {
@@ -456,6 +478,8 @@ void CurvePlot::rebuildCurve(Curve& curve, const Series& series) {
     curve.bounds = Bounds();
     curve.xMonotone = true;
     curve.lastX = -std::numeric_limits<double>::infinity();
+    curve.lastFiniteY = nan();
+    QVector<double> keys, values, crossKeys, crossValues;
     for (int i = 0; i < curve.points.size(); ++i) {
         const double x = xOf(curve.points[i]);
         if (!std::isfinite(x))
@@ -465,15 +489,14 @@ void CurvePlot::rebuildCurve(Curve& curve, const Series& series) {
         curve.lastX = x;
         if (m_logX && x <= 0)
             continue;
-        const double y = displayValue(curve.points[i].value);
-        raw.append(QCPGraphData(x, y));
-        if (std::isfinite(y))
-            curve.bounds.add(x, y);
+        placePoint(curve, x, curve.points[i].value, keys, values, crossKeys, crossValues);
+        raw.append(QCPGraphData(x, values.back()));
         if (smoothing)
             smoothed.append(QCPGraphData(x, displayValue(curve.smoothed[i])));
     }
     curve.raw->data()->set(raw, curve.xMonotone);
     curve.smoothedGraph->data()->set(smoothed, curve.xMonotone);
+    curve.nonFinite->setData(crossKeys, crossValues, curve.xMonotone);
 }
 
 void CurvePlot::rebuildAll() {
@@ -496,6 +519,7 @@ void CurvePlot::appendPoints(int runId, int seriesId, const QVector<CurvePoint>&
     QVector<double> keys;
     QVector<double> rawValues;
     QVector<double> smoothValues;
+    QVector<double> crossKeys, crossValues;
     keys.reserve(points.size());
     rawValues.reserve(points.size());
     if (smoothing)
@@ -520,17 +544,14 @@ void CurvePlot::appendPoints(int runId, int seriesId, const QVector<CurvePoint>&
         if (x < previousKey)
             sorted = false;
         previousKey = x;
-        const double y = displayValue(point.value);
-        keys.append(x);
-        rawValues.append(y);
-        if (std::isfinite(y))
-            curve.bounds.add(x, y);
+        placePoint(curve, x, point.value, keys, rawValues, crossKeys, crossValues);
         if (smoothing)
             smoothValues.append(displayValue(smoothedValue));
     }
     // Sorted batches after the existing data are appended in place by QCustomPlot; only an
     // out-of-order batch (a resumed run that repeats steps) costs a merge.
     curve.raw->addData(keys, rawValues, sorted);
+    curve.nonFinite->addData(crossKeys, crossValues, sorted);
     if (smoothing)
         curve.smoothedGraph->addData(keys, smoothValues, sorted);
     scheduleReplot();
@@ -800,6 +821,15 @@ int CurvePlot::drawnPointCount(int runId, int seriesId) const {
                              [](const QCPGraphData& d) { return std::isfinite(d.value); }));
 }
 
+int CurvePlot::nonFinitePointCount(int runId, int seriesId) const {
+    const Run* run = findRun(runId);
+    const int index = seriesIndex(seriesId);
+    if (!run || index < 0)
+        return 0;
+    const auto& points = run->curves[index].points;
+    return int(std::count_if(points.begin(), points.end(), [](const CurvePoint& p) { return !std::isfinite(p.value); }));
+}
+
 QVector<QCPGraph*> CurvePlot::graphs(int runId) const {
     QVector<QCPGraph*> result;
     if (const Run* run = findRun(runId))
@@ -887,8 +917,11 @@ int CurvePlot::lastIndexAtOrBefore(const Curve& curve, double x) const {
 }
 
 QString CurvePlot::formatValue(double value) const {
-    if (!std::isfinite(value))
-        return QStringLiteral("\u2013");
+    // Called for values a run did report: a NaN here is a NaN, not a missing value.
+    if (std::isnan(value))
+        return QStringLiteral("NaN");
+    if (std::isinf(value))
+        return value > 0 ? QStringLiteral("inf") : QStringLiteral("\u2212inf");
     if (m_percent)
         return QString::number(value * 100, 'f', 2) + QLatin1Char('%');
     return QString::number(value, 'g', 4);

@@ -95,6 +95,9 @@ public:
     int pointCount(int runId, int seriesId) const;
     // Points the curve actually draws: fewer than pointCount on log axes or with NaN values.
     int drawnPointCount(int runId, int seriesId) const;
+    // NaN or infinite values of the curve, each marked with a cross where the curve breaks off and
+    // read out as "NaN" or "inf" by the crosshair.
+    int nonFinitePointCount(int runId, int seriesId) const;
     QCustomPlot* plot() const { return m_plot; }
     // Every graph of the run: per series in declaration order, the raw line, then the smoothed one.
     QVector<QCPGraph*> graphs(int runId) const;
@@ -146,6 +149,9 @@ private:
         double lastX = -std::numeric_limits<double>::infinity();
         QCPGraph* raw = nullptr;
         QCPGraph* smoothedGraph = nullptr;
+        // A cross for each NaN or infinite value, where the curve breaks off (its last finite y).
+        QCPGraph* nonFinite = nullptr;
+        double lastFiniteY = std::numeric_limits<double>::quiet_NaN();
     };
     struct Run {
         int id = 0;
@@ -162,6 +168,9 @@ private:
     const Run* findRun(int runId) const;
     int seriesIndex(int seriesId) const;
     Curve makeCurve(const Run& run, const Series& series);
+    // Adds the point to the curve's data, and its cross where the value is NaN or infinite.
+    void placePoint(Curve& curve, double x, double value, QVector<double>& keys, QVector<double>& values,
+                    QVector<double>& crossKeys, QVector<double>& crossValues) const;
     void styleCurve(const Run& run, const Series& series, Curve& curve) const;
     bool smooths(const Series& series) const;
     void resmooth(Curve& curve, const Series& series);
