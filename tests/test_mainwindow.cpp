@@ -97,18 +97,18 @@ private Q_SLOTS:
         QSignalSpy states(window.controller(), &ExperimentController::stateChanged);
 
         clickAction(window, window.startAction());
-        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Running, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Running, 60000);
         const QList<int> ids = runIds(window);
         QCOMPARE(ids.size(), 2);
         CurvePlot* error = window.curves()->errorPlot();
         // Curves gain points while the runs train.
-        QTRY_VERIFY_WITH_TIMEOUT(error->pointCount(ids[0], 0) >= 3, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(error->pointCount(ids[0], 0) >= 3, 60000);
         const int before = error->pointCount(ids[0], 0);
-        QTRY_VERIFY_WITH_TIMEOUT(error->pointCount(ids[0], 0) > before, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(error->pointCount(ids[0], 0) > before, 60000);
         QVERIFY(window.curves()->lossPlot()->pointCount(ids[1], 0) > 0);
 
         clickAction(window, window.pauseAction());
-        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Paused, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Paused, 60000);
         QVERIFY(!window.pauseAction()->isEnabled());
         QVERIFY(window.resumeAction()->isEnabled());
         QTest::qWait(300); // let anything already queued arrive
@@ -117,8 +117,8 @@ private Q_SLOTS:
         QCOMPARE(error->pointCount(ids[0], 0), paused); // nothing trains while paused
 
         clickAction(window, window.resumeAction());
-        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Running, 20000);
-        QTRY_VERIFY_WITH_TIMEOUT(error->pointCount(ids[0], 0) > paused, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Running, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(error->pointCount(ids[0], 0) > paused, 60000);
 
         clickAction(window, window.stopAction());
         QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Idle, 30000);
@@ -209,6 +209,28 @@ private Q_SLOTS:
         QVERIFY(!window.openRunFolder(dir.path(), &error));
         QVERIFY(error.contains(QStringLiteral("not a ResLab run folder")));
         QCOMPARE(runIds(window).size(), 1);
+    }
+
+    void aFollowedRunOfSoManyEpochsFinishes() {
+        // Its spec gives epochs, not steps: the window learns the steps an epoch has from its records.
+        QTemporaryDir dir;
+        const QString folder = dir.filePath(QStringLiteral("epochs"));
+        QProcess cli;
+        cli.start(QStringLiteral(RESLAB_CLI),
+                  {QStringLiteral("train"), QStringLiteral("--arch"), QStringLiteral("resnet20"), QStringLiteral("--dataset"),
+                   QStringLiteral("synthetic"), QStringLiteral("--epochs"), QStringLiteral("0.1"), QStringLiteral("--batch"),
+                   QStringLiteral("32"), QStringLiteral("--record-every"), QStringLiteral("1"), QStringLiteral("--threads"),
+                   QStringLiteral("1"), QStringLiteral("--quiet"), QStringLiteral("--out"), folder});
+        QVERIFY(cli.waitForFinished(120000));
+        QCOMPARE(cli.exitCode(), 0);
+        MainWindow window;
+        QString error;
+        QVERIFY2(window.openRunFolder(folder, &error), qPrintable(error));
+        const int id = runIds(window).front();
+        // 2048 synthetic images (the config's default) in batches of 32: 64 steps an epoch, so 0.1
+        // epochs is 7 steps (6.4, rounded up), a record each.
+        QTRY_COMPARE_WITH_TIMEOUT(window.runList()->runState(id), QStringLiteral("finished"), 10000);
+        QCOMPARE(window.curves()->errorPlot()->pointCount(id, 0), 7);
     }
 
     void aDivergingRunStopsAndTheOthersGoOn() {

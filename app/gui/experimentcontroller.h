@@ -38,7 +38,7 @@ Q_SIGNALS:
     void experimentReady(const QVector<RunInfo>& runs);
     void recordsReady(const RunRecords& records);
     void runStateChanged(int run, const QString& state, const QString& message);
-    void progress(qint64 stepsDone, qint64 stepsTotal, double imagesPerSecond);
+    void progress(qint64 stepsDone, qint64 stepsTotal, double imagesPerSecond, double secondsTraining);
     void failed(const QString& message);
     void finished();
 

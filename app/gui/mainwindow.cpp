@@ -398,7 +398,6 @@ bool MainWindow::startRuns(std::vector<reslab::RunConfig> runs, const QString& l
     m_curves->setVerdict(QString());
     m_curves->setDepthSweep({});
     m_stepsAtStart = 0;
-    m_sinceStart.start();
     return m_controller.start(std::move(runs), std::move(folders));
 }
 
@@ -435,7 +434,6 @@ void MainWindow::onExperimentReady(const QVector<RunInfo>& runs) {
         m_liveIds.push_back(addRun(std::move(entry)));
     }
     m_stepsAtStart = done;
-    m_sinceStart.start();
     // A resumed run shows what it had written before it stopped.
     for (int i = 0; i < runs.size(); ++i)
         if (runs[i].stepsDone > 0 && !runs[i].folder.isEmpty())
@@ -456,6 +454,9 @@ void MainWindow::applyRecords(int runId, const std::vector<reslab::MetricRecord>
         if (r.kind == reslab::MetricRecord::Kind::Train) {
             it->trainError = r.train.error;
             it->step = r.train.step;
+            // A followed run of so many epochs: its records tell how many steps an epoch has.
+            if (it->total <= 0 && it->epochs > 0 && r.train.epoch > 0)
+                it->total = static_cast<qint64>(std::ceil(it->epochs * std::llround(r.train.step / r.train.epoch)));
             if (it->total > 0 && r.train.step > it->total - reslab::final_window(it->total)) {
                 it->finalWrongSum += r.train.error;
                 ++it->finalRecords;
@@ -487,11 +488,10 @@ void MainWindow::onRunState(int run, const QString& state, const QString& messag
         statusBar()->showMessage(tr("%1 %2: %3").arg(m_runs[id].name, state, message));
 }
 
-void MainWindow::onProgress(qint64 done, qint64 total, double imagesPerSecond) {
+void MainWindow::onProgress(qint64 done, qint64 total, double imagesPerSecond, double seconds) {
     if (total <= 0)
         return;
     m_progress->setValue(static_cast<int>(1000 * done / total));
-    const double seconds = m_sinceStart.elapsed() / 1000.0;
     const qint64 sinceStart = done - m_stepsAtStart;
     const double eta = sinceStart > 0 ? seconds * (total - done) / sinceStart : -1.0;
     m_progress->setFormat(tr("%p% · ETA %1").arg(formatDuration(eta)));
@@ -560,6 +560,7 @@ bool MainWindow::openRunFolder(const QString& folder, QString* error) {
     entry.depth = static_cast<int>(config.net.depth());
     entry.state = QStringLiteral("following");
     entry.total = config.train.steps;
+    entry.epochs = config.train.steps > 0 ? 0.0 : config.train.epochs;
     entry.follower = std::make_shared<reslab::MetricsFollower>(paths.metrics);
     const int id = addRun(std::move(entry));
     m_runList->setRunState(id, QStringLiteral("following"), QDir::toNativeSeparators(folder));

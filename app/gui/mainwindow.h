@@ -6,7 +6,6 @@
 #include <vector>
 
 #include <QColor>
-#include <QElapsedTimer>
 #include <QMainWindow>
 #include <QMap>
 #include <QStringList>
@@ -111,6 +110,7 @@ private:
         double testError = std::numeric_limits<double>::quiet_NaN();
         qint64 step = 0;
         qint64 total = 0;
+        double epochs = 0.0; // a followed run given in epochs: total is known from its first record
         double finalWrongSum = 0.0; // training error x records in the final window of steps
         int finalRecords = 0;
         std::shared_ptr<reslab::MetricsFollower> follower; // set for folders followed from disk
@@ -125,7 +125,7 @@ private:
     void onExperimentReady(const QVector<RunInfo>& runs);
     void onRecords(const RunRecords& records);
     void onRunState(int run, const QString& state, const QString& message);
-    void onProgress(qint64 done, qint64 total, double imagesPerSecond);
+    void onProgress(qint64 done, qint64 total, double imagesPerSecond, double secondsTraining);
     void onFinished();
     void pollFollowed();
     void updateConclusions();
@@ -168,6 +168,5 @@ private:
     QString m_runsFolder;
     QString m_experimentFolder;
     QTimer m_followTimer;
-    QElapsedTimer m_sinceStart;
     qint64 m_stepsAtStart = 0;
 };

@@ -64,6 +64,10 @@ void TrainingWorker::run() {
         stepsAtStart.push_back(run->steps_done());
     const auto started = std::chrono::steady_clock::now();
     auto lastFlush = started;
+    // Time spent paused counts neither in images/s nor in the ETA.
+    std::chrono::steady_clock::duration pausedFor{};
+    std::chrono::steady_clock::time_point pausedSince;
+    bool paused = false;
     auto flush = [&] {
         qint64 done = 0;
         double images = 0.0; // trained by every run together since this session started
@@ -72,7 +76,11 @@ void TrainingWorker::run() {
             images += static_cast<double>((runs[i]->steps_done() - stepsAtStart[i]) *
                                           runs[i]->config().train.batch_size);
         }
-        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        const auto now = std::chrono::steady_clock::now();
+        auto busy = now - started - pausedFor;
+        if (paused)
+            busy -= now - pausedSince;
+        const double seconds = std::chrono::duration<double>(busy).count();
         const double imagesPerSecond = seconds > 0 ? images / seconds : 0.0;
         if (!pending.isEmpty()) {
             Q_EMIT recordsReady(pending);
@@ -84,17 +92,17 @@ void TrainingWorker::run() {
                 Q_EMIT runStateChanged(static_cast<int>(i), stateName(states[i]),
                                        QString::fromStdString(runs[i]->message()));
             }
-        Q_EMIT progress(done, total, imagesPerSecond);
+        Q_EMIT progress(done, total, imagesPerSecond, seconds);
         lastFlush = std::chrono::steady_clock::now();
     };
 
-    bool paused = false;
     bool more = true;
     while (more && !m_stop) {
         if (m_paused) {
             if (!paused) {
                 flush();
                 paused = true;
+                pausedSince = std::chrono::steady_clock::now();
                 Q_EMIT pausedChanged(true);
             }
             std::this_thread::sleep_for(kPausePoll);
@@ -102,6 +110,7 @@ void TrainingWorker::run() {
         }
         if (paused) {
             paused = false;
+            pausedFor += std::chrono::steady_clock::now() - pausedSince;
             Q_EMIT pausedChanged(false);
         }
         more = experiment->step();

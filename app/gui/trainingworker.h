@@ -58,7 +58,7 @@ Q_SIGNALS:
     void recordsReady(const RunRecords& records);
     /// state is "running", "finished", "stopped", "diverged" or "failed"; message says why.
     void runStateChanged(int run, const QString& state, const QString& message);
-    void progress(qint64 stepsDone, qint64 stepsTotal, double imagesPerSecond);
+    void progress(qint64 stepsDone, qint64 stepsTotal, double imagesPerSecond, double secondsTraining);
     void pausedChanged(bool paused);
     /// The experiment could not start (missing data, a bad config); nothing ran.
     void failed(const QString& message);
