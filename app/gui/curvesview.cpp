@@ -161,6 +161,10 @@ void CurvesView::setDepthSweep(const QVector<DepthPoint>& points) {
     m_tabs->setTabVisible(m_tabs->indexOf(m_depth), !points.isEmpty());
 }
 
+void CurvesView::showDepthSweep() {
+    m_tabs->setCurrentWidget(m_depth);
+}
+
 bool CurvesView::exportImage(const QString& path, QString* error) {
     QWidget* current = m_tabs->currentWidget();
     if (current == m_depth)

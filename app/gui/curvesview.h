@@ -44,6 +44,8 @@ public:
     CurvePlot* lossPlot() const { return m_loss; }
     CurvePlot* lrPlot() const { return m_lr; }
     DepthSweepPlot* depthSweepPlot() const { return m_depth; }
+    /// Brings the depth-sweep tab to the front (it shows once the runs have several depths).
+    void showDepthSweep();
     QTabWidget* tabs() const { return m_tabs; }
 
     void saveSettings(QSettings& settings) const;

@@ -34,7 +34,7 @@ int main(int argc, char* argv[]) {
                                         QStringLiteral("where new experiments write their run folders"),
                                         QStringLiteral("DIR"));
     const QCommandLineOption view(QStringLiteral("view"),
-                                  QStringLiteral("the view to show: curves, graph, features, gradients, lesion"),
+                                  QStringLiteral("the view to show: curves, depth-sweep, graph, features, gradients, lesion"),
                                   QStringLiteral("NAME"));
     const QCommandLineOption arch(QStringLiteral("arch"), QStringLiteral("the net to show (resnet18, plain56, ...)"),
                                   QStringLiteral("A"));
@@ -46,6 +46,9 @@ int main(int argc, char* argv[]) {
     const QCommandLineOption layer(QStringLiteral("layer"), QStringLiteral("the layer to select (layer2.0.conv1, ...)"),
                                    QStringLiteral("NAME"));
     parser.addOptions({demo, open, screenshot, after, runsFolder, view, arch, twin, weights, image, layer});
+    // `--open A B C` opens all three: the folders after the first arrive as positional arguments.
+    parser.addPositionalArgument(QStringLiteral("RUN_DIR"), QStringLiteral("more run folders to open"),
+                                 QStringLiteral("[RUN_DIR...]"));
     parser.process(app);
 
     MainWindow window;
@@ -53,7 +56,7 @@ int main(int argc, char* argv[]) {
         window.setRunsFolder(parser.value(runsFolder));
     window.show();
     int status = 0;
-    for (const QString& folder : parser.values(open)) {
+    for (const QString& folder : parser.values(open) + parser.positionalArguments()) {
         QString error;
         if (!window.openRunFolder(folder, &error)) {
             qWarning("%s", qPrintable(error));

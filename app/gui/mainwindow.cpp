@@ -183,6 +183,12 @@ bool MainWindow::showView(const QString& key) {
 }
 
 bool MainWindow::applyViewRequest(const ViewRequest& request, QString* error) {
+    // "depth-sweep": the curves, at their chart of final training error against depth.
+    if (request.view == QLatin1String("depth-sweep")) {
+        showView(QStringLiteral("curves"));
+        m_curves->showDepthSweep();
+        return true;
+    }
     if (!request.view.isEmpty() && !showView(request.view)) {
         if (error)
             *error = tr("there is no view '%1'; the views are: %2").arg(request.view, m_viewKeys.join(QStringLiteral(", ")));
