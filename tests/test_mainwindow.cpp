@@ -18,7 +18,10 @@
 #include "mainwindow.h"
 #include "qttestsupport.h"
 #include "runlistview.h"
+#include "featuresview.h"
+#include "inspect/inspector.h"
 #include "io/runfolder.h"
+#include "io/weights.h"
 #include "train/presets.h"
 #include "train/run.h"
 
@@ -231,6 +234,41 @@ private Q_SLOTS:
         // epochs is 7 steps (6.4, rounded up), a record each.
         QTRY_COMPARE_WITH_TIMEOUT(window.runList()->runState(id), QStringLiteral("finished"), 10000);
         QCOMPARE(window.curves()->errorPlot()->pointCount(id, 0), 7);
+    }
+
+    void featureMapsTakeTheTrainingNetBetweenSteps() {
+        QTemporaryDir runs;
+        MainWindow window;
+        window.setRunsFolder(runs.path());
+        window.show();
+        RunConfig config = tinyRun("resnet20", 100000);
+        config.train.checkpoint_every = 0; // no checkpoint.pth until it stops: the snapshot is all there is
+        QVERIFY(window.startRuns({config}, QStringLiteral("snapshot")));
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Running, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(window.curves()->errorPlot()->pointCount(runIds(window).front(), 0) >= 2, 60000);
+        clickAction(window, window.pauseAction());
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Paused, 60000);
+
+        QSignalSpy changed(window.featuresView(), &FeaturesView::netChanged);
+        window.featuresView()->useCurrentRun();
+        QVERIFY(changed.wait(60000));
+        const auto snapshot = window.featuresView()->net();
+        QVERIFY(snapshot);
+        QVERIFY2(QString::fromStdString(snapshot->source).contains(QStringLiteral("training net at step")),
+                 snapshot->source.c_str());
+
+        // Stopped while paused, the run checkpoints the very step the snapshot was taken at.
+        clickAction(window, window.stopAction());
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Idle, 60000);
+        QDirIterator it(runs.path(), {QStringLiteral("checkpoint.pth")}, QDir::Files, QDirIterator::Subdirectories);
+        QVERIFY(it.hasNext());
+        const StateDict saved = read_state_dict(it.next().toStdString());
+        const StateDict shown = state_dict_of(*snapshot->net);
+        QCOMPARE(shown.size(), saved.size());
+        for (size_t i = 0; i < shown.size(); ++i) {
+            QCOMPARE(shown[i].first, saved[i].first);
+            QVERIFY2(torch::equal(shown[i].second.contiguous(), saved[i].second), shown[i].first.c_str());
+        }
     }
 
     void aDivergingRunStopsAndTheOthersGoOn() {

@@ -4,6 +4,7 @@ ExperimentController::ExperimentController(QObject* parent) : QObject(parent) {
     qRegisterMetaType<RunInfo>();
     qRegisterMetaType<RunRecords>();
     qRegisterMetaType<QVector<RunInfo>>();
+    qRegisterMetaType<SnapshotPtr>();
     m_thread.setObjectName(QStringLiteral("training"));
 }
 
@@ -39,6 +40,7 @@ bool ExperimentController::launch(TrainingWorker* worker) {
     connect(worker, &TrainingWorker::runStateChanged, this, &ExperimentController::runStateChanged);
     connect(worker, &TrainingWorker::progress, this, &ExperimentController::progress);
     connect(worker, &TrainingWorker::failed, this, &ExperimentController::failed);
+    connect(worker, &TrainingWorker::snapshotReady, this, &ExperimentController::snapshotReady);
     connect(worker, &TrainingWorker::pausedChanged, this, [this](bool paused) {
         if (m_state == State::Stopping)
             return;
@@ -67,6 +69,13 @@ void ExperimentController::stop() {
         return;
     m_worker->requestStop();
     setState(State::Stopping);
+}
+
+bool ExperimentController::requestSnapshot(int run) {
+    if (!m_worker || m_state == State::Idle || m_state == State::Stopping)
+        return false;
+    m_worker->requestSnapshot(run);
+    return true;
 }
 
 void ExperimentController::onWorkerFinished() {

@@ -32,6 +32,9 @@ public Q_SLOTS:
     void pause();
     void resume();
     void stop();
+    /// A copy of run's weights between two steps, sent as snapshotReady; false when no
+    /// experiment is training.
+    bool requestSnapshot(int run);
 
 Q_SIGNALS:
     void stateChanged(ExperimentController::State state);
@@ -40,6 +43,7 @@ Q_SIGNALS:
     void runStateChanged(int run, const QString& state, const QString& message);
     void progress(qint64 stepsDone, qint64 stepsTotal, double imagesPerSecond, double secondsTraining);
     void failed(const QString& message);
+    void snapshotReady(int run, const SnapshotPtr& weights);
     void finished();
 
 private:

@@ -1,4 +1,5 @@
 #include "featuresview.h"
+#include "weightssnapshot.h"
 
 #include <algorithm>
 #include <cmath>
@@ -349,6 +350,8 @@ void FeaturesView::showMessage(const QString& text, bool error) {
 
 QString FeaturesView::message() const { return m_message; }
 QString FeaturesView::currentLayer() const { return m_layerCombo->currentText(); }
+std::shared_ptr<const reslab::LoadedNet> FeaturesView::net() const { return m_state->net; }
+
 QString FeaturesView::netName() const { return m_state->net ? qs(m_state->net->spec.name) : QString(); }
 
 QStringList FeaturesView::layerNames() const {
@@ -966,7 +969,22 @@ void FeaturesView::useCurrentRun() {
         showMessage(tr("No run is being trained or selected; start one, or open a run folder"), true);
         return;
     }
+    if (m_requestSnapshot && m_requestSnapshot(folder)) {
+        showMessage(tr("Copying the weights of the training net between two steps…"), false);
+        return;
+    }
     loadWeights(folder);
+}
+
+void FeaturesView::loadSnapshot(const QString& folder, const std::shared_ptr<const WeightsSnapshot>& snapshot) {
+    const std::string f = folder.toStdString();
+    const std::string source = "the training net at step " + std::to_string(snapshot->step);
+    runInBackground([f, snapshot, source] { return reslab::load_run_net(f, snapshot->state, source); },
+                    [this, folder, step = snapshot->step](reslab::LoadedNetPtr net) {
+                        const QString name = qs(net->spec.name);
+                        const QString note = qs(net->note);
+                        adoptNet(std::move(net), folder, tr("%1 while it trains: step %2").arg(name).arg(step), name, note);
+                    });
 }
 
 void FeaturesView::paste() {

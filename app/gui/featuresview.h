@@ -25,6 +25,7 @@ struct FeaturesState;
 namespace reslab {
 struct LoadedNet;
 }
+struct WeightsSnapshot;
 
 /// The feature-map inspector (issue 6): an image through a net, every layer's maps as a grid, a
 /// residual block's x | F(x) | F(x)+x, the plain twin beside it, top-k, the layer responses of
@@ -54,6 +55,15 @@ public:
     void setLayer(const QString& path);
     /// The run folder of the net being trained, asked for when "Current run" is pressed.
     void setCurrentRunProvider(std::function<QString()> provider) { m_currentRun = std::move(provider); }
+    /// Asked first when "Current run" is pressed: true if that run is training and a snapshot of
+    /// its weights was asked for (loadSnapshot follows); otherwise its checkpoint is loaded.
+    void setSnapshotRequester(std::function<bool(const QString& folder)> requester) {
+        m_requestSnapshot = std::move(requester);
+    }
+    /// Shows the net of the run in folder with a snapshot of its weights taken between two steps.
+    void loadSnapshot(const QString& folder, const std::shared_ptr<const WeightsSnapshot>& snapshot);
+    /// What "Current run" does: the training net's snapshot, or the run's latest checkpoint.
+    void useCurrentRun();
 
     bool exportGrid(const QString& path, QString* error = nullptr) const;
     bool exportTile(const QString& path, QString* error = nullptr) const;
@@ -64,6 +74,8 @@ public:
     QString currentLayer() const;
     QStringList layerNames() const;
     QString netName() const;
+    /// The net shown (null before one is loaded).
+    std::shared_ptr<const reslab::LoadedNet> net() const;
     QStringList topPredictions() const;
     FeatureGrid* grid() const { return m_grid; }
     FeatureTileView* blockTile(int i) const { return m_blockTiles[i]; }
@@ -105,7 +117,6 @@ private:
     void openImageDialog();
     void openWeightsDialog();
     void openRunDialog();
-    void useCurrentRun();
     void paste();
     void responsesForBatch();
     void exportDialog(int what);
@@ -115,6 +126,7 @@ private:
     Selection* m_selection = nullptr;
     std::unique_ptr<FeaturesState> m_state;
     std::function<QString()> m_currentRun;
+    std::function<bool(const QString&)> m_requestSnapshot;
 
     QLabel* m_netLabel = nullptr;
     QLabel* m_imageLabel = nullptr;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include <QAction>
 #include <QApplication>
@@ -96,6 +97,22 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
             if (!m_runs.value(*it).folder.isEmpty())
                 return m_runs.value(*it).folder;
         return m_runs.isEmpty() ? QString() : m_runs.last().folder;
+    });
+    // A run that is training answers with a copy of its weights taken between two steps.
+    m_features->setSnapshotRequester([this](const QString& folder) {
+        const int index = static_cast<int>(std::find_if(m_liveIds.cbegin(), m_liveIds.cend(),
+                                                        [&](int id) { return m_runs.value(id).folder == folder; }) -
+                                           m_liveIds.cbegin());
+        if (index >= m_liveIds.size() || !m_controller.requestSnapshot(index))
+            return false;
+        m_snapshotFolder = folder;
+        return true;
+    });
+    connect(&m_controller, &ExperimentController::snapshotReady, this, [this](int run, const SnapshotPtr& weights) {
+        if (run < 0 || run >= m_liveIds.size() || m_runs.value(m_liveIds[run]).folder != m_snapshotFolder)
+            return;
+        m_snapshotFolder.clear();
+        m_features->loadSnapshot(m_runs.value(m_liveIds[run]).folder, weights);
     });
     m_gradients = new GradientsView(&m_selection, this);
     addView(QStringLiteral("gradients"), tr("Gradients"), m_gradients);
@@ -509,6 +526,9 @@ void MainWindow::onProgress(qint64 done, qint64 total, double imagesPerSecond, d
 }
 
 void MainWindow::onFinished() {
+    // Training ended before it could copy the weights asked for: its checkpoint holds them now.
+    if (!m_snapshotFolder.isEmpty())
+        m_features->loadWeights(std::exchange(m_snapshotFolder, QString()));
     for (int id : m_liveIds)
         if (m_runs[id].state == QLatin1String("running"))
             m_runList->setRunState(id, m_runs[id].state);

@@ -140,6 +140,7 @@ private:
     ExperimentController m_controller;
     bool m_closeWhenStopped = false; // the user closed the window while training ran
     bool m_askBeforeStopping = true;
+    QString m_snapshotFolder; // the run whose weights the feature maps wait for
     Selection m_selection;
     QTabWidget* m_views = nullptr;
     QStringList m_viewKeys; // m_views' tab i is m_viewKeys[i]

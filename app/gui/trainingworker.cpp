@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "train/experiment.h"
+#include "weightssnapshot.h"
 
 namespace {
 
@@ -96,8 +97,20 @@ void TrainingWorker::run() {
         lastFlush = std::chrono::steady_clock::now();
     };
 
+    // Between two steps the nets are still: a copy of one is a consistent snapshot.
+    auto answerSnapshot = [&] {
+        const int wanted = m_snapshot.exchange(-1);
+        if (wanted < 0 || wanted >= static_cast<int>(runs.size()))
+            return;
+        auto snapshot = std::make_shared<WeightsSnapshot>();
+        snapshot->step = runs[static_cast<size_t>(wanted)]->steps_done();
+        for (const auto& [name, tensor] : reslab::state_dict_of(*runs[static_cast<size_t>(wanted)]->net()))
+            snapshot->state.emplace_back(name, tensor.detach().to(torch::kCPU).clone(at::MemoryFormat::Contiguous));
+        Q_EMIT snapshotReady(wanted, snapshot);
+    };
     bool more = true;
     while (more && !m_stop) {
+        answerSnapshot();
         if (m_paused) {
             if (!paused) {
                 flush();

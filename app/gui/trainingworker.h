@@ -29,7 +29,11 @@ struct RunRecord {
 };
 using RunRecords = QVector<RunRecord>;
 
+struct WeightsSnapshot; // weightssnapshot.h
+using SnapshotPtr = std::shared_ptr<const WeightsSnapshot>;
+
 Q_DECLARE_METATYPE(RunInfo)
+Q_DECLARE_METATYPE(SnapshotPtr)
 Q_DECLARE_METATYPE(RunRecord)
 Q_DECLARE_METATYPE(RunRecords)
 
@@ -48,6 +52,9 @@ public:
     void requestStop() { m_stop = true; }
     /// Thread-safe: holds the loop between steps until resumed or stopped.
     void setPaused(bool paused) { m_paused = paused; }
+    /// Thread-safe: copies run's weights at the next step boundary (also while paused) and sends
+    /// them as snapshotReady.
+    void requestSnapshot(int run) { m_snapshot = run; }
 
 public Q_SLOTS:
     /// Loads the data, builds the nets and steps them in lockstep until done or stopped.
@@ -60,6 +67,7 @@ Q_SIGNALS:
     void runStateChanged(int run, const QString& state, const QString& message);
     void progress(qint64 stepsDone, qint64 stepsTotal, double imagesPerSecond, double secondsTraining);
     void pausedChanged(bool paused);
+    void snapshotReady(int run, const SnapshotPtr& weights);
     /// The experiment could not start (missing data, a bad config); nothing ran.
     void failed(const QString& message);
     void finished();
@@ -70,4 +78,5 @@ private:
     bool m_resume = false;
     std::atomic<bool> m_stop{false};
     std::atomic<bool> m_paused{false};
+    std::atomic<int> m_snapshot{-1};
 };

@@ -297,19 +297,22 @@ LoadedNetPtr load_net(const std::string& path, const std::string& arch) {
             throw WeightsError("'" + path + "' is neither a .pth file nor a run folder (no spec.json)");
         if (!fs::exists(paths.checkpoint))
             throw WeightsError("the run folder '" + path + "' has no checkpoint.pth yet");
-        const RunConfig config = run_config_from_json(read_text(paths.spec));
-        const StateDict state = normalize_keys(read_state_dict(paths.checkpoint));
-        ResNetSpec spec = config.net;
-        if (spec.name.empty())
-            spec.name = config.name;
-        auto loaded = build(spec, state, preprocessing_for(spec, config.train.dataset, config.train.downsample),
-                            paths.checkpoint);
-        loaded->labels = labels_for(spec, config.train.dataset);
-        return loaded;
+        return load_run_net(path, read_state_dict(paths.checkpoint), paths.checkpoint);
     }
     if (!fs::exists(path))
         throw WeightsError("there is no file '" + path + "'");
     return make_net(read_state_dict(path), arch, nullptr, path);
+}
+
+LoadedNetPtr load_run_net(const std::string& folder, const StateDict& state, const std::string& source) {
+    const RunConfig config = run_config_from_json(read_text(RunPaths(folder).spec));
+    ResNetSpec spec = config.net;
+    if (spec.name.empty())
+        spec.name = config.name;
+    auto loaded = build(spec, normalize_keys(state), preprocessing_for(spec, config.train.dataset, config.train.downsample),
+                        source);
+    loaded->labels = labels_for(spec, config.train.dataset);
+    return loaded;
 }
 
 LoadedNetPtr random_net(const std::string& arch, uint64_t seed) {

@@ -105,6 +105,9 @@ LoadedNetPtr make_net(const StateDict& state,
 /// Loads a .pth file, or a run folder (its spec.json and checkpoint.pth), for inspection.
 /// Throws WeightsError (or std::runtime_error for a broken spec.json) with a clear message.
 LoadedNetPtr load_net(const std::string& path, const std::string& arch = {});
+/// A run's net (its spec.json) with these weights: its checkpoint, or a snapshot of the net taken
+/// between two training steps. source names them in messages. Throws WeightsError.
+LoadedNetPtr load_run_net(const std::string& folder, const StateDict& state, const std::string& source);
 
 /// A net with freshly initialised weights (seeded), for demos and benchmarks.
 LoadedNetPtr random_net(const std::string& arch, uint64_t seed);
