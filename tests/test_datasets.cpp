@@ -86,6 +86,23 @@ QString dataErrorOf(const std::function<void()>& f) {
         QVERIFY2(message.contains(needle), qPrintable(message + " (wanted: " + (needle) + ")"));   \
     } while (false)
 
+// The ImageError message `f` throws; "" when it throws nothing, "other: ..." for another exception.
+QString imageErrorOf(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const ImageError& e) {
+        return QString::fromStdString(e.what());
+    } catch (const std::exception& e) {
+        return "other: " + QString::fromStdString(e.what());
+    }
+    return {};
+}
+
+void appendLittleEndian(QByteArray& bytes, uint32_t v, int n) {
+    for (int i = 0; i < n; ++i)
+        bytes.append(char(v >> (8 * i)));
+}
+
 torch::Tensor normalised(const Dataset& data, const torch::Tensor& indices) {
     return normalize(data.images.index_select(0, indices).to(torch::kFloat32).div(255.0),
                      data.norm);
@@ -305,6 +322,107 @@ private Q_SLOTS:
         VERIFY_DATA_ERROR(load_dataset(options), "label 10 of record 1 is out of range");
         QFile::remove(batches + "/data_batch_4.bin");
         VERIFY_DATA_ERROR(load_dataset(options), "data_batch_4.bin");
+    }
+
+    // Found by fuzzing (tests/fuzz/fuzz_image), and the limits that keep stb_image to what we
+    // promise: PNG, JPEG and BMP of a sane size whose pixels are in the file.
+    void imageBadFiles_data() {
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QString>("fault");
+        // stb_image 2.27 writes past its Huffman table when a DHT segment's 16 counts add up to
+        // more than 256 codes (here 16 x 17 = 272).
+        QByteArray dht("\xff\xd8\xff\xc4\x00\x13\x00", 7);
+        dht += QByteArray(16, '\x11');
+        dht += QByteArray("\xff\xd9", 2);
+        QTest::newRow("JPEG with a Huffman table of 272 codes") << dht << "Huffman table";
+        QTest::newRow("empty file") << QByteArray() << "not a PNG, JPEG or BMP";
+        QTest::newRow("GIF") << QByteArray("GIF89a\x01\x00\x01\x00\x00\x00\x00;", 14)
+                             << "not a PNG, JPEG or BMP";
+        QTest::newRow("PSD") << QByteArray("8BPS\x00\x01", 6) << "not a PNG, JPEG or BMP";
+        // A PNG header that claims 20000 x 10000 RGB pixels (2.4 GB as floats), and nothing else.
+        QByteArray png("\x89PNG\r\n\x1a\n", 8);
+        appendBigEndian(png, 13);
+        png += "IHDR";
+        appendBigEndian(png, 20000);
+        appendBigEndian(png, 10000);
+        png += QByteArray("\x08\x02\x00\x00\x00", 5);
+        png += QByteArray(4, '\0'); // the CRC, which stb does not check
+        QTest::newRow("PNG of 20000 x 10000") << png << "too large";
+        // Found by fuzzing: an 8 x 8 PNG whose IDAT chunk claims 2^31 - 1 bytes, so that stb grew
+        // its buffer to 2 GB before finding the file short.
+        QByteArray idat("\x89PNG\r\n\x1a\n", 8);
+        appendBigEndian(idat, 13);
+        idat += "IHDR";
+        appendBigEndian(idat, 8);
+        appendBigEndian(idat, 8);
+        idat += QByteArray("\x08\x02\x00\x00\x00", 5);
+        idat += QByteArray(4, '\0');
+        appendBigEndian(idat, 0x7fffffff);
+        idat += "IDAT";
+        idat += QByteArray("\x78\x9c\x01\x00\x00\xff\xff", 7);
+        QTest::newRow("PNG chunk of 2 GB") << idat << "chunk runs past the end";
+        // A 54-byte BMP header that claims 8192 x 8192 pixels of 24 bits: stb would read the
+        // missing rows as zeros and make a 200 MB image of them.
+        QByteArray bmp("BM", 2);
+        appendLittleEndian(bmp, 54, 4); // file size
+        appendLittleEndian(bmp, 0, 4);  // reserved
+        appendLittleEndian(bmp, 54, 4); // pixel offset
+        appendLittleEndian(bmp, 40, 4); // BITMAPINFOHEADER
+        appendLittleEndian(bmp, 8192, 4);
+        appendLittleEndian(bmp, 8192, 4);
+        appendLittleEndian(bmp, 1, 2);  // planes
+        appendLittleEndian(bmp, 24, 2); // bits per pixel
+        bmp += QByteArray(24, '\0');    // no compression, sizes, resolutions, palette
+        QTest::newRow("BMP without its pixels") << bmp << "truncated";
+    }
+    void imageBadFiles() {
+        QFETCH(QByteArray, content);
+        QFETCH(QString, fault);
+        QTemporaryDir dir;
+        const QString path = dir.filePath("bad-image");
+        writeFile(path, content);
+        for (int64_t channels : {1, 3}) {
+            const QString message = imageErrorOf([&] { load_image(path.toStdString(), channels); });
+            QVERIFY2(!message.isEmpty(), "no ImageError");
+            QVERIFY2(!message.startsWith("other: "), qPrintable(message));
+            QVERIFY2(message.contains("'" + path + "'"), qPrintable(message));
+            QVERIFY2(message.contains(fault), qPrintable(message + " (wanted: " + fault + ")"));
+        }
+        // A good image of each kind still loads after the checks (JPEG is lossy: its shape only).
+        const torch::Tensor rgb = m_images.narrow(0, 0, 3).permute({1, 2, 0}).contiguous();
+        const std::string png = dir.filePath("good.png").toStdString();
+        const std::string bmp = dir.filePath("good.bmp").toStdString();
+        const std::string jpg = dir.filePath("good.jpg").toStdString();
+        QVERIFY(writePng(QString::fromStdString(png), rgb));
+        QVERIFY(stbi_write_bmp(bmp.c_str(), 7, 5, 3, rgb.data_ptr<uint8_t>()));
+        QVERIFY(stbi_write_jpg(jpg.c_str(), 7, 5, 3, rgb.data_ptr<uint8_t>(), 90));
+        for (const std::string& good : {png, bmp, jpg}) {
+            const torch::Tensor loaded = load_image(good, 3);
+            QCOMPARE(loaded.sizes().vec(), (std::vector<int64_t>{3, 5, 7}));
+            if (good != jpg)
+                QVERIFY(torch::equal(loaded.mul(255).round().to(torch::kUInt8),
+                                     rgb.permute({2, 0, 1})));
+        }
+
+        // Found by fuzzing (a time-out): a small JPEG whose frame header claims 32264 x 2048
+        // pixels. The same good JPEG with its size patched is refused at once.
+        QFile file(QString::fromStdString(jpg));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QByteArray claims = file.readAll();
+        const int sof = claims.indexOf(QByteArray("\xff\xc0", 2));
+        QVERIFY(sof > 0);
+        const auto put16 = [&](int at, int v) {
+            claims[at] = char(v >> 8);
+            claims[at + 1] = char(v & 0xff);
+        };
+        put16(sof + 5, 2048);  // height
+        put16(sof + 7, 32264); // width
+        const QString big = dir.filePath("claims.jpg");
+        QFile out(big);
+        QVERIFY(out.open(QIODevice::WriteOnly) && out.write(claims) == claims.size());
+        out.close();
+        const QString message = imageErrorOf([&] { load_image(big.toStdString(), 3); });
+        QVERIFY2(message.contains("truncated or damaged JPEG: it claims 32264 x 2048 pixels"), qPrintable(message));
     }
 
     void folder() {

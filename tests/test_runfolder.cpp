@@ -1,9 +1,13 @@
 #include <cmath>
 #include <fstream>
+#include <limits>
+#include <optional>
+#include <stdexcept>
 
 #include <QTemporaryDir>
 
 #include "io/runfolder.h"
+#include "train/config.h"
 #include "testsupport.h"
 
 using namespace reslab;
@@ -34,8 +38,8 @@ private Q_SLOTS:
         MetricRecord probe;
         probe.kind = MetricRecord::Kind::Probe;
         probe.probe.step = 50;
-        probe.probe.layers = {"conv1.weight", "fc.weight"};
-        probe.probe.grad_norms = {0.5, std::nan("")};
+        probe.probe.layers = {"conv1.weight", "layer1.0.conv1.weight", "fc.weight"};
+        probe.probe.grad_norms = {0.5, INFINITY, std::nan("")};
         probe.probe.blocks = {"layer1.0"};
         probe.probe.residual_ratios = {0.125};
         const auto back = parse_json_line(to_json_line(probe));
@@ -43,7 +47,8 @@ private Q_SLOTS:
         QCOMPARE(int(back->kind), int(MetricRecord::Kind::Probe));
         QCOMPARE(back->probe.layers, probe.probe.layers); // order kept
         QCOMPARE(back->probe.grad_norms[0], 0.5);
-        QVERIFY(std::isnan(back->probe.grad_norms[1])); // NaN stays NaN, not zero
+        QVERIFY(std::isinf(back->probe.grad_norms[1]) && back->probe.grad_norms[1] > 0); // not NaN
+        QVERIFY(std::isnan(back->probe.grad_norms[2])); // NaN stays NaN, not zero
         QCOMPARE(back->probe.residual_ratios[0], 0.125);
 
         const auto train = parse_json_line(to_json_line(trainRecord(7, INFINITY)));
@@ -116,6 +121,70 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(RunFolderError, write_text_atomic("/nonexistent/dir/spec.json", "x"));
         QVERIFY_THROWS_EXCEPTION(RunFolderError, read_text("/nonexistent/spec.json"));
         QVERIFY_THROWS_EXCEPTION(RunFolderError, MetricsWriter("/nonexistent/dir/metrics.jsonl"));
+    }
+
+    // Found by fuzzing (tests/fuzz/fuzz_runfolder): a "nonfinite" entry that is not a string made
+    // parse_json_line throw nlohmann's type_error, so one odd line made a followed run unreadable
+    // instead of being read (its value as NaN).
+    void oddNonfiniteEntries_data() {
+        QTest::addColumn<QString>("nonfinite");
+        QTest::newRow("number") << R"({"loss": 1})";
+        QTest::newRow("null") << R"({"loss": null})";
+        QTest::newRow("object") << R"({"loss": {"x": "inf"}})";
+        QTest::newRow("array") << R"(["loss"])";
+        QTest::newRow("string") << R"("loss")";
+    }
+    void oddNonfiniteEntries() {
+        QFETCH(QString, nonfinite);
+        const std::string line = R"({"kind": "train", "step": 3, "loss": null, "nonfinite": )" +
+                                 nonfinite.toStdString() + "}";
+        std::optional<MetricRecord> record;
+        try {
+            record = parse_json_line(line);
+        } catch (const std::exception& e) {
+            QFAIL(qPrintable(QString("parse_json_line threw: ") + e.what()));
+        }
+        QVERIFY(record);
+        QCOMPARE(record->train.step, int64_t(3));
+        QVERIFY(std::isnan(record->train.loss));
+
+        QTemporaryDir dir;
+        const QString path = dir.filePath("metrics.jsonl");
+        appendRaw(path, to_json_line(trainRecord(1, 2.0)) + "\n" + line + "\n");
+        int64_t skipped = -1;
+        QCOMPARE(read_metrics(path.toStdString(), &skipped).size(), size_t(2));
+        QCOMPARE(skipped, int64_t(0));
+    }
+
+    // Found by fuzzing: nlohmann casts a float to an integer field unchecked, undefined behaviour
+    // for 1e300; spec.json now takes only integers that fit there.
+    void specIntegersOutOfRange_data() {
+        QTest::addColumn<QString>("train");
+        QTest::addColumn<QString>("field");
+        QTest::newRow("seed 1e300") << R"({"seed": 1e300})" << "seed";
+        QTest::newRow("steps -1e300") << R"({"steps": -1e300})" << "steps";
+        QTest::newRow("steps 2.5") << R"({"steps": 2.5})" << "steps";
+        QTest::newRow("seed -1") << R"({"seed": -1})" << "seed";
+        QTest::newRow("threads 2^40") << R"({"threads": 1099511627776})" << "threads";
+        QTest::newRow("milestones [1e300]") << R"({"milestones": [1e300]})" << "milestones";
+    }
+    void specIntegersOutOfRange() {
+        QFETCH(QString, train);
+        QFETCH(QString, field);
+        const std::string text = R"({"net": {}, "train": )" + train.toStdString() + "}";
+        try {
+            run_config_from_json(text);
+            QFAIL("no error");
+        } catch (const std::runtime_error& e) {
+            QVERIFY2(QString(e.what()).contains("'" + field + "'"), e.what());
+        }
+        // In range, the same fields read.
+        const RunConfig ok = run_config_from_json(
+            R"({"net": {}, "train": {"seed": 18446744073709551615, "steps": 5, "threads": 2,
+                                     "milestones": [10, 20]}})");
+        QCOMPARE(ok.train.seed, std::numeric_limits<uint64_t>::max());
+        QCOMPARE(ok.train.steps, int64_t(5));
+        QCOMPARE(ok.train.schedule.milestones, (std::vector<int64_t>{10, 20}));
     }
 };
 

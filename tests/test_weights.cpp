@@ -332,8 +332,87 @@ private Q_SLOTS:
         QVERIFY2(message.contains("is a folder"), qPrintable(message));
     }
 
+    // Found by fuzzing (tests/fuzz/fuzz_weights): LibTorch's zip reader throws on a bad version
+    // record after miniz opened the archive, and never closes it (a leak per file); the reader
+    // checks the record itself before LibTorch sees the file.
+    void badVersionRecord_data() {
+        QTest::addColumn<QByteArray>("version"); // replaces "3\n", so the same length
+        QTest::addColumn<QString>("fault");
+        QTest::newRow("version 0") << QByteArray("0\n") << "has file format version 0";
+        QTest::newRow("version 99") << QByteArray("99") << "has file format version 99";
+        QTest::newRow("not a number") << QByteArray("x\n") << "is not a version number";
+        QTest::newRow("negative") << QByteArray("-1") << "is not a version number";
+    }
+    void badVersionRecord() {
+        QFETCH(QByteArray, version);
+        QFETCH(QString, fault);
+        QTemporaryDir dir;
+        const QString path = dir.filePath("bad-version.pth");
+        write_state_dict({{"w", torch::ones({2})}}, path.toStdString());
+        QByteArray bytes = readAll(path);
+        // The record's bytes follow its local header: 30 bytes, the name, then the extra field.
+        const QByteArray name("archive/version");
+        const int nameAt = bytes.indexOf(name); // local headers come before the directory
+        QVERIFY(nameAt >= 30);
+        QCOMPARE(bytes.mid(nameAt - 30, 4), QByteArray("PK\x03\x04"));
+        const int extra = uint8_t(bytes[nameAt - 2]) | uint8_t(bytes[nameAt - 1]) << 8;
+        const int dataAt = nameAt + name.size() + extra;
+        QCOMPARE(bytes.mid(dataAt, 2), QByteArray("3\n"));
+        bytes.replace(dataAt, 2, version);
+        rewriteAndExpectRefusal(path, bytes, fault);
+    }
+
+    // Found by fuzzing (tests/fuzz/fuzz_weights): miniz extracts nothing from a record whose
+    // directory entry carries the MS-DOS folder attribute, and LibTorch then read an unwritten
+    // buffer as the version or as a tensor's bytes; an encrypted version record made LibTorch's
+    // reader throw after miniz opened the archive, which leaked it.
+    void damagedRecordEntries_data() {
+        QTest::addColumn<QByteArray>("record");
+        QTest::addColumn<int>("field"); // offset in the 46-byte central directory header
+        QTest::addColumn<int>("bits");  // ORed into that byte
+        QTest::addColumn<QString>("fault");
+        const int flags = 8, attributes = 38;
+        QTest::newRow("version marked as a folder")
+            << QByteArray("archive/version") << attributes << 0x10 << "is marked as a folder";
+        QTest::newRow("tensor data marked as a folder")
+            << QByteArray("archive/data/0") << attributes << 0x10 << "is marked as a folder";
+        QTest::newRow("encrypted version")
+            << QByteArray("archive/version") << flags << 0x01 << "marked as encrypted";
+        QTest::newRow("strongly encrypted tensor data")
+            << QByteArray("archive/data/0") << flags << 0x40 << "marked as encrypted";
+    }
+    void damagedRecordEntries() {
+        QFETCH(QByteArray, record);
+        QFETCH(int, field);
+        QFETCH(int, bits);
+        QFETCH(QString, fault);
+        QTemporaryDir dir;
+        const QString path = dir.filePath("damaged-entry.pth");
+        write_state_dict({{"w", torch::ones({2})}}, path.toStdString());
+        QByteArray bytes = readAll(path);
+        // The central directory comes last: a record's entry is its name's last occurrence,
+        // right after the entry's 46-byte header.
+        const int header = bytes.lastIndexOf(record) - 46;
+        QVERIFY(header >= 0);
+        QCOMPARE(bytes.mid(header, 4), QByteArray("PK\x01\x02"));
+        bytes[header + field] = char(bytes[header + field] | bits);
+        rewriteAndExpectRefusal(path, bytes, fault);
+    }
+
 private:
     std::string at(const QString& file) const { return m_dir.filePath(file).toStdString(); }
+
+    /// Writes the damaged bytes over path and checks that reading it is refused, naming the file
+    /// and the fault.
+    void rewriteAndExpectRefusal(const QString& path, const QByteArray& bytes, const QString& fault) {
+        QFile out(path);
+        QVERIFY(out.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        QCOMPARE(out.write(bytes), bytes.size());
+        out.close();
+        const QString message = refusal([&] { read_state_dict(path.toStdString()); });
+        QVERIFY2(message.contains("'" + path + "'"), qPrintable(message));
+        QVERIFY2(message.contains(fault), qPrintable(message));
+    }
 
     QTemporaryDir m_dir;
     QJsonObject m_python;

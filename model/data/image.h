@@ -23,7 +23,8 @@ struct Normalization {
 /// Throws std::invalid_argument for an unknown name.
 Normalization normalization_for(const std::string& dataset);
 
-/// Reads a PNG, JPEG, BMP (or anything stb_image reads) as a float C x H x W tensor in [0, 1],
+/// Reads a PNG, JPEG or BMP (nothing else, checked by its first bytes; damaged, truncated or
+/// absurdly large files are refused before decoding) as a float C x H x W tensor in [0, 1],
 /// converted to `channels` channels (1: grey, 3: RGB). Throws ImageError.
 torch::Tensor load_image(const std::string& path, int64_t channels);
 

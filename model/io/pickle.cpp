@@ -180,10 +180,12 @@ public:
         : data_(data), size_(size), load_(load) {}
 
     // On failure the half-built tree may hold cycles or deep chains: empty every container while
-    // the registry still holds them all, so nothing leaks and no destructor recurses deeply.
+    // the registry still holds them all, so nothing leaks and no destructor recurses deeply. On
+    // success the same goes for every container the root does not reach: one left on the stack
+    // below the root or only in the memo may hold itself, and nothing else would ever free it.
     ~Interpreter() {
-        if (!done_) {
-            for (const auto& c : containers_) {
+        for (const auto& c : containers_) {
+            if (!done_ || !reached_.count(c.get())) {
                 c->items.clear();
                 c->entries.clear();
             }
@@ -762,9 +764,10 @@ private:
     }
 
     // Bounds the nesting depth and rejects cycles, so every later walk of the tree terminates
-    // and stays shallow. Shared subtrees are measured once.
+    // and stays shallow. Shared subtrees are measured once. Records the non-empty containers
+    // the root reaches.
     void check_depth(const ValuePtr& root) {
-        std::unordered_map<const Value*, int> height; // -1 while being measured
+        std::unordered_map<const Value*, int>& height = reached_; // -1 while being measured
         std::function<int(const Value&, int)> measure = [&](const Value& v, int depth) -> int {
             if (v.items.empty() && v.entries.empty())
                 return 0;
@@ -802,6 +805,7 @@ private:
     std::vector<ValuePtr> tensors_;
     size_t pushes_ = 0;
     bool done_ = false;
+    std::unordered_map<const Value*, int> reached_; // by check_depth: node -> height
 };
 
 } // namespace

@@ -1,6 +1,7 @@
 #include "weights.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -16,6 +17,7 @@
 #endif
 
 #include <caffe2/serialize/inline_container.h>
+#include <caffe2/serialize/versions.h>
 #include <torch/utils.h>
 
 #include "pickle.h"
@@ -67,10 +69,12 @@ std::vector<uint8_t> read_at(std::ifstream& in, uint64_t offset, uint64_t n) {
 }
 
 struct ZipEntry {
+    uint16_t flags = 0;
     uint16_t method = 0;
     uint64_t compressed = 0;
     uint64_t size = 0;
     uint64_t local_header = 0;
+    bool folder = false; // miniz then extracts nothing and hands back an unwritten buffer
 };
 
 // The zip's central directory, read by us before miniz sees the file: it lets every record's
@@ -124,11 +128,13 @@ ZipIndex scan_zip(std::ifstream& in, uint64_t file_size, const std::string& path
     if (cd.size() != cd_size)
         throw WeightsError(quoted(path) + " cannot be read");
     ZipIndex index;
+    std::unordered_set<std::string> folded_names;
     size_t at = 0;
     for (uint64_t i = 0; i < count; ++i) {
         if (cd.size() - at < 46 || le(&cd[at], 4) != 0x02014b50)
             throw WeightsError(damaged + "its zip central directory is corrupt");
         ZipEntry e;
+        e.flags = static_cast<uint16_t>(le(&cd[at + 8], 2));
         e.method = static_cast<uint16_t>(le(&cd[at + 10], 2));
         e.compressed = le(&cd[at + 20], 4);
         e.size = le(&cd[at + 24], 4);
@@ -136,9 +142,12 @@ ZipIndex scan_zip(std::ifstream& in, uint64_t file_size, const std::string& path
         const size_t extra_len = le(&cd[at + 30], 2);
         const size_t comment_len = le(&cd[at + 32], 2);
         e.local_header = le(&cd[at + 42], 4);
+        // miniz's test: the MS-DOS folder attribute, whatever system wrote the archive.
+        e.folder = (le(&cd[at + 38], 4) & 0x10) != 0;
         if (cd.size() - at - 46 < name_len + extra_len + comment_len)
             throw WeightsError(damaged + "its zip central directory is corrupt");
         std::string name(reinterpret_cast<const char*>(&cd[at + 46]), name_len);
+        e.folder = e.folder || (!name.empty() && name.back() == '/');
         // Sizes that do not fit 32 bits are in the zip64 extra field, in this order.
         const uint8_t* extra = &cd[at + 46 + name_len];
         for (size_t x = 0; x + 4 <= extra_len;) {
@@ -164,6 +173,13 @@ ZipIndex scan_zip(std::ifstream& in, uint64_t file_size, const std::string& path
             if (slash != std::string::npos)
                 index.prefix = name.substr(0, slash + 1);
         }
+        // miniz looks a name up by binary search, ignoring case: with two records of one name,
+        // it might read another than the one checked here.
+        std::string folded = name;
+        std::transform(folded.begin(), folded.end(), folded.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (!folded_names.insert(std::move(folded)).second)
+            throw WeightsError(damaged + "its zip archive holds two records named '" + name + "'");
         index.entries.emplace(std::move(name), e);
         at += 46 + name_len + extra_len + comment_len;
     }
@@ -179,7 +195,8 @@ uint64_t check_record(std::ifstream& in,
                       uint64_t file_size,
                       const ZipIndex& index,
                       const std::string& record,
-                      const std::string& path) {
+                      const std::string& path,
+                      uint64_t* data_offset = nullptr) {
     auto it = index.entries.find(index.prefix + record);
     if (it == index.entries.end())
         throw WeightsError(quoted(path) + " is damaged: it has no record '" + record + "'");
@@ -193,11 +210,55 @@ uint64_t check_record(std::ifstream& in,
     if (data_at > file_size || e.compressed > file_size - data_at)
         throw WeightsError(quoted(path) + " is truncated: record '" + record +
                            "' runs past the end of the file");
+    // miniz returns an unwritten buffer for a folder, and for a record of no compressed bytes.
+    if (e.folder)
+        throw WeightsError(quoted(path) + " is damaged: record '" + record +
+                           "' is marked as a folder");
+    // Encrypted (bits 0 and 6) and patch data (bit 5), which miniz refuses to extract.
+    if (e.flags & 0x61)
+        throw WeightsError(quoted(path) + " is damaged: record '" + record +
+                           "' is marked as encrypted or as patch data");
     if (e.method == 0 ? e.size != e.compressed
-                      : e.method != 8 || e.size / kMaxDeflateRatio > e.compressed)
+                      : e.method != 8 || e.compressed == 0 ||
+                            e.size / kMaxDeflateRatio > e.compressed)
         throw WeightsError(quoted(path) + " is damaged: record '" + record +
                            "' has implausible sizes or an unknown compression");
+    if (data_offset)
+        *data_offset = data_at;
     return e.size;
+}
+
+// Checks the format version the way PyTorchStreamReader's constructor does, before it runs: a
+// constructor that throws after miniz opened the archive never closes it, and leaks miniz's state
+// (LibTorch 1.13), so every fault it could find there must be found here first.
+void check_version(std::ifstream& in,
+                   uint64_t file_size,
+                   const ZipIndex& index,
+                   const std::string& path) {
+    const std::string record =
+        index.entries.count(index.prefix + ".data/version") ? ".data/version" : "version";
+    uint64_t data_at = 0;
+    const uint64_t size = check_record(in, file_size, index, record, path, &data_at);
+    // torch.save stores every record uncompressed; the version is a short decimal line.
+    if (index.entries.at(index.prefix + record).method != 0 || size == 0 || size > 32)
+        throw WeightsError(quoted(path) + " is damaged: its record '" + record +
+                           "' is not a stored version number");
+    const std::vector<uint8_t> bytes = read_at(in, data_at, size);
+    std::string text(bytes.begin(), bytes.end());
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+        text.pop_back();
+    if (text.empty() || text.size() > 19 ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        throw WeightsError(quoted(path) + " is damaged: its record '" + record +
+                           "' is not a version number");
+    const uint64_t version = std::stoull(text);
+    if (version < caffe2::serialize::kMinSupportedFileFormatVersion ||
+        version > caffe2::serialize::kMaxSupportedFileFormatVersion)
+        throw WeightsError(quoted(path) + " has file format version " + std::to_string(version) +
+                           "; this LibTorch reads versions " +
+                           std::to_string(caffe2::serialize::kMinSupportedFileFormatVersion) +
+                           " to " +
+                           std::to_string(caffe2::serialize::kMaxSupportedFileFormatVersion));
 }
 
 // The element count and dtype a persistent id ('storage', StorageType, key, location, numel...)
@@ -234,10 +295,7 @@ std::shared_ptr<pickle::Storage> new_storage(const StorageId& id) {
 
 pickle::ValuePtr load_zip(const std::string& path, std::ifstream& in, uint64_t file_size) {
     const ZipIndex index = scan_zip(in, file_size, path);
-    if (index.entries.count(index.prefix + ".data/version"))
-        check_record(in, file_size, index, ".data/version", path);
-    else
-        check_record(in, file_size, index, "version", path);
+    check_version(in, file_size, index, path);
     check_record(in, file_size, index, "data.pkl", path);
 
     caffe2::serialize::PyTorchStreamReader reader(path);

@@ -1,6 +1,11 @@
 #include "config.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <stdexcept>
+#include <type_traits>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <torch/version.h>
@@ -25,14 +30,46 @@ json net_json(const ResNetSpec& s) {
             {"input_size", s.input_size}};
 }
 
+template <typename T> struct IsVector : std::false_type {};
+template <typename U> struct IsVector<std::vector<U>> : std::true_type {};
+
+template <typename T> bool integer_fits(const json& v) {
+    using Limits = std::numeric_limits<T>;
+    if (v.is_number_unsigned())
+        return v.get<uint64_t>() <= static_cast<uint64_t>(Limits::max());
+    const int64_t i = v.get<int64_t>();
+    if constexpr (std::is_signed_v<T>)
+        return i >= static_cast<int64_t>(Limits::min()) && i <= static_cast<int64_t>(Limits::max());
+    else
+        return i >= 0 && static_cast<uint64_t>(i) <= static_cast<uint64_t>(Limits::max());
+}
+
+// nlohmann converts a float to an integer with a plain cast, which is undefined behaviour out of
+// range ("steps": 1e300): an integer field, or an element of one, takes only integers that fit.
+template <typename T> bool convertible(const json& v) {
+    if constexpr (IsVector<T>::value) {
+        if (!v.is_array())
+            return false;
+        return std::all_of(v.begin(), v.end(),
+                           [](const json& item) { return convertible<typename T::value_type>(item); });
+    } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        return v.is_number_integer() && integer_fits<T>(v);
+    } else {
+        return true; // nlohmann's own checks refuse a wrong type (json::type_error)
+    }
+}
+
 template <typename T>
 void read(const json& j, const char* key, T& out) {
     if (!j.contains(key))
         return; // keep the default: older files may lack newer fields
+    const std::string wrong = std::string("spec.json: the field '") + key + "' has the wrong type";
+    if (!convertible<T>(j.at(key)))
+        throw std::runtime_error(wrong + " or is out of range");
     try {
         out = j.at(key).get<T>();
     } catch (const json::exception&) {
-        throw std::runtime_error(std::string("spec.json: the field '") + key + "' has the wrong type");
+        throw std::runtime_error(wrong);
     }
 }
 

@@ -11,6 +11,17 @@ namespace {
 // ordered_json keeps fields and layer names in the order written (layers in the order they run).
 using json = nlohmann::ordered_json;
 
+// "nan", "inf" or "-inf": how a non-finite value is named in a record.
+std::string nonfinite_name(double value) { return std::isnan(value) ? "nan" : (value > 0 ? "inf" : "-inf"); }
+
+double from_nonfinite_name(const std::string& name) {
+    if (name == "inf")
+        return std::numeric_limits<double>::infinity();
+    if (name == "-inf")
+        return -std::numeric_limits<double>::infinity();
+    return std::numeric_limits<double>::quiet_NaN();
+}
+
 // JSON has no NaN or infinity: write null, and list the field in "nonfinite" so a reader can tell
 // "not a number" from "missing".
 void put(json& j, const char* key, double value) {
@@ -18,7 +29,7 @@ void put(json& j, const char* key, double value) {
         j[key] = value;
     } else {
         j[key] = nullptr;
-        j["nonfinite"][key] = std::isnan(value) ? "nan" : (value > 0 ? "inf" : "-inf");
+        j["nonfinite"][key] = nonfinite_name(value);
     }
 }
 
@@ -26,20 +37,21 @@ double get(const json& j, const char* key) {
     const auto it = j.find(key);
     if (it != j.end() && it->is_number())
         return it->get<double>();
-    if (const auto nf = j.find("nonfinite"); nf != j.end() && nf->contains(key)) {
-        const std::string what = (*nf)[key].get<std::string>();
-        if (what == "inf")
-            return std::numeric_limits<double>::infinity();
-        if (what == "-inf")
-            return -std::numeric_limits<double>::infinity();
+    // A "nonfinite" entry that is not a string reads as NaN, like any other unreadable value:
+    // parse_json_line skips bad lines, it never throws.
+    if (const auto nf = j.find("nonfinite");
+        nf != j.end() && nf->is_object() && nf->contains(key) && (*nf)[key].is_string()) {
+        return from_nonfinite_name((*nf)[key].get<std::string>());
     }
     return std::numeric_limits<double>::quiet_NaN();
 }
 
+// Per-layer values: a non-finite one is written as its name, so that an infinite gradient norm
+// reads back as infinite (and a reader that only knows numbers sees NaN).
 json named_values(const std::vector<std::string>& names, const std::vector<double>& values) {
     json j = json::object();
     for (size_t i = 0; i < names.size() && i < values.size(); ++i)
-        j[names[i]] = std::isfinite(values[i]) ? json(values[i]) : json(nullptr);
+        j[names[i]] = std::isfinite(values[i]) ? json(values[i]) : json(nonfinite_name(values[i]));
     return j;
 }
 
@@ -48,8 +60,9 @@ void read_named(const json& j, std::vector<std::string>& names, std::vector<doub
         return;
     for (const auto& [key, value] : j.items()) {
         names.push_back(key);
-        values.push_back(value.is_number() ? value.get<double>()
-                                           : std::numeric_limits<double>::quiet_NaN());
+        values.push_back(value.is_number()   ? value.get<double>()
+                         : value.is_string() ? from_nonfinite_name(value.get<std::string>())
+                                             : std::numeric_limits<double>::quiet_NaN());
     }
 }
 
