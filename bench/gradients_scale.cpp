@@ -19,21 +19,11 @@
 #include "gradientsview.h"
 #include "heatmapplot.h"
 #include "selection.h"
+#include "timestats.h"
 #include "train/devices.h"
 #include "train/records.h"
 
 namespace {
-
-struct Stats {
-    double median = 0;
-    double p95 = 0;
-    double max = 0;
-};
-
-Stats stats(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return {v[v.size() / 2], v[std::min(v.size() - 1, v.size() * 95 / 100)], v.back()};
-}
 
 /// Probe records shaped as a run writes them: norms that drift over the steps, one per layer.
 std::vector<reslab::MetricRecord> makeProbes(int layers, int records, int firstStep, std::mt19937& rng) {
@@ -136,7 +126,7 @@ int main(int argc, char* argv[]) {
         settle(view);
         live.push_back(msSince(s));
     }
-    const Stats l = stats(live);
+    const TimeStats l = timeStats(live);
     std::printf("  one live probe record (both runs): median %.1f ms, p95 %.1f ms, max %.1f ms\n", l.median, l.p95,
                 l.max);
 
@@ -149,7 +139,7 @@ int main(int argc, char* argv[]) {
         replotNow(view.leftMap());
         frames.push_back(msSince(s));
     }
-    const Stats f = stats(frames);
+    const TimeStats f = timeStats(frames);
     std::printf("  repaint of one heat map (highlight moved): median %.1f ms, p95 %.1f ms, max %.1f ms\n", f.median,
                 f.p95, f.max);
     return 0;

@@ -13,21 +13,11 @@
 
 #include "blockgraph.h"
 #include "graphview.h"
+#include "timestats.h"
 
 namespace {
 
 constexpr int kFrames = 120; // per gesture
-
-struct Stats {
-    double median = 0;
-    double p95 = 0;
-    double max = 0;
-};
-
-Stats stats(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return {v[v.size() / 2], v[std::min(v.size() - 1, v.size() * 95 / 100)], v.back()};
-}
 
 /// Paints the widget once into an image, as a repaint would; returns milliseconds.
 double frame(BlockGraph& graph, QImage& image) {
@@ -56,7 +46,7 @@ void gestures(BlockGraph& graph, const char* state) {
         graph.zoomBy(i < kFrames / 2 ? 0.93 : 1.0 / 0.93, mid);
         zoom.push_back(frame(graph, image));
     }
-    const Stats p = stats(pan), z = stats(zoom);
+    const TimeStats p = timeStats(pan), z = timeStats(zoom);
     std::printf("    %-16s pan  frame median %6.2f ms, p95 %6.2f ms, max %6.2f ms\n", state,
                 p.median, p.p95, p.max);
     std::printf("    %-16s zoom frame median %6.2f ms, p95 %6.2f ms, max %6.2f ms\n", state,
