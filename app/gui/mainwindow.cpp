@@ -131,10 +131,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_stepLabel = new QLabel(this);
     m_speedLabel = new QLabel(this);
     const auto devices = reslab::available_devices();
+    const int threads = reslab::intra_op_threads();
+    const QString cpu = threads == 1 ? tr("CPU, 1 thread") : tr("CPU, %1 threads").arg(threads);
     m_deviceLabel = new QLabel(devices.size() > 1 ? tr("%1 GPU(s) · LibTorch %2").arg(devices.size() - 1).arg(QStringLiteral(TORCH_VERSION))
-                                                  : tr("CPU, %1 threads · LibTorch %2")
-                                                        .arg(reslab::intra_op_threads())
-                                                        .arg(QStringLiteral(TORCH_VERSION)),
+                                                  : tr("%1 · LibTorch %2").arg(cpu, QStringLiteral(TORCH_VERSION)),
                                this);
     statusBar()->addPermanentWidget(m_stepLabel);
     statusBar()->addPermanentWidget(m_speedLabel);
