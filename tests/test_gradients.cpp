@@ -49,8 +49,8 @@ private Q_SLOTS:
         QCOMPARE(cli.exitCode(), 0);
         m_plain = read_metrics(m_dir.filePath(QStringLiteral("plain20/metrics.jsonl")).toStdString());
         m_residual = read_metrics(m_dir.filePath(QStringLiteral("resnet20/metrics.jsonl")).toStdString());
-        QCOMPARE(probes(m_plain).size(), size_t(12));
-        QCOMPARE(probes(m_residual).size(), size_t(12));
+        QCOMPARE(probes(m_plain).size(), size_t(13)); // step 1 and every 5th of 60
+        QCOMPARE(probes(m_residual).size(), size_t(13));
     }
 
     void heatMapsHoldEveryLayerAndRecord() {
@@ -71,12 +71,13 @@ private Q_SLOTS:
         for (HeatmapPlot* map : {view.leftMap(), view.rightMap()}) {
             map->flush();
             QCOMPARE(map->rowCount(), 20);
-            QCOMPARE(map->columnCount(), 12);
+            QCOMPARE(map->columnCount(), 13);
             QVERIFY(map->logColorScale());
         }
         QCOMPARE(view.leftMap()->rows().front(), QStringLiteral("conv1.weight"));
         QCOMPARE(view.leftMap()->rows().back(), QStringLiteral("fc.weight"));
-        QCOMPARE(view.leftMap()->columnStep(0), 5.0);
+        QCOMPARE(view.leftMap()->columnStep(0), 1.0);
+        QCOMPARE(view.leftMap()->columnStep(1), 5.0);
         QCOMPARE(view.leftMap()->value(3, 7), probes(m_plain)[7].probe.grad_norms[3]);
 
         // One colour scale spanning both runs' smallest and largest norm.
@@ -95,13 +96,14 @@ private Q_SLOTS:
 
         // The first-to-last ratios and the caption come from the records.
         const QVector<double> ratios = view.firstToLastRatios(1);
-        QCOMPARE(ratios.size(), 12);
+        QCOMPARE(ratios.size(), 13);
         const std::vector<MetricRecord> plainProbes = probes(m_plain);
         const auto& last = plainProbes.back().probe.grad_norms;
         QCOMPARE(ratios.back(), last.front() / last.back());
         QVERIFY(view.caption().contains(QStringLiteral("plain20")));
+        QVERIFY(view.caption().contains(QStringLiteral("at iteration 1 and")));
         QVERIFY(view.caption().contains(QStringLiteral("iteration 60")));
-        QCOMPARE(view.ratioPlot()->pointCount(1, 1), 12);
+        QCOMPARE(view.ratioPlot()->pointCount(1, 1), 13);
     }
 
     void zeroAndNanAreDrawn() {
@@ -164,7 +166,7 @@ private Q_SLOTS:
         selection.setLayer(QStringLiteral("layer2.1"));
         QCOMPARE(view.rightMap()->highlightedRow(), QStringLiteral("layer2.1.conv1.weight"));
         QCOMPARE(view.residualMap()->highlightedRow(), QStringLiteral("layer2.1"));
-        QCOMPARE(view.layerPlot()->pointCount(2, 1), 12);
+        QCOMPARE(view.layerPlot()->pointCount(2, 1), 13);
     }
 
     void lesionStudyOfTheRuns() {

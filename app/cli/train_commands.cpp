@@ -69,7 +69,7 @@ struct TrainOptions {
                        "comparable with float32 runs)")
             ->check(CLI::IsMember({"float32", "bfloat16"}));
         cmd.add_option("--eval-every", train.eval_every, "evaluate every M steps (0: at the end)");
-        cmd.add_option("--probe-every", train.probe_every, "probe every K steps (0: never)");
+        cmd.add_option("--probe-every", train.probe_every, "probe at step 1 and every K steps (0: never)");
         cmd.add_option("--record-every", train.record_every, "a train record every R steps")
             ->check(CLI::Range(1, 1000000));
         cmd.add_option("--out", out, "the folder to write the run(s) to")->required();

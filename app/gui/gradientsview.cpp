@@ -469,8 +469,8 @@ void GradientsView::updateCaption() {
         if (id >= 0 && !m_runs.value(id).steps.isEmpty())
             shown << id;
     if (shown.isEmpty()) {
-        m_caption->setText(tr("The gradient norms appear here as the runs' probes arrive (every 50 "
-                              "iterations by default). Hover a map to see every layer's norm at that iteration "
+        m_caption->setText(tr("The gradient norms appear here as the runs' probes arrive (at iteration 1 and "
+                              "every 50 by default). Hover a map to see every layer's norm at that iteration "
                               "below it; click a row to select the layer in every view."));
         return;
     }

@@ -33,7 +33,7 @@ struct TrainConfig {
     // Records
     int64_t record_every = 10;     // a train record every R steps
     int64_t eval_every = 500;      // test loss and error every M steps (and at the end); 0: end only
-    int64_t probe_every = 50;      // gradient norms and responses every K steps; 0: never
+    int64_t probe_every = 50;      // gradient norms and responses at step 1 and every K steps; 0: never
     int64_t checkpoint_every = 500;
 
     uint64_t seed = 0;

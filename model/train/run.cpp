@@ -437,7 +437,9 @@ void Run::step() {
     for (auto& group : m_optimizer->param_groups())
         static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
 
-    const bool probe = t.probe_every > 0 && (m_step + 1) % t.probe_every == 0;
+    // The first step is probed too: a freshly initialised net is where plain and residual nets differ
+    // most (plain-56's first conv gets 300-1000x the last layer's gradient norm at step 1).
+    const bool probe = t.probe_every > 0 && (m_step == 0 || (m_step + 1) % t.probe_every == 0);
     m_net->train();
     NetTrace trace;
     torch::Tensor logits, loss;
