@@ -92,6 +92,7 @@ private Q_SLOTS:
     void crosshairShowsLastPointAtOrBeforeX();
     void nonFiniteValuesAreMarkedNotDropped();
     void appendsBetweenFramesCostOneReplot();
+    void hiddenPlotDrawsWhenShown();
     void removeRunDropsItsGraphs();
     void noteShowsAndHides();
     void exportImageFormats();
@@ -394,6 +395,28 @@ void TestCurvePlot::appendsBetweenFramesCostOneReplot() {
     // Following the data: the fitted x range holds every point.
     QVERIFY(plot.plot()->xAxis->range().contains(4900));
     QVERIFY(plot.plot()->xAxis->range().contains(0));
+}
+
+void TestCurvePlot::hiddenPlotDrawsWhenShown() {
+    // Like the Loss tab while the Error tab is in front: data arrives, nothing is drawn.
+    QWidget window;
+    auto* plot = new CurvePlot(&window);
+    setUpErrorPlot(*plot);
+    window.resize(800, 480);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    plot->hide();
+    QTest::qWait(100);
+    QSignalSpy replots(plot->plot(), &QCustomPlot::afterReplot);
+    for (int i = 0; i < 50; ++i)
+        plot->appendPoints(1, kTrain, {at(100.0 * i, 0.5)});
+    QTest::qWait(300);
+    QCOMPARE(replots.count(), 0);
+    // Shown, it draws once, with every point that arrived meanwhile in range.
+    plot->show();
+    QTRY_VERIFY(replots.count() >= 1);
+    QCOMPARE(plot->pointCount(1, kTrain), 50);
+    QVERIFY(plot->plot()->xAxis->range().contains(4900));
 }
 
 void TestCurvePlot::nonFiniteValuesAreMarkedNotDropped() {

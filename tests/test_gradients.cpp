@@ -125,6 +125,26 @@ private Q_SLOTS:
         QCOMPARE(map.cellColor(1, 1), HeatmapPlot::nanColor());
     }
 
+    void hiddenMapDrawsWhenShown() {
+        // A map on a tab nobody looks at: records arrive, nothing is drawn until it is shown.
+        QWidget window;
+        auto* map = new HeatmapPlot(&window);
+        window.resize(600, 400);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        map->setRows({QStringLiteral("conv1.weight"), QStringLiteral("fc.weight")});
+        map->hide();
+        QTest::qWait(100); // the replots of showing and laying out settle
+        QSignalSpy replots(map->canvas(), SIGNAL(afterReplot()));
+        for (int i = 0; i < 20; ++i)
+            map->appendColumn(10.0 * (i + 1), {1.0 + i, 0.5});
+        QTest::qWait(300);
+        QCOMPARE(replots.count(), 0);
+        map->show();
+        QTRY_VERIFY(replots.count() >= 1);
+        QCOMPARE(map->drawnColumns(), 20);
+    }
+
     void longRunsShareCellsAndKeepNan() {
         HeatmapPlot map;
         map.resize(600, 400);

@@ -720,9 +720,22 @@ void CurvePlot::scheduleReplot() {
 }
 
 void CurvePlot::replotNow() {
+    // A plot on a hidden tab draws when it is shown: drawing it 20 times a second while nobody sees
+    // it takes the cores from training.
+    if (!isVisible()) {
+        m_replotWhenShown = true;
+        return;
+    }
+    m_replotWhenShown = false;
     if (m_followData)
         fitRanges();
     m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void CurvePlot::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    if (m_replotWhenShown)
+        replotNow();
 }
 
 void CurvePlot::fitRanges() {

@@ -116,6 +116,7 @@ Q_SIGNALS:
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
+    void showEvent(QShowEvent* event) override;
 
 private:
     struct Series {
@@ -214,5 +215,6 @@ private:
     bool m_percent = false;
     bool m_logX = false;
     bool m_logY = false;
+    bool m_replotWhenShown = false; // data arrived while the plot was hidden
     bool m_followData = true; // refit on new data until the user zooms or pans
 };

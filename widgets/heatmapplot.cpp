@@ -86,7 +86,7 @@ HeatmapPlot::HeatmapPlot(QWidget* parent) : QWidget(parent) {
 
     m_rebuildTimer.setSingleShot(true);
     m_rebuildTimer.setInterval(kRebuildMs);
-    connect(&m_rebuildTimer, &QTimer::timeout, this, &HeatmapPlot::rebuild);
+    connect(&m_rebuildTimer, &QTimer::timeout, this, &HeatmapPlot::rebuildIfShown);
     m_plot->setMouseTracking(true);
     m_plot->installEventFilter(this);
     connect(m_plot, &QCustomPlot::mouseDoubleClick, this, [this] {
@@ -235,6 +235,19 @@ void HeatmapPlot::scheduleRebuild() {
     m_dirty = true;
     if (!m_rebuildTimer.isActive())
         m_rebuildTimer.start();
+}
+
+void HeatmapPlot::rebuildIfShown() {
+    // A hidden map stays dirty and rebuilds when shown (or when flush() asks for its cells), so
+    // records arriving for a tab nobody looks at cost no drawing.
+    if (isVisible())
+        rebuild();
+}
+
+void HeatmapPlot::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    if (m_dirty)
+        rebuild();
 }
 
 void HeatmapPlot::rebuild() {

@@ -82,9 +82,11 @@ Q_SIGNALS:
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
+    void showEvent(QShowEvent* event) override;
 
 private:
     void scheduleRebuild();
+    void rebuildIfShown();
     void rebuild();
     void updateRowTicks();
     void updateHighlight();
