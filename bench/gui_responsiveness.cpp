@@ -1,21 +1,29 @@
 // Drives the real main window offscreen while the degradation preset trains, and prints:
-//  - the event loop's latency (how late a 10 ms timer fires: median, 99th percentile, worst), and
-//  - the training throughput with the window open against the same preset trained headless in
-//    this process right after (as reslab-cli compare does), as a ratio.
+//  - the event loop's latency (how late a 10 ms timer fires: median, 99th percentile, worst),
+//  - the CPU time the GUI thread used meanwhile, and
+//  - the training time with the window open against `reslab-cli compare` on the same preset and
+//    steps, run just before and just after the window (this machine's speed drifts), as a ratio.
 // Usage: bench_gui_responsiveness [steps=300]   (QT_QPA_PLATFORM=offscreen for no display)
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include <unistd.h>
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTimer>
 
 #include "experimentpanel.h"
 #include "mainwindow.h"
 #include "train/devices.h"
-#include "train/experiment.h"
 
 namespace {
 
@@ -26,6 +34,54 @@ double percentile(std::vector<double> v, double p) {
     return v[static_cast<size_t>(p * static_cast<double>(v.size() - 1))];
 }
 
+double threadCpuSeconds() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
+/// CPU seconds each thread of this process has used, by thread id, with the thread's name.
+std::map<int, std::pair<std::string, double>> threadCpu() {
+    std::map<int, std::pair<std::string, double>> out;
+    const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream stat(entry.path() / "stat");
+        std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+        const auto open = text.find('('), close = text.rfind(')');
+        if (open == std::string::npos || close == std::string::npos)
+            continue;
+        std::istringstream rest(text.substr(close + 2));
+        std::string field;
+        double utime = 0, stime = 0;
+        for (int i = 3; i <= 15 && rest >> field; ++i) {
+            if (i == 14)
+                utime = std::stod(field);
+            if (i == 15)
+                stime = std::stod(field);
+        }
+        out[std::stoi(entry.path().filename().string())] = {text.substr(open + 1, close - open - 1),
+                                                          (utime + stime) / tick};
+    }
+    return out;
+}
+
+/// Seconds `reslab-cli compare` takes for the degradation preset (a negative number if it failed).
+double cliSeconds(long steps, const QString& out) {
+    QProcess cli;
+    cli.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    QElapsedTimer wall;
+    wall.start();
+    cli.start(QStringLiteral(RESLAB_CLI),
+              {QStringLiteral("compare"), QStringLiteral("--preset"), QStringLiteral("degradation"),
+               QStringLiteral("--steps"), QString::number(steps), QStringLiteral("--eval-every"),
+               QString::number(steps / 2), QStringLiteral("--quiet"), QStringLiteral("--out"), out});
+    if (!cli.waitForFinished(-1) || cli.exitCode() != 0) {
+        std::fprintf(stderr, "reslab-cli compare failed: %s\n", qPrintable(cli.errorString()));
+        return -1.0;
+    }
+    return wall.elapsed() / 1000.0;
+}
+
 } // namespace
 
 int main(int argc, char* argv[]) {
@@ -34,6 +90,7 @@ int main(int argc, char* argv[]) {
     const long steps = argc > 1 ? std::atol(argv[1]) : 300;
     reslab::set_intra_op_threads(0);
     QTemporaryDir runs;
+    const double cliBefore = cliSeconds(steps, runs.filePath(QStringLiteral("cli-before")));
 
     MainWindow window;
     window.setRunsFolder(runs.path());
@@ -59,33 +116,40 @@ int main(int argc, char* argv[]) {
         expected = now + 10'000'000;
     });
     QElapsedTimer wall;
+    double guiCpuAtStart = 0.0;
+    std::map<int, std::pair<std::string, double>> cpuAtStart;
     QObject::connect(window.controller(), &ExperimentController::finished, &app, [&] { app.quit(); });
     QTimer::singleShot(0, [&] {
         wall.start();
+        guiCpuAtStart = threadCpuSeconds();
+        cpuAtStart = threadCpu();
         tick.start(10);
         window.startRuns(configs, QStringLiteral("bench"));
     });
     app.exec();
     const double guiSeconds = wall.elapsed() / 1000.0;
+    const double guiCpu = threadCpuSeconds() - guiCpuAtStart;
     tick.stop();
-
-    // The same runs headless, as reslab-cli compare trains them.
-    const auto t0 = std::chrono::steady_clock::now();
-    {
-        std::vector<std::string> folders;
-        for (const auto& c : configs)
-            folders.push_back(runs.filePath(QStringLiteral("headless/")).toStdString() + c.name);
-        reslab::Experiment experiment(configs, folders);
-        experiment.run_to_end();
+    std::printf("CPU by thread while the window trained (threads over 0.5 s):\n");
+    for (const auto& [tid, named] : threadCpu()) {
+        const double used = named.second - (cpuAtStart.count(tid) ? cpuAtStart[tid].second : 0.0);
+        if (used > 0.5)
+            std::printf("  %-16s %7.1f s\n", named.first.c_str(), used);
     }
-    const double headlessSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    const double cliAfter = cliSeconds(steps, runs.filePath(QStringLiteral("cli-after")));
+    if (cliBefore < 0 || cliAfter < 0)
+        return 1;
+    const double cli = 0.5 * (cliBefore + cliAfter);
 
     std::printf("degradation preset, %ld steps x %zu runs, %d threads\n", steps, configs.size(),
                 reslab::set_intra_op_threads(0));
     std::printf("event-loop latency over %zu ticks: median %.1f ms, p99 %.1f ms, worst %.1f ms\n",
                 latenciesMs.size(), percentile(latenciesMs, 0.5), percentile(latenciesMs, 0.99),
                 percentile(latenciesMs, 1.0));
-    std::printf("with the window open: %.1f s; headless: %.1f s; window/headless throughput %.3f\n", guiSeconds,
-                headlessSeconds, headlessSeconds / guiSeconds);
+    std::printf("GUI thread CPU while training: %.1f s (%.1f%% of one core)\n", guiCpu, 100.0 * guiCpu / guiSeconds);
+    std::printf("reslab-cli compare: %.1f s before, %.1f s after; with the window open: %.1f s; "
+                "window/cli throughput %.3f\n",
+                cliBefore, cliAfter, guiSeconds, cli / guiSeconds);
     return 0;
 }
