@@ -1,5 +1,5 @@
 // How fast the block graph is for the deepest nets: the time to describe ResNet-152 and
-// ResNet-1202 (build the net, follow the shapes), to lay the graph out (stages closed, stages open,
+// ResNet-1202 (follow the shapes through the spec), to lay the graph out (stages closed, stages open,
 // everything open), and the frame times of pans and zooms painted into an image the size of a
 // window. Prints figures; asserts nothing about time.
 #include <algorithm>
@@ -78,7 +78,7 @@ int main(int argc, char* argv[]) {
         const double setMs = t.nsecsElapsed() / 1e6;
         std::printf("%s: %d nodes, %d blocks\n", arch, static_cast<int>(data.nodes.size()),
                     data.blockCount());
-        std::printf("    build + describe the net  %8.1f ms (once per net, then cached)\n",
+        std::printf("    describe the net          %8.1f ms (once per net, then cached)\n",
                     describeMs);
         std::printf("    NetGraph -> widget data   %8.2f ms\n", convertMs);
         std::printf("    setGraph (layout inside)  %8.2f ms\n", setMs);

@@ -104,6 +104,61 @@ private Q_SLOTS:
         QCOMPARE(gp.find("layer1.0.add"), -1);
     }
 
+    void layersMatchTheBuiltNet_data() {
+        QTest::addColumn<QString>("arch");
+        QTest::addColumn<int>("shortcut");
+        QTest::addColumn<int>("size");
+        QTest::newRow("resnet18") << "resnet18" << int(Shortcut::B) << 224;
+        QTest::newRow("resnet50") << "resnet50" << int(Shortcut::B) << 224;
+        QTest::newRow("resnet50 option C") << "resnet50" << int(Shortcut::C) << 64;
+        QTest::newRow("resnet20") << "resnet20" << int(Shortcut::A) << 32;
+        QTest::newRow("resnet20 option B") << "resnet20" << int(Shortcut::B) << 32;
+        QTest::newRow("plain34") << "plain34" << int(Shortcut::B) << 96;
+        QTest::newRow("plain56") << "plain56" << int(Shortcut::A) << 28;
+    }
+    void layersMatchTheBuiltNet() {
+        // The description follows the spec without building the net; the net LibTorch builds from the
+        // same spec must have exactly the described layers, with the same parameters, and run to the
+        // described output shape of every block.
+        QFETCH(QString, arch);
+        QFETCH(int, shortcut);
+        QFETCH(int, size);
+        ResNetSpec spec = named_spec(arch.toStdString());
+        spec.shortcut = static_cast<Shortcut>(shortcut);
+        ResNet net(spec);
+        const NetGraph g = describe(spec, size, size);
+
+        std::map<std::string, int64_t> moduleParams; // "layer1.0.conv1" -> its parameters
+        for (const auto& p : net->named_parameters()) {
+            const std::string name = p.key().substr(0, p.key().rfind('.'));
+            moduleParams[name] += p.value().numel();
+        }
+        std::map<std::string, int64_t> described;
+        int64_t total = 0;
+        for (const auto& n : g.nodes)
+            if (n.level == GraphNode::Level::Layer && n.params > 0) {
+                described[n.name] = n.params;
+                total += n.params;
+            }
+        QCOMPARE(described, moduleParams);
+        QCOMPARE(g.params, total);
+
+        torch::NoGradGuard noGrad;
+        net->eval();
+        torch::Tensor x = torch::randn({1, spec.in_channels, size, size});
+        x = net->conv1->forward(x);
+        x = torch::relu(net->bn1->forward(x));
+        if (spec.stem == Stem::ImageNet)
+            x = torch::max_pool2d(x, 3, 2, 1);
+        for (size_t s = 0; s < net->stage_count(); ++s)
+            for (size_t b = 0; b < net->stage(s).size(); ++b) {
+                x = net->stage(s)[b]->forward(x, nullptr);
+                const std::string name = "layer" + std::to_string(s + 1) + "." + std::to_string(b);
+                const auto& shape = g.nodes[static_cast<size_t>(g.find(name))].shape;
+                QCOMPARE(std::vector<int64_t>(x.sizes().begin() + 1, x.sizes().end()), shape);
+            }
+    }
+
     void blocksPerStage() {
         ResNet net(named_spec("resnet152"));
         const NetGraph g = describe(*net, 224, 224);

@@ -59,8 +59,7 @@ struct NetOptions {
 int info(const NetOptions& net_options, std::optional<int64_t> input_size, bool json) {
     const ResNetSpec spec = net_options.spec();
     const int64_t size = input_size.value_or(spec.input_size);
-    ResNet net(spec);
-    const NetGraph graph = describe(*net, size, size);
+    const NetGraph graph = describe(spec, size, size);
     std::cout << (json ? graph_to_json(graph) + "\n" : graph_to_table(graph));
     return 0;
 }

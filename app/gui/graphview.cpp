@@ -5,7 +5,6 @@
 #include <stdexcept>
 #include <tuple>
 
-#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QCompleter>
@@ -84,14 +83,6 @@ QString tintShortLabel(GraphView::Tint tint) {
     }
     return QObject::tr("none");
 }
-
-/// The wait cursor for as long as it lives, also when an exception leaves early.
-struct WaitCursor {
-    WaitCursor() { QApplication::setOverrideCursor(Qt::WaitCursor); }
-    ~WaitCursor() { QApplication::restoreOverrideCursor(); }
-    WaitCursor(const WaitCursor&) = delete;
-    WaitCursor& operator=(const WaitCursor&) = delete;
-};
 
 } // namespace
 
@@ -221,7 +212,7 @@ int64_t GraphView::naturalInputSize(const reslab::ResNetSpec& spec) {
 }
 
 reslab::NetGraph GraphView::describeSpec(const reslab::ResNetSpec& spec, int64_t inputSize) {
-    // Building ResNet-1202 takes a moment; a net is described once per architecture and size.
+    // A net is described once per architecture and size.
     using Key = std::tuple<std::string, bool, int64_t, int64_t, int64_t, std::vector<int64_t>,
                            std::vector<int64_t>, int>;
     static std::map<Key, reslab::NetGraph> cache;
@@ -229,8 +220,7 @@ reslab::NetGraph GraphView::describeSpec(const reslab::ResNetSpec& spec, int64_t
                   spec.classes, spec.widths,   spec.blocks, static_cast<int>(spec.shortcut)};
     if (auto it = cache.find(key); it != cache.end())
         return it->second;
-    reslab::ResNet net(spec);
-    auto graph = reslab::describe(*net, inputSize, inputSize);
+    auto graph = reslab::describe(spec, inputSize, inputSize);
     cache.emplace(key, graph);
     return graph;
 }
@@ -265,9 +255,6 @@ BlockGraphData GraphView::toBlockGraphData(const reslab::NetGraph& graph) {
 }
 
 void GraphView::showGraphs(const reslab::ResNetSpec& spec, int64_t inputSize, bool twin) {
-    // Building the net behind the description takes a second or two for resnet152 (the weights
-    // are initialised); say so with the cursor. Later visits come from the cache.
-    const WaitCursor wait;
     const auto graph = describeSpec(spec, inputSize);
     m_graph->setGraph(toBlockGraphData(graph));
     QStringList names;

@@ -2,21 +2,13 @@
 
 #include <stdexcept>
 
-#include <torch/version.h>
-
 namespace reslab {
 namespace {
 
-int64_t count_params(const torch::nn::Module& module) {
-    int64_t n = 0;
-    for (const auto& p : module.parameters())
-        n += p.numel();
-    return n;
-}
-
-std::string size_text(const torch::ExpandingArray<2>& a) {
-    return std::to_string((*a)[0]) + "x" + std::to_string((*a)[1]);
-}
+/// A convolution as ResNetImpl builds it (no bias, square kernel), which is all a description needs.
+struct Conv {
+    int64_t in = 0, out = 0, kernel = 1, stride = 1, padding = 0;
+};
 
 /// Builds the graph while following the shape of one image through the net.
 class Describer {
@@ -66,40 +58,26 @@ public:
     }
 
     /// A convolution applied to a C x H x W input; returns its node.
-    int conv(const std::string& name,
-             const torch::nn::Conv2dImpl& conv,
-             const std::vector<int64_t>& in,
-             int parent,
-             bool shortcut = false) {
-        const auto& o = conv.options;
-        const auto k = *o.kernel_size();
-        const auto s = *o.stride();
-#if TORCH_VERSION_MAJOR >= 2
-        const auto* pad = std::get_if<torch::ExpandingArray<2>>(&o.padding());
-#else
-        const auto* pad = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
-#endif
-        const int64_t ph = pad ? (**pad)[0] : 0, pw = pad ? (**pad)[1] : 0;
-        const int64_t h = (in[1] + 2 * ph - k[0]) / s[0] + 1;
-        const int64_t w = (in[2] + 2 * pw - k[1]) / s[1] + 1;
+    int conv(const std::string& name, const Conv& c, const std::vector<int64_t>& in, int parent, bool shortcut = false) {
+        const int64_t h = (in[1] + 2 * c.padding - c.kernel) / c.stride + 1;
+        const int64_t w = (in[2] + 2 * c.padding - c.kernel) / c.stride + 1;
         if (h < 1 || w < 1)
             throw std::invalid_argument("the input is too small: " + name + " would make an empty map");
-        const int64_t c = o.out_channels();
-        const int64_t macs = c * h * w * (o.in_channels() / o.groups()) * k[0] * k[1];
-        std::string detail = size_text(o.kernel_size()) + ", " + std::to_string(c);
-        if (s[0] != 1)
-            detail += ", stride " + std::to_string(s[0]);
-        return add_layer(name, "conv", parent, {c, h, w}, count_params(conv), macs, detail, shortcut);
+        const int64_t weights = c.out * c.in * c.kernel * c.kernel;
+        std::string detail = std::to_string(c.kernel) + "x" + std::to_string(c.kernel) + ", " + std::to_string(c.out);
+        if (c.stride != 1)
+            detail += ", stride " + std::to_string(c.stride);
+        return add_layer(name, "conv", parent, {c.out, h, w}, weights, weights * h * w, detail, shortcut);
     }
 
+    /// A layer without MACs: batch norm (a weight and a bias per channel), ReLU, the addition.
     int layer(const std::string& name,
               const std::string& kind,
-              const torch::nn::Module* module,
               const std::vector<int64_t>& shape,
               int parent,
               bool shortcut = false) {
-        return add_layer(name, kind, parent, shape, module ? count_params(*module) : 0, 0, "",
-                         shortcut);
+        const int64_t params = kind == "bn" ? 2 * shape.at(0) : 0;
+        return add_layer(name, kind, parent, shape, params, 0, "", shortcut);
     }
 
     const std::vector<int64_t>& shape(int node) const { return m_graph.nodes[node].shape; }
@@ -146,10 +124,11 @@ std::string to_string(GraphNode::Level level) {
     return "layer";
 }
 
-NetGraph describe(const ResNetImpl& net, int64_t height, int64_t width) {
-    const ResNetSpec& spec = net.spec();
+NetGraph describe(const ResNetSpec& spec, int64_t height, int64_t width) {
     if (height < 1 || width < 1)
         throw std::invalid_argument("the input size must be positive");
+    if (spec.blocks.empty() || spec.blocks.size() != spec.widths.size())
+        throw std::invalid_argument("a ResNetSpec needs as many stage widths as stages");
     NetGraph graph;
     graph.arch = spec.name;
     graph.residual = spec.residual;
@@ -157,12 +136,15 @@ NetGraph describe(const ResNetImpl& net, int64_t height, int64_t width) {
     Describer d(graph);
     using Kind = GraphEdge::Kind;
 
+    // The stem, as ResNetImpl builds it: torchvision's 7x7/2 and max pool, or the paper's CIFAR 3x3.
     const int stem = d.add_group(GraphNode::Level::Stem, "stem", "stem", -1);
-    int prev = d.conv("conv1", *net.conv1, graph.input_shape, stem);
-    int node = d.layer("bn1", "bn", net.bn1.get(), d.shape(prev), stem);
+    const Conv stem_conv = spec.stem == Stem::ImageNet ? Conv{spec.in_channels, spec.stem_width, 7, 2, 3}
+                                                       : Conv{spec.in_channels, spec.stem_width, 3, 1, 1};
+    int prev = d.conv("conv1", stem_conv, graph.input_shape, stem);
+    int node = d.layer("bn1", "bn", d.shape(prev), stem);
     d.connect(prev, node, Kind::Main);
     prev = node;
-    node = d.layer("relu", "relu", nullptr, d.shape(prev), stem);
+    node = d.layer("relu", "relu", d.shape(prev), stem);
     d.connect(prev, node, Kind::Main);
     prev = node;
     if (spec.stem == Stem::ImageNet) {
@@ -173,65 +155,68 @@ NetGraph describe(const ResNetImpl& net, int64_t height, int64_t width) {
         prev = node;
     }
 
-    for (size_t s = 0; s < net.stage_count(); ++s) {
+    int64_t in_planes = spec.stem_width;
+    for (size_t s = 0; s < spec.blocks.size(); ++s) {
         const std::string stage_name = "layer" + std::to_string(s + 1);
-        const auto& blocks = net.stage(s);
+        const int64_t planes = spec.widths[s];
+        const int64_t out_planes = planes * spec.expansion();
         const int stage = d.add_group(GraphNode::Level::Stage, stage_name, "stage", -1);
-        graph.nodes[stage].detail = std::to_string(blocks.size()) + " x " + to_string(spec.block) +
-                                    ", " + std::to_string(spec.widths[s] * spec.expansion()) + " ch";
-        for (size_t b = 0; b < blocks.size(); ++b) {
-            const ResidualBlockImpl& block = *blocks[b];
+        graph.nodes[stage].detail = std::to_string(spec.blocks[s]) + " x " + to_string(spec.block) + ", " +
+                                    std::to_string(out_planes) + " ch";
+        for (int64_t b = 0; b < spec.blocks[s]; ++b) {
+            // As ResNetImpl and the blocks build them (torchvision's layout): the first block of every
+            // stage but the first halves the map, in a Bottleneck's 3x3 conv.
+            const int64_t stride = (s > 0 && b == 0) ? 2 : 1;
+            const bool reshapes = stride != 1 || in_planes != out_planes;
             const std::string prefix = stage_name + "." + std::to_string(b);
             const int block_node = d.add_group(GraphNode::Level::Block, prefix, to_string(spec.block), stage);
             const int input = prev;
             const std::vector<int64_t> in_shape = d.shape(input);
 
-            std::vector<std::pair<const torch::nn::Conv2dImpl*, const torch::nn::BatchNorm2dImpl*>> path;
-            if (const auto* basic = dynamic_cast<const BasicBlockImpl*>(&block))
-                path = {{basic->conv1.get(), basic->bn1.get()}, {basic->conv2.get(), basic->bn2.get()}};
-            else if (const auto* bottle = dynamic_cast<const BottleneckImpl*>(&block))
-                path = {{bottle->conv1.get(), bottle->bn1.get()},
-                        {bottle->conv2.get(), bottle->bn2.get()},
-                        {bottle->conv3.get(), bottle->bn3.get()}};
+            std::vector<Conv> path;
+            if (spec.block == BlockKind::Basic)
+                path = {{in_planes, planes, 3, stride, 1}, {planes, planes, 3, 1, 1}};
+            else
+                path = {{in_planes, planes, 1, 1, 0}, {planes, planes, 3, stride, 1}, {planes, out_planes, 1, 1, 0}};
             int last = input;
             for (size_t i = 0; i < path.size(); ++i) {
                 const std::string n = std::to_string(i + 1);
                 if (i > 0) {
-                    node = d.layer(prefix + ".relu" + std::to_string(i), "relu", nullptr, d.shape(last), block_node);
+                    node = d.layer(prefix + ".relu" + std::to_string(i), "relu", d.shape(last), block_node);
                     d.connect(last, node, Kind::Main);
                     last = node;
                 }
-                node = d.conv(prefix + ".conv" + n, *path[i].first, d.shape(last), block_node);
+                node = d.conv(prefix + ".conv" + n, path[i], d.shape(last), block_node);
                 d.connect(last, node, Kind::Main);
                 last = node;
-                node = d.layer(prefix + ".bn" + n, "bn", path[i].second, d.shape(last), block_node);
+                node = d.layer(prefix + ".bn" + n, "bn", d.shape(last), block_node);
                 d.connect(last, node, Kind::Main);
                 last = node;
             }
-            if (block.residual) {
+            if (spec.residual) {
                 int shortcut_end = input;
-                Kind kind = block.reshapes() ? Kind::PaddedIdentity : Kind::Identity;
-                if (block.downsample) {
+                Kind kind = reshapes ? Kind::PaddedIdentity : Kind::Identity;
+                // Option C projects on every block, B only where the shape changes, A never.
+                if (spec.shortcut == Shortcut::C || (spec.shortcut == Shortcut::B && reshapes)) {
                     kind = Kind::Projection;
-                    const auto parts = block.downsample->children();
-                    const auto* conv = parts.at(0)->as<torch::nn::Conv2d>();
-                    node = d.conv(prefix + ".downsample.0", *conv, in_shape, block_node, true);
+                    node = d.conv(prefix + ".downsample.0", {in_planes, out_planes, 1, stride, 0}, in_shape,
+                                  block_node, true);
                     d.connect(input, node, kind);
-                    const int bn = d.layer(prefix + ".downsample.1", "bn", parts.at(1).get(),
-                                           d.shape(node), block_node, true);
+                    const int bn = d.layer(prefix + ".downsample.1", "bn", d.shape(node), block_node, true);
                     d.connect(node, bn, kind);
                     shortcut_end = bn;
                 }
-                const int add = d.layer(prefix + ".add", "add", nullptr, d.shape(last), block_node);
+                const int add = d.layer(prefix + ".add", "add", d.shape(last), block_node);
                 if (kind == Kind::PaddedIdentity)
-                    graph.nodes[add].detail = "zero-padded shortcut, stride " + std::to_string(block.stride);
+                    graph.nodes[add].detail = "zero-padded shortcut, stride " + std::to_string(stride);
                 d.connect(last, add, Kind::Main);
                 d.connect(shortcut_end, add, kind);
                 last = add;
             }
-            node = d.layer(prefix + ".relu", "relu", nullptr, d.shape(last), block_node);
+            node = d.layer(prefix + ".relu", "relu", d.shape(last), block_node);
             d.connect(last, node, Kind::Main);
             prev = node;
+            in_planes = out_planes;
         }
     }
 
@@ -239,13 +224,12 @@ NetGraph describe(const ResNetImpl& net, int64_t height, int64_t width) {
     node = d.add_layer("avgpool", "avgpool", head, {d.shape(prev)[0]}, 0, 0, "global average");
     d.connect(prev, node, Kind::Main);
     prev = node;
-    const auto& fc = *net.fc;
-    node = d.add_layer("fc", "fc", head, {fc.options.out_features()}, count_params(fc),
-                       fc.options.in_features() * fc.options.out_features(),
-                       std::to_string(fc.options.in_features()) + " -> " +
-                           std::to_string(fc.options.out_features()));
+    node = d.add_layer("fc", "fc", head, {spec.classes}, in_planes * spec.classes + spec.classes,
+                       in_planes * spec.classes, std::to_string(in_planes) + " -> " + std::to_string(spec.classes));
     d.connect(prev, node, Kind::Main);
     return graph;
 }
+
+NetGraph describe(const ResNetImpl& net, int64_t height, int64_t width) { return describe(net.spec(), height, width); }
 
 } // namespace reslab
