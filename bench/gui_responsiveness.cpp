@@ -40,9 +40,15 @@ double threadCpuSeconds() {
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
 }
 
-/// CPU seconds each thread of this process has used, by thread id, with the thread's name.
-std::map<int, std::pair<std::string, double>> threadCpu() {
-    std::map<int, std::pair<std::string, double>> out;
+struct ThreadUse {
+    std::string name;
+    double cpuSeconds = 0;
+    double minorFaults = 0; // pages the kernel had to map in: freed memory handed back and taken again
+};
+
+/// What each thread of this process has used so far, by thread id.
+std::map<int, ThreadUse> threadUse() {
+    std::map<int, ThreadUse> out;
     const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
     for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
         std::ifstream stat(entry.path() / "stat");
@@ -52,15 +58,17 @@ std::map<int, std::pair<std::string, double>> threadCpu() {
             continue;
         std::istringstream rest(text.substr(close + 2));
         std::string field;
-        double utime = 0, stime = 0;
+        double utime = 0, stime = 0, minflt = 0;
         for (int i = 3; i <= 15 && rest >> field; ++i) {
+            if (i == 10)
+                minflt = std::stod(field);
             if (i == 14)
                 utime = std::stod(field);
             if (i == 15)
                 stime = std::stod(field);
         }
         out[std::stoi(entry.path().filename().string())] = {text.substr(open + 1, close - open - 1),
-                                                          (utime + stime) / tick};
+                                                          (utime + stime) / tick, minflt};
     }
     return out;
 }
@@ -117,12 +125,12 @@ int main(int argc, char* argv[]) {
     });
     QElapsedTimer wall;
     double guiCpuAtStart = 0.0;
-    std::map<int, std::pair<std::string, double>> cpuAtStart;
+    std::map<int, ThreadUse> useAtStart;
     QObject::connect(window.controller(), &ExperimentController::finished, &app, [&] { app.quit(); });
     QTimer::singleShot(0, [&] {
         wall.start();
         guiCpuAtStart = threadCpuSeconds();
-        cpuAtStart = threadCpu();
+        useAtStart = threadUse();
         tick.start(10);
         window.startRuns(configs, QStringLiteral("bench"));
     });
@@ -130,11 +138,12 @@ int main(int argc, char* argv[]) {
     const double guiSeconds = wall.elapsed() / 1000.0;
     const double guiCpu = threadCpuSeconds() - guiCpuAtStart;
     tick.stop();
-    std::printf("CPU by thread while the window trained (threads over 0.5 s):\n");
-    for (const auto& [tid, named] : threadCpu()) {
-        const double used = named.second - (cpuAtStart.count(tid) ? cpuAtStart[tid].second : 0.0);
+    std::printf("CPU and minor page faults by thread while the window trained (threads over 0.5 s):\n");
+    for (const auto& [tid, use] : threadUse()) {
+        const ThreadUse before = useAtStart.count(tid) ? useAtStart[tid] : ThreadUse{};
+        const double used = use.cpuSeconds - before.cpuSeconds;
         if (used > 0.5)
-            std::printf("  %-16s %7.1f s\n", named.first.c_str(), used);
+            std::printf("  %-16s %7.1f s %10.0f faults\n", use.name.c_str(), used, use.minorFaults - before.minorFaults);
     }
 
     const double cliAfter = cliSeconds(steps, runs.filePath(QStringLiteral("cli-after")));
