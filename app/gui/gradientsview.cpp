@@ -371,7 +371,7 @@ void GradientsView::updateBars(int column) {
     if (m_bars->categories() != categories)
         m_bars->setCategories(categories);
     const double shownStep = step >= 0 ? step : std::max(left.steps.value(left.steps.size() - 1, 0), right.steps.value(right.steps.size() - 1, 0));
-    m_bars->setTitle(tr("every layer's gradient norm at iteration %1").arg(shownStep));
+    m_bars->setTitle(tr("all layers at iteration %1").arg(shownStep));
     if (m_left >= 0)
         m_bars->setSeries(kLeftBars, left.name, left.color, at(left), left.plain);
     else
