@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <stdexcept>
 
 #include <zlib.h>
 
@@ -87,18 +88,27 @@ std::string file_fault(const std::string& path, const std::string& fault) {
     return "'" + path + "': " + fault;
 }
 
-std::vector<uint8_t> read_file_bytes(const std::string& path) {
+std::vector<uint8_t> read_whole_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in)
-        throw DataError(
-            file_fault(path, std::string("cannot open the file: ") + std::strerror(errno)));
+        throw std::runtime_error(std::string("cannot open the file: ") + std::strerror(errno));
     const std::streamoff length = in.tellg();
     if (length < 0)
-        throw DataError(file_fault(path, "cannot read the file"));
+        throw std::runtime_error("cannot read the file");
     std::vector<uint8_t> bytes(static_cast<size_t>(length));
     in.seekg(0);
     if (!in.read(reinterpret_cast<char*>(bytes.data()), length))
-        throw DataError(file_fault(path, "cannot read the file"));
+        throw std::runtime_error("cannot read the file");
+    return bytes;
+}
+
+std::vector<uint8_t> read_file_bytes(const std::string& path) {
+    std::vector<uint8_t> bytes;
+    try {
+        bytes = read_whole_file(path);
+    } catch (const std::runtime_error& e) {
+        throw DataError(file_fault(path, e.what()));
+    }
     if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
         return inflate_gzip(path, bytes);
     return bytes;

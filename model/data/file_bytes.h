@@ -6,6 +6,10 @@
 
 namespace reslab {
 
+/// The whole content of a file as it is on disk. Throws std::runtime_error with the fault alone
+/// ("cannot open the file: No such file or directory"), for the caller to name the file its way.
+std::vector<uint8_t> read_whole_file(const std::string& path);
+
 /// The whole content of a data file, inflated when it starts with gzip's magic 0x1f 0x8b (the
 /// extension does not matter). Allocates only as much as the file really holds, so a header
 /// that claims more cannot make us allocate it. Throws DataError naming the file.

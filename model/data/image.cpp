@@ -1,16 +1,16 @@
 #include "image.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <fstream>
 #include <limits>
 #include <memory>
 #include <vector>
 
 #include <stb/stb_image.h>
 #include <torch/nn/functional/upsampling.h>
+
+#include "file_bytes.h"
+#include "jpeg.h"
 
 namespace reslab {
 namespace F = torch::nn::functional;
@@ -38,8 +38,8 @@ torch::Tensor center_crop(const torch::Tensor& image, int64_t size) {
 // Larger images are refused before they are decoded: 8192 x 8192 RGB is 800 MB as floats.
 constexpr int64_t kMaxImagePixels = int64_t{1} << 26;
 // Baseline and progressive Huffman JPEG need at least one bit for each 8 x 8 block's DC value, so
-// no JPEG holds more than 512 pixels a byte; one that claims more is cut short or damaged, and stb
-// would spend seconds inventing the missing pixels.
+// no JPEG holds more than 512 pixels a byte; one that claims more is cut short or damaged, and the
+// decoder would spend seconds inventing the missing pixels.
 constexpr int64_t kMaxJpegPixelsPerByte = 2048;
 
 std::string image_fault(const std::string& path, const std::string& fault) {
@@ -70,59 +70,6 @@ bool sniff(const std::vector<uint8_t>& b, Format* format) {
     return true;
 }
 
-// stb_image 2.27 (Debian 12's) builds a Huffman table from a DHT segment's 16 code counts without
-// checking that they add up to at most 256, and then writes past the table. This walks the
-// segments the way stb reads them (junk before a marker skipped, fill bytes, entropy-coded data
-// up to the next marker) and finds such a table first. Bytes past the end read as 0, as in stb.
-bool jpeg_huffman_tables_fit(const std::vector<uint8_t>& b) {
-    const size_t n = b.size();
-    auto at = [&](size_t i) -> unsigned { return i < n ? b[i] : 0; };
-    size_t i = 2; // after SOI
-    bool entropy = false;
-    while (i < n) {
-        if (b[i] != 0xff) { // junk between segments, or entropy-coded data
-            ++i;
-            continue;
-        }
-        size_t j = i + 1;
-        while (j < n && b[j] == 0xff)
-            ++j;
-        if (j >= n)
-            break;
-        const unsigned marker = b[j];
-        i = j + 1;
-        if (entropy && (marker == 0x00 || (marker >= 0xd0 && marker <= 0xd7)))
-            continue; // a stuffed 0xff or a restart marker inside the scan
-        entropy = false;
-        if (marker == 0xd9) // EOI
-            break;
-        if (marker == 0x00 || marker == 0x01 || (marker >= 0xd0 && marker <= 0xd8))
-            continue; // markers without a length
-        const long length = static_cast<long>(at(i) << 8 | at(i + 1));
-        if (marker == 0xc4) {
-            long left = length - 2;
-            size_t q = i + 2;
-            while (left > 0) {
-                if ((at(q) >> 4) > 1 || (at(q) & 15) > 3)
-                    return true; // stb refuses the table itself
-                unsigned codes = 0;
-                for (size_t k = 1; k <= 16; ++k)
-                    codes += at(q + k);
-                if (codes > 256)
-                    return false;
-                q += 17 + codes;
-                left -= 17 + static_cast<long>(codes);
-            }
-            if (left != 0)
-                return true; // stb stops at a segment whose tables do not fill it
-        }
-        i += static_cast<size_t>(length);
-        if (marker == 0xda) // SOS: the scan's data follows its header
-            entropy = true;
-    }
-    return true;
-}
-
 // stb grows its IDAT buffer to a chunk's declared length before it reads the chunk, so a few bytes
 // that claim a 2 GB chunk make it allocate 2 GB. Every chunk up to IEND must lie in the file.
 bool png_chunks_fit(const std::vector<uint8_t>& b) {
@@ -150,61 +97,89 @@ uint64_t bmp_pixel_bytes(const std::vector<uint8_t>& b, int width, int height) {
     return row * uint64_t(height);
 }
 
-// Reads, checks and decodes; returns stb's pixels, height x width x channels.
-std::unique_ptr<stbi_uc, void (*)(void*)>
-decode(const std::string& path, int channels, int* width, int* height) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in)
-        throw ImageError(image_fault(path, std::strerror(errno)));
-    const std::streamoff length = in.tellg();
-    if (length < 0)
-        throw ImageError(image_fault(path, "cannot read the file"));
-    std::vector<uint8_t> bytes(static_cast<size_t>(length));
-    in.seekg(0);
-    if (!in.read(reinterpret_cast<char*>(bytes.data()), length))
-        throw ImageError(image_fault(path, "cannot read the file"));
+// Pillow's luma (ITU-R 601-2 in 16-bit fixed point, its Convert.c) of 8-bit values, along `dim`.
+torch::Tensor luma16(const torch::Tensor& rgb, int64_t dim) {
+    std::vector<int64_t> shape(static_cast<size_t>(rgb.dim()), 1);
+    shape[static_cast<size_t>(dim < 0 ? dim + rgb.dim() : dim)] = 3;
+    const torch::Tensor weights = torch::tensor({19595, 38470, 7471}, torch::kInt32).view(shape);
+    return (rgb.to(torch::kInt32) * weights).sum(dim, /*keepdim=*/true).add_(0x8000).bitwise_right_shift(16);
+}
+
+// Height x width x channels bytes with `channels` channels: grey is repeated into RGB, as
+// Image.convert("RGB") does; alpha was already dropped by the decoder.
+torch::Tensor to_channels(torch::Tensor pixels, int64_t channels) {
+    if (channels == 0 || pixels.size(2) == channels)
+        return pixels;
+    return channels == 1 ? luma16(pixels, -1).to(torch::kUInt8) : pixels.expand({-1, -1, 3});
+}
+
+void check_size(const std::string& path, int width, int height, size_t file_bytes, Format format) {
+    if (width <= 0 || height <= 0 || int64_t(width) * height > kMaxImagePixels)
+        throw ImageError(image_fault(path, "an image of " + std::to_string(width) + " x " + std::to_string(height) +
+                                               " pixels is too large (at most " + std::to_string(kMaxImagePixels) +
+                                               " pixels)"));
+    if (format == Format::Jpeg && int64_t(width) * height > kMaxJpegPixelsPerByte * int64_t(file_bytes))
+        throw ImageError(image_fault(path, "truncated or damaged JPEG: it claims " + std::to_string(width) + " x " +
+                                               std::to_string(height) + " pixels in " + std::to_string(file_bytes) +
+                                               " bytes"));
+}
+
+// JPEG through libjpeg-turbo (see jpeg.h); PNG and BMP through stb_image, after the checks above.
+// Returns height x width x channels bytes; file_channels receives what the file holds.
+torch::Tensor decode(const std::string& path, int64_t channels, int* file_channels) {
+    std::vector<uint8_t> bytes;
+    try {
+        bytes = read_whole_file(path);
+    } catch (const std::runtime_error& e) {
+        throw ImageError(image_fault(path, e.what()));
+    }
     if (bytes.size() > size_t(std::numeric_limits<int>::max()))
         throw ImageError(image_fault(path, "the file is larger than 2 GB"));
 
     Format format;
     if (!sniff(bytes, &format))
         throw ImageError(image_fault(path, "not a PNG, JPEG or BMP file"));
+    if (format == Format::Jpeg) {
+        Pixels decoded;
+        try {
+            decoded = decode_jpeg(bytes.data(), bytes.size(),
+                                  [&](int width, int height) { check_size(path, width, height, bytes.size(), format); });
+        } catch (const ImageError&) {
+            throw;
+        } catch (const std::runtime_error& e) {
+            throw ImageError(image_fault(path, std::string("corrupt JPEG: ") + e.what()));
+        }
+        *file_channels = decoded.channels;
+        auto data = std::make_shared<std::vector<uint8_t>>(std::move(decoded.data));
+        const torch::Tensor pixels = torch::from_blob(
+            data->data(), {decoded.height, decoded.width, decoded.channels}, [data](void*) {}, torch::kUInt8);
+        return to_channels(pixels, channels);
+    }
+
     if (format == Format::Png && !png_chunks_fit(bytes))
         throw ImageError(image_fault(path, "truncated: a PNG chunk runs past the end of the file"));
-    if (format == Format::Jpeg && !jpeg_huffman_tables_fit(bytes))
-        throw ImageError(image_fault(path, "corrupt JPEG (a Huffman table of more than 256 codes)"));
     const auto size = static_cast<int>(bytes.size());
-    int file_channels = 0;
-    if (!stbi_info_from_memory(bytes.data(), size, width, height, &file_channels))
+    int width = 0, height = 0;
+    if (!stbi_info_from_memory(bytes.data(), size, &width, &height, file_channels))
         throw ImageError(image_fault(
             path, stbi_failure_reason() ? stbi_failure_reason() : "unreadable header"));
-    if (*width <= 0 || *height <= 0 || int64_t(*width) * *height > kMaxImagePixels)
-        throw ImageError(image_fault(path, "an image of " + std::to_string(*width) + " x " +
-                                               std::to_string(*height) +
-                                               " pixels is too large (at most " +
-                                               std::to_string(kMaxImagePixels) + " pixels)"));
-    if (format == Format::Jpeg && int64_t(*width) * *height > kMaxJpegPixelsPerByte * int64_t(bytes.size()))
-        throw ImageError(image_fault(path, "truncated or damaged JPEG: it claims " + std::to_string(*width) + " x " +
-                                               std::to_string(*height) + " pixels in " +
-                                               std::to_string(bytes.size()) + " bytes"));
+    check_size(path, width, height, bytes.size(), format);
     if (format == Format::Bmp) {
         const uint64_t offset = le(bytes, 10, 4);
         const uint64_t held = bytes.size() > offset ? bytes.size() - offset : 0;
-        if (bmp_pixel_bytes(bytes, *width, *height) > held)
+        if (bmp_pixel_bytes(bytes, width, height) > held)
             throw ImageError(image_fault(path, "truncated: its pixels need " +
-                                                   std::to_string(bmp_pixel_bytes(bytes, *width,
-                                                                                  *height)) +
-                                                   " bytes, the file holds " +
-                                                   std::to_string(held)));
+                                                   std::to_string(bmp_pixel_bytes(bytes, width, height)) +
+                                                   " bytes, the file holds " + std::to_string(held)));
     }
+    // Grey (with or without alpha) decodes to 1 channel, colour to RGB: the alpha channel is dropped.
+    const int wanted = *file_channels <= 2 ? 1 : 3;
     int decoded_channels = 0;
-    std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
-        stbi_load_from_memory(bytes.data(), size, width, height, &decoded_channels, channels),
-        stbi_image_free);
+    stbi_uc* pixels = stbi_load_from_memory(bytes.data(), size, &width, &height, &decoded_channels, wanted);
     if (!pixels)
         throw ImageError(
             image_fault(path, stbi_failure_reason() ? stbi_failure_reason() : "unknown format"));
-    return pixels;
+    return to_channels(torch::from_blob(pixels, {height, width, wanted}, stbi_image_free, torch::kUInt8), channels);
 }
 
 } // namespace
@@ -221,17 +196,19 @@ Normalization normalization_for(const std::string& dataset) {
     throw std::invalid_argument("no normalisation is known for the data set '" + dataset + "'");
 }
 
-torch::Tensor load_image(const std::string& path, int64_t channels) {
-    if (channels != 1 && channels != 3)
+torch::Tensor load_image(const std::string& path, int64_t channels, int* file_channels) {
+    if (channels < 0 || channels == 2 || channels > 3)
         throw ImageError("cannot make a " + std::to_string(channels) + "-channel input from an image");
-    int width = 0, height = 0;
-    const auto pixels = decode(path, static_cast<int>(channels), &width, &height);
+    int held = 0;
     // Made contiguous as bytes, then converted and scaled in place: one float copy at most.
-    return torch::from_blob(pixels.get(), {height, width, channels}, torch::kUInt8)
-        .permute({2, 0, 1})
-        .contiguous()
-        .to(torch::kFloat32)
-        .div_(255.0);
+    torch::Tensor image = decode(path, channels, &held).permute({2, 0, 1}).contiguous().to(torch::kFloat32).div_(255.0);
+    if (file_channels)
+        *file_channels = held;
+    return image;
+}
+
+torch::Tensor grey_like_pillow(const torch::Tensor& rgb) {
+    return luma16(rgb.mul(255.0).round(), 0).to(torch::kFloat32).div_(255.0);
 }
 
 torch::Tensor normalize(const torch::Tensor& image, const Normalization& norm) {

@@ -6,7 +6,6 @@
 #include <memory>
 #include <numeric>
 
-#include <stb/stb_image.h>
 #include <torch/autograd.h>
 #include <torch/nn/functional/pooling.h>
 #include <torch/nn/functional/upsampling.h>
@@ -149,9 +148,7 @@ InputImage fit_channels(torch::Tensor pixels, int file_channels, int64_t channel
         out.pixels = pixels.expand({3, pixels.size(1), pixels.size(2)}).contiguous();
         out.note = "grey image: its channel repeated to RGB for this 3-channel net";
     } else if (have == 3 && channels == 1) {
-        // ITU-R BT.601 luma, as stb_image and Pillow's convert("L") use.
-        const auto w = torch::tensor({0.299f, 0.587f, 0.114f}).view({3, 1, 1});
-        out.pixels = (pixels * w).sum(0, /*keepdim=*/true).contiguous();
+        out.pixels = grey_like_pillow(pixels).contiguous();
         out.note = "colour image: converted to grey for this 1-channel net";
     } else {
         throw ImageError("cannot make a " + std::to_string(channels) + "-channel input from a " +
@@ -374,12 +371,9 @@ LoadedNetPtr twin_net(const LoadedNet& net, const std::string& source_path) {
 }
 
 InputImage read_input_image(const std::string& path, int64_t channels) {
-    int width = 0, height = 0, file_channels = 0;
-    if (!stbi_info(path.c_str(), &width, &height, &file_channels))
-        throw ImageError("'" + path + "' is not an image that can be read (PNG, JPEG or BMP): " +
-                         (stbi_failure_reason() ? stbi_failure_reason() : "unknown format"));
-    const int64_t own = file_channels <= 2 ? 1 : 3;
-    return fit_channels(load_image(path, own), file_channels, channels == 0 ? own : channels);
+    int file_channels = 0;
+    const torch::Tensor own = load_image(path, 0, &file_channels);
+    return fit_channels(own, file_channels, channels == 0 ? own.size(0) : channels);
 }
 
 InputImage convert_input_image(const InputImage& image, int64_t channels) {

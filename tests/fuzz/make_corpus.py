@@ -2,7 +2,7 @@
 """Writes the fuzzers' seed corpora: a few small, valid files per reader, made here and never
 committed. Usage: make_corpus.py OUT_DIR [RESLAB_CLI]   (OUT_DIR/<target>/ gets the seeds)
 
-Needs Python's torch (torch.save in both formats); torchvision, when present, adds a JPEG seed.
+Needs Python's torch (torch.save in both formats); torchvision and Pillow, when present, add JPEG seeds.
 RESLAB_CLI, when given and present, makes spec.json and metrics.jsonl the way ResLab writes them.
 """
 import gzip
@@ -96,6 +96,17 @@ def image_seeds(out):
                   bytes(torchvision.io.encode_jpeg(t.permute(2, 0, 1).contiguous()).tolist()))
         except Exception as e:  # no torchvision, or one built without libjpeg
             print(f"make_corpus: no JPEG seed ({e})", file=sys.stderr)
+    # Progressive and 4:4:4 JPEGs take other paths through libjpeg-turbo than torchvision's baseline 4:2:0.
+    try:
+        from PIL import Image
+        colour = Image.frombytes("RGB", (side, side), bytes((x * 29 + y * 7 + c * 80) % 256 for y in range(side)
+                                                            for x in range(side) for c in range(3)))
+        for name, options in (("progressive", {"progressive": True}), ("colour444", {"subsampling": 0})):
+            buffer = io.BytesIO()
+            colour.save(buffer, "JPEG", quality=75, **options)
+            write(out, f"{name}.jpg", buffer.getvalue())
+    except ImportError as e:
+        print(f"make_corpus: no Pillow JPEG seeds ({e})", file=sys.stderr)
 
 
 def saved(obj, legacy):

@@ -1,0 +1,59 @@
+"""Images and the pixels Pillow decodes from them: the reference for ResLab's image reader.
+
+make DIR   writes JPEGs (4:2:0, 4:4:4, progressive, grey), PNGs with alpha and a BMP into DIR, each
+           with what Pillow makes of it as torchvision's transforms see it: NAME.rgb holds the bytes of
+           Image.open(NAME).convert("RGB"), NAME.l those of convert("L"); prints a JSON list of
+           {"file", "width", "height", "mode"}.
+"""
+import json
+import sys
+
+import torch
+from PIL import Image
+
+
+def photo(width, height, seed):
+    """Smooth gradients with a little noise: an image with edges and colour, as photographs have."""
+    g = torch.Generator().manual_seed(seed)
+    y = torch.linspace(0, 1, height).view(-1, 1)
+    x = torch.linspace(0, 1, width).view(1, -1)
+    r = 200 * x + 40 * torch.sin(9 * y)
+    gr = 180 * y + 60 * torch.cos(7 * x)
+    b = 120 + 100 * torch.sin(5 * (x + y))
+    rgb = torch.stack([r, gr, b], dim=-1) + 25 * torch.randn(height, width, 3, generator=g)
+    return rgb.clamp(0, 255).round().to(torch.uint8)
+
+
+def image(pixels, mode):
+    h, w = pixels.shape[0], pixels.shape[1]
+    return Image.frombytes(mode, (w, h), pixels.contiguous().numpy().tobytes())
+
+
+def make(folder):
+    rgb = photo(37, 23, seed=1)  # odd sizes: the chroma planes of 4:2:0 have a half-filled edge
+    alpha = torch.randint(0, 256, (23, 37, 1), generator=torch.Generator().manual_seed(2), dtype=torch.uint8)
+    files = {
+        "photo.jpg": lambda p: image(rgb, "RGB").save(p, quality=85),  # Pillow's default 4:2:0
+        "photo444.jpg": lambda p: image(rgb, "RGB").save(p, quality=95, subsampling=0),
+        "progressive.jpg": lambda p: image(rgb, "RGB").save(p, quality=80, progressive=True, optimize=True),
+        "grey.jpg": lambda p: image(rgb, "RGB").convert("L").save(p, quality=90),
+        "rgba.png": lambda p: image(torch.cat([rgb, alpha], dim=-1), "RGBA").save(p),
+        "la.png": lambda p: image(torch.cat([rgb[:, :, :1], alpha], dim=-1), "LA").save(p),
+        "rgb.bmp": lambda p: image(rgb, "RGB").save(p),
+    }
+    listed = []
+    for name, write in files.items():
+        path = f"{folder}/{name}"
+        write(path)
+        with Image.open(path) as im:
+            for mode, suffix in (("RGB", "rgb"), ("L", "l")):
+                with open(f"{path}.{suffix}", "wb") as f:
+                    f.write(im.convert(mode).tobytes())
+            listed.append({"file": name, "width": im.width, "height": im.height, "mode": im.mode})
+    print(json.dumps(listed))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] != "make":
+        sys.exit(__doc__)
+    make(sys.argv[2])
