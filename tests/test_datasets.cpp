@@ -328,9 +328,9 @@ private Q_SLOTS:
         VERIFY_DATA_ERROR(load_dataset(options), "data_batch_4.bin");
     }
 
-    // Found by fuzzing (tests/fuzz/fuzz_image), and the limits that keep the decoders (libjpeg-turbo
-    // for JPEG, stb_image for PNG and BMP) to what we promise: files of a sane size whose pixels are
-    // in the file.
+    // Found by fuzzing (tests/fuzz/fuzz_image), and the limits that keep the decoders
+    // (libjpeg-turbo for JPEG, stb_image for PNG and BMP) to what we promise: files of a sane size
+    // whose pixels are in the file.
     void imageBadFiles_data() {
         QTest::addColumn<QByteArray>("content");
         QTest::addColumn<QString>("fault");
@@ -341,11 +341,13 @@ private Q_SLOTS:
         dht += QByteArray("\xff\xd9", 2);
         QTest::newRow("JPEG with a Huffman table of 272 codes") << dht << "Huffman table";
         // Found by fuzzing: corrupt scan data on which stb_image 2.27 shifted a 32-bit value by 32
-        // (undefined) while it refilled its bit buffer. Pillow refuses them too ("broken data stream").
-        for (const char* name : {"jpeg-scan-shift-1.jpg", "jpeg-scan-shift-2.jpg", "jpeg-scan-shift-3.jpg"}) {
+        // (undefined) while it refilled its bit buffer. Pillow refuses them too.
+        for (const char* name :
+             {"jpeg-scan-shift-1.jpg", "jpeg-scan-shift-2.jpg", "jpeg-scan-shift-3.jpg"}) {
             QFile file(QStringLiteral(RESLAB_SOURCE_DIR "/tests/fuzz/found/image/") + name);
             QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.fileName()));
-            QTest::newRow(name) << file.readAll() << "corrupt JPEG: Quantization table 0x00 was not defined";
+            QTest::newRow(name) << file.readAll()
+                                << "corrupt JPEG: Quantization table 0x00 was not defined";
         }
         QTest::newRow("empty file") << QByteArray() << "not a PNG, JPEG or BMP";
         QTest::newRow("GIF") << QByteArray("GIF89a\x01\x00\x01\x00\x00\x00\x00;", 14)
@@ -439,34 +441,48 @@ private Q_SLOTS:
 
     // The reader decodes as Pillow does, so an image the inspector shows is the one torchvision's
     // transforms would feed the net: libjpeg-turbo for JPEG (4:2:0 and 4:4:4, progressive, grey),
-    // alpha dropped, grey repeated into RGB, and RGB made grey with Pillow's luma. Every byte equal.
+    // alpha dropped, grey repeated into RGB, colour made grey with Pillow's luma; every byte.
     void imagesAsPillowSeesThem() {
         QTemporaryDir dir;
-        const QByteArray listed = reslab::test::runPython("image_reference.py", {"make", dir.path()});
+        const QByteArray listed =
+            reslab::test::runPython("image_reference.py", {"make", dir.path()});
         const QJsonArray files = QJsonDocument::fromJson(listed).array();
         QCOMPARE(files.size(), 7);
         for (const auto& entry : files) {
             const QJsonObject o = entry.toObject();
             const QString path = dir.filePath(o["file"].toString());
             const int64_t width = o["width"].toInt(), height = o["height"].toInt();
-            for (const auto& [channels, suffix] : {std::pair<int64_t, const char*>{3, ".rgb"}, {1, ".l"}}) {
+            for (const auto& [channels, suffix] :
+                 {std::pair<int64_t, const char*>{3, ".rgb"}, {1, ".l"}}) {
                 QFile expectedFile(path + suffix);
                 QVERIFY(expectedFile.open(QIODevice::ReadOnly));
                 const QByteArray expected = expectedFile.readAll();
                 const torch::Tensor loaded = load_image(path.toStdString(), channels);
                 QCOMPARE(loaded.sizes().vec(), (std::vector<int64_t>{channels, height, width}));
-                const torch::Tensor bytes = loaded.mul(255).round().to(torch::kUInt8).permute({1, 2, 0}).contiguous();
+                const torch::Tensor bytes =
+                    loaded.mul(255).round().to(torch::kUInt8).permute({1, 2, 0}).contiguous();
                 QCOMPARE(bytes.numel(), int64_t(expected.size()));
-                const torch::Tensor want =
-                    torch::from_blob(const_cast<char*>(expected.data()), bytes.sizes(), torch::kUInt8);
+                const torch::Tensor want = torch::from_blob(const_cast<char*>(expected.data()),
+                                                            bytes.sizes(), torch::kUInt8);
                 const int64_t differ = bytes.ne(want).sum().item<int64_t>();
-                QVERIFY2(differ == 0, qPrintable(QString("%1 as %2 channel(s): %3 of %4 bytes differ from Pillow's, by up to %5")
-                                                     .arg(path).arg(channels).arg(differ).arg(bytes.numel())
-                                                     .arg((bytes.to(torch::kInt32) - want.to(torch::kInt32)).abs().max().item<int>())));
+                QVERIFY2(
+                    differ == 0,
+                    qPrintable(
+                        QString(
+                            "%1 as %2 channel(s): %3 of %4 bytes differ from Pillow's, by up to %5")
+                            .arg(path)
+                            .arg(channels)
+                            .arg(differ)
+                            .arg(bytes.numel())
+                            .arg((bytes.to(torch::kInt32) - want.to(torch::kInt32))
+                                     .abs()
+                                     .max()
+                                     .item<int>())));
             }
             // As the file holds it: Pillow's mode gives the channels, and the grey of the colour
             // pixels is the grey Pillow makes.
-            const int held = QStringList{"L", "LA", "RGB", "RGBA"}.indexOf(o["mode"].toString()) + 1;
+            const int held =
+                QStringList{"L", "LA", "RGB", "RGBA"}.indexOf(o["mode"].toString()) + 1;
             int fileChannels = 0;
             const torch::Tensor own = load_image(path.toStdString(), 0, &fileChannels);
             QCOMPARE(fileChannels, held);

@@ -102,7 +102,10 @@ torch::Tensor luma16(const torch::Tensor& rgb, int64_t dim) {
     std::vector<int64_t> shape(static_cast<size_t>(rgb.dim()), 1);
     shape[static_cast<size_t>(dim < 0 ? dim + rgb.dim() : dim)] = 3;
     const torch::Tensor weights = torch::tensor({19595, 38470, 7471}, torch::kInt32).view(shape);
-    return (rgb.to(torch::kInt32) * weights).sum(dim, /*keepdim=*/true).add_(0x8000).bitwise_right_shift(16);
+    return (rgb.to(torch::kInt32) * weights)
+        .sum(dim, /*keepdim=*/true)
+        .add_(0x8000)
+        .bitwise_right_shift(16);
 }
 
 // Height x width x channels bytes with `channels` channels: grey is repeated into RGB, as
@@ -115,13 +118,16 @@ torch::Tensor to_channels(torch::Tensor pixels, int64_t channels) {
 
 void check_size(const std::string& path, int width, int height, size_t file_bytes, Format format) {
     if (width <= 0 || height <= 0 || int64_t(width) * height > kMaxImagePixels)
-        throw ImageError(image_fault(path, "an image of " + std::to_string(width) + " x " + std::to_string(height) +
-                                               " pixels is too large (at most " + std::to_string(kMaxImagePixels) +
-                                               " pixels)"));
-    if (format == Format::Jpeg && int64_t(width) * height > kMaxJpegPixelsPerByte * int64_t(file_bytes))
-        throw ImageError(image_fault(path, "truncated or damaged JPEG: it claims " + std::to_string(width) + " x " +
-                                               std::to_string(height) + " pixels in " + std::to_string(file_bytes) +
-                                               " bytes"));
+        throw ImageError(image_fault(path, "an image of " + std::to_string(width) + " x " +
+                                               std::to_string(height) +
+                                               " pixels is too large (at most " +
+                                               std::to_string(kMaxImagePixels) + " pixels)"));
+    if (format == Format::Jpeg &&
+        int64_t(width) * height > kMaxJpegPixelsPerByte * int64_t(file_bytes))
+        throw ImageError(image_fault(path, "truncated or damaged JPEG: it claims " +
+                                               std::to_string(width) + " x " +
+                                               std::to_string(height) + " pixels in " +
+                                               std::to_string(file_bytes) + " bytes"));
 }
 
 // JPEG through libjpeg-turbo (see jpeg.h); PNG and BMP through stb_image, after the checks above.
@@ -142,8 +148,9 @@ torch::Tensor decode(const std::string& path, int64_t channels, int* file_channe
     if (format == Format::Jpeg) {
         Pixels decoded;
         try {
-            decoded = decode_jpeg(bytes.data(), bytes.size(),
-                                  [&](int width, int height) { check_size(path, width, height, bytes.size(), format); });
+            decoded = decode_jpeg(bytes.data(), bytes.size(), [&](int width, int height) {
+                check_size(path, width, height, bytes.size(), format);
+            });
         } catch (const ImageError&) {
             throw;
         } catch (const std::runtime_error& e) {
@@ -152,7 +159,8 @@ torch::Tensor decode(const std::string& path, int64_t channels, int* file_channe
         *file_channels = decoded.channels;
         auto data = std::make_shared<std::vector<uint8_t>>(std::move(decoded.data));
         const torch::Tensor pixels = torch::from_blob(
-            data->data(), {decoded.height, decoded.width, decoded.channels}, [data](void*) {}, torch::kUInt8);
+            data->data(), {decoded.height, decoded.width, decoded.channels}, [data](void*) {},
+            torch::kUInt8);
         return to_channels(pixels, channels);
     }
 
@@ -168,18 +176,22 @@ torch::Tensor decode(const std::string& path, int64_t channels, int* file_channe
         const uint64_t offset = le(bytes, 10, 4);
         const uint64_t held = bytes.size() > offset ? bytes.size() - offset : 0;
         if (bmp_pixel_bytes(bytes, width, height) > held)
-            throw ImageError(image_fault(path, "truncated: its pixels need " +
-                                                   std::to_string(bmp_pixel_bytes(bytes, width, height)) +
-                                                   " bytes, the file holds " + std::to_string(held)));
+            throw ImageError(
+                image_fault(path, "truncated: its pixels need " +
+                                      std::to_string(bmp_pixel_bytes(bytes, width, height)) +
+                                      " bytes, the file holds " + std::to_string(held)));
     }
-    // Grey (with or without alpha) decodes to 1 channel, colour to RGB: the alpha channel is dropped.
+    // Grey (with or without alpha) decodes to 1 channel, colour to RGB: alpha is dropped.
     const int wanted = *file_channels <= 2 ? 1 : 3;
     int decoded_channels = 0;
-    stbi_uc* pixels = stbi_load_from_memory(bytes.data(), size, &width, &height, &decoded_channels, wanted);
+    stbi_uc* pixels =
+        stbi_load_from_memory(bytes.data(), size, &width, &height, &decoded_channels, wanted);
     if (!pixels)
         throw ImageError(
             image_fault(path, stbi_failure_reason() ? stbi_failure_reason() : "unknown format"));
-    return to_channels(torch::from_blob(pixels, {height, width, wanted}, stbi_image_free, torch::kUInt8), channels);
+    return to_channels(
+        torch::from_blob(pixels, {height, width, wanted}, stbi_image_free, torch::kUInt8),
+        channels);
 }
 
 } // namespace
@@ -201,7 +213,11 @@ torch::Tensor load_image(const std::string& path, int64_t channels, int* file_ch
         throw ImageError("cannot make a " + std::to_string(channels) + "-channel input from an image");
     int held = 0;
     // Made contiguous as bytes, then converted and scaled in place: one float copy at most.
-    torch::Tensor image = decode(path, channels, &held).permute({2, 0, 1}).contiguous().to(torch::kFloat32).div_(255.0);
+    torch::Tensor image = decode(path, channels, &held)
+                              .permute({2, 0, 1})
+                              .contiguous()
+                              .to(torch::kFloat32)
+                              .div_(255.0);
     if (file_channels)
         *file_channels = held;
     return image;

@@ -11,8 +11,8 @@ namespace reslab {
 namespace {
 
 // libjpeg-turbo re-reads the whole coefficient buffer for every scan of a progressive JPEG, so a
-// small file of thousands of tiny scans takes minutes. Real encoders write about 10; libjpeg-turbo's
-// own fuzzers stop at 500.
+// small file of thousands of tiny scans takes minutes. Real encoders write about 10;
+// libjpeg-turbo's own fuzzers stop at 500.
 constexpr int kMaxScans = 500;
 
 // libjpeg reports a fatal error by calling error_exit, which must not return. It is C code, so
@@ -43,8 +43,7 @@ void limit_scans(j_common_ptr info) {
 
 // Runs libjpeg calls that may fail; false when one did (its message is in err). Nothing with a
 // destructor may live in `call`: the longjmp skips its frame.
-template <typename Call>
-bool guarded(ErrorManager& err, Call&& call) {
+template <typename Call> bool guarded(ErrorManager& err, Call&& call) {
     if (setjmp(err.jump))
         return false;
     call();
