@@ -60,11 +60,11 @@ void clickAction(MainWindow& window, QAction* action) {
 
 /// Clicks the button with this text on the question the window is about to ask.
 void answerQuestion(const QString& button) {
-    auto attempt = std::make_shared<std::function<void()>>();
-    *attempt = [button, attempt] {
+    // Tries again until the question is up; each try is a fresh timer, so nothing outlives it.
+    QTimer::singleShot(20, [button] {
         auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
         if (!box) {
-            QTimer::singleShot(20, *attempt);
+            answerQuestion(button);
             return;
         }
         for (QAbstractButton* b : box->buttons())
@@ -74,8 +74,7 @@ void answerQuestion(const QString& button) {
             }
         qWarning("the question has no button '%s'", qPrintable(button));
         box->reject();
-    };
-    QTimer::singleShot(20, *attempt);
+    });
 }
 
 /// The ids of the runs the window lists, in order.
@@ -203,7 +202,7 @@ private Q_SLOTS:
         const int early = plot->pointCount(id, 0);
         QVERIFY2(cli.state() == QProcess::Running, "the writer finished before the window read it live");
         QVERIFY(early < 150);
-        QVERIFY(cli.waitForFinished(120000));
+        QVERIFY(cli.waitForFinished(600000)); // 300 steps on one thread: minutes under ASan
         QCOMPARE(cli.exitCode(), 0);
         QTRY_COMPARE_WITH_TIMEOUT(plot->pointCount(id, 0), 150, 10000); // every record, once
         QTRY_COMPARE_WITH_TIMEOUT(window.runList()->runState(id), QStringLiteral("finished"), 10000);
@@ -224,7 +223,7 @@ private Q_SLOTS:
                    QStringLiteral("synthetic"), QStringLiteral("--epochs"), QStringLiteral("0.1"), QStringLiteral("--batch"),
                    QStringLiteral("32"), QStringLiteral("--record-every"), QStringLiteral("1"), QStringLiteral("--threads"),
                    QStringLiteral("1"), QStringLiteral("--quiet"), QStringLiteral("--out"), folder});
-        QVERIFY(cli.waitForFinished(120000));
+        QVERIFY(cli.waitForFinished(600000)); // 300 steps on one thread: minutes under ASan
         QCOMPARE(cli.exitCode(), 0);
         MainWindow window;
         QString error;
