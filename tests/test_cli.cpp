@@ -91,6 +91,34 @@ private Q_SLOTS:
         QCOMPARE(out.trimmed().split('\n').size(), 5); // top-5 by default
     }
 
+    // A preset fills what the user left open; what the user gave wins (--eval-every and --warmup
+    // were once overwritten by the preset's own choices without a word).
+    void comparePresetKeepsTheOptionsGiven() {
+        const QString out = file("compare-preset");
+        cli({"compare", "--preset", "degradation", "--dataset", "synthetic", "--batch", "8", "--steps", "4",
+             "--eval-every", "2", "--warmup", "1", "--warmup-lr", "0.02", "--quiet", "--out", out});
+        for (const QString run : {"plain20", "plain56", "resnet20", "resnet56"}) {
+            QFile specFile(out + "/" + run + "/spec.json");
+            QVERIFY2(specFile.open(QIODevice::ReadOnly), qPrintable(specFile.fileName()));
+            const QJsonObject train = QJsonDocument::fromJson(specFile.readAll()).object()["train"].toObject();
+            QCOMPARE(train["eval_every"].toInteger(), qint64(2));
+            QCOMPARE(train["warmup_steps"].toInteger(), qint64(1));
+            QCOMPARE(train["warmup_lr"].toDouble(), 0.02);
+            QCOMPARE(train["downsample"].toInteger(), qint64(2)); // the preset's, not given
+            QCOMPARE(train["batch_size"].toInteger(), qint64(8));
+            // The test set was scored where the user asked: at step 2 and at the end.
+            QFile metrics(out + "/" + run + "/metrics.jsonl");
+            QVERIFY(metrics.open(QIODevice::ReadOnly));
+            QList<qint64> evaluated;
+            for (const QByteArray& line : metrics.readAll().split('\n')) {
+                const QJsonObject record = QJsonDocument::fromJson(line).object();
+                if (record["kind"].toString() == "eval")
+                    evaluated << record["step"].toInteger();
+            }
+            QCOMPARE(evaluated, (QList<qint64>{2, 4}));
+        }
+    }
+
     void errorsAreClear_data() {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("message");

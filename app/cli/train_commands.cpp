@@ -38,6 +38,9 @@ struct TrainOptions {
     std::optional<double> lr;
     std::optional<int64_t> batch;
     std::optional<int64_t> downsample;
+    std::optional<int64_t> warmup;
+    std::optional<double> warmup_lr;
+    std::optional<int64_t> eval_every;
     std::string schedule;
     std::string out;
     bool quiet = false;
@@ -53,8 +56,8 @@ struct TrainOptions {
         cmd.add_option("--lr", lr, "base learning rate")->check(CLI::Range(0.0, 100.0));
         cmd.add_option("--schedule", schedule, "step (/10 at 50% and 75%), cosine or constant")
             ->check(CLI::IsMember({"step", "cosine", "constant"}));
-        cmd.add_option("--warmup", train.schedule.warmup_steps, "linear warm-up steps");
-        cmd.add_option("--warmup-lr", train.schedule.warmup_lr,
+        cmd.add_option("--warmup", warmup, "linear warm-up steps");
+        cmd.add_option("--warmup-lr", warmup_lr,
                        "a constant learning rate during warm-up instead (the paper: 0.01 for ResNet-110)");
         cmd.add_flag("--nesterov", train.nesterov, "Nesterov momentum");
         cmd.add_option("--downsample", downsample, "average k x k pixels at load (2: 28 -> 14)");
@@ -68,7 +71,7 @@ struct TrainOptions {
                        "float32, or bfloat16 autocast (faster on CPUs with AMX and on GPUs; not bit "
                        "comparable with float32 runs)")
             ->check(CLI::IsMember({"float32", "bfloat16"}));
-        cmd.add_option("--eval-every", train.eval_every, "evaluate every M steps (0: at the end)");
+        cmd.add_option("--eval-every", eval_every, "evaluate every M steps (0: at the end)");
         cmd.add_option("--probe-every", train.probe_every, "probe at step 1 and every K steps (0: never)");
         cmd.add_option("--record-every", train.record_every, "a train record every R steps")
             ->check(CLI::Range(1, 1000000));
@@ -76,7 +79,8 @@ struct TrainOptions {
         cmd.add_flag("--quiet", quiet, "no progress bar");
     }
 
-    /// The config with the user's overrides applied over a preset's choices.
+    /// The config with the user's overrides applied over a preset's choices: every option a preset
+    /// sets is held here until the preset has been applied, so that what the user gave wins.
     void apply(TrainConfig& t) const {
         if (steps) {
             t.steps = *steps;
@@ -94,6 +98,12 @@ struct TrainOptions {
             t.downsample = *downsample;
         if (!schedule.empty())
             t.schedule.kind = schedule_kind_from_string(schedule);
+        if (warmup)
+            t.schedule.warmup_steps = *warmup;
+        if (warmup_lr)
+            t.schedule.warmup_lr = *warmup_lr;
+        if (eval_every)
+            t.eval_every = *eval_every;
         if (t.checkpoint_every <= 0 || (t.eval_every > 0 && t.checkpoint_every > t.eval_every))
             t.checkpoint_every = t.eval_every;
     }
