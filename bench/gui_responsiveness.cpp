@@ -4,6 +4,7 @@
 //  - the training time with the window open against `reslab-cli compare` on the same preset and
 //    steps, run just before and just after the window (this machine's speed drifts), as a ratio.
 // Usage: bench_gui_responsiveness [steps=300]   (QT_QPA_PLATFORM=offscreen for no display)
+// With RESLAB_BENCH_KEEP set, the run folders stay (their path is printed), to compare the runs.
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -98,6 +99,10 @@ int main(int argc, char* argv[]) {
     const long steps = argc > 1 ? std::atol(argv[1]) : 300;
     reslab::set_intra_op_threads(0);
     QTemporaryDir runs;
+    if (qEnvironmentVariableIsSet("RESLAB_BENCH_KEEP")) {
+        runs.setAutoRemove(false);
+        std::printf("run folders kept in %s\n", qPrintable(runs.path()));
+    }
     const double cliBefore = cliSeconds(steps, runs.filePath(QStringLiteral("cli-before")));
 
     MainWindow window;
