@@ -169,6 +169,43 @@ private Q_SLOTS:
         QVERIFY(map.cellColor(0, 0) != map.cellColor(1, 0));
     }
 
+    void liveRecordsDrawAsASavedRunDoes() {
+        // Live, the map is rebuilt after every few records and keeps the cells that were whole;
+        // it must end up drawing exactly what a map given every record at once draws, across the
+        // points where records start to share cells (1024, 2048), and with a new minimum in the
+        // last record (zeros are drawn just below the colour range, so whole cells of zeros
+        // change).
+        const QStringList rows{QStringLiteral("conv1.weight"),
+                               QStringLiteral("layer1.0.conv1.weight"),
+                               QStringLiteral("fc.weight")};
+        auto record = [](int i) {
+            const double first = i == 1700 ? std::nan("") : 1.0 + (i % 3);
+            const double second = i % 5 == 0 || (i >= 600 && i < 660) ? 0.0 : 0.1 * (1 + i % 7);
+            const double third = i == 2099 ? 0.01 : 2.0 + std::sin(0.01 * i);
+            return QVector<double>{first, second, third};
+        };
+        HeatmapPlot live, saved;
+        for (HeatmapPlot* map : {&live, &saved}) {
+            map->resize(600, 400);
+            map->setRows(rows);
+        }
+        const int records = 2100;
+        for (int i = 0; i < records; ++i) {
+            live.appendColumn(10.0 * (i + 1), record(i));
+            saved.appendColumn(10.0 * (i + 1), record(i));
+            if (i % 7 == 0 || (i > 1020 && i < 1030) || i > 2075)
+                live.flush();
+        }
+        QCOMPARE(live.drawnColumns(), saved.drawnColumns());
+        QCOMPARE(live.drawnColumns(), 700); // three records a cell
+        QCOMPARE(live.colorRange(), saved.colorRange());
+        for (int c = 0; c < records; ++c)
+            for (int r = 0; r < rows.size(); ++r)
+                QVERIFY2(live.cellColor(r, c) == saved.cellColor(r, c),
+                         qPrintable(QStringLiteral("row %1, record %2").arg(r).arg(c)));
+        QCOMPARE(live.cellColor(0, 1700), HeatmapPlot::nanColor());
+    }
+
     void rowsAndSelectionFollowEachOther() {
         Selection selection;
         GradientsView view(&selection);

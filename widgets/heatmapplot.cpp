@@ -104,6 +104,8 @@ void HeatmapPlot::setRows(const QStringList& names) {
     m_rows = names;
     m_steps.clear();
     m_columns.clear();
+    m_cellMeans.clear();
+    m_meansPer = 0;
     m_dataMin = 1.0;
     m_dataMax = 0.0;
     updateRowTicks();
@@ -262,6 +264,8 @@ void HeatmapPlot::rebuild() {
     m_map->setVisible(rows > 0 && cols > 0);
     if (rows == 0 || cols == 0) {
         data->setSize(0, 0);
+        m_cellMeans.clear();
+        m_meansPer = 0;
     } else {
         // A run's later records share cells, `per` records each, so that drawing costs the same
         // however long the run is; a cell shows its records' mean, and a non-finite value wins.
@@ -271,19 +275,17 @@ void HeatmapPlot::rebuild() {
             const int begin = cell * per, end = std::min(cols, begin + per);
             return 0.5 * (m_steps[static_cast<size_t>(begin)] + m_steps[static_cast<size_t>(end - 1)]);
         };
-        data->setSize(cells, rows);
-        // Cells are centred on the steps; one column gets a unit width around its step.
-        const double first = cellStep(0), last = cellStep(cells - 1);
-        data->setRange(QCPRange(first, cells > 1 ? last : first + 1), QCPRange(0, std::max(rows - 1, 1)));
-        if (rows == 1)
-            data->setValueRange(QCPRange(0, 1));
-        const double below = range.lower * 0.5;
+        // The means of cells that were whole at the last rebuild stay; only the cells of records
+        // that came since are computed (all of them when the records per cell change).
+        const int firstNew =
+            m_meansPer == per && m_meansRows == rows ? std::min(m_meansRecords / per, cells) : 0;
+        m_cellMeans.resize(static_cast<size_t>(cells) * static_cast<size_t>(rows));
         std::vector<double> sum(static_cast<size_t>(rows));
-        std::vector<double> nonfinite(static_cast<size_t>(rows));
-        for (int cell = 0; cell < cells; ++cell) {
+        std::vector<char> nonfinite(static_cast<size_t>(rows));
+        for (int cell = firstNew; cell < cells; ++cell) {
             const int begin = cell * per, end = std::min(cols, begin + per);
             std::fill(sum.begin(), sum.end(), 0.0);
-            std::fill(nonfinite.begin(), nonfinite.end(), 0.0);
+            std::fill(nonfinite.begin(), nonfinite.end(), 0);
             for (int c = begin; c < end; ++c) {
                 const QVector<double>& column = m_columns[static_cast<size_t>(c)];
                 for (int r = 0; r < rows; ++r) {
@@ -291,15 +293,41 @@ void HeatmapPlot::rebuild() {
                     if (std::isfinite(v))
                         sum[static_cast<size_t>(r)] += v;
                     else
-                        nonfinite[static_cast<size_t>(r)] = 1.0;
+                        nonfinite[static_cast<size_t>(r)] = 1;
                 }
             }
+            double* means = &m_cellMeans[static_cast<size_t>(cell) * static_cast<size_t>(rows)];
+            for (int r = 0; r < rows; ++r)
+                means[r] = nonfinite[static_cast<size_t>(r)]
+                               ? std::numeric_limits<double>::quiet_NaN()
+                               : sum[static_cast<size_t>(r)] / (end - begin);
+        }
+        m_meansPer = per;
+        m_meansRows = rows;
+        m_meansRecords = cols;
+
+        // QCustomPlot clears its cells when their count changes, and zeros are drawn just below
+        // the colour range: then every cell is written again, else only the new ones.
+        const double below = range.lower * 0.5;
+        int firstWritten = firstNew;
+        if (data->keySize() != cells || data->valueSize() != rows || below != m_drawnBelow) {
+            data->setSize(cells, rows);
+            firstWritten = 0;
+        }
+        m_drawnBelow = below;
+        // Cells are centred on the steps; one column gets a unit width around its step.
+        const double first = cellStep(0), last = cellStep(cells - 1);
+        data->setRange(QCPRange(first, cells > 1 ? last : first + 1),
+                       QCPRange(0, std::max(rows - 1, 1)));
+        if (rows == 1)
+            data->setValueRange(QCPRange(0, 1));
+        for (int cell = firstWritten; cell < cells; ++cell) {
+            const double* means =
+                &m_cellMeans[static_cast<size_t>(cell) * static_cast<size_t>(rows)];
             for (int r = 0; r < rows; ++r) {
-                const double v = sum[static_cast<size_t>(r)] / (end - begin);
                 // NaN and infinity: the NaN colour. Zero and below: the lowest colour.
-                const double drawn = nonfinite[static_cast<size_t>(r)] != 0.0 ? std::numeric_limits<double>::quiet_NaN()
-                                                                               : (v > 0 ? v : below);
-                data->setCell(cell, r, drawn);
+                const double v = means[r];
+                data->setCell(cell, r, std::isnan(v) ? v : (v > 0 ? v : below));
             }
         }
     }

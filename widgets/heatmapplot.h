@@ -102,6 +102,11 @@ private:
 
     std::vector<double> m_steps;
     std::vector<QVector<double>> m_columns; // one per record, each parallel to m_rows
+    // What the last rebuild drew: each cell's mean over its records (NaN when one of them is not
+    // finite), cell by cell, m_meansRows values each; the records per cell and records they hold.
+    std::vector<double> m_cellMeans;
+    int m_meansPer = 0, m_meansRows = 0, m_meansRecords = 0;
+    double m_drawnBelow = 0.0; // the value zeros were drawn as
     double m_dataMin = 1.0, m_dataMax = 0.0;
     double m_fixedLower = 1.0, m_fixedUpper = 0.0;
     QString m_highlighted;
