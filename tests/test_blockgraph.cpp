@@ -9,7 +9,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QScreen>
 #include <QTemporaryDir>
+#include <QToolTip>
 
 #include "blockgraph.h"
 #include "graphview.h"
@@ -311,6 +313,38 @@ private Q_SLOTS:
         selection.setLayer(QStringLiteral("layer3.8.conv2"));
         QVERIFY(
             graph->rect().intersects(graph->nodeRect(QStringLiteral("layer3.8.conv2")).toRect()));
+    }
+
+    void hoverShowsParametersMacsAndShape() {
+        Selection selection;
+        GraphView view(&selection);
+        view.resize(1100, 800);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QVERIFY(view.showArch(QStringLiteral("resnet18"), false));
+        BlockGraph* graph = view.graph();
+        auto hover = [graph](const QPoint& pos) {
+            QHelpEvent help(QEvent::ToolTip, pos, graph->mapToGlobal(pos));
+            QApplication::sendEvent(graph, &help);
+        };
+        hover(graph->nodeRect(QStringLiteral("layer1.0")).center().toPoint());
+        QTRY_VERIFY(QToolTip::isVisible());
+        const QString tip = QToolTip::text();
+        // torchvision's resnet18.layer1[0]: two 3x3 convolutions 64 -> 64 (36,864 weights each)
+        // with their BNs (128 each), at 56 x 56: 2 x 36,864 x 3,136 multiply-adds.
+        QVERIFY2(tip.contains(QStringLiteral("<b>layer1.0</b>")), qPrintable(tip));
+        QVERIFY2(tip.contains(QStringLiteral("output 64x56x56")), qPrintable(tip));
+        QVERIFY2(tip.contains(QStringLiteral("parameters 73,984")), qPrintable(tip));
+        QVERIFY2(tip.contains(QStringLiteral("MACs 231.2 M")), qPrintable(tip));
+        if (const QString shots = qEnvironmentVariable("RESLAB_TEST_SHOTS"); !shots.isEmpty()) {
+            // To look at (under xvfb-run, with QT_QPA_PLATFORM=xcb): the screen, tooltip and all.
+            QTest::qWait(300);
+            QGuiApplication::primaryScreen()->grabWindow(0).save(
+                shots + QStringLiteral("/graph-tooltip.png"));
+        }
+        // Away from every box, the tooltip goes.
+        hover(QPoint(graph->width() - 5, graph->height() - 5));
+        QTRY_VERIFY(!QToolTip::isVisible());
     }
 
     void searchOpensAndSelects() {
