@@ -39,6 +39,10 @@ BarPlot::BarPlot(QWidget* parent) : QWidget(parent) {
     m_referenceLabel->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
     m_referenceLabel->position->setTypeY(QCPItemPosition::ptPlotCoords);
     m_referenceLabel->setColor(QColor(60, 60, 60));
+    // Above the bars, on a light ground: the bars of a net near its intact error reach the line.
+    m_referenceLabel->setLayer(QStringLiteral("legend"));
+    m_referenceLabel->setBrush(QColor(255, 255, 255, 225));
+    m_referenceLabel->setPadding(QMargins(3, 1, 3, 1));
     m_referenceLabel->setText(QString());
     m_referenceLabel->setVisible(false);
     m_highlight = new QCPItemRect(m_plot);

@@ -86,8 +86,10 @@ LesionView::LesionView(Selection* selection, QWidget* parent) : QWidget(parent),
     m_random->setPercent(true);
     m_random->setYLabel(tr("test error"));
     m_random->setStepLabel(tr("blocks removed at random"));
-    split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
+    // Half each: the random-removal plot carries its legend at the side, and with less than half
+    // a 1280-pixel window its x axis had room for no more than two labels.
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 1);
     layout->addWidget(split, 1);
     m_summary = new QLabel(this);
     m_summary->setWordWrap(true);
