@@ -226,6 +226,70 @@ private Q_SLOTS:
         QCOMPARE(view.layerPlot()->pointCount(2, 1), 13);
     }
 
+    void pinnedLayersKeepTheirLines() {
+        Selection selection;
+        GradientsView view(&selection);
+        view.resize(1200, 800);
+        view.show();
+        view.addRun(1, QStringLiteral("plain20"), Qt::blue, true);
+        view.addRun(2, QStringLiteral("resnet20"), Qt::red, false);
+        // Half the probes, then pins, then the rest: pinned lines append as records arrive.
+        const std::vector<MetricRecord> plain = probes(m_plain), residual = probes(m_residual);
+        view.appendRecords(1, {plain.begin(), plain.begin() + 6});
+        view.appendRecords(2, {residual.begin(), residual.begin() + 6});
+        selection.setLayer(QStringLiteral("layer1.0.conv1"));
+        view.pinLayer(selection.layer());
+        selection.setLayer(QStringLiteral("layer3.2")); // a block: its first layer
+        view.pinLayer(selection.layer());
+        view.pinLayer(selection.layer()); // pinned once only
+        selection.setLayer(QStringLiteral("fc"));
+        view.appendRecords(1, {plain.begin() + 6, plain.end()});
+        view.appendRecords(2, {residual.begin() + 6, residual.end()});
+        QCOMPARE(view.pinnedLayers(), (QStringList{QStringLiteral("layer1.0.conv1.weight"),
+                                                   QStringLiteral("layer3.2.conv1.weight")}));
+        if (const QString shots = qEnvironmentVariable("RESLAB_TEST_SHOTS"); !shots.isEmpty()) {
+            QTest::qWait(200); // to look at: the lines drawn
+            view.grab().save(shots + QStringLiteral("/gradients-pinned.png"));
+        }
+
+        // Every line holds every probe's norm of its layer, as the records have it.
+        QTemporaryDir dir;
+        const QString csv = dir.filePath(QStringLiteral("layers.csv"));
+        QVERIFY(view.layerPlot()->exportCsv(csv));
+        QFile file(csv);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QMap<QString, QVector<double>> lines; // "run/series" -> values
+        const QList<QByteArray> rows = file.readAll().split('\n');
+        for (int i = 1; i < rows.size(); ++i) {
+            const QList<QByteArray> f = rows[i].split(',');
+            if (f.size() == 6)
+                lines[QString::fromUtf8(f[0] + '/' + f[1])].append(f[5].toDouble());
+        }
+        QCOMPARE(lines.size(), 6); // two runs x (the selected layer and two pinned)
+        for (const auto& [run, records] : {std::pair{QStringLiteral("plain20"), &plain},
+                                           std::pair{QStringLiteral("resnet20"), &residual}})
+            for (const QString layer : {"fc", "layer1.0.conv1", "layer3.2.conv1"}) {
+                const auto& names = records->front().probe.layers;
+                const auto at =
+                    std::find(names.begin(), names.end(), (layer + ".weight").toStdString());
+                QVERIFY(at != names.end());
+                const QVector<double> line = lines.value(run + '/' + layer);
+                QCOMPARE(line.size(), int(records->size()));
+                for (size_t i = 0; i < records->size(); ++i)
+                    QCOMPARE(line[int(i)],
+                             (*records)[i].probe.grad_norms[size_t(at - names.begin())]);
+            }
+
+        for (const QString layer : {"layer2.0.conv1", "layer2.1.conv1", "layer2.2.conv1"})
+            view.pinLayer(layer); // one too many
+        QCOMPARE(view.pinnedLayers().size(), GradientsView::maxPinnedLayers());
+        view.unpinLayers();
+        QVERIFY(view.pinnedLayers().isEmpty());
+        QCOMPARE(view.layerPlot()->seriesIds(), QVector<int>{1});
+        QCOMPARE(view.layerPlot()->seriesLabel(1), QStringLiteral("fc"));
+        QCOMPARE(view.layerPlot()->pointCount(1, 1), 13);
+    }
+
     void lesionStudyOfTheRuns() {
         Selection selection;
         LesionView view(&selection);

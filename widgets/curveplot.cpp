@@ -25,6 +25,7 @@ constexpr double kBoldWidth = 2.5; // meant for per-epoch series, whose few poin
 constexpr double kLegendLineWidth = 2.2;
 constexpr double kFaintWidth = 1.0;
 constexpr int kFaintAlpha = 60;
+constexpr double kMarkerSize = 6.0;
 constexpr double kMaxSmoothing = 0.999;
 constexpr int kReplotIntervalMs = 50; // at most ~20 repaints a second, however often data arrives
 const QColor kHiddenColor(185, 185, 185);
@@ -81,6 +82,22 @@ QString csvNumber(double value) {
     return QString::number(value, 'g', QLocale::FloatingPointShortest);
 }
 
+QCPScatterStyle::ScatterShape markerShape(CurvePlot::Marker marker) {
+    switch (marker) {
+    case CurvePlot::Marker::Circle:
+        return QCPScatterStyle::ssDisc;
+    case CurvePlot::Marker::Square:
+        return QCPScatterStyle::ssSquare;
+    case CurvePlot::Marker::Triangle:
+        return QCPScatterStyle::ssTriangle;
+    case CurvePlot::Marker::Diamond:
+        return QCPScatterStyle::ssDiamond;
+    case CurvePlot::Marker::None:
+        break;
+    }
+    return QCPScatterStyle::ssNone;
+}
+
 /// A legend row of a line sample and a text: a run (clickable, greyed while hidden) or a key that
 /// explains a line style. One row per run, whatever number of graphs the run has.
 class LineLegendItem : public QCPAbstractLegendItem {
@@ -91,6 +108,7 @@ public:
     void setLine(const QPen& pen) { m_pen = pen; }
     void setText(const QString& text) { m_text = text; }
     void setHidden(bool hidden) { m_hidden = hidden; }
+    void setMarker(QCPScatterStyle::ScatterShape shape) { m_marker = shape; }
 
 protected:
     void draw(QCPPainter* painter) override {
@@ -101,6 +119,11 @@ protected:
             pen.setColor(kHiddenColor);
         painter->setPen(pen);
         painter->drawLine(QLineF(mRect.left(), midY, mRect.left() + icon.width(), midY));
+        if (m_marker != QCPScatterStyle::ssNone) {
+            QCPScatterStyle mark(m_marker, pen.color(), pen.color(), kMarkerSize);
+            mark.applyTo(painter, QPen(pen.color(), 1));
+            mark.drawShape(painter, mRect.left() + icon.width() / 2.0, midY);
+        }
 
         painter->setFont(mFont);
         painter->setPen(m_hidden ? kHiddenColor : mTextColor);
@@ -124,6 +147,7 @@ private:
     QPen m_pen;
     QString m_text;
     bool m_hidden = false;
+    QCPScatterStyle::ScatterShape m_marker = QCPScatterStyle::ssNone;
 };
 
 /// Log ticks at 1, 2 and 5 times each power of ten while the range spans few decades, so an error
@@ -301,6 +325,45 @@ void CurvePlot::addSeries(int seriesId, const QString& label, SeriesRole role, b
     scheduleReplot();
 }
 
+void CurvePlot::setSeriesMarker(int seriesId, Marker marker) {
+    const int index = seriesIndex(seriesId);
+    if (index < 0)
+        return;
+    m_series[index].marker = marker;
+    for (Run& run : m_runs)
+        styleCurve(run, m_series[index], run.curves[index]);
+    updateLegendKey();
+    scheduleReplot();
+}
+
+void CurvePlot::removeSeries(int seriesId) {
+    const int index = seriesIndex(seriesId);
+    if (index < 0)
+        return;
+    for (Run& run : m_runs) {
+        Curve& curve = run.curves[index];
+        m_plot->removeGraph(curve.raw);
+        m_plot->removeGraph(curve.smoothedGraph);
+        m_plot->removeGraph(curve.nonFinite);
+        run.curves.erase(run.curves.begin() + index);
+    }
+    m_series.erase(m_series.begin() + index);
+    updateLegendKey();
+    scheduleReplot();
+}
+
+QVector<int> CurvePlot::seriesIds() const {
+    QVector<int> ids;
+    for (const Series& series : m_series)
+        ids.append(series.id);
+    return ids;
+}
+
+QString CurvePlot::seriesLabel(int seriesId) const {
+    const int index = seriesIndex(seriesId);
+    return index >= 0 ? m_series[index].label : QString();
+}
+
 void CurvePlot::addRun(int runId, const QString& name, const QColor& color, bool plain) {
     if (Run* existing = findRun(runId)) {
         existing->name = name;
@@ -392,6 +455,10 @@ void CurvePlot::styleCurve(const Run& run, const Series& series, Curve& curve) c
     } else {
         curve.raw->setPen(line);
     }
+    // The mark goes on the line drawn in full colour.
+    const QCPScatterStyle mark(markerShape(series.marker), run.color, run.color, kMarkerSize);
+    curve.raw->setScatterStyle(smoothing ? QCPScatterStyle() : mark);
+    curve.smoothedGraph->setScatterStyle(smoothing ? mark : QCPScatterStyle());
     const QString name = run.name + QLatin1Char(' ') + series.label;
     curve.raw->setName(name);
     curve.smoothedGraph->setName(name + QLatin1String(" (smoothed)"));
@@ -688,9 +755,10 @@ void CurvePlot::updateLegendKey() {
 
     QFont keyFont = m_plot->legend->font();
     keyFont.setPointSize(std::max(6, keyFont.pointSize() - 1));
-    const auto addKey = [&](const QPen& pen, const QString& text) {
+    const auto addKey = [&](const QPen& pen, const QString& text, Marker marker = Marker::None) {
         auto* item = new LineLegendItem(m_plot->legend, -1);
         item->setLine(pen);
+        item->setMarker(markerShape(marker));
         item->setText(text);
         item->setFont(keyFont);
         item->setTextColor(kKeyColor);
@@ -703,7 +771,7 @@ void CurvePlot::updateLegendKey() {
     // instead of repeating it in every run's name.
     if (m_series.size() > 1)
         for (const Series& series : m_series)
-            addKey(QPen(kKeyColor, roleWidth(series.role)), series.label);
+            addKey(QPen(kKeyColor, roleWidth(series.role)), series.label, series.marker);
     const bool anyPlain =
         std::any_of(m_runs.begin(), m_runs.end(), [](const Run& run) { return run.plain; });
     const bool anyResidual =

@@ -38,6 +38,8 @@ class CurvePlot : public QWidget {
     Q_OBJECT
 public:
     enum class SeriesRole { Thin, Bold };
+    // A mark at every point of a series, to tell several series of the same role apart.
+    enum class Marker { None, Circle, Square, Triangle, Diamond };
     enum class XAxis { Iteration, Epoch, Time };
     enum class Smoothing { None, Ema, MovingAverage };
 
@@ -49,6 +51,11 @@ public:
     // `smoothed` says whether setSmoothing applies: an evaluation curve (a point per epoch, on the
     // whole test set) is hardly noisy, and smoothing its few points only makes it lag.
     void addSeries(int seriesId, const QString& label, SeriesRole role, bool smoothed = true);
+    void setSeriesMarker(int seriesId, Marker marker);
+    // Takes the series out of every run, with its points.
+    void removeSeries(int seriesId);
+    QVector<int> seriesIds() const;
+    QString seriesLabel(int seriesId) const;
     void addRun(int runId, const QString& name, const QColor& color, bool plain);
     void removeRun(int runId);
     void clearRuns();
@@ -124,6 +131,7 @@ private:
         QString label;
         SeriesRole role = SeriesRole::Thin;
         bool smoothed = true;
+        Marker marker = Marker::None;
     };
     // The running state of the smoothing filter, so appends cost O(new points).
     struct SmoothState {

@@ -27,6 +27,10 @@
 namespace {
 
 constexpr int kSelectedSeries = 1;
+constexpr int kFirstPinnedSeries = 100; // then 101, ...: the pinned layers, in the order pinned
+constexpr CurvePlot::Marker kPinMarkers[] = {CurvePlot::Marker::Circle, CurvePlot::Marker::Square,
+                                             CurvePlot::Marker::Triangle,
+                                             CurvePlot::Marker::Diamond};
 constexpr int kRatioSeries = 1;
 constexpr int kResponseSeries = 1;
 constexpr int kLeftBars = 1;
@@ -92,15 +96,32 @@ GradientsView::GradientsView(Selection* selection, QWidget* parent) : QWidget(pa
     m_bars->setLogY(true);
     m_bars->setYLabel(tr("gradient L2 norm"));
     auto* lines = new QTabWidget(lower);
-    m_layerPlot = new CurvePlot(lines);
+    // The selected layer's norm over training (bold), beside the layers pinned (thin, marked).
+    auto* layersTab = new QWidget(lines);
+    auto* layersLayout = new QVBoxLayout(layersTab);
+    layersLayout->setContentsMargins(0, 2, 0, 0);
+    auto* pinRow = new QHBoxLayout;
+    m_pinButton = new QPushButton(tr("Pin layer"), layersTab);
+    m_pinButton->setToolTip(tr("Keep the selected layer's line while you select others (up to %1)")
+                                .arg(maxPinnedLayers()));
+    m_unpinButton = new QPushButton(tr("Unpin all"), layersTab);
+    m_unpinButton->setEnabled(false);
+    pinRow->addWidget(m_pinButton);
+    pinRow->addWidget(m_unpinButton);
+    pinRow->addStretch(1);
+    layersLayout->addLayout(pinRow);
+    m_layerPlot = new CurvePlot(layersTab);
     m_layerPlot->addSeries(kSelectedSeries, tr("selected layer"), CurvePlot::SeriesRole::Bold, false);
     m_layerPlot->setLogY(true);
     m_layerPlot->setYLabel(tr("gradient L2 norm"));
+    layersLayout->addWidget(m_layerPlot, 1);
+    connect(m_pinButton, &QPushButton::clicked, this, [this] { pinLayer(m_selection->layer()); });
+    connect(m_unpinButton, &QPushButton::clicked, this, &GradientsView::unpinLayers);
     m_ratioPlot = new CurvePlot(lines);
     m_ratioPlot->addSeries(kRatioSeries, tr("first conv / last layer"), CurvePlot::SeriesRole::Bold, false);
     m_ratioPlot->setLogY(true);
     m_ratioPlot->setYLabel(tr("first conv's norm / last layer's"));
-    lines->addTab(m_layerPlot, tr("Selected layer"));
+    lines->addTab(layersTab, tr("Layers"));
     lines->addTab(m_ratioPlot, tr("First / last"));
     lower->setStretchFactor(0, 3);
     lower->setStretchFactor(1, 2);
@@ -233,20 +254,18 @@ void GradientsView::appendRecords(int runId, const std::vector<reslab::MetricRec
     if (r.steps.size() == first)
         return;
     // The lines append, too: the new probes' points only.
-    QVector<CurvePoint> selected, ratio;
-    const int row = r.layers.indexOf(selectedRow);
+    QVector<CurvePoint> ratio;
     for (int i = first; i < r.steps.size(); ++i) {
         CurvePoint point;
         point.step = r.steps[i];
-        if (row >= 0) {
-            point.value = r.gradNorms[i][row];
-            selected.append(point);
-        }
         const QVector<double>& g = r.gradNorms[i];
         point.value = g.size() >= 2 ? g.front() / g.back() : std::numeric_limits<double>::quiet_NaN();
         ratio.append(point);
     }
-    m_layerPlot->appendPoints(runId, kSelectedSeries, selected);
+    m_layerPlot->appendPoints(runId, kSelectedSeries, layerPoints(r, selectedRow, first));
+    for (int p = 0; p < m_pinned.size(); ++p)
+        m_layerPlot->appendPoints(runId, kFirstPinnedSeries + p,
+                                  layerPoints(r, m_pinned[p], first));
     m_ratioPlot->appendPoints(runId, kRatioSeries, ratio);
 
     int most = 0;
@@ -409,26 +428,62 @@ void GradientsView::onLayerSelected(const QString& layer) {
     reloadLayerLines();
 }
 
+QVector<CurvePoint> GradientsView::layerPoints(const RunProbes& run, const QString& row, int from) {
+    QVector<CurvePoint> points;
+    const int index = run.layers.indexOf(row);
+    if (index < 0)
+        return points;
+    for (int i = from; i < run.steps.size(); ++i) {
+        CurvePoint p;
+        p.step = run.steps[i];
+        p.value = run.gradNorms[i][index];
+        points.append(p);
+    }
+    return points;
+}
+
+int GradientsView::maxPinnedLayers() {
+    return static_cast<int>(std::size(kPinMarkers));
+}
+
+void GradientsView::pinLayer(const QString& layer) {
+    const QString row = gradientRow(layer);
+    if (m_pinned.contains(row) || m_pinned.size() >= maxPinnedLayers())
+        return;
+    m_pinned.append(row);
+    reloadLayerLines();
+}
+
+void GradientsView::unpinLayers() {
+    m_pinned.clear();
+    reloadLayerLines();
+}
+
 void GradientsView::reloadLayerLines() {
+    const auto label = [](QString row) {
+        row.chop(row.endsWith(QLatin1String(".weight")) ? 7 : 0);
+        return row;
+    };
     const QString row = gradientRow(m_selection->layer());
-    QString label = row;
-    label.chop(label.endsWith(QLatin1String(".weight")) ? 7 : 0);
-    m_layerPlot->addSeries(kSelectedSeries, tr("%1").arg(label), CurvePlot::SeriesRole::Bold, false);
+    m_layerPlot->addSeries(kSelectedSeries, label(row), CurvePlot::SeriesRole::Bold, false);
+    for (int id : m_layerPlot->seriesIds())
+        if (id >= kFirstPinnedSeries)
+            m_layerPlot->removeSeries(id);
+    for (int p = 0; p < m_pinned.size(); ++p) {
+        m_layerPlot->addSeries(kFirstPinnedSeries + p, label(m_pinned[p]),
+                               CurvePlot::SeriesRole::Thin, false);
+        m_layerPlot->setSeriesMarker(kFirstPinnedSeries + p, kPinMarkers[p]);
+    }
     for (auto it = m_runs.cbegin(); it != m_runs.cend(); ++it) {
         m_layerPlot->removeRun(it.key());
         m_layerPlot->addRun(it.key(), it->name, it->color, it->plain);
-        const int index = it->layers.indexOf(row);
-        if (index < 0)
-            continue;
-        QVector<CurvePoint> points;
-        for (int i = 0; i < it->steps.size(); ++i) {
-            CurvePoint p;
-            p.step = it->steps[i];
-            p.value = it->gradNorms[i][index];
-            points.append(p);
-        }
-        m_layerPlot->appendPoints(it.key(), kSelectedSeries, points);
+        m_layerPlot->appendPoints(it.key(), kSelectedSeries, layerPoints(*it, row, 0));
+        for (int p = 0; p < m_pinned.size(); ++p)
+            m_layerPlot->appendPoints(it.key(), kFirstPinnedSeries + p,
+                                      layerPoints(*it, m_pinned[p], 0));
     }
+    m_pinButton->setEnabled(m_pinned.size() < maxPinnedLayers());
+    m_unpinButton->setEnabled(!m_pinned.isEmpty());
 }
 
 void GradientsView::reloadResponses() {

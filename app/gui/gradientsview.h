@@ -8,6 +8,7 @@
 #include <QVector>
 #include <QWidget>
 
+#include "curveplot.h"
 #include "train/records.h"
 
 class BarPlot;
@@ -15,15 +16,17 @@ class CurvePlot;
 class HeatmapPlot;
 class QComboBox;
 class QLabel;
+class QPushButton;
 class QSlider;
 class QTabWidget;
 class Selection;
 
 /// Gradient flow and the residual diagnostics of the runs, from their probe records: per-layer
 /// gradient norms as heat maps (a plain run beside its residual twin, on one colour scale), the
-/// norms of every layer at the iteration under the cursor, the selected layer's norm and the first
-/// conv's norm over the last layer's along training, a caption that states what the runs show, and
-/// per block ||F(x)|| / ||x|| and the std of the layer responses along depth (the paper's Fig. 7).
+/// norms of every layer at the iteration under the cursor, the selected layer's norm (and those of
+/// up to four pinned layers) and the first conv's norm over the last layer's along training, a
+/// caption that states what the runs show, and per block ||F(x)|| / ||x|| and the std of the layer
+/// responses along depth (the paper's Fig. 7).
 class GradientsView : public QWidget {
     Q_OBJECT
 public:
@@ -43,6 +46,13 @@ public:
     QString caption() const;
     /// first conv's gradient norm / the last layer's, at each probe of the run.
     QVector<double> firstToLastRatios(int runId) const;
+
+    /// Keeps the layer's norm over training on the line plot beside the selected one's (a block or
+    /// stage: its first layer); up to maxPinnedLayers(), each with its own mark.
+    void pinLayer(const QString& layer);
+    void unpinLayers();
+    QStringList pinnedLayers() const { return m_pinned; }
+    static int maxPinnedLayers();
 
     /// Saves every plot of the current tab, one file each (base-left.png, base-right.png, ...).
     bool exportImages(const QString& path, QStringList* written, QString* error = nullptr);
@@ -74,6 +84,8 @@ private:
     void choosePair();
     void reloadMaps();
     void reloadLayerLines();
+    // The run's norms of the gradient row from probe `from` on; none when the run lacks the row.
+    static QVector<CurvePoint> layerPoints(const RunProbes& run, const QString& row, int from);
     void reloadResponses();
     void updateBars(int column);
     void updateCaption();
@@ -95,6 +107,9 @@ private:
     HeatmapPlot* m_rightMap = nullptr;
     BarPlot* m_bars = nullptr;
     CurvePlot* m_layerPlot = nullptr;
+    QStringList m_pinned; // gradient rows ("layer3.2.conv1.weight"), in the order pinned
+    QPushButton* m_pinButton = nullptr;
+    QPushButton* m_unpinButton = nullptr;
     CurvePlot* m_ratioPlot = nullptr;
     QLabel* m_caption = nullptr;
     HeatmapPlot* m_residualMap = nullptr;
