@@ -94,6 +94,7 @@ private Q_SLOTS:
     void appendsBetweenFramesCostOneReplot();
     void hiddenPlotDrawsWhenShown();
     void removeRunDropsItsGraphs();
+    void removeSeriesKeepsTheOthers();
     void noteShowsAndHides();
     void exportImageFormats();
     void exportToUnwritablePathFails();
@@ -467,6 +468,29 @@ void TestCurvePlot::removeRunDropsItsGraphs() {
     plot.addSeries(5, QStringLiteral("loss"), CurvePlot::SeriesRole::Thin);
     plot.appendPoints(3, 5, series({2.3, 1.9}));
     QCOMPARE(plot.pointCount(3, 5), 2);
+}
+
+void TestCurvePlot::removeSeriesKeepsTheOthers() {
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    plot.appendPoints(1, kTrain, series({0.9, 0.8, 0.7}));
+    plot.appendPoints(1, kTest, series({0.85, 0.75}));
+    plot.appendPoints(2, kTest, series({0.8}));
+    plot.setSeriesMarker(kTest, CurvePlot::Marker::Square);
+    QCOMPARE(plot.graphs(1)[2]->scatterStyle().shape(), QCPScatterStyle::ssSquare); // the test line
+    QCOMPARE(plot.graphs(1)[0]->scatterStyle().shape(), QCPScatterStyle::ssNone);
+    plot.removeSeries(kTrain);
+    QCOMPARE(plot.seriesIds(), QVector<int>{kTest});
+    QCOMPARE(plot.plot()->graphCount(),
+             6); // per run: raw, smoothed, NaN crosses of the test series
+    QCOMPARE(plot.pointCount(1, kTrain), 0);
+    QCOMPARE(plot.pointCount(1, kTest), 2);
+    QCOMPARE(plot.pointCount(2, kTest), 1);
+    QCOMPARE(plot.graphs(1).size(), 2);
+    QCOMPARE(plot.graphs(1)[0]->data()->size(), 2);
+    QCOMPARE(plot.graphs(1)[0]->scatterStyle().shape(), QCPScatterStyle::ssSquare);
+    plot.removeSeries(42); // unknown: nothing happens
+    QCOMPARE(plot.seriesIds(), QVector<int>{kTest});
 }
 
 void TestCurvePlot::noteShowsAndHides() {
