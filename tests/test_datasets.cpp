@@ -492,6 +492,32 @@ private Q_SLOTS:
         }
     }
 
+    void progressiveJpegOfTooManyScansIsRefused() {
+        // libjpeg-turbo reads the whole image again for every scan, so thousands of tiny scans
+        // would take minutes; past 500 (real encoders write about 10) the file is refused. The
+        // file: Pillow's progressive JPEG with its last scan repeated (libjpeg warns of a bogus
+        // progression and decodes on, as Pillow does).
+        QTemporaryDir dir;
+        reslab::test::runPython("image_reference.py", {"make", dir.path()});
+        QFile source(dir.filePath("progressive.jpg"));
+        QVERIFY(source.open(QIODevice::ReadOnly));
+        const QByteArray jpeg = source.readAll();
+        const int lastScan = jpeg.lastIndexOf("\xff\xda"), end = jpeg.lastIndexOf("\xff\xd9");
+        QVERIFY(lastScan > 0 && end > lastScan);
+        const QByteArray scan = jpeg.mid(lastScan, end - lastScan);
+        const auto repeated = [&](int times) {
+            const QString path = dir.filePath(QStringLiteral("scans%1.jpg").arg(times));
+            writeFile(path, jpeg.left(end) + scan.repeated(times) + jpeg.mid(end));
+            return path;
+        };
+        const QString some = repeated(400);
+        QCOMPARE(load_image(some.toStdString(), 3).size(0), int64_t(3));
+        const QString many = repeated(600);
+        const QString message = imageErrorOf([&] { load_image(many.toStdString(), 3); });
+        QVERIFY2(message.contains("more than 500 progressive scans"), qPrintable(message));
+        QVERIFY2(message.contains("'" + many + "'"), qPrintable(message));
+    }
+
     void folder() {
         QTemporaryDir dir;
         QDir root(dir.path());
