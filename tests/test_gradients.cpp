@@ -33,6 +33,16 @@ std::vector<MetricRecord> probes(const std::vector<MetricRecord>& records) {
 
 class TestGradients : public QObject {
     Q_OBJECT
+private:
+    /// The view shown with the two runs of initTestCase, plain on the left, residual on the right
+    /// (their records not given yet).
+    static void showTwins(GradientsView& view) {
+        view.resize(1200, 800);
+        view.show();
+        view.addRun(1, QStringLiteral("plain20"), Qt::blue, true);
+        view.addRun(2, QStringLiteral("resnet20"), Qt::red, false);
+    }
+
 private Q_SLOTS:
     void initTestCase() {
         QVERIFY(m_dir.isValid());
@@ -56,10 +66,7 @@ private Q_SLOTS:
     void heatMapsHoldEveryLayerAndRecord() {
         Selection selection;
         GradientsView view(&selection);
-        view.resize(1200, 800);
-        view.show();
-        view.addRun(1, QStringLiteral("plain20"), Qt::blue, true);
-        view.addRun(2, QStringLiteral("resnet20"), Qt::red, false);
+        showTwins(view);
         view.appendRecords(1, m_plain);
         view.appendRecords(2, m_residual);
         QCOMPARE(view.leftRun(), 1); // the plain run on the left, its residual twin on the right
@@ -209,11 +216,8 @@ private Q_SLOTS:
     void rowsAndSelectionFollowEachOther() {
         Selection selection;
         GradientsView view(&selection);
-        view.resize(1200, 800);
-        view.show();
+        showTwins(view);
         QVERIFY(QTest::qWaitForWindowExposed(&view));
-        view.addRun(1, QStringLiteral("plain20"), Qt::blue, true);
-        view.addRun(2, QStringLiteral("resnet20"), Qt::red, false);
         view.appendRecords(1, m_plain);
         view.appendRecords(2, m_residual);
         HeatmapPlot* map = view.leftMap();
@@ -229,10 +233,7 @@ private Q_SLOTS:
     void pinnedLayersKeepTheirLines() {
         Selection selection;
         GradientsView view(&selection);
-        view.resize(1200, 800);
-        view.show();
-        view.addRun(1, QStringLiteral("plain20"), Qt::blue, true);
-        view.addRun(2, QStringLiteral("resnet20"), Qt::red, false);
+        showTwins(view);
         // Half the probes, then pins, then the rest: pinned lines append as records arrive.
         const std::vector<MetricRecord> plain = probes(m_plain), residual = probes(m_residual);
         view.appendRecords(1, {plain.begin(), plain.begin() + 6});
