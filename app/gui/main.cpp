@@ -10,7 +10,7 @@ int main(int argc, char* argv[]) {
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("ResLab"));
     QApplication::setOrganizationName(QStringLiteral("ResLab"));
-    QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    QApplication::setApplicationVersion(QStringLiteral(RESLAB_VERSION));
     // LibTorch starts with one intra-op thread here; use every core.
     reslab::set_intra_op_threads(0);
 

@@ -15,20 +15,88 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-json net_json(const ResNetSpec& s) {
-    return {{"name", s.name},
-            {"block", to_string(s.block)},
-            {"blocks", s.blocks},
-            {"widths", s.widths},
-            {"stem", to_string(s.stem)},
-            {"stem_width", s.stem_width},
-            {"shortcut", to_string(s.shortcut)},
-            {"residual", s.residual},
-            {"in_channels", s.in_channels},
-            {"classes", s.classes},
-            {"zero_init_residual", s.zero_init_residual},
-            {"input_size", s.input_size}};
+/// The range a number read from a file must lie in; sizes are bounded so that a damaged or hostile
+/// spec.json ("blocks": [1000000000]) is refused with its field's name before anything is built.
+struct Bounds {
+    double low = std::numeric_limits<double>::lowest();
+    double high = std::numeric_limits<double>::max();
+};
+constexpr Bounds kAny{};
+constexpr Bounds kCount{0, 1e9};      // steps, intervals
+constexpr Bounds kWidth{1, 16384};    // channels of a layer
+constexpr Bounds kBlocks{0, 2000};    // blocks of a stage (resnet1202 has 200)
+constexpr Bounds kThreads{0, 1024};
+
+// The fields of each struct, listed once: the writer and the reader both walk these lists, so a
+// field cannot be written under one name and read under another, or be forgotten by one side.
+template <typename Spec, typename Visit> void net_fields(Spec& s, Visit&& v) {
+    v("name", s.name, kAny);
+    v("block", s.block, kAny);
+    v("blocks", s.blocks, kBlocks);
+    v("widths", s.widths, kWidth);
+    v("stem", s.stem, kAny);
+    v("stem_width", s.stem_width, kWidth);
+    v("shortcut", s.shortcut, kAny);
+    v("residual", s.residual, kAny);
+    v("in_channels", s.in_channels, Bounds{1, 4});
+    v("classes", s.classes, Bounds{1, 100000});
+    v("zero_init_residual", s.zero_init_residual, kAny);
+    v("input_size", s.input_size, Bounds{1, 8192});
 }
+
+template <typename Train, typename Visit> void train_fields(Train& t, Visit&& v) {
+    v("dataset", t.dataset, kAny);
+    v("data_dir", t.data_dir, kAny);
+    v("downsample", t.downsample, Bounds{1, 64});
+    v("held_out", t.held_out, kAny);
+    v("augment_crop", t.augment_crop, kAny);
+    v("augment_flip", t.augment_flip, kAny);
+    v("synthetic_size", t.synthetic_size, Bounds{1, 1e7});
+    v("batch_size", t.batch_size, Bounds{1, 65536});
+    v("momentum", t.momentum, Bounds{0, 1});
+    v("weight_decay", t.weight_decay, Bounds{0, 1});
+    v("nesterov", t.nesterov, kAny);
+    v("schedule", t.schedule.kind, kAny);
+    v("lr", t.schedule.base_lr, Bounds{0, 1e3});
+    v("milestones", t.schedule.milestones, kCount);
+    v("warmup_steps", t.schedule.warmup_steps, kCount);
+    v("warmup_lr", t.schedule.warmup_lr, Bounds{-1, 1e3});
+    v("steps", t.steps, kCount);
+    v("epochs", t.epochs, Bounds{0, 1e6});
+    v("record_every", t.record_every, Bounds{1, 1e9});
+    v("eval_every", t.eval_every, kCount);
+    v("eval_subset", t.eval_subset, kCount);
+    v("probe_every", t.probe_every, kCount);
+    v("checkpoint_every", t.checkpoint_every, kCount);
+    v("seed", t.seed, kAny);
+    v("device", t.device, kAny);
+    v("threads", t.threads, kThreads);
+    v("parallel_runs", t.parallel_runs, kThreads);
+    v("channels_last", t.channels_last, kAny);
+    v("precision", t.precision, kAny);
+}
+
+// Enumerations travel as their names.
+template <typename T> struct IsEnumName : std::false_type {};
+template <> struct IsEnumName<BlockKind> : std::true_type {};
+template <> struct IsEnumName<Stem> : std::true_type {};
+template <> struct IsEnumName<Shortcut> : std::true_type {};
+template <> struct IsEnumName<Schedule::Kind> : std::true_type {};
+
+void from_name(const std::string& text, BlockKind& out) { out = block_kind_from_string(text); }
+void from_name(const std::string& text, Stem& out) { out = stem_from_string(text); }
+void from_name(const std::string& text, Shortcut& out) { out = shortcut_from_string(text); }
+void from_name(const std::string& text, Schedule::Kind& out) { out = schedule_kind_from_string(text); }
+
+struct Writer {
+    json& j;
+    template <typename T> void operator()(const char* key, const T& value, Bounds) {
+        if constexpr (IsEnumName<T>::value)
+            j[key] = to_string(value);
+        else
+            j[key] = value;
+    }
+};
 
 template <typename T> struct IsVector : std::false_type {};
 template <typename U> struct IsVector<std::vector<U>> : std::true_type {};
@@ -59,43 +127,56 @@ template <typename T> bool convertible(const json& v) {
     }
 }
 
-template <typename T>
-void read(const json& j, const char* key, T& out) {
-    if (!j.contains(key))
-        return; // keep the default: older files may lack newer fields
-    const std::string wrong = std::string("spec.json: the field '") + key + "' has the wrong type";
-    if (!convertible<T>(j.at(key)))
-        throw std::runtime_error(wrong + " or is out of range");
-    try {
-        out = j.at(key).get<T>();
-    } catch (const json::exception&) {
-        throw std::runtime_error(wrong);
+template <typename T> bool within(const T& value, Bounds b) {
+    if constexpr (IsVector<T>::value) {
+        return std::all_of(value.begin(), value.end(), [&](const auto& item) { return within(item, b); });
+    } else if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
+        const double x = static_cast<double>(value);
+        return x >= b.low && x <= b.high; // false for NaN too
+    } else {
+        return true;
     }
+}
+
+struct Reader {
+    const json& j;
+    template <typename T> void operator()(const char* key, T& out, Bounds bounds) {
+        if (!j.contains(key))
+            return; // keep the default: older files may lack newer fields
+        const std::string field = std::string("spec.json: the field '") + key + "'";
+        if constexpr (IsEnumName<T>::value) {
+            std::string text;
+            (*this)(key, text, kAny);
+            if (!text.empty())
+                from_name(text, out);
+        } else {
+            if (!convertible<T>(j.at(key)))
+                throw std::runtime_error(field + " has the wrong type or is out of range");
+            T value;
+            try {
+                value = j.at(key).get<T>();
+            } catch (const json::exception&) {
+                throw std::runtime_error(field + " has the wrong type");
+            }
+            if (!within(value, bounds))
+                throw std::runtime_error(field + " is out of range (" + j.at(key).dump() + "; from " +
+                                         json(bounds.low).dump() + " to " + json(bounds.high).dump() + ")");
+            out = std::move(value);
+        }
+    }
+};
+
+json net_json(const ResNetSpec& s) {
+    json j = json::object();
+    net_fields(s, Writer{j});
+    return j;
 }
 
 ResNetSpec net_from_json(const json& j) {
     ResNetSpec s;
-    read(j, "name", s.name);
-    std::string text;
-    read(j, "block", text);
-    if (!text.empty())
-        s.block = block_kind_from_string(text);
-    read(j, "blocks", s.blocks);
-    read(j, "widths", s.widths);
-    text.clear();
-    read(j, "stem", text);
-    if (!text.empty())
-        s.stem = stem_from_string(text);
-    read(j, "stem_width", s.stem_width);
-    text.clear();
-    read(j, "shortcut", text);
-    if (!text.empty())
-        s.shortcut = shortcut_from_string(text);
-    read(j, "residual", s.residual);
-    read(j, "in_channels", s.in_channels);
-    read(j, "classes", s.classes);
-    read(j, "zero_init_residual", s.zero_init_residual);
-    read(j, "input_size", s.input_size);
+    if (!j.is_object())
+        throw std::runtime_error("spec.json: 'net' is not an object");
+    net_fields(s, Reader{j});
     return s;
 }
 
@@ -104,40 +185,15 @@ ResNetSpec net_from_json(const json& j) {
 std::string spec_to_json(const ResNetSpec& spec) { return net_json(spec).dump(2); }
 
 std::string to_json(const RunConfig& c) {
-    const TrainConfig& t = c.train;
     json j;
     j["name"] = c.name;
     j["arch"] = c.net.name;
-    j["seed"] = t.seed;
+    j["seed"] = c.train.seed;
     j["net"] = net_json(c.net);
-    j["train"] = {{"dataset", t.dataset},
-                  {"data_dir", t.data_dir},
-                  {"downsample", t.downsample},
-                  {"held_out", t.held_out},
-                  {"augment_crop", t.augment_crop},
-                  {"augment_flip", t.augment_flip},
-                  {"synthetic_size", t.synthetic_size},
-                  {"batch_size", t.batch_size},
-                  {"momentum", t.momentum},
-                  {"weight_decay", t.weight_decay},
-                  {"nesterov", t.nesterov},
-                  {"schedule", to_string(t.schedule.kind)},
-                  {"lr", t.schedule.base_lr},
-                  {"milestones", t.schedule.milestones},
-                  {"warmup_steps", t.schedule.warmup_steps},
-                  {"warmup_lr", t.schedule.warmup_lr},
-                  {"steps", t.steps},
-                  {"epochs", t.epochs},
-                  {"record_every", t.record_every},
-                  {"eval_every", t.eval_every},
-                  {"probe_every", t.probe_every},
-                  {"checkpoint_every", t.checkpoint_every},
-                  {"seed", t.seed},
-                  {"device", t.device},
-                  {"threads", t.threads},
-                  {"channels_last", t.channels_last},
-                  {"precision", t.precision}};
-    j["versions"] = {{"reslab", "0.1.0"}, {"torch", TORCH_VERSION}};
+    json train = json::object();
+    train_fields(c.train, Writer{train});
+    j["train"] = train;
+    j["versions"] = {{"reslab", RESLAB_VERSION}, {"torch", TORCH_VERSION}};
     return j.dump(2);
 }
 
@@ -146,40 +202,11 @@ RunConfig run_config_from_json(const std::string& text) {
     if (!j.is_object() || !j.contains("net") || !j.contains("train"))
         throw std::runtime_error("spec.json is not a ResLab run description (no 'net' and 'train')");
     RunConfig c;
-    read(j, "name", c.name);
+    Reader{j}("name", c.name, kAny);
     c.net = net_from_json(j["net"]);
-    const json& t = j["train"];
-    TrainConfig& o = c.train;
-    read(t, "dataset", o.dataset);
-    read(t, "data_dir", o.data_dir);
-    read(t, "downsample", o.downsample);
-    read(t, "held_out", o.held_out);
-    read(t, "augment_crop", o.augment_crop);
-    read(t, "augment_flip", o.augment_flip);
-    read(t, "synthetic_size", o.synthetic_size);
-    read(t, "batch_size", o.batch_size);
-    read(t, "momentum", o.momentum);
-    read(t, "weight_decay", o.weight_decay);
-    read(t, "nesterov", o.nesterov);
-    std::string schedule;
-    read(t, "schedule", schedule);
-    if (!schedule.empty())
-        o.schedule.kind = schedule_kind_from_string(schedule);
-    read(t, "lr", o.schedule.base_lr);
-    read(t, "milestones", o.schedule.milestones);
-    read(t, "warmup_steps", o.schedule.warmup_steps);
-    read(t, "warmup_lr", o.schedule.warmup_lr);
-    read(t, "steps", o.steps);
-    read(t, "epochs", o.epochs);
-    read(t, "record_every", o.record_every);
-    read(t, "eval_every", o.eval_every);
-    read(t, "probe_every", o.probe_every);
-    read(t, "checkpoint_every", o.checkpoint_every);
-    read(t, "seed", o.seed);
-    read(t, "device", o.device);
-    read(t, "threads", o.threads);
-    read(t, "channels_last", o.channels_last);
-    read(t, "precision", o.precision);
+    if (!j["train"].is_object())
+        throw std::runtime_error("spec.json: 'train' is not an object");
+    train_fields(c.train, Reader{j["train"]});
     return c;
 }
 

@@ -33,12 +33,16 @@ struct TrainConfig {
     // Records
     int64_t record_every = 10;     // a train record every R steps
     int64_t eval_every = 500;      // test loss and error every M steps (and at the end); 0: end only
+    int64_t eval_subset = 0;       // score a fixed subset of this many test images at every M steps
+                                   // (the whole split at the end); 0: the whole split every time
     int64_t probe_every = 50;      // gradient norms and responses at step 1 and every K steps; 0: never
     int64_t checkpoint_every = 500;
 
     uint64_t seed = 0;
     std::string device = "cpu"; // cpu or cuda (when the LibTorch in use has it)
-    int threads = 0;            // intra-op threads; 0: one per core
+    int threads = 0;            // intra-op threads of each run; 0: chosen with parallel_runs
+    int parallel_runs = 0;      // runs of the experiment trained side by side; 0: from the nets'
+                                // sizes and the cores (choose_split). The first run's choice counts.
     bool channels_last = true;  // float32 either way; faster convolutions on CPU (PERFORMANCE.md)
     std::string precision = "float32"; // or "bfloat16": autocast on CPU or CUDA, labelled as such
 };

@@ -66,6 +66,40 @@ void read_named(const json& j, std::vector<std::string>& names, std::vector<doub
     }
 }
 
+// The numeric fields of each record, listed once for the writer and the reader. step is apart: it
+// is an integer every record has.
+template <typename Record, typename Visit> void train_fields(Record& r, Visit&& v) {
+    v("epoch", r.epoch);
+    v("loss", r.loss);
+    v("error", r.error);
+    v("lr", r.lr);
+    v("images_per_s", r.images_per_s);
+    v("time", r.time);
+}
+
+template <typename Record, typename Visit> void eval_fields(Record& r, Visit&& v) {
+    v("epoch", r.epoch);
+    v("test_loss", r.test_loss);
+    v("test_error", r.test_error);
+    v("images", r.images);
+    v("time", r.time);
+}
+
+struct Put {
+    json& j;
+    void operator()(const char* key, double value) { put(j, key, value); }
+    void operator()(const char* key, int64_t value) { j[key] = value; }
+};
+
+struct Get {
+    const json& j;
+    void operator()(const char* key, double& value) { value = get(j, key); }
+    void operator()(const char* key, int64_t& value) {
+        const auto it = j.find(key);
+        value = it != j.end() && it->is_number_integer() ? it->get<int64_t>() : 0; // 0: not recorded
+    }
+};
+
 } // namespace
 
 int64_t MetricRecord::step() const {
@@ -83,20 +117,12 @@ std::string to_json_line(const MetricRecord& r) {
     case MetricRecord::Kind::Train:
         j["kind"] = "train";
         j["step"] = r.train.step;
-        put(j, "epoch", r.train.epoch);
-        put(j, "loss", r.train.loss);
-        put(j, "error", r.train.error);
-        put(j, "lr", r.train.lr);
-        put(j, "images_per_s", r.train.images_per_s);
-        put(j, "time", r.train.time);
+        train_fields(r.train, Put{j});
         break;
     case MetricRecord::Kind::Eval:
         j["kind"] = "eval";
         j["step"] = r.eval.step;
-        put(j, "epoch", r.eval.epoch);
-        put(j, "test_loss", r.eval.test_loss);
-        put(j, "test_error", r.eval.test_error);
-        put(j, "time", r.eval.time);
+        eval_fields(r.eval, Put{j});
         break;
     case MetricRecord::Kind::Probe:
         j["kind"] = "probe";
@@ -120,11 +146,12 @@ std::optional<MetricRecord> parse_json_line(const std::string& line) {
     const int64_t step = j["step"].get<int64_t>();
     if (kind == "train") {
         r.kind = MetricRecord::Kind::Train;
-        r.train = {step,          get(j, "epoch"),        get(j, "loss"), get(j, "error"),
-                   get(j, "lr"), get(j, "images_per_s"), get(j, "time")};
+        r.train.step = step;
+        train_fields(r.train, Get{j});
     } else if (kind == "eval") {
         r.kind = MetricRecord::Kind::Eval;
-        r.eval = {step, get(j, "epoch"), get(j, "test_loss"), get(j, "test_error"), get(j, "time")};
+        r.eval.step = step;
+        eval_fields(r.eval, Get{j});
     } else if (kind == "probe") {
         r.kind = MetricRecord::Kind::Probe;
         r.probe.step = step;

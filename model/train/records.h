@@ -21,12 +21,14 @@ struct StepRecord {
     double time = 0.0;
 };
 
-/// Test loss and error over the whole test (or validation) split.
+/// Test loss and error over the test (or validation) split, or over a fixed subset of it between
+/// the whole split's evaluations (TrainConfig::eval_subset).
 struct EvalRecord {
     int64_t step = 0;
     double epoch = 0.0;
     double test_loss = 0.0;
     double test_error = 0.0;
+    int64_t images = 0; // how many test images were scored (0 in records older than the field)
     double time = 0.0;
 };
 
