@@ -119,6 +119,20 @@ private Q_SLOTS:
         }
     }
 
+    void compareSaysHowTheRunsShareTheCores() {
+        QByteArray err;
+        cli({"compare", "--arch", "resnet20,plain20", "--dataset", "synthetic", "--batch", "8", "--steps", "2",
+             "--parallel-runs", "2", "--threads", "1", "--out", file("split")},
+            0, &err);
+        QVERIFY2(err.contains("training 2 runs: 2 runs side by side, 1 thread each (as asked)"), err.constData());
+        // An absurd thread count is capped at the cores, and the run says so.
+        cli({"compare", "--arch", "resnet20,plain20", "--dataset", "synthetic", "--batch", "8", "--steps", "2",
+             "--threads", "1000", "--out", file("split-capped")},
+            0, &err);
+        const QByteArray cores = QByteArray::number(QThread::idealThreadCount());
+        QVERIFY2(err.contains("threads capped at the " + cores + " cores"), err.constData());
+    }
+
     void errorsAreClear_data() {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("message");

@@ -13,28 +13,9 @@
 #include "testsupport.h"
 
 using namespace reslab;
+using reslab::test::smallRun;
 
 namespace {
-
-/// A small, quick run on the synthetic set: resnet20's layout at widths 8/16/32 on 16 x 16.
-RunConfig smallRun(const std::string& arch, int64_t steps, uint64_t seed = 1) {
-    TrainConfig t;
-    t.dataset = "synthetic";
-    t.synthetic_size = 1024;
-    t.batch_size = 32;
-    t.steps = steps;
-    t.schedule.kind = Schedule::Kind::Constant;
-    t.schedule.base_lr = 0.05;
-    t.record_every = 5;
-    t.eval_every = 20;
-    t.probe_every = 10;
-    t.checkpoint_every = 10;
-    t.seed = seed;
-    RunConfig c = make_run_config(arch, t, 1);
-    c.net.stem_width = 8;
-    c.net.widths = {8, 16, 32};
-    return c;
-}
 
 std::vector<MetricRecord> trainRecords(const std::vector<MetricRecord>& all) {
     std::vector<MetricRecord> out;
@@ -285,15 +266,6 @@ private Q_SLOTS:
             QVERIFY(std::isfinite(v) && v > 0);
         for (double v : probe->response_stds)
             QVERIFY(std::isfinite(v) && v > 0);
-    }
-
-    void experimentStepsInLockstep() {
-        Experiment e({smallRun("plain20", 12), smallRun("resnet20", 12)}, {});
-        QCOMPARE(e.runs().size(), size_t(2));
-        while (e.step())
-            QCOMPARE(e.runs()[0]->steps_done(), e.runs()[1]->steps_done());
-        for (const auto& run : e.runs())
-            QCOMPARE(int(run->state()), int(Run::State::Finished));
     }
 
     void badConfigsAreRefused() {

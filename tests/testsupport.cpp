@@ -4,7 +4,28 @@
 #include <QProcess>
 #include <QtTest>
 
+#include "train/presets.h"
+
 namespace reslab::test {
+
+RunConfig smallRun(const std::string& arch, int64_t steps, uint64_t seed) {
+    TrainConfig t;
+    t.dataset = "synthetic";
+    t.synthetic_size = 1024;
+    t.batch_size = 32;
+    t.steps = steps;
+    t.schedule.kind = Schedule::Kind::Constant;
+    t.schedule.base_lr = 0.05;
+    t.record_every = 5;
+    t.eval_every = 20;
+    t.probe_every = 10;
+    t.checkpoint_every = 10;
+    t.seed = seed;
+    RunConfig c = make_run_config(arch, t, 1);
+    c.net.stem_width = 8;
+    c.net.widths = {8, 16, 32};
+    return c;
+}
 
 QString pythonScript(const QString& name) {
     return QStringLiteral(RESLAB_SOURCE_DIR "/tests/python/") + name;

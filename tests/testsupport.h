@@ -6,6 +6,8 @@
 #include <QString>
 #include <QStringList>
 
+#include "train/config.h"
+
 namespace reslab::test {
 
 /// Runs a script from tests/python/ with Debian's Python torch; returns its stdout. Fails the
@@ -25,5 +27,10 @@ bool sameTensor(const torch::Tensor& t, const QJsonObject& expected, QString* wh
 
 /// tests/python/<name>
 QString pythonScript(const QString& name);
+
+/// A small, quick run on the synthetic set (1024 images of 28 x 28): arch's layout at widths
+/// 8/16/32, batch 32, a constant learning rate of 0.05, a record every 5 steps, an evaluation
+/// every 20, a probe every 10 and a checkpoint every 10.
+RunConfig smallRun(const std::string& arch, int64_t steps, uint64_t seed = 1);
 
 } // namespace reslab::test

@@ -22,13 +22,15 @@
 #include "inspect/probes.h"
 #include "train/experiment.h"
 #include "train/presets.h"
+#include "train/scheduler.h"
 
 namespace reslab::cli {
 namespace {
 
-std::atomic<bool> g_stop{false};
+// Lock-free atomics, so the signal handler may set them.
+TrainingControls g_controls;
 
-void on_interrupt(int) { g_stop = true; }
+void on_interrupt(int) { g_controls.stop = true; }
 
 /// Options shared by train and compare.
 struct TrainOptions {
@@ -66,7 +68,12 @@ struct TrainOptions {
         cmd.add_flag("--flip", train.augment_flip, "random horizontal flips");
         cmd.add_option("--seed", train.seed, "random seed (weights and data order)");
         cmd.add_option("--device", train.device, "cpu or cuda");
-        cmd.add_option("--threads", train.threads, "intra-op threads (default: one per core)");
+        cmd.add_option("--threads", train.threads,
+                       "intra-op threads of each run (default: from the nets' sizes and the cores)")
+            ->check(CLI::Range(0, 1024));
+        cmd.add_option("--parallel-runs", train.parallel_runs,
+                       "runs trained side by side (default: small nets one a core, big ones one at a time)")
+            ->check(CLI::Range(0, 1024));
         cmd.add_option("--precision", train.precision,
                        "float32, or bfloat16 autocast (faster on CPUs with AMX and on GPUs; not bit "
                        "comparable with float32 runs)")
@@ -125,52 +132,70 @@ std::string duration(double seconds) {
     return text;
 }
 
-/// Drives an experiment to its end with a progress line on stderr and a summary table on stdout.
-int drive(Experiment& experiment, bool quiet) {
-    g_stop = false;
-    std::signal(SIGINT, on_interrupt);
-    std::signal(SIGTERM, on_interrupt);
-    const auto start = std::chrono::steady_clock::now();
-    auto last_print = start;
-    int64_t total = 0, done_before = 0;
-    for (const auto& run : experiment.runs()) {
-        total += run->total_steps();
-        done_before += run->steps_done();
+/// The progress line on stderr: rewritten in place on a terminal, a line every 30 s otherwise.
+class ProgressLine : public TrainingObserver {
+public:
+    explicit ProgressLine(bool quiet) : m_quiet(quiet), m_tty(isatty(fileno(stderr))) {}
+
+    void on_progress(const std::vector<RunStatus>& runs, double seconds) override {
+        m_runs = runs;
+        m_seconds = seconds;
+        const auto now = std::chrono::steady_clock::now();
+        if (m_quiet || std::chrono::duration<double>(now - m_last).count() < (m_tty ? 0.5 : 30.0))
+            return;
+        m_last = now;
+        print(false);
     }
-    const bool tty = isatty(fileno(stderr));
-    auto progress = [&](bool final) {
-        int64_t done = 0;
-        std::string runs;
-        for (const auto& run : experiment.runs()) {
-            done += run->steps_done();
-            runs += "  " + run->name() + " " + (run->last_train().step ? percent(run->last_train().error) : "-");
+
+    /// The last line, kept on screen.
+    void finish() {
+        if (!m_quiet && !m_runs.empty())
+            print(true);
+    }
+
+private:
+    void print(bool final) const {
+        int64_t done = 0, total = 0, done_before = 0;
+        std::string line;
+        for (const auto& run : m_runs) {
+            done += run.steps_done;
+            total += run.total_steps;
+            done_before += run.steps_at_start;
+            line += "  " + run.name + " " + (run.last_train.step ? percent(run.last_train.error) : "-");
         }
-        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        const double rate = (done - done_before) / std::max(elapsed, 1e-9);
+        const double rate = (done - done_before) / std::max(m_seconds, 1e-9);
         const double eta = rate > 0 ? (total - done) / rate : 0.0;
         const int width = 24;
         const int filled = total ? static_cast<int>(width * done / total) : width;
-        std::string bar = std::string(filled, '#') + std::string(width - filled, '.');
-        std::fprintf(stderr, "%s[%s] %lld/%lld steps  %s elapsed  ETA %s %s%s", tty ? "\r" : "",
+        const std::string bar = std::string(filled, '#') + std::string(width - filled, '.');
+        std::fprintf(stderr, "%s[%s] %lld/%lld steps  %s elapsed  ETA %s %s%s", m_tty ? "\r" : "",
                      bar.c_str(), static_cast<long long>(done), static_cast<long long>(total),
-                     duration(elapsed).c_str(), duration(eta).c_str(), runs.c_str(),
-                     (tty && !final) ? "\033[K" : "\n");
+                     duration(m_seconds).c_str(), duration(eta).c_str(), line.c_str(),
+                     (m_tty && !final) ? "\033[K" : "\n");
         std::fflush(stderr);
-    };
-    bool more = true;
-    while (more && !g_stop) {
-        more = experiment.step();
-        const auto now = std::chrono::steady_clock::now();
-        const double since = std::chrono::duration<double>(now - last_print).count();
-        if (!quiet && since > (tty ? 0.5 : 30.0)) {
-            progress(false);
-            last_print = now;
-        }
     }
-    for (auto& run : experiment.runs())
-        run->stop();
+
+    bool m_quiet;
+    bool m_tty;
+    std::vector<RunStatus> m_runs;
+    double m_seconds = 0.0;
+    std::chrono::steady_clock::time_point m_last{};
+};
+
+/// Trains an experiment to its end through the scheduler, with a progress line on stderr and a
+/// summary table on stdout.
+int drive(Experiment& experiment, const CoreSplit& split, bool quiet) {
+    g_controls.stop = false;
+    g_controls.pause = false;
+    g_controls.snapshot = -1;
+    std::signal(SIGINT, on_interrupt);
+    std::signal(SIGTERM, on_interrupt);
     if (!quiet)
-        progress(true);
+        std::fprintf(stderr, "training %zu run%s: %s (%s)\n", experiment.runs().size(),
+                     experiment.runs().size() == 1 ? "" : "s", split.describe().c_str(), split.reason.c_str());
+    ProgressLine progress(quiet);
+    Scheduler(experiment, split).run(g_controls, progress, std::chrono::milliseconds(100));
+    progress.finish();
 
     // The final training error is the running error over the last steps (final_window), since one
     // record's batches alone wobble by about a point.
@@ -190,7 +215,7 @@ int drive(Experiment& experiment, bool quiet) {
             ++failures;
         }
     }
-    if (g_stop) {
+    if (g_controls.stop) {
         std::fprintf(stderr, "reslab-cli: interrupted; every run kept a checkpoint: continue with "
                              "reslab-cli resume DIR\n");
         return 130;
@@ -312,6 +337,12 @@ std::function<int()> add_train_commands(CLI::App& app) {
     auto* resume_cmd = app.add_subcommand("resume", "continue runs from their last checkpoints");
     resume_cmd->add_option("dirs", *resume_dirs, "run folders, or a compare --out folder")->required();
     resume_cmd->add_flag("--quiet", *resume_quiet, "no progress bar");
+    auto resume_threads = std::make_shared<int>(0);
+    auto resume_parallel = std::make_shared<int>(0);
+    resume_cmd->add_option("--threads", *resume_threads, "intra-op threads of each run (default: as trained)")
+        ->check(CLI::Range(0, 1024));
+    resume_cmd->add_option("--parallel-runs", *resume_parallel, "runs trained side by side")
+        ->check(CLI::Range(0, 1024));
 
     struct BenchOptions {
         std::string arch = "resnet20";
@@ -349,13 +380,14 @@ std::function<int()> add_train_commands(CLI::App& app) {
             }
             for (auto& run : runs)
                 o.apply(run.train);
-            set_intra_op_threads(runs.front().train.threads);
             // train --out is the run folder itself; compare puts one folder a run under --out.
             std::vector<std::string> folders;
             for (const auto& run : runs)
                 folders.push_back(*train_cmd ? o.out : o.out + "/" + run.name);
+            const TrainConfig first = runs.front().train;
             Experiment experiment(std::move(runs), folders);
-            return drive(experiment, o.quiet);
+            return drive(experiment, choose_split(experiment, core_count(), first.parallel_runs, first.threads),
+                         o.quiet);
         }
         if (*resume_cmd) {
             std::vector<std::string> folders;
@@ -375,8 +407,11 @@ std::function<int()> add_train_commands(CLI::App& app) {
                 folders.insert(folders.end(), inside.begin(), inside.end());
             }
             Experiment experiment = Experiment::resume(folders);
-            set_intra_op_threads(experiment.runs().front()->config().train.threads);
-            return drive(experiment, *resume_quiet);
+            // As the experiment was trained, unless the options say otherwise.
+            const TrainConfig& first = experiment.runs().front()->config().train;
+            const int threads = *resume_threads > 0 ? *resume_threads : first.threads;
+            const int parallel = *resume_parallel > 0 ? *resume_parallel : first.parallel_runs;
+            return drive(experiment, choose_split(experiment, core_count(), parallel, threads), *resume_quiet);
         }
         if (*bench_cmd)
             return bench(b->arch, b->batch, b->steps, b->device, b->threads, b->input_size,

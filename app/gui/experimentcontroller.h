@@ -38,7 +38,8 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void stateChanged(ExperimentController::State state);
-    void experimentReady(const QVector<RunInfo>& runs);
+    /// split: how the runs share the cores ("4 runs side by side, 1 thread each").
+    void experimentReady(const QVector<RunInfo>& runs, const QString& split);
     void recordsReady(const RunRecords& records);
     void runStateChanged(int run, const QString& state, const QString& message);
     void progress(qint64 stepsDone, qint64 stepsTotal, double imagesPerSecond, double secondsTraining);

@@ -440,7 +440,9 @@ bool MainWindow::startDemo(const QString& preset) {
     return startRuns(m_panel->runConfigs(), preset);
 }
 
-void MainWindow::onExperimentReady(const QVector<RunInfo>& runs) {
+void MainWindow::onExperimentReady(const QVector<RunInfo>& runs, const QString& split) {
+    m_deviceLabel->setToolTip(tr("How the runs share the cores: %1").arg(split));
+    statusBar()->showMessage(tr("Training %n run(s): %1", nullptr, static_cast<int>(runs.size())).arg(split), 10000);
     m_liveIds.clear();
     qint64 done = 0;
     for (const auto& info : runs) {

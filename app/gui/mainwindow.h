@@ -122,7 +122,7 @@ private:
     int addRun(RunEntry entry);
     void removeLiveRuns();
     void applyRecords(int runId, const std::vector<reslab::MetricRecord>& records);
-    void onExperimentReady(const QVector<RunInfo>& runs);
+    void onExperimentReady(const QVector<RunInfo>& runs, const QString& split);
     void onRecords(const RunRecords& records);
     void onRunState(int run, const QString& state, const QString& message);
     void onProgress(qint64 done, qint64 total, double imagesPerSecond, double secondsTraining);

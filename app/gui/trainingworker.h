@@ -1,6 +1,5 @@
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +10,7 @@
 
 #include "train/config.h"
 #include "train/records.h"
+#include "train/scheduler.h"
 
 /// What the GUI learns about one run of an experiment when it starts.
 struct RunInfo {
@@ -23,10 +23,7 @@ struct RunInfo {
 };
 
 /// One record of one run (its index in the experiment), as it crosses to the GUI thread.
-struct RunRecord {
-    int run = 0;
-    reslab::MetricRecord record;
-};
+using RunRecord = reslab::RunRecord;
 using RunRecords = QVector<RunRecord>;
 
 struct WeightsSnapshot; // weightssnapshot.h
@@ -37,9 +34,10 @@ Q_DECLARE_METATYPE(SnapshotPtr)
 Q_DECLARE_METATYPE(RunRecord)
 Q_DECLARE_METATYPE(RunRecords)
 
-/// Trains an experiment on its own thread (moved to a QThread by ExperimentController). Pause and
-/// stop are flags read between steps, so they work while a step is busy; records go out batched,
-/// at most about 20 times a second.
+/// Trains an experiment on its own thread (moved to a QThread by ExperimentController), through
+/// the scheduler reslab-cli uses too: the runs train side by side on its workers. Pause and stop
+/// are flags read between steps, so they work while a step is busy; records go out batched, in
+/// step order across runs, at most about 20 times a second.
 class TrainingWorker : public QObject {
     Q_OBJECT
 public:
@@ -48,20 +46,21 @@ public:
     TrainingWorker(std::vector<reslab::RunConfig> runs, std::vector<std::string> folders, bool resume);
     ~TrainingWorker() override;
 
-    /// Thread-safe: asks the loop to stop after the current step; unfinished runs checkpoint.
-    void requestStop() { m_stop = true; }
-    /// Thread-safe: holds the loop between steps until resumed or stopped.
-    void setPaused(bool paused) { m_paused = paused; }
-    /// Thread-safe: copies run's weights at the next step boundary (also while paused) and sends
+    /// Thread-safe: asks every run to stop after its current step; unfinished runs checkpoint.
+    void requestStop() { m_controls.stop = true; }
+    /// Thread-safe: holds every run between steps until resumed or stopped.
+    void setPaused(bool paused) { m_controls.pause = paused; }
+    /// Thread-safe: copies run's weights at its next step boundary (also while paused) and sends
     /// them as snapshotReady.
-    void requestSnapshot(int run) { m_snapshot = run; }
+    void requestSnapshot(int run) { m_controls.snapshot = run; }
 
 public Q_SLOTS:
-    /// Loads the data, builds the nets and steps them in lockstep until done or stopped.
+    /// Loads the data, builds the nets and trains them until done or stopped.
     void run();
 
 Q_SIGNALS:
-    void experimentReady(const QVector<RunInfo>& runs);
+    /// split: how the runs share the cores ("4 runs side by side, 1 thread each").
+    void experimentReady(const QVector<RunInfo>& runs, const QString& split);
     void recordsReady(const RunRecords& records);
     /// state is "running", "finished", "stopped", "diverged" or "failed"; message says why.
     void runStateChanged(int run, const QString& state, const QString& message);
@@ -76,7 +75,5 @@ private:
     std::vector<reslab::RunConfig> m_configs;
     std::vector<std::string> m_folders;
     bool m_resume = false;
-    std::atomic<bool> m_stop{false};
-    std::atomic<bool> m_paused{false};
-    std::atomic<int> m_snapshot{-1};
+    reslab::TrainingControls m_controls;
 };

@@ -12,6 +12,8 @@ std::vector<std::string> available_devices();
 /// Sets LibTorch's intra-op threads (for the calling thread's parallel regions too): threads, or
 /// one per core when 0, since LibTorch starts at 1 here. Returns the count set.
 int set_intra_op_threads(int threads);
+/// The cores this process may run on (at least 1).
+int core_count();
 /// LibTorch's intra-op thread count now.
 int intra_op_threads();
 

@@ -44,27 +44,4 @@ void Experiment::set_callback(const Run::Callback& callback) {
         run->set_callback(callback);
 }
 
-bool Experiment::step() {
-    bool any = false;
-    for (auto& run : m_runs) {
-        if (run->done())
-            continue;
-        try {
-            run->step();
-        } catch (const std::exception& e) {
-            run->fail(e.what());
-        }
-        any = any || !run->done();
-    }
-    return any;
-}
-
-void Experiment::run_to_end(const std::atomic<bool>* stop) {
-    while (step())
-        if (stop && stop->load())
-            break;
-    for (auto& run : m_runs)
-        run->stop(); // no-op for finished runs; the others keep a checkpoint to resume from
-}
-
 } // namespace reslab

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <atomic>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,8 +9,8 @@
 
 namespace reslab {
 
-/// One or more runs stepped in lockstep, one step each in turn, on the same data order, so the
-/// curves of plain and residual twins advance together and compare fairly.
+/// One or more runs that train together, on the same data order, so the curves of plain and
+/// residual twins advance together and compare fairly. A Scheduler (scheduler.h) trains them.
 class Experiment {
 public:
     /// Builds every run; runs whose data configs agree share one copy of the data. Run i writes to
@@ -20,12 +18,6 @@ public:
     Experiment(std::vector<RunConfig> runs, const std::vector<std::string>& folders);
     /// Resumes the runs in these folders.
     static Experiment resume(const std::vector<std::string>& folders);
-
-    /// Steps every run that is not done once. A run that fails (an exception) is marked Failed
-    /// with its message; the others go on. Returns false when every run is done.
-    bool step();
-    /// Steps until every run is done or *stop becomes true; then checkpoints the unfinished runs.
-    void run_to_end(const std::atomic<bool>* stop = nullptr);
 
     std::vector<std::unique_ptr<Run>>& runs() { return m_runs; }
     const std::vector<std::unique_ptr<Run>>& runs() const { return m_runs; }

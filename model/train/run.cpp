@@ -5,10 +5,12 @@
 #endif
 
 #include <cmath>
+#if defined(__linux__)
+#include <sched.h>
+#endif
 #include <limits>
 #include <filesystem>
 #include <thread>
-#include <type_traits>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
@@ -28,17 +30,7 @@ namespace F = torch::nn::functional;
 namespace {
 
 constexpr int64_t kEvalBatch = 500; // evaluation batch: large enough to be quick, small in memory
-
-/// The optimiser keys its per-parameter state by the tensor's identity; LibTorch 1.x spells that
-/// as a string, 2.x as the pointer itself.
-template <typename Optimizer>
-auto state_key(Optimizer& optimizer, const torch::Tensor& p) {
-    using Key = typename std::decay_t<decltype(optimizer.state())>::key_type;
-    if constexpr (std::is_same_v<Key, std::string>)
-        return c10::guts::to_string(p.unsafeGetTensorImpl());
-    else
-        return static_cast<Key>(p.unsafeGetTensorImpl());
-}
+constexpr uint64_t kEvalSubsetSeed = 20151210; // the subset of test images scored between whole evaluations
 
 torch::Device parse_device(const std::string& name) {
     if (name == "cpu")
@@ -114,8 +106,18 @@ DataOptions data_options(const TrainConfig& c, Split split) {
 
 } // namespace
 
+int core_count() {
+#if defined(__linux__)
+    // The affinity mask, not the machine: a container or taskset may allow fewer cores.
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        return std::max(1, CPU_COUNT(&set));
+#endif
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 int set_intra_op_threads(int threads) {
-    const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int n = threads > 0 ? threads : core_count();
     at::set_num_threads(n);
     return n;
 }
@@ -203,11 +205,7 @@ Run::Run(RunConfig config, RunData data, std::string folder, bool resuming)
     m_net->to(m_device);
     if (t.channels_last)
         to_channels_last(*m_net);
-    m_optimizer = std::make_unique<torch::optim::SGD>(
-        m_net->parameters(), torch::optim::SGDOptions(t.schedule.base_lr)
-                                 .momentum(t.momentum)
-                                 .weight_decay(t.weight_decay)
-                                 .nesterov(t.nesterov));
+    m_optimizer = std::make_unique<FlatSGD>(m_net->parameters(), t.momentum, t.weight_decay, t.nesterov);
 
     if (!m_folder.empty()) {
         const RunPaths paths(m_folder);
@@ -232,8 +230,6 @@ RunConfig Run::read_config(const std::string& folder) {
 
 std::unique_ptr<Run> Run::resume(const std::string& folder, RunData data) {
     const RunPaths paths(folder);
-    if (!fs::exists(paths.trainer))
-        throw RunFolderError("'" + folder + "' has no trainer state (trainer.pth) to resume from");
     // A process killed while it wrote a file leaves the temporary file of the write behind.
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(folder, ec)) {
@@ -244,7 +240,14 @@ std::unique_ptr<Run> Run::resume(const std::string& folder, RunData data) {
             fs::remove(entry.path(), ec);
     }
     std::unique_ptr<Run> run(new Run(read_config(folder), std::move(data), folder, /*resuming=*/true));
-    run->load_trainer_state();
+    if (fs::exists(paths.trainer)) {
+        run->load_trainer_state();
+    } else {
+        // Stopped before its first checkpoint (a compare killed early leaves such runs beside
+        // others that have one): it starts again from step 0, as its seed makes it, and the
+        // records it wrote before are written again.
+        truncate_metrics(paths.metrics, 0);
+    }
     return run;
 }
 
@@ -264,17 +267,21 @@ void Run::load_trainer_state() {
     for (const char* needed : {"step", "loss_sum", "wrong", "seen", "elapsed"})
         if (!counters.count(needed))
             throw RunFolderError("'" + paths.trainer + "' lacks the trainer's " + needed);
+    // Copied into the parameters, which keep their layout and stay views of the optimiser's buffer.
     load_state_dict(*m_net, model);
-    if (m_config.train.channels_last)
-        to_channels_last(*m_net);
-    torch::NoGradGuard no_grad;
-    for (const auto& item : m_net->named_parameters()) {
-        const auto it = momentum.find(item.key());
-        if (it == momentum.end())
-            continue;
-        auto param_state = std::make_unique<torch::optim::SGDParamState>();
-        param_state->momentum_buffer(it->second.to(m_device).contiguous(item.value().suggest_memory_format()));
-        m_optimizer->state()[state_key(*m_optimizer, item.value())] = std::move(param_state);
+    std::vector<torch::Tensor> buffers;
+    if (!momentum.empty()) {
+        for (const auto& item : m_net->named_parameters()) {
+            const auto it = momentum.find(item.key());
+            if (it == momentum.end())
+                throw RunFolderError("'" + paths.trainer + "' lacks the momentum of " + item.key());
+            buffers.push_back(it->second);
+        }
+    }
+    try {
+        m_optimizer->set_momentum(buffers);
+    } catch (const std::invalid_argument& e) {
+        throw RunFolderError("'" + paths.trainer + "' does not fit the run: " + e.what());
     }
     m_step = counters["step"].item<int64_t>();
     m_loss_sum = counters["loss_sum"].item<double>();
@@ -300,13 +307,11 @@ void Run::save_checkpoint() {
     StateDict trainer;
     for (const auto& [key, value] : model)
         trainer.emplace_back("model." + key, value.contiguous());
-    for (const auto& item : m_net->named_parameters()) {
-        const auto it = m_optimizer->state().find(state_key(*m_optimizer, item.value()));
-        if (it == m_optimizer->state().end())
-            continue;
-        const auto& s = static_cast<const torch::optim::SGDParamState&>(*it->second);
-        if (s.momentum_buffer().defined())
-            trainer.emplace_back("momentum." + item.key(), s.momentum_buffer().contiguous());
+    const auto parameters = m_net->named_parameters();
+    for (size_t i = 0; i < parameters.size(); ++i) {
+        const torch::Tensor buffer = m_optimizer->momentum(i);
+        if (buffer.defined())
+            trainer.emplace_back("momentum." + parameters[i].key(), buffer.contiguous());
     }
     const double elapsed =
         m_elapsed_before +
@@ -439,8 +444,6 @@ void Run::step() {
         x = x.contiguous(torch::MemoryFormat::ChannelsLast);
 
     const double lr = t.schedule.lr_at(m_step, m_total_steps);
-    for (auto& group : m_optimizer->param_groups())
-        static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
 
     // The first step is probed too: a freshly initialised net is where plain and residual nets differ
     // most (plain-56's first conv gets 300-1000x the last layer's gradient norm at step 1).
@@ -458,7 +461,7 @@ void Run::step() {
     std::optional<ProbeRecord> probe_record;
     if (probe)
         probe_record = take_probe(*m_net, trace, m_step + 1);
-    m_optimizer->step();
+    m_optimizer->step(lr);
 
     {
         torch::NoGradGuard no_grad;
@@ -499,7 +502,7 @@ void Run::step() {
     if (eval) {
         MetricRecord r;
         r.kind = MetricRecord::Kind::Eval;
-        r.eval = evaluate();
+        r.eval = evaluate(/*whole=*/last);
         m_last_eval = r.eval;
         emit(r);
     }
@@ -511,19 +514,28 @@ void Run::step() {
     }
 }
 
-EvalRecord Run::evaluate() {
+EvalRecord Run::evaluate(bool whole) {
     torch::NoGradGuard no_grad;
     m_net->eval();
     const Dataset& test = *m_data.test;
+    const int64_t subset = m_config.train.eval_subset;
+    torch::Tensor indices = torch::arange(test.size(), torch::kInt64);
+    if (!whole && subset > 0 && subset < test.size()) {
+        // The same images at every evaluation and in every run, whatever its seed, so the points
+        // of one curve, and the curves of twins, compare.
+        if (!m_eval_subset.defined())
+            m_eval_subset = std::get<0>(epoch_order(test.size(), kEvalSubsetSeed, 0).narrow(0, 0, subset).sort());
+        indices = m_eval_subset;
+    }
+    const int64_t count = indices.size(0);
     double loss_sum = 0.0;
     int64_t wrong = 0;
-    for (int64_t start = 0; start < test.size(); start += kEvalBatch) {
-        const int64_t n = std::min(kEvalBatch, test.size() - start);
-        const torch::Tensor indices = torch::arange(start, start + n, torch::kInt64);
-        torch::Tensor x = make_batch(test, indices, Augment{}, 0).to(m_device);
+    for (int64_t start = 0; start < count; start += kEvalBatch) {
+        const torch::Tensor batch = indices.narrow(0, start, std::min(kEvalBatch, count - start));
+        torch::Tensor x = make_batch(test, batch).to(m_device);
         if (m_config.train.channels_last)
             x = x.contiguous(torch::MemoryFormat::ChannelsLast);
-        const torch::Tensor y = test.labels.narrow(0, start, n).to(m_device);
+        const torch::Tensor y = test.labels.index_select(0, batch).to(m_device);
         const torch::Tensor logits = m_net->forward(x);
         loss_sum += F::cross_entropy(logits, y, F::CrossEntropyFuncOptions().reduction(torch::kSum))
                         .item<double>();
@@ -533,8 +545,9 @@ EvalRecord Run::evaluate() {
     EvalRecord r;
     r.step = m_step;
     r.epoch = static_cast<double>(m_step) / m_steps_per_epoch;
-    r.test_loss = test.size() ? loss_sum / test.size() : 0.0;
-    r.test_error = test.size() ? static_cast<double>(wrong) / test.size() : 0.0;
+    r.test_loss = count ? loss_sum / count : 0.0;
+    r.test_error = count ? static_cast<double>(wrong) / count : 0.0;
+    r.images = count;
     r.time = m_elapsed_before +
              std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
     return r;

@@ -4,13 +4,13 @@
 #include <memory>
 #include <string>
 
-#include <torch/optim/sgd.h>
 
 #include "data/dataset.h"
 #include "io/runfolder.h"
 #include "nets/resnet.h"
 #include "train/devices.h"
 #include "train/config.h"
+#include "train/optimizer.h"
 #include "train/records.h"
 
 namespace reslab {
@@ -35,7 +35,8 @@ public:
     /// written. Throws on a bad config, unusable data, an unwritable folder or one that already
     /// holds a run (which is left untouched: resume it instead).
     Run(RunConfig config, RunData data, std::string folder) : Run(std::move(config), std::move(data), std::move(folder), false) {}
-    /// Continues the run in folder from its last checkpoint, exactly as if it had not stopped.
+    /// Continues the run in folder from its last checkpoint, exactly as if it had not stopped; one
+    /// that never wrote a checkpoint starts again from step 0.
     static std::unique_ptr<Run> resume(const std::string& folder, RunData data);
     /// Reads a run folder's spec.json.
     static RunConfig read_config(const std::string& folder);
@@ -67,10 +68,12 @@ public:
     double final_train_error() const;
     const EvalRecord& last_eval() const { return m_last_eval; }
     ResNet& net() { return m_net; }
+    const RunData& data() const { return m_data; }
     torch::Device device() const { return m_device; }
 
-    /// Test loss and error over the evaluation split, in eval mode.
-    EvalRecord evaluate();
+    /// Test loss and error in eval mode: over the whole evaluation split, or, when whole is false
+    /// and the config asks for it, over its fixed subset of eval_subset images.
+    EvalRecord evaluate(bool whole = true);
 
 private:
     Run(RunConfig config, RunData data, std::string folder, bool resuming);
@@ -85,7 +88,7 @@ private:
     std::string m_folder;
     std::unique_ptr<MetricsWriter> m_metrics;
     ResNet m_net{nullptr};
-    std::unique_ptr<torch::optim::SGD> m_optimizer;
+    std::unique_ptr<FlatSGD> m_optimizer;
     torch::Device m_device{torch::kCPU};
     Callback m_callback;
 
@@ -96,6 +99,7 @@ private:
     int64_t m_steps_per_epoch = 1;
     int64_t m_order_epoch = -1;
     torch::Tensor m_order; // this epoch's permutation of the training set
+    torch::Tensor m_eval_subset; // the test images scored between whole evaluations (sorted)
 
     // Summed on the device since the last read-back (every step on CPU; on CUDA only when a record,
     // an evaluation or a checkpoint needs them, so nothing syncs the GPU every step):
