@@ -65,8 +65,7 @@ int info(const NetOptions& net_options, std::optional<int64_t> input_size, bool 
 }
 
 int init(const NetOptions& net_options, uint64_t seed, const std::string& out) {
-    torch::manual_seed(seed);
-    ResNet net(net_options.spec());
+    ResNet net = build_seeded(net_options.spec(), seed);
     write_state_dict(state_dict_of(*net), out);
     std::cerr << "wrote " << net->spec().name << " (" << parameter_count(*net)
               << " parameters, seed " << seed << ") to " << out << "\n";
@@ -89,6 +88,7 @@ struct PredictOptions {
     int64_t topk = 5;
     std::string labels;
     std::string normalization;
+    std::string device = "cpu";
 };
 
 std::string default_dataset(const ResNetSpec& spec) {
@@ -108,8 +108,10 @@ int predict(NetOptions net_options, const PredictOptions& o) {
         if (const auto* w = find_weight(state, "fc.weight"); w && w->dim() == 2)
             net_options.classes = w->size(0);
     const ResNetSpec spec = net_options.spec();
+    const torch::Device device = parse_device(o.device);
     ResNet net(spec);
     load_state_dict(*net, state);
+    net->to(device);
     net->eval();
 
     torch::Tensor input;
@@ -131,7 +133,7 @@ int predict(NetOptions net_options, const PredictOptions& o) {
     }
 
     torch::NoGradGuard no_grad;
-    const torch::Tensor logits = net->forward(input);
+    const torch::Tensor logits = net->forward(input.to(device)).to(torch::kCPU);
     if (!o.output_tensor.empty())
         write_tensor_file(logits, o.output_tensor);
 
@@ -203,6 +205,7 @@ int run(int argc, char** argv) {
     predict_cmd->add_option("--normalize", p.normalization,
                             "the data set whose mean/std the net expects (default: from the net)")
         ->check(CLI::IsMember({"imagenet", "cifar10", "fashion-mnist", "mnist"}));
+    predict_cmd->add_option("--device", p.device, "cpu or cuda");
 
     auto run_training = add_train_commands(app);
 

@@ -13,6 +13,7 @@
 #include <optional>
 #include <vector>
 
+#include <torch/cuda.h>
 #include <torch/nn/functional/loss.h>
 #include <torch/optim/sgd.h>
 #include <torch/utils.h>
@@ -43,6 +44,7 @@ struct TrainOptions {
     std::optional<int64_t> warmup;
     std::optional<double> warmup_lr;
     std::optional<int64_t> eval_every;
+    std::optional<int64_t> eval_subset;
     std::string schedule;
     std::string out;
     bool quiet = false;
@@ -79,6 +81,10 @@ struct TrainOptions {
                        "comparable with float32 runs)")
             ->check(CLI::IsMember({"float32", "bfloat16"}));
         cmd.add_option("--eval-every", eval_every, "evaluate every M steps (0: at the end)");
+        cmd.add_option("--eval-subset", eval_subset,
+                       "score a fixed subset of this many test images at those steps, the whole "
+                       "test split at the end (0: the whole split every time)")
+            ->check(CLI::Range(0, 100000000));
         cmd.add_option("--probe-every", train.probe_every, "probe at step 1 and every K steps (0: never)");
         cmd.add_option("--record-every", train.record_every, "a train record every R steps")
             ->check(CLI::Range(1, 1000000));
@@ -111,6 +117,8 @@ struct TrainOptions {
             t.schedule.warmup_lr = *warmup_lr;
         if (eval_every)
             t.eval_every = *eval_every;
+        if (eval_subset)
+            t.eval_subset = *eval_subset;
         if (t.checkpoint_every <= 0 || (t.eval_every > 0 && t.checkpoint_every > t.eval_every))
             t.checkpoint_every = t.eval_every;
     }
@@ -210,6 +218,8 @@ int drive(Experiment& experiment, const CoreSplit& split, bool quiet) {
                     to_string(run->state()).c_str(), static_cast<long long>(run->steps_done()),
                     t.step ? percent(train_error).c_str() : "-", e.step ? percent(e.test_error).c_str() : "-",
                     duration(t.time).c_str());
+        if (!run->engine_note().empty())
+            std::fprintf(stderr, "reslab-cli: %s: %s\n", run->name().c_str(), run->engine_note().c_str());
         if (run->state() == Run::State::Diverged || run->state() == Run::State::Failed) {
             std::fprintf(stderr, "reslab-cli: %s: %s\n", run->name().c_str(), run->message().c_str());
             ++failures;
@@ -223,14 +233,50 @@ int drive(Experiment& experiment, const CoreSplit& split, bool quiet) {
     return failures ? 3 : 0;
 }
 
-int bench(const std::string& arch,
-          int64_t batch,
-          int64_t steps,
-          const std::string& device,
-          int threads,
-          int64_t input_size,
-          int64_t in_channels,
-          bool channels_last) {
+/// What `reslab-cli bench` measures.
+struct BenchOptions {
+    std::string arch = "resnet20";
+    int64_t batch = 128, steps = 20, input_size = 28, in_channels = 1;
+    std::string device = "cpu";
+    int threads = 0;
+    bool nchw = false;
+    std::string precision = "float32";
+    int side_by_side = 0; // > 0: that many copies of the net trained side by side instead
+};
+
+/// Images/s of `copies` runs of one net trained side by side through the scheduler, each on
+/// `threads` intra-op threads, counted from the moment every run has done two warm-up steps.
+double side_by_side_images_per_s(const RunConfig& config, const RunData& data, int copies, int threads, int64_t steps) {
+    std::vector<RunConfig> runs(static_cast<size_t>(copies), config);
+    for (int i = 0; i < copies; ++i) {
+        runs[static_cast<size_t>(i)].train.seed = static_cast<uint64_t>(i);
+        runs[static_cast<size_t>(i)].train.steps = steps + 2;
+    }
+    Experiment experiment = Experiment::on_data(std::move(runs), data);
+    struct Clock : TrainingObserver {
+        std::chrono::steady_clock::time_point warm{}, end{};
+        void on_progress(const std::vector<RunStatus>& status, double) override {
+            int64_t least = status.front().steps_done;
+            for (const auto& s : status)
+                least = std::min(least, s.steps_done);
+            if (least >= 2 && warm == std::chrono::steady_clock::time_point{})
+                warm = std::chrono::steady_clock::now();
+            end = std::chrono::steady_clock::now();
+        }
+    } clock;
+    TrainingControls controls;
+    Scheduler(experiment, CoreSplit{copies, threads, "bench"}).run(controls, clock, std::chrono::milliseconds(1));
+    const double seconds = std::chrono::duration<double>(clock.end - clock.warm).count();
+    return seconds > 0 ? static_cast<double>(copies) * static_cast<double>(steps * config.train.batch_size) / seconds : 0.0;
+}
+
+int bench(const BenchOptions& o) {
+    const std::string& arch = o.arch;
+    const int64_t batch = o.batch, steps = o.steps, input_size = o.input_size, in_channels = o.in_channels;
+    const std::string& device = o.device;
+    const bool channels_last = !o.nchw;
+    const std::string& precision = o.precision;
+    int threads = o.threads;
     set_intra_op_threads(threads);
     RunConfig c = make_run_config(arch, TrainConfig{}, in_channels);
     ResNet net(c.net);
@@ -243,6 +289,7 @@ int bench(const std::string& arch,
     t.device = device;
     t.threads = threads;
     t.channels_last = channels_last;
+    t.precision = precision;
     t.eval_every = 0;
     t.probe_every = 0;
     t.checkpoint_every = 0;
@@ -253,6 +300,19 @@ int bench(const std::string& arch,
     data.image_size = input_size;
     auto train = std::make_shared<Dataset>(load_dataset(data));
     RunData run_data{train, train};
+    if (o.side_by_side > 0) {
+        RunConfig rc = c;
+        rc.train = t;
+        const int each = threads > 0 ? threads : std::max(1, core_count() / o.side_by_side);
+        const double images_per_s = side_by_side_images_per_s(rc, run_data, o.side_by_side, each, steps);
+        std::printf("arch %s, input %lldx%lldx%lld, batch %lld, %lld steps, device %s: %d runs side by side, "
+                    "%d thread%s each\n",
+                    arch.c_str(), static_cast<long long>(in_channels), static_cast<long long>(input_size),
+                    static_cast<long long>(input_size), static_cast<long long>(batch), static_cast<long long>(steps),
+                    device.c_str(), o.side_by_side, each, each == 1 ? "" : "s");
+        std::printf("%.1f images/s together\n", images_per_s);
+        return 0;
+    }
 
     // Per-step times, so that the figures can be medians: on a shared machine a few slow steps
     // (another process, a hypervisor) would otherwise swing a mean by tens of percent.
@@ -265,10 +325,18 @@ int bench(const std::string& arch,
         Run run(rc, run_data, "");
         run.step(); // warm-up: first-touch allocations and oneDNN's kernel choice
         run.step();
+        // A GPU runs ahead of the host: each timed step waits for the device's queue to drain.
+        const bool gpu = !run.device().is_cpu();
+        auto sync = [&] {
+            if (gpu)
+                torch::cuda::synchronize();
+        };
+        sync();
         std::vector<double> seconds;
         for (int64_t i = 0; i < steps; ++i) {
             const auto s0 = std::chrono::steady_clock::now();
             run.step();
+            sync();
             seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count());
         }
         return seconds;
@@ -302,7 +370,9 @@ int bench(const std::string& arch,
                 arch.c_str(), static_cast<long long>(in_channels), static_cast<long long>(input_size),
                 static_cast<long long>(input_size), static_cast<long long>(batch),
                 static_cast<long long>(steps), device.c_str(), torch::get_num_threads(),
-                channels_last ? "channels-last float32" : "NCHW float32");
+                (std::string(channels_last ? "channels-last " : "NCHW ") +
+                 (precision == "bfloat16" ? "bfloat16 autocast" : "float32"))
+                    .c_str());
     std::printf("%.1f images/s (median step %.1f ms; mean over all steps %.1f images/s)\n", images_per_s,
                 1e3 * step_s, steps * batch / total_s);
     std::printf("%.1f GFLOP/s achieved (%.1f M MACs a forward pass, training = 3x forward, 2 FLOPs a MAC)\n",
@@ -344,13 +414,6 @@ std::function<int()> add_train_commands(CLI::App& app) {
     resume_cmd->add_option("--parallel-runs", *resume_parallel, "runs trained side by side")
         ->check(CLI::Range(0, 1024));
 
-    struct BenchOptions {
-        std::string arch = "resnet20";
-        int64_t batch = 128, steps = 20, input_size = 28, in_channels = 1;
-        std::string device = "cpu";
-        int threads = 0;
-        bool nchw = false;
-    };
     auto b = std::make_shared<BenchOptions>();
     auto* bench_cmd = app.add_subcommand("bench", "measure training speed");
     bench_cmd->add_option("--arch", b->arch, "architecture");
@@ -361,6 +424,11 @@ std::function<int()> add_train_commands(CLI::App& app) {
     bench_cmd->add_option("--input-size", b->input_size, "input side")->check(CLI::Range(8, 1024));
     bench_cmd->add_option("--in-channels", b->in_channels, "input channels")->check(CLI::Range(1, 3));
     bench_cmd->add_flag("--nchw", b->nchw, "keep NCHW memory instead of channels-last");
+    bench_cmd->add_option("--precision", b->precision, "float32, or bfloat16 autocast")
+        ->check(CLI::IsMember({"float32", "bfloat16"}));
+    bench_cmd->add_option("--side-by-side", b->side_by_side,
+                          "train N copies side by side (threads each: --threads, default cores / N)")
+        ->check(CLI::Range(1, 256));
 
     return [=]() -> int {
         if (*train_cmd || *compare_cmd) {
@@ -414,8 +482,7 @@ std::function<int()> add_train_commands(CLI::App& app) {
             return drive(experiment, choose_split(experiment, core_count(), parallel, threads), *resume_quiet);
         }
         if (*bench_cmd)
-            return bench(b->arch, b->batch, b->steps, b->device, b->threads, b->input_size,
-                         b->in_channels, !b->nchw);
+            return bench(*b);
         return -1;
     };
 }

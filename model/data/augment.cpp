@@ -17,11 +17,14 @@ torch::Tensor crop_and_flip(const torch::Tensor& images,
     const torch::Tensor padded =
         pad > 0 ? torch::constant_pad_nd(images, {pad, pad, pad, pad}, 0) : images;
     const int64_t padded_w = w + 2 * pad;
-    const torch::Tensor ys = torch::arange(h, torch::kInt64).view({1, h});
-    const torch::Tensor xs = torch::arange(w, torch::kInt64).view({1, w});
-    const torch::Tensor rows = top.view({n, 1}) + ys;
+    // The choices are drawn on the CPU (a seeded generator); the gather runs where the images are.
+    const auto on = images.device();
+    const auto index = torch::TensorOptions().dtype(torch::kInt64).device(on);
+    const torch::Tensor ys = torch::arange(h, index).view({1, h});
+    const torch::Tensor xs = torch::arange(w, index).view({1, w});
+    const torch::Tensor rows = top.to(on).view({n, 1}) + ys;
     const torch::Tensor cols =
-        left.view({n, 1}) + torch::where(flipped.view({n, 1}), (w - 1) - xs, xs);
+        left.to(on).view({n, 1}) + torch::where(flipped.to(on).view({n, 1}), (w - 1) - xs, xs);
     const torch::Tensor source = (rows.view({n, h, 1}) * padded_w + cols.view({n, 1, w}))
                                      .view({n, 1, h * w})
                                      .expand({n, c, h * w});
@@ -38,7 +41,7 @@ torch::Tensor make_batch(const Dataset& data,
                          const torch::Tensor& indices,
                          const Augment& augment,
                          torch::Generator& generator) {
-    torch::Tensor images = data.images.index_select(0, indices.to(torch::kInt64));
+    torch::Tensor images = data.images.index_select(0, indices.to(data.images.device(), torch::kInt64));
     const int64_t n = images.size(0);
     if (n > 0 && (augment.crop || augment.flip)) {
         const int64_t pad = augment.crop ? augment.pad : 0;

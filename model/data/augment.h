@@ -23,7 +23,8 @@ struct Augment {
 torch::Generator make_generator(uint64_t seed);
 
 /// The images at `indices` (int64), augmented with choices drawn from `generator`, as float
-/// N x C x H x W normalised with data.norm: ((x / 255) - mean) / std.
+/// N x C x H x W normalised with data.norm: ((x / 255) - mean) / std, on the device that holds
+/// data.images (a run on a GPU keeps its training set there).
 torch::Tensor make_batch(const Dataset& data,
                          const torch::Tensor& indices,
                          const Augment& augment,

@@ -232,8 +232,8 @@ torch::Tensor normalize(const torch::Tensor& image, const Normalization& norm) {
     if (static_cast<int64_t>(norm.mean.size()) != c || static_cast<int64_t>(norm.std.size()) != c)
         throw std::invalid_argument("the normalisation has " + std::to_string(norm.mean.size()) +
                                     " channels, the image " + std::to_string(c));
-    auto mean = torch::tensor(norm.mean).view({c, 1, 1});
-    auto std = torch::tensor(norm.std).view({c, 1, 1});
+    auto mean = torch::tensor(norm.mean).view({c, 1, 1}).to(image.device());
+    auto std = torch::tensor(norm.std).view({c, 1, 1}).to(image.device());
     return (image - mean) / std;
 }
 

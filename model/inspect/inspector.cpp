@@ -313,11 +313,10 @@ LoadedNetPtr load_run_net(const std::string& folder, const StateDict& state, con
 }
 
 LoadedNetPtr random_net(const std::string& arch, uint64_t seed) {
-    torch::manual_seed(seed);
     ResNetSpec spec = named_spec(arch);
     auto loaded = std::make_shared<LoadedNet>();
     loaded->spec = spec;
-    loaded->net = ResNet(spec);
+    loaded->net = build_seeded(spec, seed);
     loaded->net->eval();
     loaded->preprocessing = preprocessing_for(spec);
     loaded->labels = labels_for(spec, loaded->preprocessing.dataset);

@@ -1,5 +1,7 @@
 #include "blocks.h"
 
+#include "batchnorm.h"
+
 #include <stdexcept>
 
 #include <torch/nn/functional/padding.h>
@@ -96,9 +98,9 @@ BasicBlockImpl::BasicBlockImpl(
 }
 
 torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x, BlockTrace* trace) {
-    torch::Tensor out = bn1->forward(conv1->forward(x));
+    torch::Tensor out = batch_norm(bn1, conv1->forward(x));
     record(trace, "conv1", out);
-    out = bn2->forward(conv2->forward(torch::relu(out)));
+    out = batch_norm(bn2, conv2->forward(torch::relu(out)));
     record(trace, "conv2", out);
     return add_shortcut(x, out, trace);
 }
@@ -116,11 +118,11 @@ BottleneckImpl::BottleneckImpl(
 }
 
 torch::Tensor BottleneckImpl::forward(const torch::Tensor& x, BlockTrace* trace) {
-    torch::Tensor out = bn1->forward(conv1->forward(x));
+    torch::Tensor out = batch_norm(bn1, conv1->forward(x));
     record(trace, "conv1", out);
-    out = bn2->forward(conv2->forward(torch::relu(out)));
+    out = batch_norm(bn2, conv2->forward(torch::relu(out)));
     record(trace, "conv2", out);
-    out = bn3->forward(conv3->forward(torch::relu(out)));
+    out = batch_norm(bn3, conv3->forward(torch::relu(out)));
     record(trace, "conv3", out);
     return add_shortcut(x, out, trace);
 }

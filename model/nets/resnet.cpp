@@ -1,5 +1,8 @@
 #include "resnet.h"
 
+#include "batchnorm.h"
+
+#include <mutex>
 #include <stdexcept>
 
 #include <torch/nn/functional/pooling.h>
@@ -80,7 +83,7 @@ void ResNetImpl::init_weights() {
 }
 
 torch::Tensor ResNetImpl::stem_forward(const torch::Tensor& x) {
-    torch::Tensor out = torch::relu(bn1->forward(conv1->forward(x)));
+    torch::Tensor out = torch::relu(batch_norm(bn1, conv1->forward(x)));
     if (m_spec.stem == Stem::ImageNet)
         out = F::max_pool2d(out, F::MaxPool2dFuncOptions(3).stride(2).padding(1));
     return out;
@@ -132,6 +135,13 @@ std::vector<std::shared_ptr<ResidualBlockImpl>> ResNetImpl::blocks() const {
     for (const auto& stage : m_stages)
         all.insert(all.end(), stage.begin(), stage.end());
     return all;
+}
+
+ResNet build_seeded(const ResNetSpec& spec, uint64_t seed) {
+    static std::mutex seeding;
+    std::lock_guard<std::mutex> lock(seeding);
+    torch::manual_seed(seed);
+    return ResNet(spec);
 }
 
 int64_t parameter_count(const torch::nn::Module& module) {

@@ -59,6 +59,11 @@ private:
 };
 TORCH_MODULE(ResNet);
 
+/// The net of a spec, initialised from LibTorch's global generator seeded with seed. Seeding and
+/// building hold one lock, so nets built at once on several threads (a run starting while the
+/// window loads a random net) each get their seed's weights.
+ResNet build_seeded(const ResNetSpec& spec, uint64_t seed);
+
 /// Parameters (not buffers) of a module, as torchvision's published counts give them.
 int64_t parameter_count(const torch::nn::Module& module);
 

@@ -14,6 +14,8 @@ std::vector<std::string> available_devices();
 int set_intra_op_threads(int threads);
 /// The cores this process may run on (at least 1).
 int core_count();
+/// This machine's physical memory in bytes (8 GiB where it cannot be read).
+double physical_memory_bytes();
 /// LibTorch's intra-op thread count now.
 int intra_op_threads();
 

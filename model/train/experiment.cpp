@@ -26,6 +26,13 @@ Experiment::Experiment(std::vector<RunConfig> runs, const std::vector<std::strin
     }
 }
 
+Experiment Experiment::on_data(std::vector<RunConfig> runs, const RunData& data) {
+    Experiment e;
+    for (auto& run : runs)
+        e.m_runs.push_back(std::make_unique<Run>(std::move(run), data, std::string()));
+    return e;
+}
+
 Experiment Experiment::resume(const std::vector<std::string>& folders) {
     Experiment e;
     std::map<std::string, RunData> shared;

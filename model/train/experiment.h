@@ -16,6 +16,8 @@ public:
     /// Builds every run; runs whose data configs agree share one copy of the data. Run i writes to
     /// folders[i] (none when folders is empty or folders[i] is). Throws on bad configs or data.
     Experiment(std::vector<RunConfig> runs, const std::vector<std::string>& folders);
+    /// Runs that all train on the same data (a benchmark's synthetic set), writing nothing.
+    static Experiment on_data(std::vector<RunConfig> runs, const RunData& data);
     /// Resumes the runs in these folders.
     static Experiment resume(const std::vector<std::string>& folders);
 

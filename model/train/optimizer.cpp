@@ -45,8 +45,7 @@ void FlatSGD::zero_grad() {
     m_flat_gradients.zero_();
 }
 
-void FlatSGD::step(double lr) {
-    torch::NoGradGuard no_grad;
+torch::Tensor FlatSGD::direction() {
     // torch.optim.SGD's arithmetic, each line over every parameter at once.
     torch::Tensor d = m_flat_gradients;
     if (m_weight_decay != 0.0)
@@ -58,7 +57,17 @@ void FlatSGD::step(double lr) {
             m_flat_momentum.mul_(m_momentum).add_(d);
         d = m_nesterov ? d.add(m_flat_momentum, m_momentum) : m_flat_momentum;
     }
-    m_flat_parameters.add_(d, -lr);
+    return d;
+}
+
+void FlatSGD::step(double lr) {
+    torch::NoGradGuard no_grad;
+    m_flat_parameters.add_(direction(), -lr);
+}
+
+void FlatSGD::step(const torch::Tensor& lr) {
+    torch::NoGradGuard no_grad;
+    m_flat_parameters.addcmul_(direction(), lr, /*value=*/-1);
 }
 
 torch::Tensor FlatSGD::momentum(size_t i) const {

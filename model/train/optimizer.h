@@ -22,6 +22,9 @@ public:
     void zero_grad();
     /// One SGD step at this learning rate.
     void step(double lr);
+    /// The same with the rate in a 0-dim tensor on the parameters' device: a CUDA graph replays it
+    /// with whatever rate the tensor holds then.
+    void step(const torch::Tensor& lr);
 
     size_t size() const { return m_parameters.size(); }
     /// Parameter i's momentum buffer, a view; undefined before the first step.
@@ -32,6 +35,8 @@ public:
 
 private:
     torch::Tensor view(const torch::Tensor& flat, size_t i) const;
+    /// The update before the rate: the gradient with weight decay and momentum applied.
+    torch::Tensor direction();
 
     std::vector<torch::Tensor> m_parameters;
     std::vector<int64_t> m_offsets;

@@ -5,8 +5,12 @@
 #endif
 
 #include <cmath>
+#include <cstdlib>
 #if defined(__linux__)
 #include <sched.h>
+#endif
+#if __has_include(<unistd.h>)
+#include <unistd.h>
 #endif
 #include <limits>
 #include <filesystem>
@@ -19,6 +23,7 @@
 #include <torch/nn/functional/loss.h>
 
 #include "data/augment.h"
+#include "inspect/describe.h"
 #include "inspect/probes.h"
 #include "io/weights.h"
 #include "train/verdict.h"
@@ -31,18 +36,18 @@ namespace {
 
 constexpr int64_t kEvalBatch = 500; // evaluation batch: large enough to be quick, small in memory
 constexpr uint64_t kEvalSubsetSeed = 20151210; // the subset of test images scored between whole evaluations
+constexpr int64_t kEagerStepsBeforeGraph = 3;   // a CUDA run's warm-up before its step is captured
+// A training set up to this size moves to a run's GPU once, so no batch crosses the bus.
+constexpr double kDeviceDataBytes = 2.0 * (1ull << 30);
 
-torch::Device parse_device(const std::string& name) {
-    if (name == "cpu")
-        return torch::kCPU;
-    if (name.rfind("cuda", 0) == 0) {
-        if (!torch::cuda::is_available())
-            throw std::runtime_error("the device '" + name +
-                                     "' is not available: this LibTorch has no CUDA or sees no GPU; "
-                                     "use --device cpu");
-        return torch::Device(name);
-    }
-    throw std::runtime_error("unknown device '" + name + "'; use cpu or cuda");
+/// The same data on a GPU: images and labels copied there once, when they are small enough.
+std::shared_ptr<const Dataset> on_device(const std::shared_ptr<const Dataset>& data, torch::Device device) {
+    if (device.is_cpu() || static_cast<double>(data->images.nbytes()) > kDeviceDataBytes)
+        return data;
+    auto copy = std::make_shared<Dataset>(*data);
+    copy->images = data->images.to(device);
+    copy->labels = data->labels.to(device);
+    return copy;
 }
 
 void to_channels_last(ResNetImpl& net) {
@@ -105,6 +110,28 @@ DataOptions data_options(const TrainConfig& c, Split split) {
 }
 
 } // namespace
+
+torch::Device parse_device(const std::string& name) {
+    if (name == "cpu")
+        return torch::kCPU;
+    if (name.rfind("cuda", 0) == 0) {
+        if (!torch::cuda::is_available())
+            throw std::runtime_error("the device '" + name +
+                                     "' is not available: this LibTorch has no CUDA or sees no GPU; "
+                                     "use --device cpu");
+        return torch::Device(name);
+    }
+    throw std::runtime_error("unknown device '" + name + "'; use cpu or cuda");
+}
+
+double physical_memory_bytes() {
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0)
+        return static_cast<double>(pages) * static_cast<double>(page);
+#endif
+    return 8.0 * (1ull << 30);
+}
 
 int core_count() {
 #if defined(__linux__)
@@ -200,12 +227,28 @@ Run::Run(RunConfig config, RunData data, std::string folder, bool resuming)
     m_total_steps = t.steps > 0 ? t.steps
                                 : static_cast<int64_t>(std::ceil(t.epochs * m_steps_per_epoch));
 
-    torch::manual_seed(t.seed);
-    m_net = ResNet(m_config.net);
+    // Refused before anything is allocated: a spec.json that asks for a net of billions of weights.
+    const NetGraph shape = describe(m_config.net, m_data.train->height(), m_data.train->width());
+    const double bytes = 3.0 * 4.0 * static_cast<double>(shape.params); // weights, gradients, momenta
+    if (bytes > 0.5 * physical_memory_bytes())
+        throw std::invalid_argument("the net '" + m_config.name + "' has " + std::to_string(shape.params) +
+                                    " parameters, which with their gradients and momenta take more than "
+                                    "half of this machine's memory");
+    m_net = build_seeded(m_config.net, t.seed);
     m_net->to(m_device);
     if (t.channels_last)
         to_channels_last(*m_net);
     m_optimizer = std::make_unique<FlatSGD>(m_net->parameters(), t.momentum, t.weight_decay, t.nesterov);
+    m_data.train = on_device(m_data.train, m_device);
+    m_data.test = on_device(m_data.test, m_device);
+    const auto on = torch::TensorOptions().device(m_device);
+    m_pending_loss = torch::zeros({}, on.dtype(torch::kFloat64));
+    m_pending_wrong = torch::zeros({}, on.dtype(torch::kInt64));
+    m_cuda = std::make_unique<CudaStep>(m_device);
+    if (!m_device.is_cpu()) {
+        m_lr = torch::zeros({}, on.dtype(m_net->parameters().front().scalar_type()));
+        m_try_graph = CudaStep::graphs_supported() && !std::getenv("RESLAB_NO_CUDA_GRAPH");
+    }
 
     if (!m_folder.empty()) {
         const RunPaths paths(m_folder);
@@ -373,8 +416,8 @@ bool Run::read_back_counters() {
     m_loss_sum += loss_sum;
     m_wrong += m_pending_wrong.item<int64_t>();
     m_seen += m_pending_seen;
-    m_pending_loss = torch::Tensor();
-    m_pending_wrong = torch::Tensor();
+    m_pending_loss.zero_();
+    m_pending_wrong.zero_();
     m_pending_seen = 0;
     return std::isfinite(loss_sum);
 }
@@ -425,52 +468,78 @@ void Run::record_train() {
     emit(record);
 }
 
+void Run::train_batch(const torch::Tensor& x, const torch::Tensor& y, double lr, NetTrace* trace) {
+    const TrainConfig& t = m_config.train;
+    torch::Tensor logits, loss;
+    {
+        Autocast autocast(m_device, t.precision == "bfloat16");
+        logits = trace ? m_net->forward_traced(x, *trace) : m_net->forward(x);
+        loss = F::cross_entropy(logits, y);
+    }
+    m_optimizer->zero_grad();
+    loss.backward();
+    if (trace)
+        m_probe = take_probe(*m_net, *trace, m_step + 1);
+    // On a GPU the rate is a device scalar, so the same kernels serve eager steps and a graph.
+    if (m_lr.defined())
+        m_optimizer->step(m_lr);
+    else
+        m_optimizer->step(lr);
+    // Summed in place on the device, so nothing waits for the GPU until the numbers are needed.
+    torch::NoGradGuard no_grad;
+    m_pending_loss.add_(loss.detach().to(torch::kFloat64) * static_cast<double>(y.size(0)));
+    m_pending_wrong.add_(logits.argmax(1).ne(y).sum());
+}
+
 void Run::step() {
     if (done())
         return;
     m_state = State::Running;
     const TrainConfig& t = m_config.train;
     const auto t0 = std::chrono::steady_clock::now();
-
-    const torch::Tensor indices = batch_indices(m_step);
-    Augment augment;
-    augment.crop = t.augment_crop;
-    augment.flip = t.augment_flip;
-    torch::Tensor x = make_batch(*m_data.train, indices, augment, t.seed * 1000003u + m_step);
-    torch::Tensor y = m_data.train->labels.index_select(0, indices);
-    x = x.to(m_device, /*non_blocking=*/true);
-    y = y.to(m_device, /*non_blocking=*/true);
-    if (t.channels_last)
-        x = x.contiguous(torch::MemoryFormat::ChannelsLast);
-
     const double lr = t.schedule.lr_at(m_step, m_total_steps);
-
     // The first step is probed too: a freshly initialised net is where plain and residual nets differ
     // most (plain-56's first conv gets 300-1000x the last layer's gradient norm at step 1).
     const bool probe = t.probe_every > 0 && (m_step == 0 || (m_step + 1) % t.probe_every == 0);
-    m_net->train();
-    NetTrace trace;
-    torch::Tensor logits, loss;
-    {
-        Autocast autocast(m_device, t.precision == "bfloat16");
-        logits = probe ? m_net->forward_traced(x, trace) : m_net->forward(x);
-        loss = F::cross_entropy(logits, y);
-    }
-    m_optimizer->zero_grad();
-    loss.backward();
-    std::optional<ProbeRecord> probe_record;
-    if (probe)
-        probe_record = take_probe(*m_net, trace, m_step + 1);
-    m_optimizer->step(lr);
+    m_probe.reset();
 
-    {
-        torch::NoGradGuard no_grad;
-        const torch::Tensor loss_sum = loss.detach().to(torch::kFloat64) * static_cast<double>(y.size(0));
-        const torch::Tensor wrong = logits.argmax(1).ne(y).sum();
-        m_pending_loss = m_pending_loss.defined() ? m_pending_loss + loss_sum : loss_sum;
-        m_pending_wrong = m_pending_wrong.defined() ? m_pending_wrong + wrong : wrong;
-        m_pending_seen += y.size(0);
-    }
+    m_cuda->on_stream([&] {
+        const torch::Tensor indices = batch_indices(m_step);
+        Augment augment;
+        augment.crop = t.augment_crop;
+        augment.flip = t.augment_flip;
+        torch::Tensor x = make_batch(*m_data.train, indices, augment, t.seed * 1000003u + m_step);
+        torch::Tensor y = m_data.train->labels.index_select(0, indices.to(m_data.train->labels.device()));
+        if (t.channels_last)
+            x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+        if (m_lr.defined())
+            m_lr.fill_(lr);
+        m_net->train();
+        if (!probe && m_cuda->captured()) {
+            m_graph_x.copy_(x);
+            m_graph_y.copy_(y);
+            m_cuda->replay();
+            return;
+        }
+        // A CUDA run captures its step once the eager steps before it have warmed everything up
+        // (cuDNN's choices, the momentum buffer), and replays it from then on.
+        if (!probe && m_try_graph && m_step >= kEagerStepsBeforeGraph) {
+            m_try_graph = false;
+            m_graph_x = x.clone();
+            m_graph_y = y.clone();
+            try {
+                m_cuda->capture([this] { train_batch(m_graph_x, m_graph_y, 0.0, nullptr); });
+                m_cuda->replay();
+                m_note = "training step replayed as a CUDA graph from step " + std::to_string(m_step + 1);
+                return;
+            } catch (const std::exception& e) {
+                m_note = std::string(e.what()) + "; training goes on eagerly";
+            }
+        }
+        NetTrace trace;
+        train_batch(x, y, lr, probe ? &trace : nullptr);
+    });
+    m_pending_seen += t.batch_size;
     ++m_step;
     const bool last = m_step >= m_total_steps;
     const bool record = m_step % t.record_every == 0 || last;
@@ -478,9 +547,11 @@ void Run::step() {
     const bool checkpoint = (t.checkpoint_every > 0 && m_step % t.checkpoint_every == 0) || last;
     // A read-back on CPU costs nothing, so a CPU run checks its loss every step; a GPU run only
     // when something needs the numbers.
-    const bool read_back = m_device.is_cpu() || record || eval || checkpoint || probe_record;
+    const bool read_back = m_device.is_cpu() || record || eval || checkpoint || m_probe;
+    const bool finite = !read_back || read_back_counters();
+    // After the read-back, which waits for a GPU's queued work: the time is the step's.
     m_compute_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (read_back && !read_back_counters()) {
+    if (!finite) {
         record_train();
         m_state = State::Diverged;
         m_message = "the loss became " + std::string(std::isnan(m_last_train.loss) ? "NaN" : "infinite") +
@@ -492,17 +563,18 @@ void Run::step() {
     }
     if (record)
         record_train();
-    if (probe_record) {
-        probe_record->time = m_last_train.time;
+    if (m_probe) {
+        m_probe->time = m_last_train.time;
         MetricRecord r;
         r.kind = MetricRecord::Kind::Probe;
-        r.probe = std::move(*probe_record);
+        r.probe = std::move(*m_probe);
+        m_probe.reset();
         emit(r);
     }
     if (eval) {
         MetricRecord r;
         r.kind = MetricRecord::Kind::Eval;
-        r.eval = evaluate(/*whole=*/last);
+        m_cuda->on_stream([&] { r.eval = evaluate(/*whole=*/last); });
         m_last_eval = r.eval;
         emit(r);
     }
@@ -535,7 +607,7 @@ EvalRecord Run::evaluate(bool whole) {
         torch::Tensor x = make_batch(test, batch).to(m_device);
         if (m_config.train.channels_last)
             x = x.contiguous(torch::MemoryFormat::ChannelsLast);
-        const torch::Tensor y = test.labels.index_select(0, batch).to(m_device);
+        const torch::Tensor y = test.labels.index_select(0, batch.to(test.labels.device())).to(m_device);
         const torch::Tensor logits = m_net->forward(x);
         loss_sum += F::cross_entropy(logits, y, F::CrossEntropyFuncOptions().reduction(torch::kSum))
                         .item<double>();

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 
@@ -10,6 +11,7 @@
 #include "nets/resnet.h"
 #include "train/devices.h"
 #include "train/config.h"
+#include "train/cuda_step.h"
 #include "train/optimizer.h"
 #include "train/records.h"
 
@@ -20,6 +22,10 @@ struct RunData {
     std::shared_ptr<const Dataset> train;
     std::shared_ptr<const Dataset> test; // the test split, or the held-out split
 };
+
+/// "cpu", "cuda" or "cuda:N" as a device; throws std::runtime_error naming what is available when
+/// the LibTorch in use has no CUDA or sees no such GPU.
+torch::Device parse_device(const std::string& name);
 
 /// Loads the training and evaluation splits a config asks for. Throws DataError.
 RunData load_run_data(const TrainConfig& config);
@@ -74,6 +80,9 @@ public:
     /// Test loss and error in eval mode: over the whole evaluation split, or, when whole is false
     /// and the config asks for it, over its fixed subset of eval_subset images.
     EvalRecord evaluate(bool whole = true);
+    /// What the engine did differently from eager training, in a sentence ("training step replayed
+    /// as a CUDA graph from step 4", or why it could not be); empty on a CPU.
+    const std::string& engine_note() const { return m_note; }
 
 private:
     Run(RunConfig config, RunData data, std::string folder, bool resuming);
@@ -82,6 +91,9 @@ private:
     bool read_back_counters();
     void load_trainer_state();
     torch::Tensor batch_indices(int64_t step);
+    /// Forward, loss, backward and the optimiser on one batch, with the loss and error summed on
+    /// the device; also what a CUDA graph captures (trace null, inputs in m_graph_x/y).
+    void train_batch(const torch::Tensor& x, const torch::Tensor& y, double lr, NetTrace* trace);
 
     RunConfig m_config;
     RunData m_data;
@@ -91,6 +103,12 @@ private:
     std::unique_ptr<FlatSGD> m_optimizer;
     torch::Device m_device{torch::kCPU};
     Callback m_callback;
+    std::unique_ptr<CudaStep> m_cuda; // the run's stream and captured step on a GPU
+    bool m_try_graph = false;
+    torch::Tensor m_lr;               // on a GPU: the learning rate as a device scalar
+    torch::Tensor m_graph_x, m_graph_y; // the captured step's input and target buffers
+    std::optional<ProbeRecord> m_probe; // taken by the current step
+    std::string m_note;
 
     State m_state = State::Ready;
     std::string m_message;
@@ -101,10 +119,10 @@ private:
     torch::Tensor m_order; // this epoch's permutation of the training set
     torch::Tensor m_eval_subset; // the test images scored between whole evaluations (sorted)
 
-    // Summed on the device since the last read-back (every step on CPU; on CUDA only when a record,
-    // an evaluation or a checkpoint needs them, so nothing syncs the GPU every step):
+    // Summed in place on the device since the last read-back (every step on CPU; on CUDA only when a
+    // record, an evaluation or a checkpoint needs them, so nothing syncs the GPU every step):
     torch::Tensor m_pending_loss; // float64: sum of batch loss x batch size
-    torch::Tensor m_pending_wrong;
+    torch::Tensor m_pending_wrong; // int64
     int64_t m_pending_seen = 0;
     // Since the last train record:
     double m_loss_sum = 0.0;

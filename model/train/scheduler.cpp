@@ -11,9 +11,6 @@
 #include "inspect/describe.h"
 #include "train/devices.h"
 
-#if __has_include(<unistd.h>)
-#include <unistd.h>
-#endif
 
 namespace reslab {
 namespace {
@@ -23,15 +20,6 @@ namespace {
 constexpr int64_t kMaxLead = 4;
 // While paused, or while a snapshot waits for its run to finish a step.
 constexpr auto kPoll = std::chrono::milliseconds(20);
-
-double physical_memory_bytes() {
-#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
-    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    if (pages > 0 && page > 0)
-        return static_cast<double>(pages) * static_cast<double>(page);
-#endif
-    return 8.0 * (1ull << 30);
-}
 
 /// A training step's activations, roughly: every layer's output for the whole batch in float32,
 /// kept for backward, and as much again for the gradients flowing back.

@@ -1,0 +1,120 @@
+// ResLab's channels-last batch norm against LibTorch's own (torch::nn::BatchNorm2d, the C++ twin of
+// PyTorch's) computed in float64: the same output, gradients and running statistics within float32
+// rounding, for channel counts that fill a tile and for ones that do not; the same bits on one
+// thread and on two; and LibTorch's own path wherever ours does not apply.
+#include <ATen/Parallel.h>
+
+#include "nets/batchnorm.h"
+#include "testsupport.h"
+
+using namespace reslab;
+
+namespace {
+
+struct Result {
+    torch::Tensor y, dx, dw, db, running_mean, running_var, tracked;
+};
+
+/// Two training steps of a BatchNorm2d: ResLab's kernel (own), or LibTorch's in float64.
+Result run(bool own, int64_t n, int64_t c, int64_t h, int64_t w, int steps = 2) {
+    torch::manual_seed(static_cast<uint64_t>(c * 1000 + h));
+    torch::nn::BatchNorm2d bn(c);
+    const auto dtype = own ? torch::kFloat32 : torch::kFloat64;
+    {
+        torch::NoGradGuard no_grad;
+        bn->weight.uniform_(0.5, 1.5);
+        bn->bias.uniform_(-0.5, 0.5);
+    }
+    bn->train();
+    Result r;
+    for (int s = 0; s < steps; ++s) {
+        // A mean far from zero against its spread, where a one-pass variance would lose digits.
+        torch::Tensor x = (torch::randn({n, c, h, w}) * 0.5 + 3.0).contiguous(torch::MemoryFormat::ChannelsLast);
+        const torch::Tensor g = torch::randn({n, c, h, w}).contiguous(torch::MemoryFormat::ChannelsLast).to(dtype);
+        x = x.to(dtype).requires_grad_(true);
+        if (s == 0)
+            bn->to(dtype);
+        bn->zero_grad();
+        r.y = own ? batch_norm(bn, x) : bn->forward(x);
+        r.y.backward(g);
+        r.dx = x.grad();
+    }
+    r.dw = bn->weight.grad().clone();
+    r.db = bn->bias.grad().clone();
+    r.running_mean = bn->running_mean.clone();
+    r.running_var = bn->running_var.clone();
+    r.tracked = bn->num_batches_tracked.clone();
+    for (torch::Tensor* t : {&r.y, &r.dx, &r.dw, &r.db, &r.running_mean, &r.running_var})
+        *t = t->to(torch::kFloat64);
+    return r;
+}
+
+bool close(const torch::Tensor& a, const torch::Tensor& b, double rtol, double atol, QString* why) {
+    if (torch::allclose(a, b, rtol, atol))
+        return true;
+    *why = QStringLiteral("largest difference %1").arg((a - b).abs().max().item<double>());
+    return false;
+}
+
+} // namespace
+
+class TestBatchNorm : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void sameAsLibTorch_data() {
+        QTest::addColumn<int>("n");
+        QTest::addColumn<int>("c");
+        QTest::addColumn<int>("side");
+        QTest::newRow("plain-56's first stage: 8 channels at 14 x 14") << 128 << 8 << 14;
+        QTest::newRow("16 channels at 7 x 7") << 64 << 16 << 7;
+        QTest::newRow("32 channels at 4 x 4") << 32 << 32 << 4;
+        QTest::newRow("3 channels, a tile of 66 floats") << 16 << 3 << 5;
+        QTest::newRow("a batch that ends inside a tile") << 3 << 24 << 3;
+        QTest::newRow("one image of 1 x 2") << 1 << 5 << 2;
+    }
+    void sameAsLibTorch() {
+        QFETCH(int, n);
+        QFETCH(int, c);
+        QFETCH(int, side);
+        const int w = side == 2 ? 1 : side;
+        const Result theirs = run(false, n, c, side, w), ours = run(true, n, c, side, w);
+        QString why;
+        // float32 inputs and outputs: a few units in the last place of values near 1 to 10, and of
+        // sums over up to 25k elements for the parameters' gradients.
+        QVERIFY2(close(ours.y, theirs.y, 1e-5, 1e-5, &why), qPrintable("output: " + why));
+        QVERIFY2(close(ours.dx, theirs.dx, 1e-4, 1e-5, &why), qPrintable("input gradient: " + why));
+        QVERIFY2(close(ours.dw, theirs.dw, 1e-4, 1e-3, &why), qPrintable("weight gradient: " + why));
+        QVERIFY2(close(ours.db, theirs.db, 1e-4, 1e-3, &why), qPrintable("bias gradient: " + why));
+        QVERIFY2(close(ours.running_mean, theirs.running_mean, 1e-6, 1e-6, &why), qPrintable("running mean: " + why));
+        QVERIFY2(close(ours.running_var, theirs.running_var, 1e-5, 1e-6, &why), qPrintable("running var: " + why));
+        QCOMPARE(ours.tracked.item<int64_t>(), theirs.tracked.item<int64_t>());
+        QVERIFY(ours.y.is_contiguous(torch::MemoryFormat::ChannelsLast));
+    }
+
+    void sameBitsOnOneAndTwoThreads() {
+        const int before = at::get_num_threads();
+        at::set_num_threads(1);
+        const Result one = run(true, 128, 8, 14, 14);
+        at::set_num_threads(2);
+        const Result two = run(true, 128, 8, 14, 14);
+        at::set_num_threads(before);
+        QVERIFY(torch::equal(one.y, two.y));
+        QVERIFY(torch::equal(one.dx, two.dx));
+        QVERIFY(torch::equal(one.dw, two.dw));
+        QVERIFY(torch::equal(one.running_var, two.running_var));
+    }
+
+    void libTorchsPathElsewhere() {
+        torch::nn::BatchNorm2d bn(8);
+        const torch::Tensor cl = torch::randn({4, 8, 5, 5}).contiguous(torch::MemoryFormat::ChannelsLast);
+        QVERIFY(uses_own_batch_norm(bn, cl));
+        QVERIFY(!uses_own_batch_norm(bn, torch::randn({4, 8, 5, 5}))); // NCHW
+        QVERIFY(!uses_own_batch_norm(bn, cl.to(torch::kBFloat16)));    // autocast's
+        bn->eval(); // running statistics: LibTorch's, as the parity tests with torchvision need
+        QVERIFY(!uses_own_batch_norm(bn, cl));
+        QVERIFY(torch::equal(batch_norm(bn, cl), bn->forward(cl)));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestBatchNorm)
+#include "test_batchnorm.moc"
