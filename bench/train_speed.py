@@ -5,6 +5,10 @@ Runs `reslab-cli bench` and then the same training step in Python (Debian's pyth
 after the other and each in a fresh process, alternating for a few rounds, for resnet20 and resnet56 (the paper's CIFAR layout, option A) on 1 x 28 x 28
 inputs at batch 128, and prints both throughputs and their ratio. Figures only; asserts nothing.
 
+The last column trains one copy of the net per core side by side, each on one thread (reslab-cli
+bench --side-by-side, through the scheduler an experiment's runs train with) and gives their
+images/s together: what an experiment of several small nets gets from the cores.
+
 usage: bench/train_speed.py [path/to/reslab-cli] [--steps N] [--rounds R] [--threads T] [--depths 20,56]
 """
 import argparse
@@ -109,6 +113,15 @@ def reslab_images_per_s(cli, depth, batch, steps, threads, channels_last):
     return float(re.search(r"([0-9.]+) images/s", out).group(1)), out
 
 
+def reslab_side_by_side(cli, depth, batch, steps, copies, channels_last):
+    args = [cli, "bench", "--arch", f"resnet{depth}", "--batch", str(batch), "--steps", str(steps),
+            "--input-size", "28", "--in-channels", "1", "--side-by-side", str(copies), "--threads", "1"]
+    if not channels_last:
+        args.append("--nchw")
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    return float(re.search(r"([0-9.]+) images/s together", out).group(1))
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     parser = argparse.ArgumentParser()
@@ -128,22 +141,25 @@ def main():
           f"processes; the ratio is of the medians over the rounds")
     print("Python is run as a notebook runs it, and again with glibc told to reuse freed memory as ResLab")
     print("does (GLIBC_TUNABLES), to show how much of the gap is the allocator rather than the C++.")
+    print(f"side by side: {args.threads} copies of the net, one thread each, images/s together; its ratio is "
+          f"against ResLab's one run on {args.threads} threads")
     print(f"{'net':10} {'layout':14} {'ResLab img/s':>13} {'Python img/s':>13} {'ratio':>6} "
-          f"{'Python, reuse':>14} {'ratio':>6}  rounds (ResLab/Python/Python reuse)")
+          f"{'Python, reuse':>14} {'ratio':>6} {'side by side':>13} {'ratio':>6}  rounds (ResLab/Python/Python reuse)")
     for depth in (int(d) for d in args.depths.split(",")):
         for channels_last in (False, True):
-            ours, theirs, reused, report = [], [], [], ""
+            ours, theirs, reused, beside, report = [], [], [], [], ""
             for _ in range(args.rounds):
                 value, report = reslab_images_per_s(args.cli, depth, 128, args.steps, args.threads,
                                                     channels_last)
                 ours.append(value)
                 theirs.append(python_in_fresh_process(depth, args.steps, args.threads, channels_last))
                 reused.append(python_in_fresh_process(depth, args.steps, args.threads, channels_last, True))
-            a, b, c = (statistics.median(v) for v in (ours, theirs, reused))
+                beside.append(reslab_side_by_side(args.cli, depth, 128, args.steps, args.threads, channels_last))
+            a, b, c, d = (statistics.median(v) for v in (ours, theirs, reused, beside))
             layout = "channels-last" if channels_last else "NCHW"
             rounds = " ".join(f"{o:.0f}/{t:.0f}/{r:.0f}" for o, t, r in zip(ours, theirs, reused))
-            print(f"resnet{depth:<4} {layout:14} {a:13.1f} {b:13.1f} {a / b:6.2f} {c:14.1f} {a / c:6.2f}  {rounds}",
-                  flush=True)
+            print(f"resnet{depth:<4} {layout:14} {a:13.1f} {b:13.1f} {a / b:6.2f} {c:14.1f} {a / c:6.2f} "
+                  f"{d:13.1f} {d / a:6.2f}  {rounds}", flush=True)
             if channels_last:
                 for line in report.splitlines()[2:]:
                     print("    " + line)

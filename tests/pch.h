@@ -1,4 +1,4 @@
-// The tests' precompiled header: torch and Qt Test together, with Qt's keywords off (STYLE.md).
+// The tests' precompiled header: torch and Qt Test together, with Qt's keywords off (docs/CONTRIBUTING.md).
 #pragma once
 
 #include "../model/pch.h"

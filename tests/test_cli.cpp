@@ -50,7 +50,7 @@ private Q_SLOTS:
         const QByteArray out = cli({"info", "--arch", "resnet56", "--input-size", "28", "--in-channels", "1"});
         QVERIFY(out.contains("layer3.8.relu"));
         QVERIFY(out.contains("64x7x7"));
-        QVERIFY(out.contains("0.096 G")); // PERFORMANCE.md: resnet56 at 28 x 28 is 95.8 M MACs
+        QVERIFY(out.contains("0.096 G")); // docs/PERFORMANCE.md: resnet56 at 28 x 28 is 95.8 M MACs
     }
 
     void initWritesWeightsPythonLoads() {

@@ -22,7 +22,7 @@ private Q_SLOTS:
         QTest::newRow("resnet34") << "resnet34" << 3.66 << 0.005;
         QTest::newRow("resnet101") << "resnet101" << 7.80 << 0.005;
         QTest::newRow("resnet152") << "resnet152" << 11.51 << 0.005;
-        // PERFORMANCE.md: resnet20 and resnet56 on 1 x 28 x 28 (Fashion-MNIST).
+        // docs/PERFORMANCE.md: resnet20 and resnet56 on 1 x 28 x 28 (Fashion-MNIST).
     }
     void macs() {
         QFETCH(QString, arch);
@@ -35,7 +35,7 @@ private Q_SLOTS:
     }
 
     void smallInputMacs() {
-        // PERFORMANCE.md gives resnet20 at 1 x 28 x 28 as 30.8 M MACs and resnet56 as 95.8 M.
+        // docs/PERFORMANCE.md gives resnet20 at 1 x 28 x 28 as 30.8 M MACs and resnet56 as 95.8 M.
         for (const auto& [arch, mmacs] : {std::pair{"resnet20", 30.8}, std::pair{"resnet56", 95.8}}) {
             ResNetSpec spec = named_spec(arch);
             spec.in_channels = 1;

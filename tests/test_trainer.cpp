@@ -268,6 +268,38 @@ private Q_SLOTS:
             QVERIFY(std::isfinite(v) && v > 0);
     }
 
+    void evaluationsScoreASubsetThenTheWholeSplit() {
+        RunConfig c = smallRun("resnet20", 40);
+        c.train.eval_every = 10;
+        c.train.eval_subset = 100;
+        std::vector<EvalRecord> evals;
+        Run run(c, m_data, "");
+        run.set_callback([&](const Run&, const MetricRecord& r) {
+            if (r.kind == MetricRecord::Kind::Eval)
+                evals.push_back(r.eval);
+        });
+        while (!run.done())
+            run.step();
+        QCOMPARE(evals.size(), size_t(4));
+        for (size_t i = 0; i + 1 < evals.size(); ++i)
+            QCOMPARE(evals[i].images, int64_t(100));
+        QCOMPARE(evals.back().images, m_data.test->size()); // the last one: every test image
+        // The same images whatever the run's seed: another run given these weights scores the same.
+        RunConfig other = c;
+        other.train.seed = 9;
+        Run second(other, m_data, "");
+        load_state_dict(*second.net(), state_dict_of(*run.net()));
+        const EvalRecord a = run.evaluate(/*whole=*/false), b = second.evaluate(/*whole=*/false);
+        QCOMPARE(b.images, int64_t(100));
+        QCOMPARE(a.test_loss, b.test_loss);
+        QCOMPARE(a.test_error, b.test_error);
+        // And not the whole split: a trained net's loss over 100 images differs from its loss over all.
+        QVERIFY(a.test_loss != run.evaluate(/*whole=*/true).test_loss);
+        const auto line = parse_json_line(to_json_line(MetricRecord{MetricRecord::Kind::Eval, {}, evals.front(), {}}));
+        QVERIFY(line);
+        QCOMPARE(line->eval.images, int64_t(100));
+    }
+
     void badConfigsAreRefused() {
         RunConfig c = smallRun("resnet20", 10);
         c.train.batch_size = 0;
@@ -291,8 +323,9 @@ private Q_SLOTS:
         QCOMPARE(runs[3].name, std::string("resnet56"));
         QCOMPARE(runs[0].net.widths, (std::vector<int64_t>{8, 16, 32}));
         QCOMPARE(runs[0].train.downsample, int64_t(2));
-        QCOMPARE(runs[0].train.steps, int64_t(1200));
-        QCOMPARE(runs[0].train.eval_every, int64_t(600));
+        QCOMPARE(runs[0].train.steps, int64_t(600));
+        QCOMPARE(runs[0].train.eval_every, int64_t(50));
+        QCOMPARE(runs[0].train.eval_subset, int64_t(1000));
         const auto paper = preset_runs("cifar-paper", TrainConfig{}, false);
         QCOMPARE(paper[0].train.steps, int64_t(64000));
         QCOMPARE(paper[0].train.schedule.milestones, (std::vector<int64_t>{32000, 48000}));

@@ -43,7 +43,7 @@ struct TrainConfig {
     int threads = 0;            // intra-op threads of each run; 0: chosen with parallel_runs
     int parallel_runs = 0;      // runs of the experiment trained side by side; 0: from the nets'
                                 // sizes and the cores (choose_split). The first run's choice counts.
-    bool channels_last = true;  // float32 either way; faster convolutions on CPU (PERFORMANCE.md)
+    bool channels_last = true;  // float32 either way; faster convolutions on CPU (docs/PERFORMANCE.md)
     std::string precision = "float32"; // or "bfloat16": autocast on CPU or CUDA, labelled as such
 };
 

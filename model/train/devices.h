@@ -22,7 +22,7 @@ int intra_op_threads();
 /// Keeps memory that training frees for the next step instead of handing it back to the kernel.
 /// glibc maps every large block afresh and unmaps it on free, so each step's activations would be
 /// page-faulted in again: on a 2-core machine that doubled the step time and made it vary by 2x.
-/// Every thread allocates from the main arena, so a training thread other than main does the same.
+/// The training threads share a few arenas (one per core) rather than one lock.
 /// Call once, early in main(); a no-op where the C library is not glibc.
 void reuse_freed_memory();
 
