@@ -18,7 +18,9 @@ double test_error(ResNetImpl& net, const Dataset& test, int64_t images, int64_t 
     for (int64_t start = 0; start < images; start += batch) {
         const int64_t n = std::min(batch, images - start);
         const torch::Tensor indices = torch::arange(start, start + n, torch::kInt64);
-        const torch::Tensor x = make_batch(test, indices);
+        // In the layout of the net's weights: a run trained channels-last was evaluated so, and the
+        // intact net then scores its run's own test error with the same kernels.
+        const torch::Tensor x = make_batch(test, indices).contiguous(net.conv1->weight.suggest_memory_format());
         const torch::Tensor logits = net.forward_lesioned(x, removed);
         wrong += logits.argmax(1).ne(test.labels.narrow(0, start, n)).sum().item<int64_t>();
     }
@@ -117,6 +119,8 @@ LesionSubject load_lesion_subject(const std::string& folder) {
                                  "); train the run until it writes one");
     }
     load_state_dict(*s.net, state);
+    if (s.config.train.channels_last)
+        use_channels_last(*s.net);
     s.test = load_run_data(s.config.train).test;
     return s;
 }

@@ -144,6 +144,13 @@ ResNet build_seeded(const ResNetSpec& spec, uint64_t seed) {
     return ResNet(spec);
 }
 
+void use_channels_last(torch::nn::Module& net) {
+    torch::NoGradGuard no_grad;
+    for (auto& p : net.parameters())
+        if (p.dim() == 4)
+            p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+}
+
 int64_t parameter_count(const torch::nn::Module& module) {
     int64_t count = 0;
     for (const auto& p : module.parameters())

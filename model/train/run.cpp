@@ -50,13 +50,6 @@ std::shared_ptr<const Dataset> on_device(const std::shared_ptr<const Dataset>& d
     return copy;
 }
 
-void to_channels_last(ResNetImpl& net) {
-    torch::NoGradGuard no_grad;
-    for (auto& p : net.parameters())
-        if (p.dim() == 4)
-            p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
-}
-
 /// bfloat16 autocast on the run's device for the scope of one forward pass, as Python's
 /// torch.autocast does it; no-op when the run trains in float32.
 class Autocast {
@@ -240,7 +233,7 @@ Run::Run(RunConfig config, RunData data, std::string folder, bool resuming)
     m_net = build_seeded(m_config.net, t.seed);
     m_net->to(m_device);
     if (t.channels_last)
-        to_channels_last(*m_net);
+        use_channels_last(*m_net);
     m_optimizer = std::make_unique<FlatSGD>(m_net->parameters(), t.momentum, t.weight_decay, t.nesterov);
     m_data.train = on_device(m_data.train, m_device);
     m_data.test = on_device(m_data.test, m_device);
