@@ -273,6 +273,25 @@ private Q_SLOTS:
             QVERIFY(std::isfinite(v) && v > 0);
     }
 
+    void finalTrainingErrorHasOneDefinition() {
+        // 37 steps, a record every 5: the final window (the last 3 steps) starts inside a record
+        // and the last record covers 2 steps. The records give the run's own figure.
+        RunConfig c = smallRun("resnet20", 37);
+        FinalTrainError fromRecords;
+        Run run(c, m_data, "");
+        run.set_callback([&](const Run& r, const MetricRecord& m) {
+            if (m.kind == MetricRecord::Kind::Train)
+                fromRecords.add(m.train.step, m.train.error, r.total_steps());
+        });
+        while (!run.done())
+            run.step();
+        QVERIFY(std::isfinite(run.final_train_error()));
+        QVERIFY2(std::abs(fromRecords.value() - run.final_train_error()) < 1e-12,
+                 qPrintable(QStringLiteral("%1 vs %2").arg(fromRecords.value()).arg(run.final_train_error())));
+        // And it is not simply the last record's error (they differ here).
+        QVERIFY(run.final_train_error() != run.last_train().error);
+    }
+
     void evaluationsScoreASubsetThenTheWholeSplit() {
         RunConfig c = smallRun("resnet20", 40);
         c.train.eval_every = 10;

@@ -441,7 +441,9 @@ bool MainWindow::startDemo(const QString& preset) {
 }
 
 void MainWindow::onExperimentReady(const QVector<RunInfo>& runs, const QString& split) {
-    m_deviceLabel->setToolTip(tr("How the runs share the cores: %1").arg(split));
+    // What the status bar said of the cores is now what this experiment does with them.
+    m_deviceLabel->setText(tr("%1 · LibTorch %2").arg(split, QStringLiteral(TORCH_VERSION)));
+    m_deviceLabel->setToolTip(tr("How the runs share the cores"));
     statusBar()->showMessage(tr("Training %n run(s): %1", nullptr, static_cast<int>(runs.size())).arg(split), 10000);
     m_liveIds.clear();
     qint64 done = 0;
@@ -482,15 +484,16 @@ void MainWindow::applyRecords(int runId, const std::vector<reslab::MetricRecord>
             // A followed run of so many epochs: its records tell how many steps an epoch has.
             if (it->total <= 0 && it->epochs > 0 && r.train.epoch > 0)
                 it->total = static_cast<qint64>(std::ceil(it->epochs * std::llround(r.train.step / r.train.epoch)));
-            if (it->total > 0 && r.train.step > it->total - reslab::final_window(it->total)) {
-                it->finalWrongSum += r.train.error;
-                ++it->finalRecords;
-            }
+            if (it->total > 0)
+                it->finalError.add(r.train.step, r.train.error, it->total);
         } else if (r.kind == reslab::MetricRecord::Kind::Eval) {
             it->testError = r.eval.test_error;
         }
     }
-    m_runList->setRunErrors(runId, it->trainError, it->testError);
+    // A finished run shows its final training error, the figure the verdict and reslab-cli give.
+    const double finalError = it->finalError.value();
+    const bool done = it->total > 0 && it->step >= it->total && std::isfinite(finalError);
+    m_runList->setRunErrors(runId, done ? finalError : it->trainError, it->testError);
     m_runList->setRunStep(runId, it->step, it->total);
 }
 
@@ -552,7 +555,7 @@ void MainWindow::updateConclusions() {
         o.depth = it->depth;
         o.residual = it->residual;
         // Over the final window of steps, as reslab-cli's summary: one record alone is noisy.
-        o.train_error = it->finalRecords > 0 ? it->finalWrongSum / it->finalRecords : it->trainError;
+        o.train_error = std::isfinite(it->finalError.value()) ? it->finalError.value() : it->trainError;
         o.finished = it->state == QLatin1String("finished");
         outcomes.push_back(o);
         if (o.finished)

@@ -13,6 +13,7 @@
 
 #include "experimentcontroller.h"
 #include "selection.h"
+#include "train/verdict.h"
 
 class CurvesView;
 class ExperimentPanel;
@@ -111,8 +112,7 @@ private:
         qint64 step = 0;
         qint64 total = 0;
         double epochs = 0.0; // a followed run given in epochs: total is known from its first record
-        double finalWrongSum = 0.0; // training error x records in the final window of steps
-        int finalRecords = 0;
+        reslab::FinalTrainError finalError; // over the final window of steps, as reslab-cli's table
         std::shared_ptr<reslab::MetricsFollower> follower; // set for folders followed from disk
     };
 

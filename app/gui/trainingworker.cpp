@@ -83,7 +83,9 @@ void TrainingWorker::run() {
         info.stepsDone = run->steps_done();
         infos.push_back(info);
     }
-    Q_EMIT experimentReady(infos, QString::fromStdString(split.describe()));
+    const std::string device = experiment->runs().front()->config().train.device;
+    const QString where = device == "cpu" ? tr("CPU") : QString::fromStdString(device).toUpper();
+    Q_EMIT experimentReady(infos, tr("%1: %2").arg(where, QString::fromStdString(split.describe())));
 
     SignalObserver observer(*this);
     reslab::Scheduler(*experiment, split).run(m_controls, observer, kFlushInterval);

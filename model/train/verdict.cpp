@@ -41,6 +41,19 @@ int64_t final_window(int64_t total_steps) {
     return std::max<int64_t>(1, std::min<int64_t>(100, total_steps / 10));
 }
 
+void FinalTrainError::add(int64_t step, double error, int64_t total_steps) {
+    const int64_t covered = step - m_last_step;
+    m_last_step = step;
+    if (covered > 0 && step > total_steps - final_window(total_steps)) {
+        m_weighted += error * static_cast<double>(covered);
+        m_steps += static_cast<double>(covered);
+    }
+}
+
+double FinalTrainError::value() const {
+    return m_steps > 0 ? m_weighted / m_steps : std::numeric_limits<double>::quiet_NaN();
+}
+
 std::string degradation_verdict(const std::vector<RunOutcome>& runs) {
     const auto [plain_shallow, plain_deep] = extremes(runs, /*residual=*/false);
     if (!plain_shallow || plain_shallow->depth == plain_deep->depth)
@@ -67,10 +80,12 @@ std::string degradation_verdict(const std::vector<RunOutcome>& runs) {
     text += " " + res_deep->name + " ends at " + percent(res_deep->train_error);
     if (res_deep->train_error + kVerdictTolerance < plain_deep->train_error ||
         (!degrades && res_deep->train_error < plain_deep->train_error)) {
+        // "Helps" only when the figures it prints differ: 11.7% against 11.7% is no help.
+        const bool helps = res_shallow && percent(res_deep->train_error) != percent(res_shallow->train_error) &&
+                           res_deep->train_error < res_shallow->train_error;
         if (res_shallow && res_deep->train_error <= res_shallow->train_error + kVerdictTolerance)
-            text += ": with shortcuts, depth " +
-                    std::string(res_deep->train_error < res_shallow->train_error ? "helps" : "no longer hurts") +
-                    " (" + res_shallow->name + " " + percent(res_shallow->train_error) + ").";
+            text += ": with shortcuts, depth " + std::string(helps ? "helps" : "no longer hurts") + " (" +
+                    res_shallow->name + " " + percent(res_shallow->train_error) + ").";
         else if (res_shallow)
             text += ", below " + plain_deep->name + " but above " + res_shallow->name + " (" +
                     percent(res_shallow->train_error) + "): shortcuts help, yet depth still costs here.";
