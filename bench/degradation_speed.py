@@ -24,8 +24,9 @@ import tempfile
 import time
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+
+from cifar_nets import CifarNet
 
 FASHION = "/usr/share/datasets/fashion-mnist"
 
@@ -45,47 +46,6 @@ def load(split, data_dir, downsample):
     if downsample > 1:
         images = F.avg_pool2d(images.float(), downsample).round().to(torch.uint8)
     return images, labels
-
-
-class Block(nn.Module):
-    """A basic block with the paper's option A shortcut; residual=False is its plain twin."""
-
-    def __init__(self, cin, cout, stride, residual):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.stride, self.extra, self.residual = stride, cout - cin, residual
-
-    def forward(self, x):
-        out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
-        if not self.residual:
-            return F.relu(out)
-        short = x
-        if self.stride != 1 or self.extra:
-            short = F.pad(x[:, :, ::self.stride, ::self.stride],
-                          (0, 0, 0, 0, self.extra // 2, self.extra - self.extra // 2))
-        return F.relu(out + short)
-
-
-class CifarNet(nn.Module):
-    def __init__(self, spec):
-        super().__init__()
-        widths, blocks, residual = spec["widths"], spec["blocks"], spec["residual"]
-        self.conv1 = nn.Conv2d(spec["in_channels"], spec["stem_width"], 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(spec["stem_width"])
-        layers, cin = [], spec["stem_width"]
-        for stage, (width, n) in enumerate(zip(widths, blocks)):
-            for b in range(n):
-                layers.append(Block(cin, width, 2 if stage > 0 and b == 0 else 1, residual))
-                cin = width
-        self.blocks = nn.Sequential(*layers)
-        self.fc = nn.Linear(cin, spec["classes"])
-
-    def forward(self, x):
-        x = self.blocks(F.relu(self.bn1(self.conv1(x))))
-        return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
 
 
 def lr_at(t, step, total):

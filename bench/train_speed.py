@@ -20,51 +20,16 @@ import sys
 import time
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
-
-class Block(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.stride, self.extra = stride, cout - cin
-
-    def forward(self, x):
-        out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
-        short = x
-        if self.stride != 1 or self.extra:
-            short = F.pad(x[:, :, ::self.stride, ::self.stride],
-                          (0, 0, 0, 0, self.extra // 2, self.extra - self.extra // 2))
-        return F.relu(out + short)
-
-
-class CifarResNet(nn.Module):
-    def __init__(self, n, in_channels=1, classes=10):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, 16, 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(16)
-        layers, cin = [], 16
-        for stage, width in enumerate((16, 32, 64)):
-            for b in range(n):
-                layers.append(Block(cin, width, 2 if stage > 0 and b == 0 else 1))
-                cin = width
-        self.blocks = nn.Sequential(*layers)
-        self.fc = nn.Linear(64, classes)
-
-    def forward(self, x):
-        x = self.blocks(F.relu(self.bn1(self.conv1(x))))
-        return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
+from cifar_nets import cifar_resnet
 
 
 def python_images_per_s(depth, batch, steps, threads, channels_last):
     """Images/s from the median step, as reslab-cli bench reports it."""
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    net = CifarResNet((depth - 2) // 6)
+    net = cifar_resnet(depth)
     x = torch.randn(batch, 1, 28, 28)
     y = torch.randint(0, 10, (batch,))
     if channels_last:

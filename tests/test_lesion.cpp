@@ -16,22 +16,15 @@ using namespace reslab;
 namespace {
 
 RunConfig tinyRun(const std::string& arch) {
-    TrainConfig t;
-    t.dataset = "synthetic";
-    t.synthetic_size = 768;
-    t.batch_size = 32;
-    t.steps = 300;
-    t.schedule.kind = Schedule::Kind::Cosine;
-    t.schedule.base_lr = 0.1;
-    t.record_every = 10;
-    t.eval_every = 300;
-    t.probe_every = 0;
-    t.checkpoint_every = 300;
-    t.channels_last = false; // evaluation and the study then run the very same kernels
-    t.seed = 5;
-    RunConfig c = make_run_config(arch, t, 1);
-    c.net.stem_width = 8;
-    c.net.widths = {8, 16, 32};
+    RunConfig c = test::smallRun(arch, 300, /*seed=*/5);
+    c.train.synthetic_size = 768;
+    c.train.schedule.kind = Schedule::Kind::Cosine; // annealed: a settled net on any CPU
+    c.train.schedule.base_lr = 0.1;
+    c.train.record_every = 10;
+    c.train.eval_every = 300;
+    c.train.probe_every = 0;
+    c.train.checkpoint_every = 300;
+    c.train.channels_last = false; // evaluation and the study then run the very same kernels
     return c;
 }
 
