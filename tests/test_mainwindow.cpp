@@ -12,6 +12,9 @@
 #include <QTemporaryDir>
 #include <QToolBar>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "curveplot.h"
 #include "curvesview.h"
 #include "experimentpanel.h"
@@ -211,6 +214,53 @@ private Q_SLOTS:
         QVERIFY(!window.openRunFolder(dir.path(), &error));
         QVERIFY(error.contains(QStringLiteral("not a ResLab run folder")));
         QCOMPARE(runIds(window).size(), 1);
+    }
+
+    void aFollowedFolderSaysHowItsRunEnded() {
+        // Folders written by runs that stopped, diverged, or whose process died at a step: each is
+        // shown as such, with the reason, and the window stops polling them.
+        QTemporaryDir dir;
+        const RunData data = load_run_data(tinyRun("resnet20", 10).train);
+        const QString stopped = dir.filePath(QStringLiteral("stopped")), diverged = dir.filePath(QStringLiteral("diverged")),
+                      killed = dir.filePath(QStringLiteral("killed"));
+        {
+            Run run(tinyRun("resnet20", 40), data, stopped.toStdString());
+            for (int i = 0; i < 6; ++i)
+                run.step();
+            run.stop();
+        }
+        {
+            RunConfig c = tinyRun("plain20", 40, /*lr=*/1e6);
+            Run run(c, data, diverged.toStdString());
+            while (!run.done())
+                run.step();
+            QCOMPARE(int(run.state()), int(Run::State::Diverged));
+        }
+        {
+            Run run(tinyRun("resnet20", 40), data, killed.toStdString());
+            for (int i = 0; i < 4; ++i)
+                run.step();
+            // What a process killed there leaves: "running", written by a process that is gone.
+            FolderStatus s = *read_folder_status(killed.toStdString());
+            const pid_t child = fork();
+            if (child == 0)
+                _exit(0);
+            QCOMPARE(waitpid(child, nullptr, 0), child);
+            s.pid = child;
+            write_folder_status(killed.toStdString(), s);
+        }
+        MainWindow window;
+        QString error;
+        for (const QString& folder : {stopped, diverged, killed})
+            QVERIFY2(window.openRunFolder(folder, &error), qPrintable(error));
+        const QList<int> ids = runIds(window);
+        QCOMPARE(ids.size(), 3);
+        QTRY_COMPARE_WITH_TIMEOUT(window.runList()->runState(ids[0]), QStringLiteral("stopped"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.runList()->runState(ids[1]), QStringLiteral("diverged"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.runList()->runState(ids[2]), QStringLiteral("interrupted"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!window.followingFolders(), 10000);
+        // The curves hold what the runs wrote before they ended.
+        QCOMPARE(window.curves()->errorPlot()->pointCount(ids[0], 0), 3); // a record every 2 steps, 6 steps
     }
 
     void aFollowedRunOfSoManyEpochsFinishes() {

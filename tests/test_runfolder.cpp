@@ -6,6 +6,9 @@
 
 #include <QTemporaryDir>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "io/runfolder.h"
 #include "train/config.h"
 #include "testsupport.h"
@@ -185,6 +188,69 @@ private Q_SLOTS:
         QCOMPARE(ok.train.seed, std::numeric_limits<uint64_t>::max());
         QCOMPARE(ok.train.steps, int64_t(5));
         QCOMPARE(ok.train.schedule.milestones, (std::vector<int64_t>{10, 20}));
+    }
+
+    // The hardening issue: sizes in spec.json are refused by name before anything is built.
+    void specSizesOutOfRange_data() {
+        QTest::addColumn<QString>("json");
+        QTest::addColumn<QString>("field");
+        QTest::newRow("a billion blocks") << R"({"net": {"blocks": [1000000000, 3, 3]}, "train": {}})" << "blocks";
+        QTest::newRow("widths of 1e6") << R"({"net": {"widths": [1000000, 2, 3]}, "train": {}})" << "widths";
+        QTest::newRow("1e9 classes") << R"({"net": {"classes": 1000000000}, "train": {}})" << "classes";
+        QTest::newRow("synthetic set of 1e12") << R"({"net": {}, "train": {"synthetic_size": 1000000000000}})"
+                                               << "synthetic_size";
+        QTest::newRow("1000 threads") << R"({"net": {}, "train": {"threads": 100000}})" << "threads";
+        QTest::newRow("batch 0") << R"({"net": {}, "train": {"batch_size": 0}})" << "batch_size";
+        QTest::newRow("momentum NaN-like 2") << R"({"net": {}, "train": {"momentum": 2.0}})" << "momentum";
+    }
+    void specSizesOutOfRange() {
+        QFETCH(QString, json);
+        QFETCH(QString, field);
+        try {
+            run_config_from_json(json.toStdString());
+            QFAIL("no error");
+        } catch (const std::runtime_error& e) {
+            QVERIFY2(QString(e.what()).contains("'" + field + "' is out of range"), e.what());
+        }
+    }
+
+    void statusRoundTripAndTheWriterGone() {
+        QTemporaryDir dir;
+        const std::string folder = dir.path().toStdString();
+        QVERIFY(!read_folder_status(folder)); // none yet: an older run folder
+        FolderStatus s = this_writer();
+        s.state = RunState::Diverged;
+        s.step = 41;
+        s.total_steps = 600;
+        s.message = "the loss became NaN";
+        write_folder_status(folder, s);
+        const auto back = read_folder_status(folder);
+        QVERIFY(back);
+        QCOMPARE(int(back->state), int(RunState::Diverged));
+        QCOMPARE(back->step, int64_t(41));
+        QCOMPARE(back->total_steps, int64_t(600));
+        QCOMPARE(back->message, s.message);
+        QCOMPARE(back->pid, int64_t(getpid()));
+
+        // Running: live while its process is, gone once it has ended, live on another machine.
+        s.state = RunState::Running;
+        QVERIFY(!writer_gone(s)); // this process
+        const pid_t child = fork();
+        if (child == 0)
+            _exit(0);
+        QVERIFY(child > 0);
+        QCOMPARE(waitpid(child, nullptr, 0), child);
+        s.pid = child;
+        QVERIFY(writer_gone(s));
+        s.host = "another-machine";
+        QVERIFY(!writer_gone(s));
+        s.host = this_writer().host;
+        s.state = RunState::Finished; // an ended run's writer may well be gone: that says nothing
+        QVERIFY(!writer_gone(s));
+
+        // A damaged file is no status, not an error.
+        appendRaw(QString::fromStdString(RunPaths(folder).status), "{\"state\": ");
+        QVERIFY(!read_folder_status(folder));
     }
 };
 

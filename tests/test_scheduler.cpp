@@ -220,6 +220,8 @@ private Q_SLOTS:
                 if (key == "state.step")
                     saved = value.item<int64_t>();
             QCOMPARE(saved, run->steps_done());
+            const auto status = read_folder_status(run->folder());
+            QVERIFY(status && status->state == RunState::Stopped && status->step == saved);
         }
 
         // Resumed side by side, they end where the uninterrupted runs ended.
@@ -229,6 +231,7 @@ private Q_SLOTS:
         const Trained rest = train(resumed, CoreSplit{3, 1, "test"}, again, go);
         for (size_t i = 0; i < folders.size(); ++i) {
             QCOMPARE(int(rest.states[i]), int(Run::State::Finished));
+            QCOMPARE(int(read_folder_status(folders[i])->state), int(RunState::Finished));
             const QString records = differs(read_metrics(RunPaths(folders[i]).metrics), read_metrics(RunPaths(reference[i]).metrics));
             QVERIFY2(records.isEmpty(), qPrintable(records));
             const QString weights = differs(rest.weights[i], whole.weights[i]);

@@ -134,6 +134,9 @@ private Q_SLOTS:
             while (!run.done())
                 run.step();
         }
+        QVERIFY(read_folder_status(folder));
+        QCOMPARE(int(read_folder_status(folder)->state), int(RunState::Finished));
+        QCOMPARE(read_folder_status(folder)->step, int64_t(10));
         const std::string metrics = read_text(RunPaths(folder).metrics);
         const std::string trainer = read_text(RunPaths(folder).trainer);
         try {
@@ -238,6 +241,12 @@ private Q_SLOTS:
             run.step();
         QCOMPARE(int(run.state()), int(Run::State::Diverged));
         QVERIFY2(QString::fromStdString(run.message()).contains("smaller learning rate"), run.message().c_str());
+        // The folder says so to a reader that follows it.
+        const auto status = read_folder_status(folder);
+        QVERIFY(status);
+        QCOMPARE(int(status->state), int(RunState::Diverged));
+        QCOMPARE(status->step, run.steps_done());
+        QCOMPARE(status->message, run.message());
         QVERIFY(run.steps_done() < 60);
         const auto weights = read_state_dict(RunPaths(folder).checkpoint);
         for (const auto& [name, tensor] : weights)
@@ -336,6 +345,9 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(std::runtime_error, Run(c, m_data, ""));
         c = smallRun("resnet20", 10);
         c.train.precision = "float8";
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, Run(c, m_data, ""));
+        c = smallRun("resnet20", 10);
+        c.net.widths = {8, 16, 100000}; // beyond what spec.json may say, so it is never written
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, Run(c, m_data, ""));
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, preset_runs("nonsense", TrainConfig{}, false));
     }

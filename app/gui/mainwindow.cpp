@@ -607,6 +607,9 @@ void MainWindow::pollFollowed() {
         if (!it->follower)
             continue;
         any = true;
+        // The status first: records written before it said the run ended are all in the file
+        // by the time it says so, and the poll below reads them.
+        const std::optional<reslab::FolderStatus> status = reslab::read_folder_status(it->folder.toStdString());
         std::vector<reslab::MetricRecord> records;
         try {
             records = it->follower->poll();
@@ -615,14 +618,29 @@ void MainWindow::pollFollowed() {
             continue;
         }
         applyRecords(it.key(), records);
-        const bool finished = it->total > 0 && it->step >= it->total;
-        const QString state = finished ? QStringLiteral("finished") : QStringLiteral("following");
+        QString state = QStringLiteral("following");
+        QString message = QDir::toNativeSeparators(it->folder);
+        bool ended = false;
+        if (status && reslab::is_end(status->state)) {
+            state = qs(reslab::to_string(status->state));
+            message = qs(status->message);
+            ended = true;
+        } else if (status && reslab::writer_gone(*status)) {
+            state = QStringLiteral("interrupted");
+            message = tr("The process that trained it ended at step %1 without finishing (killed?); "
+                         "File > Resume run folders continues it")
+                          .arg(status->step);
+            ended = true;
+        } else if (!status && it->total > 0 && it->step >= it->total) {
+            state = QStringLiteral("finished"); // a folder older than status.json
+            ended = true;
+        }
         if (state != it->state) {
             it->state = state;
-            m_runList->setRunState(it.key(), state, QDir::toNativeSeparators(it->folder));
+            m_runList->setRunState(it.key(), state, message);
         }
-        if (finished) {
-            it->follower.reset(); // a finished run writes nothing more: stop reading its file
+        if (ended) {
+            it->follower.reset(); // nothing more will be written: stop reading its file
             updateConclusions();
         }
     }

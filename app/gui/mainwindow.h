@@ -56,6 +56,8 @@ public:
     bool startRuns(std::vector<reslab::RunConfig> runs, const QString& label);
     /// Opens a run folder and follows it while it grows. Returns false (and says why) if it is not one.
     bool openRunFolder(const QString& folder, QString* error = nullptr);
+    /// Whether some opened folder is still being read as its run writes it.
+    bool followingFolders() const { return m_followTimer.isActive(); }
 
     /// Adds a view as a tab of the centre, reachable as `--view key`.
     void addView(const QString& key, const QString& title, QWidget* view);

@@ -1,10 +1,15 @@
 #include "runfolder.h"
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
 
 namespace reslab {
 namespace fs = std::filesystem;
@@ -17,7 +22,64 @@ std::string errno_text() { return std::strerror(errno); }
 
 RunPaths::RunPaths(std::string folder_)
     : folder(std::move(folder_)), spec(folder + "/spec.json"), metrics(folder + "/metrics.jsonl"),
-      checkpoint(folder + "/checkpoint.pth"), trainer(folder + "/trainer.pth") {}
+      checkpoint(folder + "/checkpoint.pth"), trainer(folder + "/trainer.pth"), status(folder + "/status.json") {}
+
+FolderStatus this_writer() {
+    FolderStatus s;
+    s.pid = static_cast<int64_t>(::getpid());
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) == 0)
+        s.host = host;
+    return s;
+}
+
+void write_folder_status(const std::string& folder, const FolderStatus& status) {
+    const nlohmann::ordered_json j = {{"state", to_string(status.state)}, {"step", status.step},
+                                      {"total_steps", status.total_steps}, {"message", status.message},
+                                      {"pid", status.pid},                 {"host", status.host}};
+    write_text_atomic(RunPaths(folder).status, j.dump(2) + "\n");
+}
+
+std::optional<FolderStatus> read_folder_status(const std::string& folder) {
+    const std::string path = RunPaths(folder).status;
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec))
+        return std::nullopt;
+    std::string text;
+    try {
+        text = read_text(path);
+    } catch (const RunFolderError&) {
+        return std::nullopt;
+    }
+    const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object() || !j.contains("state") || !j["state"].is_string())
+        return std::nullopt;
+    const auto state = run_state_from_string(j["state"].get<std::string>());
+    if (!state)
+        return std::nullopt;
+    FolderStatus s;
+    s.state = *state;
+    auto integer = [&](const char* key) {
+        return j.contains(key) && j[key].is_number_integer() ? j[key].get<int64_t>() : int64_t(0);
+    };
+    auto text_of = [&](const char* key) {
+        return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+    };
+    s.step = integer("step");
+    s.total_steps = integer("total_steps");
+    s.pid = integer("pid");
+    s.message = text_of("message");
+    s.host = text_of("host");
+    return s;
+}
+
+bool writer_gone(const FolderStatus& status) {
+    if (is_end(status.state) || status.pid <= 0 || status.host != this_writer().host)
+        return false;
+    if (status.pid == this_writer().pid)
+        return false;
+    return ::kill(static_cast<pid_t>(status.pid), 0) != 0 && errno == ESRCH;
+}
 
 void write_text_atomic(const std::string& path, const std::string& text) {
     const std::string temp = path + ".tmp";

@@ -3,11 +3,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "train/records.h"
+#include "train/runstate.h"
 
 namespace reslab {
 
@@ -22,11 +24,35 @@ void write_text_atomic(const std::string& path, const std::string& text);
 /// Reads a whole text file; throws RunFolderError naming it.
 std::string read_text(const std::string& path);
 
-/// The files of one run: spec.json, metrics.jsonl, checkpoint.pth and the trainer's state.
+/// The files of one run: spec.json, metrics.jsonl, checkpoint.pth, the trainer's state and
+/// status.json.
 struct RunPaths {
     explicit RunPaths(std::string folder);
-    std::string folder, spec, metrics, checkpoint, trainer;
+    std::string folder, spec, metrics, checkpoint, trainer, status;
 };
+
+/// What a run folder says of the run writing it (status.json, rewritten whole at each change):
+/// a reader can tell a run still going from one that finished, stopped, diverged or failed, and
+/// from one whose process died (still "running", but no such process on this machine).
+struct FolderStatus {
+    RunState state = RunState::Running;
+    int64_t step = 0;
+    int64_t total_steps = 0;
+    std::string message;
+    int64_t pid = 0;  // the process that writes the folder
+    std::string host; // and its machine
+};
+
+/// Writes status.json of folder atomically. Throws RunFolderError.
+void write_folder_status(const std::string& folder, const FolderStatus& status);
+/// Reads status.json; nullopt where there is none (a folder older than the file) or it is damaged.
+std::optional<FolderStatus> read_folder_status(const std::string& folder);
+/// This process and machine, as a FolderStatus names its writer.
+FolderStatus this_writer();
+/// True when the status says running but its process is gone: written on this machine by a
+/// process id that no longer exists (killed, or the machine restarted). A run on another machine
+/// cannot be told apart from a live one and counts as live.
+bool writer_gone(const FolderStatus& status);
 
 /// Appends records to metrics.jsonl, one JSON object a line, flushed after each line so that a
 /// reader following the file sees every finished record.

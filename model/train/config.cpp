@@ -54,13 +54,13 @@ template <typename Train, typename Visit> void train_fields(Train& t, Visit&& v)
     v("synthetic_size", t.synthetic_size, Bounds{1, 1e7});
     v("batch_size", t.batch_size, Bounds{1, 65536});
     v("momentum", t.momentum, Bounds{0, 1});
-    v("weight_decay", t.weight_decay, Bounds{0, 1});
+    v("weight_decay", t.weight_decay, Bounds{0, 1e6});
     v("nesterov", t.nesterov, kAny);
     v("schedule", t.schedule.kind, kAny);
-    v("lr", t.schedule.base_lr, Bounds{0, 1e3});
+    v("lr", t.schedule.base_lr, Bounds{0, 1e12}); // a huge rate only diverges, which a run handles
     v("milestones", t.schedule.milestones, kCount);
     v("warmup_steps", t.schedule.warmup_steps, kCount);
-    v("warmup_lr", t.schedule.warmup_lr, Bounds{-1, 1e3});
+    v("warmup_lr", t.schedule.warmup_lr, Bounds{-1, 1e12});
     v("steps", t.steps, kCount);
     v("epochs", t.epochs, Bounds{0, 1e6});
     v("record_every", t.record_every, Bounds{1, 1e9});

@@ -184,18 +184,6 @@ RunData load_run_data(const TrainConfig& config) {
     return data;
 }
 
-std::string to_string(Run::State state) {
-    switch (state) {
-    case Run::State::Ready: return "ready";
-    case Run::State::Running: return "running";
-    case Run::State::Finished: return "finished";
-    case Run::State::Stopped: return "stopped";
-    case Run::State::Diverged: return "diverged";
-    case Run::State::Failed: return "failed";
-    }
-    return "ready";
-}
-
 Run::Run(RunConfig config, RunData data, std::string folder, bool resuming)
     : m_config(std::move(config)), m_data(std::move(data)), m_folder(std::move(folder)) {
     const TrainConfig& t = m_config.train;
@@ -216,6 +204,12 @@ Run::Run(RunConfig config, RunData data, std::string folder, bool resuming)
         throw std::invalid_argument("the net has " + std::to_string(m_config.net.classes) +
                                     " outputs for " + std::to_string(m_data.train->classes.size()) +
                                     " classes");
+    // What spec.json will say must read back: the reader's bounds are the writer's.
+    try {
+        run_config_from_json(to_json(m_config));
+    } catch (const std::runtime_error& e) {
+        throw std::invalid_argument(std::string("the run '") + m_config.name + "' cannot be described: " + e.what());
+    }
     if (t.precision != "float32" && t.precision != "bfloat16")
         throw std::invalid_argument("unknown precision '" + t.precision + "'; use float32 or bfloat16");
     m_device = parse_device(t.device);
@@ -261,6 +255,7 @@ Run::Run(RunConfig config, RunData data, std::string folder, bool resuming)
         }
     }
     m_started = std::chrono::steady_clock::now();
+    write_status();
 }
 
 RunConfig Run::read_config(const std::string& folder) {
@@ -287,6 +282,7 @@ std::unique_ptr<Run> Run::resume(const std::string& folder, RunData data) {
         // records it wrote before are written again.
         truncate_metrics(paths.metrics, 0);
     }
+    run->write_status();
     return run;
 }
 
@@ -368,6 +364,7 @@ void Run::save_checkpoint() {
     try {
         write_state_dict(trainer, paths.trainer);
         write_state_dict(contiguous, paths.checkpoint);
+        write_status();
     } catch (const WeightsError& e) {
         // Each file is replaced only once it is written whole, so the last good one is still there.
         throw RunFolderError("could not save the checkpoint of step " + std::to_string(m_step) + ": " + e.what() +
@@ -383,6 +380,7 @@ void Run::stop() {
         m_state = State::Diverged;
         m_message = "the loss became NaN or infinite before step " + std::to_string(m_step) +
                     "; the last good checkpoint is kept";
+        write_status();
         return;
     }
     try {
@@ -393,11 +391,28 @@ void Run::stop() {
     }
     m_state = State::Stopped;
     m_message = "stopped at step " + std::to_string(m_step) + " of " + std::to_string(m_total_steps);
+    write_status();
 }
 
 void Run::fail(std::string message) {
     m_state = State::Failed;
     m_message = std::move(message);
+    write_status();
+}
+
+void Run::write_status() {
+    if (m_folder.empty())
+        return;
+    FolderStatus s = this_writer();
+    s.state = m_state == State::Ready ? State::Running : m_state;
+    s.step = m_step;
+    s.total_steps = m_total_steps;
+    s.message = m_message;
+    try {
+        write_folder_status(m_folder, s);
+    } catch (const RunFolderError&) {
+        // Only what readers are told: the records and checkpoints are what counts.
+    }
 }
 
 double Run::final_train_error() const {
@@ -555,6 +570,7 @@ void Run::step() {
                     " (learning rate " + std::to_string(lr) +
                     "); the run stopped and its last good checkpoint is kept. Try a smaller "
                     "learning rate or a longer warm-up.";
+        write_status();
         return;
     }
     if (record)
@@ -574,12 +590,12 @@ void Run::step() {
         m_last_eval = r.eval;
         emit(r);
     }
-    if (checkpoint)
-        save_checkpoint();
     if (last) {
         m_state = State::Finished;
         m_message = "finished " + std::to_string(m_step) + " steps";
     }
+    if (checkpoint)
+        save_checkpoint(); // and status.json with it: the last one says finished
 }
 
 EvalRecord Run::evaluate(bool whole) {

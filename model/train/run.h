@@ -14,6 +14,7 @@
 #include "train/cuda_step.h"
 #include "train/optimizer.h"
 #include "train/records.h"
+#include "train/runstate.h"
 
 namespace reslab {
 
@@ -34,7 +35,7 @@ RunData load_run_data(const TrainConfig& config);
 /// until done(); records go to the callback as they are made.
 class Run {
 public:
-    enum class State { Ready, Running, Finished, Stopped, Diverged, Failed };
+    using State = RunState;
     using Callback = std::function<void(const Run&, const MetricRecord&)>;
 
     /// A new run. folder may be empty (nothing written); otherwise it is created and spec.json
@@ -60,7 +61,7 @@ public:
     /// Marks the run failed (its worker threw); its last checkpoint stays.
     void fail(std::string message);
 
-    bool done() const { return m_state != State::Ready && m_state != State::Running; }
+    bool done() const { return is_end(m_state); }
     State state() const { return m_state; }
     const std::string& message() const { return m_message; }
     const RunConfig& config() const { return m_config; }
@@ -87,6 +88,8 @@ public:
 private:
     Run(RunConfig config, RunData data, std::string folder, bool resuming);
     void emit(const MetricRecord& record);
+    /// Writes status.json (best effort: the run goes on if the disk refuses it).
+    void write_status();
     void record_train();
     bool read_back_counters();
     void load_trainer_state();
@@ -138,6 +141,5 @@ private:
     EvalRecord m_last_eval;
 };
 
-std::string to_string(Run::State state);
 
 } // namespace reslab
