@@ -468,6 +468,44 @@ private Q_SLOTS:
         window.close();
     }
 
+    void aDownsampledRunIsDrawnAtTheSizeItTrainsOn() {
+        // The degradation preset's plain-56 sees Fashion-MNIST averaged to 14 x 14: its graph
+        // states that input and the MACs reslab-cli info gives for the net the run trains.
+        QTemporaryDir dir;
+        reslab::TrainConfig t;
+        t.dataset = "synthetic"; // 28 x 28, averaged to 14 x 14 like Fashion-MNIST in the preset
+        t.downsample = 2;
+        reslab::RunConfig config = reslab::preset_runs("degradation", t, false)[1];
+        config.train.dataset = "synthetic";
+        QCOMPARE(QString::fromStdString(config.name), QStringLiteral("plain56"));
+        const QString folder = dir.filePath(QStringLiteral("plain56"));
+        QDir().mkpath(folder);
+        QFile spec(folder + QStringLiteral("/spec.json"));
+        QVERIFY(spec.open(QIODevice::WriteOnly));
+        spec.write(QByteArray::fromStdString(reslab::to_json(config)));
+        spec.close();
+        MainWindow window;
+        window.setRunsFolder(dir.path());
+        QVERIFY(window.openRunFolder(folder));
+        const reslab::NetGraph& shown = window.graphView()->shownGraph();
+        QCOMPARE(shown.input_shape, (std::vector<int64_t>{1, 14, 14}));
+        const QJsonObject info = QJsonDocument::fromJson(
+                                     runProcess(QStringLiteral(RESLAB_CLI),
+                                                {QStringLiteral("info"), QStringLiteral("--run"), folder, QStringLiteral("--json")}))
+                                     .object();
+        QCOMPARE(info.value(QStringLiteral("input")).toArray(), (QJsonArray{1, 14, 14}));
+        QCOMPARE(static_cast<qint64>(shown.macs), info.value(QStringLiteral("macs")).toInteger());
+        QCOMPARE(static_cast<qint64>(shown.params), info.value(QStringLiteral("params")).toInteger());
+        // A quarter of what the same net costs at 28 x 28, as the arithmetic of its layers says.
+        const QJsonObject at28 = QJsonDocument::fromJson(
+                                     runProcess(QStringLiteral(RESLAB_CLI),
+                                                {QStringLiteral("info"), QStringLiteral("--run"), folder,
+                                                 QStringLiteral("--input-size"), QStringLiteral("28"), QStringLiteral("--json")}))
+                                     .object();
+        const double ratio = at28.value(QStringLiteral("macs")).toDouble() / info.value(QStringLiteral("macs")).toDouble();
+        QVERIFY2(ratio > 3.5 && ratio < 4.5, qPrintable(QString::number(ratio)));
+    }
+
     void windowOpensTheGraph() {
         QTemporaryDir runs;
         MainWindow window;

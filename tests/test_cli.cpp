@@ -3,6 +3,8 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 
+#include "data/image.h"
+#include "inspect/inspector.h"
 #include "io/weights.h"
 #include "testsupport.h"
 
@@ -131,6 +133,51 @@ private Q_SLOTS:
             0, &err);
         const QByteArray cores = QByteArray::number(QThread::idealThreadCount());
         QVERIFY2(err.contains("threads capped at the " + cores + " cores"), err.constData());
+    }
+
+    void predictOnARunFolderSeesWhatTheWindowSees() {
+        // A run of the degradation preset's layout on 14 x 14 inputs (synthetic, averaged from 28).
+        const QString run = file("run-for-predict");
+        cli({"train", "--arch", "resnet20", "--dataset", "synthetic", "--downsample", "2", "--steps", "2", "--batch",
+             "8", "--quiet", "--out", run});
+        // A 20 x 20 colour BMP, written by hand (rows bottom-up, padded to four bytes).
+        const QString image = file("gradient.bmp");
+        {
+            const int w = 20, h = 20, row = (3 * w + 3) / 4 * 4;
+            QByteArray bmp(54 + row * h, '\0');
+            auto put32 = [&](int at, quint32 v) {
+                for (int i = 0; i < 4; ++i)
+                    bmp[at + i] = char((v >> (8 * i)) & 0xff);
+            };
+            bmp[0] = 'B';
+            bmp[1] = 'M';
+            put32(2, quint32(bmp.size()));
+            put32(10, 54);
+            put32(14, 40);
+            put32(18, w);
+            put32(22, h);
+            bmp[26] = 1;
+            bmp[28] = 24;
+            for (int y = 0; y < h; ++y)
+                for (int x = 0; x < w; ++x)
+                    for (int c = 0; c < 3; ++c)
+                        bmp[54 + y * row + 3 * x + c] = char((x * 12 + y * 5 * c) & 0xff);
+            QFile f(image);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(bmp);
+        }
+        const QString logitsFile = file("run-logits.pt");
+        const QByteArray out = cli({"predict", "--weights", run, "--image", image, "--output-tensor", logitsFile});
+        QVERIFY2(out.contains("resize to 14x14"), out.constData()); // the data set's 28, averaged by 2
+        // The window's inspector on the same folder and image.
+        const LoadedNetPtr net = load_net(run.toStdString());
+        QCOMPARE(net->preprocessing.size, int64_t(14));
+        const torch::Tensor input = prepare_input(*net, load_image(image.toStdString(), net->spec.in_channels));
+        QCOMPARE(input.sizes(), (torch::IntArrayRef{1, 1, 14, 14}));
+        torch::NoGradGuard no_grad;
+        ResNet model = net->net;
+        const torch::Tensor logits = model->forward(input);
+        QVERIFY(torch::equal(read_tensor_file(logitsFile.toStdString()), logits));
     }
 
     void errorsAreClear_data() {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -10,10 +11,13 @@
 #include <torch/nn/functional/activation.h>
 #include <torch/utils.h>
 
+#include "data/facts.h"
 #include "data/image.h"
 #include "data/labels.h"
 #include "inspect/describe.h"
 #include "inspect/graph_json.h"
+#include "inspect/inspector.h"
+#include "io/runfolder.h"
 #include "io/weights.h"
 #include "nets/resnet.h"
 #include "train/run.h"
@@ -34,8 +38,7 @@ struct NetOptions {
     std::optional<std::string> shortcut;
 
     void add_to(CLI::App& cmd) {
-        cmd.add_option("--arch", arch, "architecture: resnet18..152, resnet20..1202, plainN")
-            ->required();
+        cmd.add_option("--arch", arch, "architecture: resnet18..152, resnet20..1202, plainN");
         cmd.add_option("--in-channels", in_channels, "input channels (default: the spec's, 3)")
             ->check(CLI::Range(1, 64));
         cmd.add_option("--classes", classes, "output classes (default: the spec's)")
@@ -45,6 +48,8 @@ struct NetOptions {
     }
 
     ResNetSpec spec() const {
+        if (arch.empty())
+            throw UsageError("give the architecture: --arch NAME");
         ResNetSpec s = named_spec(arch);
         if (in_channels)
             s.in_channels = *in_channels;
@@ -56,9 +61,18 @@ struct NetOptions {
     }
 };
 
-int info(const NetOptions& net_options, std::optional<int64_t> input_size, bool json) {
-    const ResNetSpec spec = net_options.spec();
-    const int64_t size = input_size.value_or(spec.input_size);
+int info(const NetOptions& net_options, const std::string& run, std::optional<int64_t> input_size, bool json) {
+    ResNetSpec spec;
+    int64_t size = 0;
+    if (!run.empty()) {
+        // The net a run trains, at the size of the images it sees (the block graph of the run).
+        const RunConfig config = run_config_from_json(read_text(RunPaths(run).spec));
+        spec = config.net;
+        size = input_size.value_or(input_side(config.train.dataset, config.train.downsample, spec));
+    } else {
+        spec = net_options.spec();
+        size = input_size.value_or(spec.input_size);
+    }
     const NetGraph graph = describe(spec, size, size);
     std::cout << (json ? graph_to_json(graph) + "\n" : graph_to_table(graph));
     return 0;
@@ -97,7 +111,46 @@ std::string default_dataset(const ResNetSpec& spec) {
     return spec.in_channels == 1 ? "fashion-mnist" : "cifar10";
 }
 
+/// predict on a run folder: its net, checkpoint and preprocessing, through the inspector's own
+/// functions, so the window and the CLI feed the same weights the same pixels.
+int predict_run(const PredictOptions& o) {
+    const LoadedNetPtr net = load_net(o.weights);
+    torch::Tensor input;
+    if (!o.input_tensor.empty()) {
+        input = read_tensor_file(o.input_tensor).to(torch::kFloat32);
+        if (input.dim() == 3)
+            input = input.unsqueeze(0);
+    } else {
+        input = prepare_input(*net, load_image(o.image, net->spec.in_channels));
+    }
+    if (input.dim() != 4 || input.size(1) != net->spec.in_channels)
+        throw UsageError("the input has shape " + c10::str(input.sizes()) + "; the net takes N x " +
+                         std::to_string(net->spec.in_channels) + " x H x W");
+    torch::NoGradGuard no_grad;
+    ResNet model = net->net; // a holder of the same module: LoadedNet itself is immutable
+    const torch::Tensor logits = model->forward(input);
+    if (!o.output_tensor.empty())
+        write_tensor_file(logits, o.output_tensor);
+    const torch::Tensor probs = torch::softmax(logits, 1);
+    const int64_t k = std::min<int64_t>(o.topk, net->spec.classes);
+    const auto [values, indices] = probs.topk(k, 1);
+    std::printf("%s (%s)\n", net->source.c_str(), net->preprocessing.describe().c_str());
+    for (int64_t i = 0; i < k; ++i) {
+        const int64_t cls = indices[0][i].item<int64_t>();
+        const std::string name = cls < static_cast<int64_t>(net->labels.size()) ? net->labels[cls]
+                                                                                 : "class " + std::to_string(cls);
+        std::printf("%2lld  %6.2f%%  %4lld  %s\n", static_cast<long long>(i + 1), 100.0 * values[0][i].item<double>(),
+                    static_cast<long long>(cls), name.c_str());
+    }
+    std::fflush(stdout);
+    return 0;
+}
+
 int predict(NetOptions net_options, const PredictOptions& o) {
+    if (std::filesystem::is_directory(o.weights))
+        return predict_run(o);
+    if (net_options.arch.empty())
+        throw UsageError("predict needs --arch for a weights file (a run folder says its own)");
     const StateDict state = normalize_keys(read_state_dict(o.weights));
     // Unless told otherwise, take input channels and classes from the file, so a 1-channel,
     // 10-class Fashion-MNIST net loads without extra flags.
@@ -125,11 +178,10 @@ int predict(NetOptions net_options, const PredictOptions& o) {
                              std::to_string(spec.in_channels) + " x H x W");
     } else {
         const torch::Tensor image = load_image(o.image, spec.in_channels);
-        const std::string dataset = o.normalization.empty() ? default_dataset(spec) : o.normalization;
-        if (dataset == "imagenet" && spec.in_channels == 3)
-            input = preprocess_imagenet(image).unsqueeze(0);
-        else
-            input = preprocess_resized(image, spec.input_size, normalization_for(dataset)).unsqueeze(0);
+        // The data set's size and mean/std, as the window's inspector takes them.
+        const Preprocessing pre = preprocessing_for(spec, o.normalization.empty() ? default_dataset(spec) : o.normalization);
+        input = pre.imagenet_crop ? preprocess_imagenet(image).unsqueeze(0)
+                                  : preprocess_resized(image, pre.size, pre.norm).unsqueeze(0);
     }
 
     torch::NoGradGuard no_grad;
@@ -181,6 +233,9 @@ int run(int argc, char** argv) {
     info_cmd->add_option("--input-size", input_size, "input side in pixels (default: the spec's)")
         ->check(CLI::Range(1, 4096));
     info_cmd->add_flag("--json", json, "print one JSON object instead of a table");
+    std::string info_run;
+    info_cmd->add_option("--run", info_run, "a run folder: the net it trains, at its input size")
+        ->excludes(info_cmd->get_option("--arch"));
 
     NetOptions init_net;
     uint64_t seed = 0;
@@ -194,7 +249,7 @@ int run(int argc, char** argv) {
     PredictOptions p;
     auto* predict_cmd = app.add_subcommand("predict", "run a net on an image or a tensor (eval mode)");
     predict_net.add_to(*predict_cmd);
-    predict_cmd->add_option("--weights", p.weights, "a .pth state_dict")->required();
+    predict_cmd->add_option("--weights", p.weights, "a .pth state_dict, or a run folder (its checkpoint)")->required();
     auto* image_opt = predict_cmd->add_option("--image", p.image, "an image file (PNG, JPEG, BMP)");
     auto* tensor_opt = predict_cmd->add_option("--input-tensor", p.input_tensor,
                                                "an N x C x H x W tensor saved with torch.save");
@@ -213,7 +268,7 @@ int run(int argc, char** argv) {
 
     try {
         if (*info_cmd)
-            return info(info_net, input_size, json);
+            return info(info_net, info_run, input_size, json);
         if (*init_cmd)
             return init(init_net, seed, out);
         if (const int status = run_training(); status >= 0)

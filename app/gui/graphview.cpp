@@ -256,6 +256,7 @@ BlockGraphData GraphView::toBlockGraphData(const reslab::NetGraph& graph) {
 
 void GraphView::showGraphs(const reslab::ResNetSpec& spec, int64_t inputSize, bool twin) {
     const auto graph = describeSpec(spec, inputSize);
+    m_shown = graph;
     m_graph->setGraph(toBlockGraphData(graph));
     QStringList names;
     for (const auto& n : graph.nodes)

@@ -56,6 +56,8 @@ public:
     bool exportImage(const QString& path, QString* error = nullptr);
 
     BlockGraph* graph() const { return m_graph; }
+    /// The description of the net drawn now (its input shape, parameters and MACs).
+    const reslab::NetGraph& shownGraph() const { return m_shown; }
     BlockGraph* twinGraph() const { return m_twin; }
     QString arch() const { return m_arch; }
 
@@ -90,6 +92,7 @@ private:
     QString m_runName;
     reslab::ResNetSpec m_runSpec;
     int64_t m_runInput = 0;
+    reslab::NetGraph m_shown;
     bool m_syncing = false; // a twin is following the other: do not echo back
 
     Tint m_tint = Tint::GradNormMean;

@@ -40,6 +40,7 @@
 #include "gradientsview.h"
 #include "lesionview.h"
 #include "runlistview.h"
+#include "data/facts.h"
 #include "io/runfolder.h"
 #include "train/devices.h"
 #include "train/verdict.h"
@@ -256,11 +257,9 @@ void MainWindow::updateGraphRun() {
     try {
         const reslab::RunPaths paths(m_runs[id].folder.toStdString());
         const reslab::RunConfig config = reslab::run_config_from_json(reslab::read_text(paths.spec));
-        // The net sees the data set's images: 32 pixels for CIFAR-10, 28 for (Fashion-)MNIST and
-        // the synthetic set.
-        const std::string& data = config.train.dataset;
-        const int64_t side = data == "cifar10" ? 32 : data == "folder" ? config.net.input_size : 28;
-        m_graph->setRunNet(m_runs[id].name, config.net, side);
+        // The images the run's net sees, at the size it trains on (14 x 14 for the degradation preset).
+        m_graph->setRunNet(m_runs[id].name, config.net,
+                           reslab::input_side(config.train.dataset, config.train.downsample, config.net));
         m_graphRun = id;
     } catch (const std::exception&) {
         // A run that has not written spec.json yet; its next records try again.

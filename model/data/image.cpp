@@ -9,6 +9,8 @@
 #include <stb/stb_image.h>
 #include <torch/nn/functional/upsampling.h>
 
+#include "data/facts.h"
+
 #include "file_bytes.h"
 #include "jpeg.h"
 
@@ -199,12 +201,12 @@ torch::Tensor decode(const std::string& path, int64_t channels, int* file_channe
 Normalization normalization_for(const std::string& dataset) {
     if (dataset == "imagenet")
         return {{0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}};
-    if (dataset == "cifar10")
-        return {{0.4914f, 0.4822f, 0.4465f}, {0.2470f, 0.2435f, 0.2616f}};
-    if (dataset == "fashion-mnist")
-        return {{0.2860f}, {0.3530f}};
-    if (dataset == "mnist")
-        return {{0.1307f}, {0.3081f}};
+    try {
+        const DatasetFacts& facts = dataset_facts(dataset);
+        if (!facts.mean.empty())
+            return {facts.mean, facts.std};
+    } catch (const std::invalid_argument&) {
+    }
     throw std::invalid_argument("no normalisation is known for the data set '" + dataset + "'");
 }
 

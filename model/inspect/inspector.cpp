@@ -10,6 +10,7 @@
 #include <torch/nn/functional/pooling.h>
 #include <torch/nn/functional/upsampling.h>
 
+#include "data/facts.h"
 #include "data/labels.h"
 #include "io/runfolder.h"
 #include "nets/recognize.h"
@@ -241,12 +242,11 @@ Preprocessing preprocessing_for(const ResNetSpec& spec, const std::string& datas
     if (p.dataset == "imagenet" && spec.in_channels != 3)
         p.dataset = "fashion-mnist";
     p.imagenet_crop = p.dataset == "imagenet";
-    int64_t native = spec.input_size;
-    if (p.dataset == "fashion-mnist" || p.dataset == "mnist")
-        native = 28;
-    else if (p.dataset == "cifar10")
-        native = 32;
-    p.size = std::max<int64_t>(1, native / std::max<int64_t>(1, downsample));
+    try {
+        p.size = p.dataset == "imagenet" ? spec.input_size : input_side(p.dataset, downsample, spec);
+    } catch (const std::invalid_argument&) { // a data set ResLab does not know by name
+        p.size = std::max<int64_t>(1, spec.input_size / std::max<int64_t>(1, downsample));
+    }
     try {
         p.norm = normalization_for(p.dataset);
     } catch (const std::invalid_argument&) {

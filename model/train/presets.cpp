@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "data/facts.h"
+
 namespace reslab {
 namespace {
 
@@ -98,14 +100,12 @@ std::vector<RunConfig> preset_runs(const std::string& preset, const TrainConfig&
     return runs;
 }
 
-int64_t dataset_channels(const std::string& dataset) {
-    return dataset == "cifar10" || dataset == "folder" ? 3 : 1;
-}
+int64_t dataset_channels(const std::string& dataset) { return dataset_facts(dataset).channels; }
 
 std::string preset_description(const std::string& preset) {
     if (preset == "degradation")
         return "plain-20, plain-56, resnet-20 and resnet-56 on Fashion-MNIST: the deeper plain net "
-               "trains worse, its residual twin does not (the paper's Fig. 1); 600 steps, about 80 "
+               "trains worse, its residual twin does not (the paper's Fig. 1); 600 steps, about 85 "
                "seconds on a 2-core CPU";
     if (preset == "depth-sweep")
         return "plain and residual nets at depths 20, 32, 44 and 56: final training error against depth "
