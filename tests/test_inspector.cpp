@@ -4,6 +4,7 @@
 #include <QTemporaryDir>
 
 #include "inspect/inspector.h"
+#include "inspect/probes.h"
 #include "io/weights.h"
 #include "nets/recognize.h"
 #include "testsupport.h"
@@ -107,9 +108,36 @@ private Q_SLOTS:
                 b.residual ? torch::relu(branch + tensorOf(c.layers[b.shortcut])) : torch::relu(branch);
             const double diff = maxDiff(output, expected);
             QVERIFY2(diff < 1e-5, qPrintable(QStringLiteral("%1: %2").arg(QString::fromStdString(b.name)).arg(diff)));
-            QVERIFY(b.shortcut_norm > 0);
+            QVERIFY(b.input_norm > 0);
             QVERIFY(std::abs(b.branch_norm - branch.norm().item<double>()) < 1e-3 * (1 + b.branch_norm));
         }
+    }
+
+    void probesAndInspectorMeasureAlike() {
+        // One definition of ||F(x)||/||x|| and of a response's std: the probe of a traced pass
+        // (what the gradient views show) and the inspector's capture of the same image in the
+        // same mode (what the feature maps show) give the same numbers.
+        LoadedNetPtr net = random_net("resnet20", 5);
+        torch::manual_seed(2);
+        const torch::Tensor x = torch::randn({1, net->spec.in_channels, 32, 32});
+        const Capture c = capture(*net, x);
+        ResNet model = net->net;
+        NetTrace trace;
+        model->forward_traced(x, trace).sum().backward();
+        const ProbeRecord p = take_probe(*model, trace, 1);
+        model->zero_grad();
+        QCOMPARE(p.residual_ratios.size(), c.blocks.size());
+        for (size_t i = 0; i < c.blocks.size(); ++i)
+            QVERIFY2(std::abs(p.residual_ratios[i] - c.blocks[i].ratio) <= 1e-9 * c.blocks[i].ratio,
+                     qPrintable(QString::fromStdString(c.blocks[i].name)));
+        int compared = 0;
+        for (const auto& r : c.responses)
+            for (size_t i = 0; i < p.responses.size(); ++i)
+                if (p.responses[i] == r.name) {
+                    QVERIFY2(std::abs(p.response_stds[i] - r.std) <= 1e-9 * r.std, r.name.c_str());
+                    ++compared;
+                }
+        QCOMPARE(compared, 18); // the 18 3x3 layers of resnet20's blocks
     }
 
     void responseStdsMatchFig7Hooks() {

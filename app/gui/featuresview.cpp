@@ -765,7 +765,7 @@ void FeaturesView::showBlockPanel() {
         }
     const auto range = sharedRange({&x, &branch, &out, &twinOut}, ch);
     const auto map = FeatureColorMap::Diverging;
-    const QString ratio = QStringLiteral("||F(x)||/||x|| = %1").arg(block->ratio(), 0, 'f', 2);
+    const QString ratio = QStringLiteral("||F(x)||/||x|| = %1").arg(block->ratio, 0, 'f', 2);
     if (block->residual) {
         m_blockTiles[0]->setTile(x, ch, map, range, tr("x (shortcut) · ch %1").arg(ch));
         const float* xc = x.channel(ch);

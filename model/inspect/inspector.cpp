@@ -12,6 +12,7 @@
 
 #include "data/facts.h"
 #include "data/labels.h"
+#include "inspect/probes.h"
 #include "io/runfolder.h"
 #include "nets/recognize.h"
 #include "train/config.h"
@@ -29,7 +30,7 @@ bool is_3x3(const ResidualBlockImpl& block, const std::string& response) {
     return true;
 }
 
-double population_std(const torch::Tensor& t) { return t.std(/*unbiased=*/false).item<double>(); }
+double population_std(const torch::Tensor& t) { return response_std(t).item<double>(); }
 
 /// The one walk through the net that capture() and response_stds() share. With maps set, every
 /// layer's output is copied out; responses always get the 3x3 layers' stds.
@@ -82,10 +83,9 @@ torch::Tensor walk(ResNetImpl& net,
                 else
                     bc.shortcut = add(name + (block->downsample ? ".downsample" : ".shortcut"),
                                       trace.shortcut);
-                bc.shortcut_norm = trace.shortcut.norm().item<double>();
-            } else {
-                bc.shortcut_norm = trace.input.norm().item<double>();
             }
+            bc.input_norm = trace.input.norm().item<double>();
+            bc.ratio = residual_ratio(trace).item<double>();
             bc.output = add(name, trace.output);
             previous = bc.output;
             maps->blocks.push_back(bc);

@@ -36,9 +36,9 @@ struct BlockCapture {
     int shortcut = -1;    // what the shortcut adds: x itself, padded x (option A) or the projection
     int branch = -1;      // F(x): the last BN's output, before the addition
     int output = -1;      // relu(F(x) + shortcut)
-    double branch_norm = 0.0;   // ||F(x)||
-    double shortcut_norm = 0.0; // ||x|| (as the shortcut adds it)
-    double ratio() const { return shortcut_norm > 0 ? branch_norm / shortcut_norm : 0.0; }
+    double branch_norm = 0.0; // ||F(x)||
+    double input_norm = 0.0;  // ||x||, the block's input
+    double ratio = 0.0;       // ||F(x)|| / ||x||, as the probes measure it (residual_ratio)
 };
 
 /// The std of one layer's responses (after BN, before ReLU or addition), as the paper's Fig. 7.

@@ -2,6 +2,14 @@
 
 namespace reslab {
 
+torch::Tensor response_std(const torch::Tensor& responses) {
+    return responses.detach().to(torch::kFloat64).std(/*unbiased=*/false);
+}
+
+torch::Tensor residual_ratio(const BlockTrace& trace) {
+    return trace.branch.detach().to(torch::kFloat64).norm() / trace.input.detach().to(torch::kFloat64).norm();
+}
+
 ProbeRecord take_probe(ResNetImpl& net, const NetTrace& trace, int64_t step) {
     ProbeRecord record;
     record.step = step;
@@ -18,14 +26,13 @@ ProbeRecord take_probe(ResNetImpl& net, const NetTrace& trace, int64_t step) {
         const BlockTrace& block = trace.blocks[b];
         for (size_t r = 0; r < block.responses.size(); ++r) {
             record.responses.push_back(trace.block_names[b] + "." + block.response_names[r]);
-            values.push_back(block.responses[r].detach().to(torch::kFloat64).std());
+            values.push_back(response_std(block.responses[r]));
         }
     }
     for (size_t b = 0; b < trace.blocks.size(); ++b) {
         const BlockTrace& block = trace.blocks[b];
         record.blocks.push_back(trace.block_names[b]);
-        values.push_back(block.branch.detach().to(torch::kFloat64).norm() /
-                         block.input.detach().to(torch::kFloat64).norm());
+        values.push_back(residual_ratio(block));
     }
     if (values.empty())
         return record;
