@@ -134,10 +134,18 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
     for (const auto& d : reslab::available_devices())
         m_device->addItem(d == "cpu" ? tr("CPU") : qs(d).toUpper(), qs(d));
     form->addRow(tr("Device"), m_device);
+    // How the runs share the cores; both automatic by default (small nets side by side with one
+    // thread each, a big net alone with every core).
+    m_parallelRuns = new QSpinBox(trainBox);
+    m_parallelRuns->setRange(0, 64);
+    m_parallelRuns->setSpecialValueText(tr("automatic"));
+    m_parallelRuns->setToolTip(tr("How many runs train at the same time"));
+    form->addRow(tr("Runs at once"), m_parallelRuns);
     m_threads = new QSpinBox(trainBox);
     m_threads->setRange(0, 256);
-    m_threads->setSpecialValueText(tr("one per core"));
-    form->addRow(tr("CPU threads"), m_threads);
+    m_threads->setSpecialValueText(tr("automatic"));
+    m_threads->setToolTip(tr("CPU threads of each run (at most one per core)"));
+    form->addRow(tr("Threads a run"), m_threads);
     m_precision = new QComboBox(trainBox);
     m_precision->addItem(tr("float32"), QStringLiteral("float32"));
     m_precision->addItem(tr("bfloat16 autocast (faster, not comparable bit for bit)"), QStringLiteral("bfloat16"));
@@ -283,6 +291,7 @@ reslab::TrainConfig ExperimentPanel::trainConfig() const {
     t.seed = static_cast<uint64_t>(m_seed->value());
     t.device = m_device->currentData().toString().toStdString();
     t.threads = m_threads->value();
+    t.parallel_runs = m_parallelRuns->value();
     t.precision = m_precision->currentData().toString().toStdString();
     return t;
 }
@@ -304,6 +313,7 @@ void ExperimentPanel::setTrainConfig(const reslab::TrainConfig& t) {
     const int device = m_device->findData(qs(t.device));
     m_device->setCurrentIndex(device >= 0 ? device : 0);
     m_threads->setValue(t.threads);
+    m_parallelRuns->setValue(t.parallel_runs);
     m_precision->setCurrentIndex(std::max(0, m_precision->findData(qs(t.precision))));
     m_applying = false;
 }
@@ -324,6 +334,7 @@ void ExperimentPanel::saveSettings(QSettings& settings) const {
     settings.setValue(QStringLiteral("experiment/dataDir"), m_dataDir->text());
     settings.setValue(QStringLiteral("experiment/seed"), m_seed->value());
     settings.setValue(QStringLiteral("experiment/threads"), m_threads->value());
+    settings.setValue(QStringLiteral("experiment/parallelRuns"), m_parallelRuns->value());
     settings.setValue(QStringLiteral("experiment/device"), m_device->currentData());
 }
 
@@ -332,6 +343,7 @@ void ExperimentPanel::restoreSettings(const QSettings& settings) {
     m_dataDir->setText(settings.value(QStringLiteral("experiment/dataDir")).toString());
     m_seed->setValue(settings.value(QStringLiteral("experiment/seed"), 0).toInt());
     m_threads->setValue(settings.value(QStringLiteral("experiment/threads"), 0).toInt());
+    m_parallelRuns->setValue(settings.value(QStringLiteral("experiment/parallelRuns"), 0).toInt());
     const int device = m_device->findData(settings.value(QStringLiteral("experiment/device")));
     if (device >= 0)
         m_device->setCurrentIndex(device);

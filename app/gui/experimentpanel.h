@@ -70,6 +70,7 @@ private:
     QSpinBox* m_seed = nullptr;
     QComboBox* m_device = nullptr;
     QSpinBox* m_threads = nullptr;
+    QSpinBox* m_parallelRuns = nullptr;
     QComboBox* m_precision = nullptr;
 
     std::vector<reslab::RunConfig> m_runs;

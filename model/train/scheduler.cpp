@@ -186,10 +186,7 @@ void Scheduler::run(TrainingControls& controls, TrainingObserver& observer, std:
     std::vector<bool> busy(n, false);
     // From the status, which this thread copied while the run was idle: a busy run's own state is
     // its worker's to write. A run that is done is never busy.
-    auto ended = [&](size_t i) {
-        const Run::State s = status[i].state;
-        return s != Run::State::Ready && s != Run::State::Running;
-    };
+    auto ended = [&](size_t i) { return is_end(status[i].state); };
 
     WorkQueue q;
     const int workers = std::min<int>(m_split.parallel_runs, std::max<size_t>(n, 1));
