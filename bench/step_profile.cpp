@@ -113,7 +113,8 @@ int main(int argc, char** argv) {
     for (int64_t i = 0; i < steps; ++i)
         run.step();
     const double wall_us =
-        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - w0).count() / steps;
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - w0).count() /
+        steps;
 
     Run profiled(c, RunData{data, data}, "");
     for (int i = 0; i < 5; ++i)
@@ -124,7 +125,8 @@ int main(int argc, char** argv) {
     for (int64_t i = 0; i < steps; ++i)
         profiled.step();
     const double profiled_us =
-        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - p0).count() / steps;
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - p0).count() /
+        steps;
     const auto ops = self_times(profiler::disableProfilerLegacy());
 
     std::vector<std::pair<std::string, OpTime>> ranked(ops.begin(), ops.end());
@@ -136,11 +138,12 @@ int main(int argc, char** argv) {
         in_ops += op.self_us / steps;
         calls += op.calls;
     }
-    std::printf("%s, widths %lld/%lld/%lld, %lldx%lld input, batch %lld, %d thread(s), %s, %lld steps\n",
-                arch.c_str(), static_cast<long long>(width), static_cast<long long>(2 * width),
-                static_cast<long long>(4 * width), static_cast<long long>(size),
-                static_cast<long long>(size), static_cast<long long>(batch), threads,
-                channels_last ? "channels-last" : "NCHW", static_cast<long long>(steps));
+    std::printf(
+        "%s, widths %lld/%lld/%lld, %lldx%lld input, batch %lld, %d thread(s), %s, %lld steps\n",
+        arch.c_str(), static_cast<long long>(width), static_cast<long long>(2 * width),
+        static_cast<long long>(4 * width), static_cast<long long>(size),
+        static_cast<long long>(size), static_cast<long long>(batch), threads,
+        channels_last ? "channels-last" : "NCHW", static_cast<long long>(steps));
     std::printf("step: %.2f ms unprofiled, %.2f ms profiled, %.1f ops a step\n", wall_us / 1e3,
                 profiled_us / 1e3, static_cast<double>(calls) / steps);
     std::printf("%-44s %10s %7s %8s\n", "op (self time)", "ms/step", "share", "calls");
@@ -149,7 +152,8 @@ int main(int argc, char** argv) {
         const double ms = ranked[i].second.self_us / steps / 1e3;
         shown += ms;
         std::printf("%-44.44s %10.3f %6.1f%% %8.1f\n", ranked[i].first.c_str(), ms,
-                    100.0 * ms * 1e3 / profiled_us, static_cast<double>(ranked[i].second.calls) / steps);
+                    100.0 * ms * 1e3 / profiled_us,
+                    static_cast<double>(ranked[i].second.calls) / steps);
     }
     std::printf("%-44s %10.3f %6.1f%%\n", "(the other ops)", in_ops / 1e3 - shown,
                 100.0 * (in_ops - shown * 1e3) / profiled_us);

@@ -29,8 +29,10 @@ Result run(bool own, int64_t n, int64_t c, int64_t h, int64_t w, int steps = 2) 
     Result r;
     for (int s = 0; s < steps; ++s) {
         // A mean far from zero against its spread, where a one-pass variance would lose digits.
-        torch::Tensor x = (torch::randn({n, c, h, w}) * 0.5 + 3.0).contiguous(torch::MemoryFormat::ChannelsLast);
-        const torch::Tensor g = torch::randn({n, c, h, w}).contiguous(torch::MemoryFormat::ChannelsLast).to(dtype);
+        torch::Tensor x =
+            (torch::randn({n, c, h, w}) * 0.5 + 3.0).contiguous(torch::MemoryFormat::ChannelsLast);
+        const torch::Tensor g =
+            torch::randn({n, c, h, w}).contiguous(torch::MemoryFormat::ChannelsLast).to(dtype);
         x = x.to(dtype).requires_grad_(true);
         if (s == 0)
             bn->to(dtype);
@@ -83,10 +85,13 @@ private Q_SLOTS:
         // sums over up to 25k elements for the parameters' gradients.
         QVERIFY2(close(ours.y, theirs.y, 1e-5, 1e-5, &why), qPrintable("output: " + why));
         QVERIFY2(close(ours.dx, theirs.dx, 1e-4, 1e-5, &why), qPrintable("input gradient: " + why));
-        QVERIFY2(close(ours.dw, theirs.dw, 1e-4, 1e-3, &why), qPrintable("weight gradient: " + why));
+        QVERIFY2(close(ours.dw, theirs.dw, 1e-4, 1e-3, &why),
+                 qPrintable("weight gradient: " + why));
         QVERIFY2(close(ours.db, theirs.db, 1e-4, 1e-3, &why), qPrintable("bias gradient: " + why));
-        QVERIFY2(close(ours.running_mean, theirs.running_mean, 1e-6, 1e-6, &why), qPrintable("running mean: " + why));
-        QVERIFY2(close(ours.running_var, theirs.running_var, 1e-5, 1e-6, &why), qPrintable("running var: " + why));
+        QVERIFY2(close(ours.running_mean, theirs.running_mean, 1e-6, 1e-6, &why),
+                 qPrintable("running mean: " + why));
+        QVERIFY2(close(ours.running_var, theirs.running_var, 1e-5, 1e-6, &why),
+                 qPrintable("running var: " + why));
         QCOMPARE(ours.tracked.item<int64_t>(), theirs.tracked.item<int64_t>());
         QVERIFY(ours.y.is_contiguous(torch::MemoryFormat::ChannelsLast));
     }
@@ -106,7 +111,8 @@ private Q_SLOTS:
 
     void libTorchsPathElsewhere() {
         torch::nn::BatchNorm2d bn(8);
-        const torch::Tensor cl = torch::randn({4, 8, 5, 5}).contiguous(torch::MemoryFormat::ChannelsLast);
+        const torch::Tensor cl =
+            torch::randn({4, 8, 5, 5}).contiguous(torch::MemoryFormat::ChannelsLast);
         QVERIFY(uses_own_batch_norm(bn, cl));
         QVERIFY(!uses_own_batch_norm(bn, torch::randn({4, 8, 5, 5}))); // NCHW
         QVERIFY(!uses_own_batch_norm(bn, cl.to(torch::kBFloat16)));    // autocast's

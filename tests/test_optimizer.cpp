@@ -6,8 +6,8 @@
 #include <torch/optim/sgd.h>
 
 #include "nets/resnet.h"
-#include "train/optimizer.h"
 #include "testsupport.h"
+#include "train/optimizer.h"
 
 using namespace reslab;
 
@@ -40,7 +40,8 @@ void copyWeights(ResNet& from, ResNet& to) {
 
 torch::Tensor lossOf(ResNet& net, int step) {
     torch::manual_seed(100 + step);
-    const torch::Tensor x = torch::randn({16, 1, 12, 12}).contiguous(torch::MemoryFormat::ChannelsLast);
+    const torch::Tensor x =
+        torch::randn({16, 1, 12, 12}).contiguous(torch::MemoryFormat::ChannelsLast);
     const torch::Tensor y = torch::randint(0, 10, {16}, torch::kInt64);
     return torch::nn::functional::cross_entropy(net->forward(x), y);
 }
@@ -67,8 +68,10 @@ private Q_SLOTS:
         QFETCH(bool, nesterov);
         ResNet reference = smallNet(), flat = smallNet();
         copyWeights(reference, flat);
-        torch::optim::SGD sgd(reference->parameters(),
-                              torch::optim::SGDOptions(0.1).momentum(momentum).weight_decay(weightDecay).nesterov(nesterov));
+        torch::optim::SGD sgd(reference->parameters(), torch::optim::SGDOptions(0.1)
+                                                           .momentum(momentum)
+                                                           .weight_decay(weightDecay)
+                                                           .nesterov(nesterov));
         FlatSGD ours(flat->parameters(), momentum, weightDecay, nesterov);
         for (int step = 0; step < 6; ++step) {
             static_cast<torch::optim::SGDOptions&>(sgd.param_groups()[0].options()).lr(kLrs[step]);
@@ -109,7 +112,8 @@ private Q_SLOTS:
         const auto* gradBase = params.front().grad().data_ptr<float>();
         for (const auto& p : params) {
             QVERIFY(p.data_ptr<float>() >= base && p.data_ptr<float>() + p.numel() <= base + total);
-            QVERIFY(p.grad().data_ptr<float>() >= gradBase && p.grad().data_ptr<float>() + p.numel() <= gradBase + total);
+            QVERIFY(p.grad().data_ptr<float>() >= gradBase &&
+                    p.grad().data_ptr<float>() + p.numel() <= gradBase + total);
             if (p.dim() == 4) // channels-last stays channels-last
                 QVERIFY(p.is_contiguous(torch::MemoryFormat::ChannelsLast));
         }

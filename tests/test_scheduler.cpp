@@ -11,8 +11,8 @@
 
 #include "io/runfolder.h"
 #include "io/weights.h"
-#include "train/scheduler.h"
 #include "testsupport.h"
+#include "train/scheduler.h"
 
 using namespace reslab;
 using reslab::test::smallRun;
@@ -52,9 +52,12 @@ public:
 };
 
 /// Equal to the bit, apart from the wall-clock fields (time, images/s); NaN equals NaN.
-bool same(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+bool same(double a, double b) {
+    return std::memcmp(&a, &b, sizeof a) == 0;
+}
 bool same(const std::vector<double>& a, const std::vector<double>& b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](double x, double y) { return same(x, y); });
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](double x, double y) { return same(x, y); });
 }
 QString differs(const std::vector<MetricRecord>& a, const std::vector<MetricRecord>& b) {
     if (a.size() != b.size())
@@ -63,12 +66,14 @@ QString differs(const std::vector<MetricRecord>& a, const std::vector<MetricReco
         const MetricRecord &x = a[i], &y = b[i];
         bool ok = x.kind == y.kind && x.step() == y.step();
         if (ok && x.kind == MetricRecord::Kind::Train)
-            ok = same(x.train.loss, y.train.loss) && same(x.train.error, y.train.error) && same(x.train.lr, y.train.lr);
+            ok = same(x.train.loss, y.train.loss) && same(x.train.error, y.train.error) &&
+                 same(x.train.lr, y.train.lr);
         if (ok && x.kind == MetricRecord::Kind::Eval)
-            ok = same(x.eval.test_loss, y.eval.test_loss) && same(x.eval.test_error, y.eval.test_error) &&
-                 x.eval.images == y.eval.images;
+            ok = same(x.eval.test_loss, y.eval.test_loss) &&
+                 same(x.eval.test_error, y.eval.test_error) && x.eval.images == y.eval.images;
         if (ok && x.kind == MetricRecord::Kind::Probe)
-            ok = same(x.probe.grad_norms, y.probe.grad_norms) && same(x.probe.response_stds, y.probe.response_stds) &&
+            ok = same(x.probe.grad_norms, y.probe.grad_norms) &&
+                 same(x.probe.response_stds, y.probe.response_stds) &&
                  same(x.probe.residual_ratios, y.probe.residual_ratios);
         if (!ok)
             return QStringLiteral("record %1 (step %2) differs").arg(i).arg(x.step());
@@ -91,7 +96,8 @@ struct Trained {
     int peak = 0;
 };
 
-Trained train(Experiment& experiment, CoreSplit split, Recorder& recorder, TrainingControls& controls) {
+Trained
+train(Experiment& experiment, CoreSplit split, Recorder& recorder, TrainingControls& controls) {
     Scheduler scheduler(experiment, split);
     scheduler.run(controls, recorder, std::chrono::milliseconds(20));
     Trained t;
@@ -104,7 +110,9 @@ Trained train(Experiment& experiment, CoreSplit split, Recorder& recorder, Train
     return t;
 }
 
-Trained train(std::vector<RunConfig> configs, CoreSplit split, const std::vector<std::string>& folders = {}) {
+Trained train(std::vector<RunConfig> configs,
+              CoreSplit split,
+              const std::vector<std::string>& folders = {}) {
     Experiment experiment(std::move(configs), folders);
     Recorder recorder;
     TrainingControls controls;
@@ -125,10 +133,12 @@ private Q_SLOTS:
         QFETCH(int, threads);
         const RunConfig target = smallRun("resnet20", 30, /*seed=*/7);
         const Trained alone = train({target}, CoreSplit{1, threads, "test"});
-        const Trained beside = train({smallRun("plain20", 30, 1), target, smallRun("plain20", 30, 2), smallRun("resnet20", 30, 3)},
+        const Trained beside = train({smallRun("plain20", 30, 1), target,
+                                      smallRun("plain20", 30, 2), smallRun("resnet20", 30, 3)},
                                      CoreSplit{4, threads, "test"});
         QVERIFY2(beside.peak >= 2, "the four runs never stepped at the same time");
-        QCOMPARE(alone.records[0].size(), size_t(6 + 4 + 2)); // train every 5; probes at 1, 10, 20, 30; evals at 20, 30
+        QCOMPARE(alone.records[0].size(),
+                 size_t(6 + 4 + 2)); // train every 5; probes at 1, 10, 20, 30; evals at 20, 30
         const QString records = differs(alone.records[0], beside.records[1]);
         QVERIFY2(records.isEmpty(), qPrintable(records));
         const QString weights = differs(alone.weights[0], beside.weights[1]);
@@ -165,14 +175,16 @@ private Q_SLOTS:
         for (Run::State s : t.states)
             QCOMPARE(int(s), int(Run::State::Finished));
         QCOMPARE(t.records[1].front().step(), int64_t(1));
-        QCOMPARE(std::count_if(t.records[1].begin(), t.records[1].end(),
-                               [](const MetricRecord& r) { return r.kind == MetricRecord::Kind::Train; }),
+        QCOMPARE(std::count_if(
+                     t.records[1].begin(), t.records[1].end(),
+                     [](const MetricRecord& r) { return r.kind == MetricRecord::Kind::Train; }),
                  40L);
     }
 
     void pauseHoldsAndStopCheckpointsEveryRun() {
         QTemporaryDir dir;
-        const std::vector<RunConfig> configs{smallRun("plain20", 40, 1), smallRun("resnet20", 40, 2), smallRun("plain20", 40, 3)};
+        const std::vector<RunConfig> configs{
+            smallRun("plain20", 40, 1), smallRun("resnet20", 40, 2), smallRun("plain20", 40, 3)};
         std::vector<std::string> folders, reference;
         for (const char* name : {"a", "b", "c"}) {
             folders.push_back(dir.filePath(name).toStdString());
@@ -190,7 +202,9 @@ private Q_SLOTS:
                 m = std::min(m, r.steps_done);
             least = m;
         };
-        std::thread trainer([&] { train(experiment, CoreSplit{3, 1, "test"}, recorder, controls); });
+        std::thread trainer([&] {
+            train(experiment, CoreSplit{3, 1, "test"}, recorder, controls);
+        });
         auto waitFor = [](const std::function<bool()>& done) {
             for (int i = 0; i < 6000 && !done(); ++i)
                 std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -232,7 +246,8 @@ private Q_SLOTS:
         for (size_t i = 0; i < folders.size(); ++i) {
             QCOMPARE(int(rest.states[i]), int(Run::State::Finished));
             QCOMPARE(int(read_folder_status(folders[i])->state), int(RunState::Finished));
-            const QString records = differs(read_metrics(RunPaths(folders[i]).metrics), read_metrics(RunPaths(reference[i]).metrics));
+            const QString records = differs(read_metrics(RunPaths(folders[i]).metrics),
+                                            read_metrics(RunPaths(reference[i]).metrics));
             QVERIFY2(records.isEmpty(), qPrintable(records));
             const QString weights = differs(rest.weights[i], whole.weights[i]);
             QVERIFY2(weights.isEmpty(), qPrintable(weights));
@@ -245,12 +260,15 @@ private Q_SLOTS:
         diverging.train.schedule.warmup_steps = 5;
         diverging.train.schedule.warmup_lr = 0.01;
         diverging.train.schedule.base_lr = 1e6;
-        const std::vector<std::string> folders{dir.filePath("ok1").toStdString(), dir.filePath("diverging").toStdString(),
-                                               dir.filePath("failing").toStdString(), dir.filePath("ok2").toStdString()};
-        Experiment experiment({smallRun("plain20", 30, 1), diverging, smallRun("resnet20", 30, 3), smallRun("resnet20", 30, 4)},
+        const std::vector<std::string> folders{
+            dir.filePath("ok1").toStdString(), dir.filePath("diverging").toStdString(),
+            dir.filePath("failing").toStdString(), dir.filePath("ok2").toStdString()};
+        Experiment experiment({smallRun("plain20", 30, 1), diverging, smallRun("resnet20", 30, 3),
+                               smallRun("resnet20", 30, 4)},
                               folders);
         Recorder recorder;
-        // The failing run's folder disappears under it: its checkpoint at step 10 cannot be written.
+        // The failing run's folder disappears under it: its checkpoint at step 10 cannot be
+        // written.
         bool removed = false;
         recorder.recordsHook = [&](const std::vector<RunRecord>& batch) {
             for (const auto& r : batch)
@@ -276,8 +294,8 @@ private Q_SLOTS:
     }
 
     void splitFollowsTheNetsAndTheCores() {
-        Experiment small({smallRun("plain20", 10, 1), smallRun("plain56", 10, 2), smallRun("resnet20", 10, 3),
-                          smallRun("resnet56", 10, 4)},
+        Experiment small({smallRun("plain20", 10, 1), smallRun("plain56", 10, 2),
+                          smallRun("resnet20", 10, 3), smallRun("resnet56", 10, 4)},
                          {});
         CoreSplit s = choose_split(small, /*cores=*/2, 0, 0);
         QCOMPARE(s.parallel_runs, 2);
@@ -294,7 +312,8 @@ private Q_SLOTS:
         s = choose_split(small, 2, 0, 1000); // no more threads than cores
         QCOMPARE(s.threads_per_run, 2);
         QCOMPARE(s.parallel_runs, 1);
-        QCOMPARE(QString::fromStdString(s.describe()), QStringLiteral("one run at a time, 2 threads"));
+        QCOMPARE(QString::fromStdString(s.describe()),
+                 QStringLiteral("one run at a time, 2 threads"));
 
         Experiment one({smallRun("resnet20", 10, 1)}, {});
         s = choose_split(one, 4, 0, 0);

@@ -19,18 +19,23 @@ public:
     void on_progress(const std::vector<reslab::RunStatus>& runs, double seconds) override {
         if (m_states.empty())
             for (const auto& run : runs)
-                m_states.push_back(run.state == reslab::Run::State::Ready ? reslab::Run::State::Running : run.state);
+                m_states.push_back(run.state == reslab::Run::State::Ready
+                                       ? reslab::Run::State::Running
+                                       : run.state);
         qint64 done = 0, total = 0;
         double images = 0.0; // trained by every run together since this session started
         for (size_t i = 0; i < runs.size(); ++i) {
             done += runs[i].steps_done;
             total += runs[i].total_steps;
-            images += static_cast<double>((runs[i].steps_done - runs[i].steps_at_start) * runs[i].batch_size);
-            const reslab::Run::State state =
-                runs[i].state == reslab::Run::State::Ready ? reslab::Run::State::Running : runs[i].state;
+            images += static_cast<double>((runs[i].steps_done - runs[i].steps_at_start) *
+                                          runs[i].batch_size);
+            const reslab::Run::State state = runs[i].state == reslab::Run::State::Ready
+                                                 ? reslab::Run::State::Running
+                                                 : runs[i].state;
             if (state != m_states[i]) {
                 m_states[i] = state;
-                Q_EMIT m_worker.runStateChanged(static_cast<int>(i), QString::fromStdString(reslab::to_string(state)),
+                Q_EMIT m_worker.runStateChanged(static_cast<int>(i),
+                                                QString::fromStdString(reslab::to_string(state)),
                                                 QString::fromStdString(runs[i].message));
             }
         }
@@ -43,7 +48,8 @@ public:
         auto snapshot = std::make_shared<WeightsSnapshot>();
         snapshot->step = step;
         for (const auto& [name, tensor] : reslab::state_dict_of(net))
-            snapshot->state.emplace_back(name, tensor.detach().to(torch::kCPU).clone(at::MemoryFormat::Contiguous));
+            snapshot->state.emplace_back(
+                name, tensor.detach().to(torch::kCPU).clone(at::MemoryFormat::Contiguous));
         Q_EMIT m_worker.snapshotReady(run, snapshot);
     }
 
@@ -54,7 +60,9 @@ private:
 
 } // namespace
 
-TrainingWorker::TrainingWorker(std::vector<reslab::RunConfig> runs, std::vector<std::string> folders, bool resume)
+TrainingWorker::TrainingWorker(std::vector<reslab::RunConfig> runs,
+                               std::vector<std::string> folders,
+                               bool resume)
     : m_configs(std::move(runs)), m_folders(std::move(folders)), m_resume(resume) {}
 
 TrainingWorker::~TrainingWorker() = default;
@@ -64,9 +72,11 @@ void TrainingWorker::run() {
     reslab::CoreSplit split;
     try {
         experiment = std::make_unique<reslab::Experiment>(
-            m_resume ? reslab::Experiment::resume(m_folders) : reslab::Experiment(m_configs, m_folders));
+            m_resume ? reslab::Experiment::resume(m_folders)
+                     : reslab::Experiment(m_configs, m_folders));
         const reslab::TrainConfig& first = experiment->runs().front()->config().train;
-        split = reslab::choose_split(*experiment, reslab::core_count(), first.parallel_runs, first.threads);
+        split = reslab::choose_split(*experiment, reslab::core_count(), first.parallel_runs,
+                                     first.threads);
     } catch (const std::exception& e) {
         Q_EMIT failed(QString::fromStdString(e.what()));
         Q_EMIT finished();
@@ -85,7 +95,8 @@ void TrainingWorker::run() {
     }
     const std::string device = experiment->runs().front()->config().train.device;
     const QString where = device == "cpu" ? tr("CPU") : QString::fromStdString(device).toUpper();
-    Q_EMIT experimentReady(infos, tr("%1: %2").arg(where, QString::fromStdString(split.describe())));
+    Q_EMIT experimentReady(infos,
+                           tr("%1: %2").arg(where, QString::fromStdString(split.describe())));
 
     SignalObserver observer(*this);
     reslab::Scheduler(*experiment, split).run(m_controls, observer, kFlushInterval);

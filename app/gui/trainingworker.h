@@ -43,7 +43,9 @@ class TrainingWorker : public QObject {
 public:
     /// New runs, each writing to folders[i] (empty: nothing written); or, with resume set,
     /// the runs in folders continued from their checkpoints (runs is ignored then).
-    TrainingWorker(std::vector<reslab::RunConfig> runs, std::vector<std::string> folders, bool resume);
+    TrainingWorker(std::vector<reslab::RunConfig> runs,
+                   std::vector<std::string> folders,
+                   bool resume);
     ~TrainingWorker() override;
 
     /// Thread-safe: asks every run to stop after its current step; unfinished runs checkpoint.
@@ -64,7 +66,8 @@ Q_SIGNALS:
     void recordsReady(const RunRecords& records);
     /// state is "running", "finished", "stopped", "diverged" or "failed"; message says why.
     void runStateChanged(int run, const QString& state, const QString& message);
-    void progress(qint64 stepsDone, qint64 stepsTotal, double imagesPerSecond, double secondsTraining);
+    void
+    progress(qint64 stepsDone, qint64 stepsTotal, double imagesPerSecond, double secondsTraining);
     void pausedChanged(bool paused);
     void snapshotReady(int run, const SnapshotPtr& weights);
     /// The experiment could not start (missing data, a bad config); nothing ran.

@@ -39,7 +39,8 @@ std::vector<std::string> dataset_names() {
 }
 
 int64_t input_side(const std::string& dataset, int64_t downsample, const ResNetSpec& spec) {
-    const int64_t side = dataset_facts(dataset).side > 0 ? dataset_facts(dataset).side : spec.input_size;
+    const int64_t side =
+        dataset_facts(dataset).side > 0 ? dataset_facts(dataset).side : spec.input_size;
     return std::max<int64_t>(1, side / std::max<int64_t>(1, downsample));
 }
 

@@ -13,10 +13,10 @@ namespace reslab {
 
 /// One named data set as ResLab loads it.
 struct DatasetFacts {
-    std::string name;       // "fashion-mnist", "mnist", "cifar10", "folder", "synthetic"
-    int64_t channels = 1;   // 3 for CIFAR-10 and folders; grey sets are one channel
-    int64_t side = 0;       // the images' side; 0: a folder's images decide
-    int64_t classes = 0;    // 0: a folder's sub-folders decide
+    std::string name;        // "fashion-mnist", "mnist", "cifar10", "folder", "synthetic"
+    int64_t channels = 1;    // 3 for CIFAR-10 and folders; grey sets are one channel
+    int64_t side = 0;        // the images' side; 0: a folder's images decide
+    int64_t classes = 0;     // 0: a folder's sub-folders decide
     std::vector<float> mean; // per channel, in [0, 1] units; empty: measured on the training split
     std::vector<float> std;
 };

@@ -16,7 +16,9 @@ using torch::autograd::variable_list;
 // A channels-last tensor is a matrix of M = N*H*W rows and C columns. The kernels walk it in tiles
 // of whole rows at least 64 floats long, so that the inner loops run over contiguous memory with a
 // per-lane table (lane i belongs to channel i % C) and vectorise whatever C is.
-int64_t tile_floats(int64_t c) { return c * ((64 + c - 1) / c); }
+int64_t tile_floats(int64_t c) {
+    return c * ((64 + c - 1) / c);
+}
 // Tiles a chunk sums in float before the chunk's sums are added, in order, in double: the sums
 // come out the same whatever the thread count.
 constexpr int64_t kTilesPerChunk = 64;
@@ -32,7 +34,8 @@ std::vector<float> lanes(const double* per_channel, int64_t c, int64_t lanes_cou
 /// Per-channel sums over every row of f(lane, a, b), where a and b are the two inputs' elements
 /// (b may be null). Returns C doubles.
 template <typename Term>
-std::vector<double> channel_sums(const float* a, const float* b, int64_t rows, int64_t c, Term term) {
+std::vector<double>
+channel_sums(const float* a, const float* b, int64_t rows, int64_t c, Term term) {
     const int64_t tile = tile_floats(c);
     const int64_t total = rows * c;
     const int64_t tiles = total / tile;
@@ -61,8 +64,14 @@ std::vector<double> channel_sums(const float* a, const float* b, int64_t rows, i
 }
 
 /// out = a * p[lane] + b * q[lane] + r[lane] over every element (b may be null: no b term).
-void affine(const float* a, const float* b, float* out, int64_t rows, int64_t c,
-            const std::vector<float>& p, const std::vector<float>& q, const std::vector<float>& r) {
+void affine(const float* a,
+            const float* b,
+            float* out,
+            int64_t rows,
+            int64_t c,
+            const std::vector<float>& p,
+            const std::vector<float>& q,
+            const std::vector<float>& r) {
     const int64_t tile = tile_floats(c);
     const int64_t total = rows * c;
     const int64_t tiles = (total + tile - 1) / tile;
@@ -94,34 +103,40 @@ struct ChannelsLastBatchNorm : torch::autograd::Function<ChannelsLastBatchNorm> 
                                  double eps) {
         const int64_t c = x.size(1), rows = x.numel() / c;
         const float* px = x.data_ptr<float>();
-        std::vector<double> mean = channel_sums(px, nullptr, rows, c, [](int64_t, float v, float) { return v; });
+        std::vector<double> mean =
+            channel_sums(px, nullptr, rows, c, [](int64_t, float v, float) { return v; });
         for (double& m : mean)
             m /= static_cast<double>(rows);
         // Two passes: the variance of the centred values, which stays accurate when the mean is
         // large against the spread.
         const std::vector<float> mean_lanes = lanes(mean.data(), c, tile_floats(c));
-        std::vector<double> var = channel_sums(px, nullptr, rows, c, [&](int64_t i, float v, float) {
-            const float d = v - mean_lanes[static_cast<size_t>(i)];
-            return d * d;
-        });
-        std::vector<double> invstd(static_cast<size_t>(c)), scale(static_cast<size_t>(c)), shift(static_cast<size_t>(c));
+        std::vector<double> var =
+            channel_sums(px, nullptr, rows, c, [&](int64_t i, float v, float) {
+                const float d = v - mean_lanes[static_cast<size_t>(i)];
+                return d * d;
+            });
+        std::vector<double> invstd(static_cast<size_t>(c)), scale(static_cast<size_t>(c)),
+            shift(static_cast<size_t>(c));
         const auto w = weight.accessor<float, 1>();
         const auto b = bias.accessor<float, 1>();
         for (int64_t i = 0; i < c; ++i) {
             var[static_cast<size_t>(i)] /= static_cast<double>(rows);
             invstd[static_cast<size_t>(i)] = 1.0 / std::sqrt(var[static_cast<size_t>(i)] + eps);
             scale[static_cast<size_t>(i)] = w[i] * invstd[static_cast<size_t>(i)];
-            shift[static_cast<size_t>(i)] = b[i] - mean[static_cast<size_t>(i)] * scale[static_cast<size_t>(i)];
+            shift[static_cast<size_t>(i)] =
+                b[i] - mean[static_cast<size_t>(i)] * scale[static_cast<size_t>(i)];
         }
         torch::Tensor y = torch::empty_like(x, torch::MemoryFormat::ChannelsLast);
         const int64_t tile = tile_floats(c);
-        affine(px, nullptr, y.data_ptr<float>(), rows, c, lanes(scale.data(), c, tile), {}, lanes(shift.data(), c, tile));
+        affine(px, nullptr, y.data_ptr<float>(), rows, c, lanes(scale.data(), c, tile), {},
+               lanes(shift.data(), c, tile));
 
         // PyTorch's running statistics: an exponential average with the unbiased batch variance.
         const auto as_tensor = [&](const std::vector<double>& v) {
             return torch::tensor(v, torch::kFloat64).to(torch::kFloat32);
         };
-        const double unbias = rows > 1 ? static_cast<double>(rows) / static_cast<double>(rows - 1) : 1.0;
+        const double unbias =
+            rows > 1 ? static_cast<double>(rows) / static_cast<double>(rows - 1) : 1.0;
         running_mean.mul_(1.0 - momentum).add_(as_tensor(mean), momentum);
         running_var.mul_(1.0 - momentum).add_(as_tensor(var), momentum * unbias);
 
@@ -149,14 +164,18 @@ struct ChannelsLastBatchNorm : torch::autograd::Function<ChannelsLastBatchNorm> 
             invstd[static_cast<size_t>(i)] = invstd_a[i];
         }
         const std::vector<float> mean_lanes = lanes(mean_d.data(), c, tile);
-        const std::vector<double> sum_dy = channel_sums(pdy, nullptr, rows, c, [](int64_t, float g, float) { return g; });
+        const std::vector<double> sum_dy =
+            channel_sums(pdy, nullptr, rows, c, [](int64_t, float g, float) { return g; });
         // sum over rows of dy * (x - mean): dy * x_hat before the 1/std.
-        const std::vector<double> sum_dy_xc = channel_sums(pdy, px, rows, c, [&](int64_t i, float g, float v) {
-            return g * (v - mean_lanes[static_cast<size_t>(i)]);
-        });
-        // dx = w invstd (dy - mean(dy) - x_hat mean(dy x_hat)), written as dy a + x b + k per channel.
+        const std::vector<double> sum_dy_xc =
+            channel_sums(pdy, px, rows, c, [&](int64_t i, float g, float v) {
+                return g * (v - mean_lanes[static_cast<size_t>(i)]);
+            });
+        // dx = w invstd (dy - mean(dy) - x_hat mean(dy x_hat)), written as dy a + x b + k per
+        // channel.
         const auto w = weight.accessor<float, 1>();
-        std::vector<double> a(static_cast<size_t>(c)), bcoef(static_cast<size_t>(c)), k(static_cast<size_t>(c));
+        std::vector<double> a(static_cast<size_t>(c)), bcoef(static_cast<size_t>(c)),
+            k(static_cast<size_t>(c));
         std::vector<float> dw(static_cast<size_t>(c)), db(static_cast<size_t>(c));
         const double n = static_cast<double>(rows);
         for (int64_t i = 0; i < c; ++i) {
@@ -168,9 +187,15 @@ struct ChannelsLastBatchNorm : torch::autograd::Function<ChannelsLastBatchNorm> 
             db[s] = static_cast<float>(sum_dy[s]);
         }
         torch::Tensor dx = torch::empty_like(x, torch::MemoryFormat::ChannelsLast);
-        affine(pdy, px, dx.data_ptr<float>(), rows, c, lanes(a.data(), c, tile), lanes(bcoef.data(), c, tile),
-               lanes(k.data(), c, tile));
-        return {dx, torch::tensor(dw), torch::tensor(db), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+        affine(pdy, px, dx.data_ptr<float>(), rows, c, lanes(a.data(), c, tile),
+               lanes(bcoef.data(), c, tile), lanes(k.data(), c, tile));
+        return {dx,
+                torch::tensor(dw),
+                torch::tensor(db),
+                torch::Tensor(),
+                torch::Tensor(),
+                torch::Tensor(),
+                torch::Tensor()};
     }
 };
 
@@ -178,9 +203,10 @@ struct ChannelsLastBatchNorm : torch::autograd::Function<ChannelsLastBatchNorm> 
 
 bool uses_own_batch_norm(const torch::nn::BatchNorm2d& bn, const torch::Tensor& x) {
     const auto& o = bn->options;
-    return bn->is_training() && x.device().is_cpu() && x.scalar_type() == torch::kFloat && x.dim() == 4 &&
-           x.size(1) > 0 && x.numel() > x.size(1) && x.is_contiguous(torch::MemoryFormat::ChannelsLast) &&
-           o.affine() && o.track_running_stats() && o.momentum().has_value() &&
+    return bn->is_training() && x.device().is_cpu() && x.scalar_type() == torch::kFloat &&
+           x.dim() == 4 && x.size(1) > 0 && x.numel() > x.size(1) &&
+           x.is_contiguous(torch::MemoryFormat::ChannelsLast) && o.affine() &&
+           o.track_running_stats() && o.momentum().has_value() &&
            bn->weight.scalar_type() == torch::kFloat && bn->weight.is_contiguous();
 }
 

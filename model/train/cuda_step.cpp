@@ -24,8 +24,9 @@ struct CudaStep::Impl {
 CudaStep::CudaStep(torch::Device device) : m_impl(std::make_unique<Impl>()) {
 #if defined(RESLAB_CUDA_GRAPHS)
     if (device.is_cuda())
-        m_impl->stream = c10::cuda::getStreamFromPool(/*isHighPriority=*/false,
-                                                      device.has_index() ? device.index() : c10::cuda::current_device());
+        m_impl->stream = c10::cuda::getStreamFromPool(
+            /*isHighPriority=*/false,
+            device.has_index() ? device.index() : c10::cuda::current_device());
 #else
     (void)device;
 #endif

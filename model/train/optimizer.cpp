@@ -7,8 +7,12 @@
 
 namespace reslab {
 
-FlatSGD::FlatSGD(std::vector<torch::Tensor> parameters, double momentum, double weight_decay, bool nesterov)
-    : m_parameters(std::move(parameters)), m_momentum(momentum), m_weight_decay(weight_decay), m_nesterov(nesterov) {
+FlatSGD::FlatSGD(std::vector<torch::Tensor> parameters,
+                 double momentum,
+                 double weight_decay,
+                 bool nesterov)
+    : m_parameters(std::move(parameters)), m_momentum(momentum), m_weight_decay(weight_decay),
+      m_nesterov(nesterov) {
     if (m_parameters.empty())
         throw std::invalid_argument("SGD needs at least one parameter");
     if (nesterov && momentum <= 0.0)
@@ -86,8 +90,9 @@ void FlatSGD::set_momentum(const std::vector<torch::Tensor>& buffers) {
     torch::Tensor flat = torch::empty_like(m_flat_parameters);
     for (size_t i = 0; i < buffers.size(); ++i) {
         if (buffers[i].sizes() != m_parameters[i].sizes())
-            throw std::invalid_argument("a momentum buffer of shape " + c10::str(buffers[i].sizes()) +
-                                        " for a parameter of shape " + c10::str(m_parameters[i].sizes()));
+            throw std::invalid_argument(
+                "a momentum buffer of shape " + c10::str(buffers[i].sizes()) +
+                " for a parameter of shape " + c10::str(m_parameters[i].sizes()));
         view(flat, i).copy_(buffers[i]);
     }
     m_flat_momentum = flat;

@@ -16,7 +16,10 @@ public:
     /// Takes the parameters over: their values move into the flat buffer and each becomes a view
     /// of it with its own shape and strides (channels-last stays channels-last). All must share
     /// one dtype and device. Throws std::invalid_argument otherwise.
-    FlatSGD(std::vector<torch::Tensor> parameters, double momentum, double weight_decay, bool nesterov);
+    FlatSGD(std::vector<torch::Tensor> parameters,
+            double momentum,
+            double weight_decay,
+            bool nesterov);
 
     /// Zeroes every gradient (one op). Backward then adds into the views, which it keeps.
     void zero_grad();

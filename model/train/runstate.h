@@ -17,6 +17,8 @@ std::string to_string(RunState state);
 /// The state of one of those names; nullopt for anything else.
 std::optional<RunState> run_state_from_string(std::string_view text);
 /// Whether the run will train no more (every state but Ready and Running).
-inline bool is_end(RunState state) { return state != RunState::Ready && state != RunState::Running; }
+inline bool is_end(RunState state) {
+    return state != RunState::Ready && state != RunState::Running;
+}
 
 } // namespace reslab

@@ -11,7 +11,6 @@
 #include "inspect/describe.h"
 #include "train/devices.h"
 
-
 namespace reslab {
 namespace {
 
@@ -111,7 +110,8 @@ void worker(WorkQueue& q, Experiment& experiment, int threads) {
 } // namespace
 
 std::string CoreSplit::describe() const {
-    const std::string per = std::to_string(threads_per_run) + (threads_per_run == 1 ? " thread" : " threads");
+    const std::string per =
+        std::to_string(threads_per_run) + (threads_per_run == 1 ? " thread" : " threads");
     if (parallel_runs == 1)
         return "one run at a time, " + per;
     return std::to_string(parallel_runs) + " runs side by side, " + per + " each";
@@ -145,7 +145,8 @@ CoreSplit choose_split(const Experiment& experiment, int cores, int parallel_run
             cuda = cuda || !run->device().is_cpu();
         }
         // Side by side, the runs' activations must fit in half the memory together.
-        const int fit = static_cast<int>(std::clamp(0.5 * physical_memory_bytes() / std::max(memory, 1.0), 1.0, 1e6));
+        const int fit = static_cast<int>(
+            std::clamp(0.5 * physical_memory_bytes() / std::max(memory, 1.0), 1.0, 1e6));
         if (n == 1) {
             split = {1, cores, "one run"};
         } else if (cuda) {
@@ -155,8 +156,9 @@ CoreSplit choose_split(const Experiment& experiment, int cores, int parallel_run
         } else {
             split.parallel_runs = std::min({n, cores, fit});
             split.threads_per_run = std::max(1, cores / split.parallel_runs);
-            split.reason = split.parallel_runs < std::min(n, cores) ? "small nets, as many as memory holds"
-                                                                    : "small nets side by side";
+            split.reason = split.parallel_runs < std::min(n, cores)
+                               ? "small nets, as many as memory holds"
+                               : "small nets side by side";
         }
     }
     if (capped)
@@ -164,12 +166,15 @@ CoreSplit choose_split(const Experiment& experiment, int cores, int parallel_run
     return split;
 }
 
-Scheduler::Scheduler(Experiment& experiment, CoreSplit split) : m_experiment(experiment), m_split(std::move(split)) {
+Scheduler::Scheduler(Experiment& experiment, CoreSplit split)
+    : m_experiment(experiment), m_split(std::move(split)) {
     m_split.parallel_runs = std::max(1, m_split.parallel_runs);
     m_split.threads_per_run = std::max(1, m_split.threads_per_run);
 }
 
-void Scheduler::run(TrainingControls& controls, TrainingObserver& observer, std::chrono::milliseconds interval) {
+void Scheduler::run(TrainingControls& controls,
+                    TrainingObserver& observer,
+                    std::chrono::milliseconds interval) {
     using Clock = std::chrono::steady_clock;
     auto& runs = m_experiment.runs();
     const size_t n = runs.size();
@@ -178,7 +183,8 @@ void Scheduler::run(TrainingControls& controls, TrainingObserver& observer, std:
     std::vector<std::vector<MetricRecord>> made(n);
     std::vector<std::deque<MetricRecord>> held(n); // made, not yet released
     for (size_t i = 0; i < n; ++i)
-        runs[i]->set_callback([&made, i](const Run&, const MetricRecord& r) { made[i].push_back(r); });
+        runs[i]->set_callback(
+            [&made, i](const Run&, const MetricRecord& r) { made[i].push_back(r); });
 
     std::vector<RunStatus> status;
     for (const auto& run : runs)
@@ -218,8 +224,9 @@ void Scheduler::run(TrainingControls& controls, TrainingObserver& observer, std:
                 out.push_back(RunRecord{static_cast<int>(i), std::move(held[i].front())});
                 held[i].pop_front();
             }
-        std::stable_sort(out.begin(), out.end(),
-                         [](const RunRecord& a, const RunRecord& b) { return a.record.step() < b.record.step(); });
+        std::stable_sort(out.begin(), out.end(), [](const RunRecord& a, const RunRecord& b) {
+            return a.record.step() < b.record.step();
+        });
         if (!out.empty())
             observer.on_records(out);
     };
@@ -308,8 +315,9 @@ void Scheduler::run(TrainingControls& controls, TrainingObserver& observer, std:
             report();
 
         std::unique_lock<std::mutex> lock(q.mutex);
-        const auto wait = (paused || controls.snapshot.load() >= 0) ? std::min<Clock::duration>(kPoll, interval)
-                                                                     : Clock::duration(interval);
+        const auto wait = (paused || controls.snapshot.load() >= 0)
+                              ? std::min<Clock::duration>(kPoll, interval)
+                              : Clock::duration(interval);
         q.done.wait_for(lock, wait, [&] { return !q.stepped.empty(); });
     }
 

@@ -90,7 +90,8 @@ public:
 
     /// Trains until every run is done or controls.stop; then every unfinished run writes its
     /// checkpoint and is Stopped. Reports to observer every `interval`.
-    void run(TrainingControls& controls, TrainingObserver& observer, std::chrono::milliseconds interval);
+    void
+    run(TrainingControls& controls, TrainingObserver& observer, std::chrono::milliseconds interval);
 
     const CoreSplit& split() const { return m_split; }
     /// The most steps that computed at the same moment during run() (at most parallel_runs).
