@@ -1,4 +1,5 @@
-// The tests' precompiled header: torch and Qt Test together, with Qt's keywords off (docs/CONTRIBUTING.md).
+// The tests' precompiled header: torch and Qt Test together, with Qt's keywords off
+// (docs/CONTRIBUTING.md).
 #pragma once
 
 #include "../model/pch.h"

@@ -489,20 +489,24 @@ private Q_SLOTS:
         QVERIFY(window.openRunFolder(folder));
         const reslab::NetGraph& shown = window.graphView()->shownGraph();
         QCOMPARE(shown.input_shape, (std::vector<int64_t>{1, 14, 14}));
-        const QJsonObject info = QJsonDocument::fromJson(
-                                     runProcess(QStringLiteral(RESLAB_CLI),
-                                                {QStringLiteral("info"), QStringLiteral("--run"), folder, QStringLiteral("--json")}))
-                                     .object();
+        const QJsonObject info =
+            QJsonDocument::fromJson(runProcess(QStringLiteral(RESLAB_CLI),
+                                               {QStringLiteral("info"), QStringLiteral("--run"),
+                                                folder, QStringLiteral("--json")}))
+                .object();
         QCOMPARE(info.value(QStringLiteral("input")).toArray(), (QJsonArray{1, 14, 14}));
         QCOMPARE(static_cast<qint64>(shown.macs), info.value(QStringLiteral("macs")).toInteger());
-        QCOMPARE(static_cast<qint64>(shown.params), info.value(QStringLiteral("params")).toInteger());
+        QCOMPARE(static_cast<qint64>(shown.params),
+                 info.value(QStringLiteral("params")).toInteger());
         // A quarter of what the same net costs at 28 x 28, as the arithmetic of its layers says.
-        const QJsonObject at28 = QJsonDocument::fromJson(
-                                     runProcess(QStringLiteral(RESLAB_CLI),
-                                                {QStringLiteral("info"), QStringLiteral("--run"), folder,
-                                                 QStringLiteral("--input-size"), QStringLiteral("28"), QStringLiteral("--json")}))
-                                     .object();
-        const double ratio = at28.value(QStringLiteral("macs")).toDouble() / info.value(QStringLiteral("macs")).toDouble();
+        const QJsonObject at28 =
+            QJsonDocument::fromJson(runProcess(QStringLiteral(RESLAB_CLI),
+                                               {QStringLiteral("info"), QStringLiteral("--run"),
+                                                folder, QStringLiteral("--input-size"),
+                                                QStringLiteral("28"), QStringLiteral("--json")}))
+                .object();
+        const double ratio = at28.value(QStringLiteral("macs")).toDouble() /
+                             info.value(QStringLiteral("macs")).toDouble();
         QVERIFY2(ratio > 3.5 && ratio < 4.5, qPrintable(QString::number(ratio)));
     }
 

@@ -123,13 +123,14 @@ private Q_SLOTS:
 
     void compareSaysHowTheRunsShareTheCores() {
         QByteArray err;
-        cli({"compare", "--arch", "resnet20,plain20", "--dataset", "synthetic", "--batch", "8", "--steps", "2",
-             "--parallel-runs", "2", "--threads", "1", "--out", file("split")},
+        cli({"compare", "--arch", "resnet20,plain20", "--dataset", "synthetic", "--batch", "8",
+             "--steps", "2", "--parallel-runs", "2", "--threads", "1", "--out", file("split")},
             0, &err);
-        QVERIFY2(err.contains("training 2 runs: 2 runs side by side, 1 thread each (as asked)"), err.constData());
+        QVERIFY2(err.contains("training 2 runs: 2 runs side by side, 1 thread each (as asked)"),
+                 err.constData());
         // An absurd thread count is capped at the cores, and the run says so.
-        cli({"compare", "--arch", "resnet20,plain20", "--dataset", "synthetic", "--batch", "8", "--steps", "2",
-             "--threads", "1000", "--out", file("split-capped")},
+        cli({"compare", "--arch", "resnet20,plain20", "--dataset", "synthetic", "--batch", "8",
+             "--steps", "2", "--threads", "1000", "--out", file("split-capped")},
             0, &err);
         const QByteArray cores = QByteArray::number(QThread::idealThreadCount());
         QVERIFY2(err.contains("threads capped at the " + cores + " cores"), err.constData());
@@ -138,8 +139,8 @@ private Q_SLOTS:
     void predictOnARunFolderSeesWhatTheWindowSees() {
         // A run of the degradation preset's layout on 14 x 14 inputs (synthetic, averaged from 28).
         const QString run = file("run-for-predict");
-        cli({"train", "--arch", "resnet20", "--dataset", "synthetic", "--downsample", "2", "--steps", "2", "--batch",
-             "8", "--quiet", "--out", run});
+        cli({"train", "--arch", "resnet20", "--dataset", "synthetic", "--downsample", "2",
+             "--steps", "2", "--batch", "8", "--quiet", "--out", run});
         // A 20 x 20 colour BMP, written by hand (rows bottom-up, padded to four bytes).
         const QString image = file("gradient.bmp");
         {
@@ -167,12 +168,15 @@ private Q_SLOTS:
             f.write(bmp);
         }
         const QString logitsFile = file("run-logits.pt");
-        const QByteArray out = cli({"predict", "--weights", run, "--image", image, "--output-tensor", logitsFile});
-        QVERIFY2(out.contains("resize to 14x14"), out.constData()); // the data set's 28, averaged by 2
+        const QByteArray out =
+            cli({"predict", "--weights", run, "--image", image, "--output-tensor", logitsFile});
+        QVERIFY2(out.contains("resize to 14x14"),
+                 out.constData()); // the data set's 28, averaged by 2
         // The window's inspector on the same folder and image.
         const LoadedNetPtr net = load_net(run.toStdString());
         QCOMPARE(net->preprocessing.size, int64_t(14));
-        const torch::Tensor input = prepare_input(*net, load_image(image.toStdString(), net->spec.in_channels));
+        const torch::Tensor input =
+            prepare_input(*net, load_image(image.toStdString(), net->spec.in_channels));
         QCOMPARE(input.sizes(), (torch::IntArrayRef{1, 1, 14, 14}));
         torch::NoGradGuard no_grad;
         ResNet model = net->net;

@@ -31,10 +31,32 @@ constexpr int kCheckpointEvery = 6; // --eval-every: the CLI checkpoints with ev
 
 /// Two nets compared: the reference one at a time, the killed one side by side.
 QStringList compareArgs(const QString& folder, int parallel) {
-    return {"compare", "--arch", "resnet20,plain20", "--dataset", "synthetic", "--downsample", "2", "--steps", "40",
-            "--batch", "16", "--eval-every", QString::number(kCheckpointEvery), "--probe-every", "4",
-            "--record-every", "1", "--seed", "3", "--threads", "1", "--parallel-runs", QString::number(parallel),
-            "--quiet", "--out", folder};
+    return {"compare",
+            "--arch",
+            "resnet20,plain20",
+            "--dataset",
+            "synthetic",
+            "--downsample",
+            "2",
+            "--steps",
+            "40",
+            "--batch",
+            "16",
+            "--eval-every",
+            QString::number(kCheckpointEvery),
+            "--probe-every",
+            "4",
+            "--record-every",
+            "1",
+            "--seed",
+            "3",
+            "--threads",
+            "1",
+            "--parallel-runs",
+            QString::number(parallel),
+            "--quiet",
+            "--out",
+            folder};
 }
 
 QStringList trainArgs(const QString& folder) {
@@ -260,9 +282,10 @@ private Q_SLOTS:
         int kills = 0;
         for (int attempt = 0;; ++attempt) {
             const bool started = fs::exists(folder);
-            QProcess* q = startCli(started ? QStringList{"resume", QString::fromStdString(folder), "--quiet",
-                                                         "--parallel-runs", "2", "--threads", "1"}
-                                           : compareArgs(QString::fromStdString(folder), 2));
+            QProcess* q =
+                startCli(started ? QStringList{"resume", QString::fromStdString(folder), "--quiet",
+                                               "--parallel-runs", "2", "--threads", "1"}
+                                 : compareArgs(QString::fromStdString(folder), 2));
             bool killed = false;
             if (attempt < 3)
                 killed = killAtLine(q, folder + "/resnet20", 5 + rng.bounded(50));
@@ -277,11 +300,14 @@ private Q_SLOTS:
         QVERIFY(kills >= 1);
         for (const char* run : {"resnet20", "plain20"}) {
             const std::string a = reference.toStdString() + "/" + run, b = folder + "/" + run;
-            const auto ra = read_metrics(RunPaths(a).metrics), rb = read_metrics(RunPaths(b).metrics);
+            const auto ra = read_metrics(RunPaths(a).metrics),
+                       rb = read_metrics(RunPaths(b).metrics);
             QCOMPARE(rb.size(), ra.size());
             for (size_t i = 0; i < ra.size(); ++i)
-                QVERIFY2(sameRecord(ra[i], rb[i]), qPrintable(QStringLiteral("%1: record %2").arg(run).arg(i)));
-            const StateDict wa = read_state_dict(RunPaths(a).checkpoint), wb = read_state_dict(RunPaths(b).checkpoint);
+                QVERIFY2(sameRecord(ra[i], rb[i]),
+                         qPrintable(QStringLiteral("%1: record %2").arg(run).arg(i)));
+            const StateDict wa = read_state_dict(RunPaths(a).checkpoint),
+                            wb = read_state_dict(RunPaths(b).checkpoint);
             QCOMPARE(wb.size(), wa.size());
             for (size_t i = 0; i < wa.size(); ++i)
                 QVERIFY2(torch::equal(wa[i].second, wb[i].second), wa[i].first.c_str());

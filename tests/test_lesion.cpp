@@ -48,7 +48,8 @@ private Q_SLOTS:
         m_residualEval = train(tinyRun("resnet20"), m_residual);
         m_plainEval = train(tinyRun("plain20"), m_plain);
         // The nets learned something, so removing blocks has something to break.
-        qInfo("resnet20 test error %.3f, plain20 %.3f", m_residualEval.test_error, m_plainEval.test_error);
+        qInfo("resnet20 test error %.3f, plain20 %.3f", m_residualEval.test_error,
+              m_plainEval.test_error);
         QVERIFY2(m_residualEval.test_error < 0.5, qPrintable(QString::number(m_residualEval.test_error)));
     }
 

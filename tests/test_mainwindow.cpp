@@ -221,7 +221,8 @@ private Q_SLOTS:
         // shown as such, with the reason, and the window stops polling them.
         QTemporaryDir dir;
         const RunData data = load_run_data(tinyRun("resnet20", 10).train);
-        const QString stopped = dir.filePath(QStringLiteral("stopped")), diverged = dir.filePath(QStringLiteral("diverged")),
+        const QString stopped = dir.filePath(QStringLiteral("stopped")),
+                      diverged = dir.filePath(QStringLiteral("diverged")),
                       killed = dir.filePath(QStringLiteral("killed"));
         {
             Run run(tinyRun("resnet20", 40), data, stopped.toStdString());
@@ -255,12 +256,16 @@ private Q_SLOTS:
             QVERIFY2(window.openRunFolder(folder, &error), qPrintable(error));
         const QList<int> ids = runIds(window);
         QCOMPARE(ids.size(), 3);
-        QTRY_COMPARE_WITH_TIMEOUT(window.runList()->runState(ids[0]), QStringLiteral("stopped"), 10000);
-        QTRY_COMPARE_WITH_TIMEOUT(window.runList()->runState(ids[1]), QStringLiteral("diverged"), 10000);
-        QTRY_COMPARE_WITH_TIMEOUT(window.runList()->runState(ids[2]), QStringLiteral("interrupted"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.runList()->runState(ids[0]), QStringLiteral("stopped"),
+                                  10000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.runList()->runState(ids[1]), QStringLiteral("diverged"),
+                                  10000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.runList()->runState(ids[2]), QStringLiteral("interrupted"),
+                                  10000);
         QTRY_VERIFY_WITH_TIMEOUT(!window.followingFolders(), 10000);
         // The curves hold what the runs wrote before they ended.
-        QCOMPARE(window.curves()->errorPlot()->pointCount(ids[0], 0), 3); // a record every 2 steps, 6 steps
+        QCOMPARE(window.curves()->errorPlot()->pointCount(ids[0], 0),
+                 3); // a record every 2 steps, 6 steps
     }
 
     void aFollowedRunOfSoManyEpochsFinishes() {

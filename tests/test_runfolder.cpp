@@ -194,14 +194,22 @@ private Q_SLOTS:
     void specSizesOutOfRange_data() {
         QTest::addColumn<QString>("json");
         QTest::addColumn<QString>("field");
-        QTest::newRow("a billion blocks") << R"({"net": {"blocks": [1000000000, 3, 3]}, "train": {}})" << "blocks";
-        QTest::newRow("widths of 1e6") << R"({"net": {"widths": [1000000, 2, 3]}, "train": {}})" << "widths";
-        QTest::newRow("1e9 classes") << R"({"net": {"classes": 1000000000}, "train": {}})" << "classes";
-        QTest::newRow("synthetic set of 1e12") << R"({"net": {}, "train": {"synthetic_size": 1000000000000}})"
-                                               << "synthetic_size";
-        QTest::newRow("1000 threads") << R"({"net": {}, "train": {"threads": 100000}})" << "threads";
-        QTest::newRow("batch 0") << R"({"net": {}, "train": {"batch_size": 0}})" << "batch_size";
-        QTest::newRow("momentum NaN-like 2") << R"({"net": {}, "train": {"momentum": 2.0}})" << "momentum";
+        QTest::newRow("a billion blocks")
+            << R"({"net": {"blocks": [1000000000, 3, 3]}, "train": {}})"
+            << "blocks";
+        QTest::newRow("widths of 1e6") << R"({"net": {"widths": [1000000, 2, 3]}, "train": {}})"
+                                       << "widths";
+        QTest::newRow("1e9 classes") << R"({"net": {"classes": 1000000000}, "train": {}})"
+                                     << "classes";
+        QTest::newRow("synthetic set of 1e12")
+            << R"({"net": {}, "train": {"synthetic_size": 1000000000000}})"
+            << "synthetic_size";
+        QTest::newRow("1000 threads") << R"({"net": {}, "train": {"threads": 100000}})"
+                                      << "threads";
+        QTest::newRow("batch 0") << R"({"net": {}, "train": {"batch_size": 0}})"
+                                 << "batch_size";
+        QTest::newRow("momentum NaN-like 2") << R"({"net": {}, "train": {"momentum": 2.0}})"
+                                             << "momentum";
     }
     void specSizesOutOfRange() {
         QFETCH(QString, json);

@@ -295,8 +295,10 @@ private Q_SLOTS:
         while (!run.done())
             run.step();
         QVERIFY(std::isfinite(run.final_train_error()));
-        QVERIFY2(std::abs(fromRecords.value() - run.final_train_error()) < 1e-12,
-                 qPrintable(QStringLiteral("%1 vs %2").arg(fromRecords.value()).arg(run.final_train_error())));
+        QVERIFY2(
+            std::abs(fromRecords.value() - run.final_train_error()) < 1e-12,
+            qPrintable(
+                QStringLiteral("%1 vs %2").arg(fromRecords.value()).arg(run.final_train_error())));
         // And it is not simply the last record's error (they differ here).
         QVERIFY(run.final_train_error() != run.last_train().error);
     }
@@ -326,9 +328,11 @@ private Q_SLOTS:
         QCOMPARE(b.images, int64_t(100));
         QCOMPARE(a.test_loss, b.test_loss);
         QCOMPARE(a.test_error, b.test_error);
-        // And not the whole split: a trained net's loss over 100 images differs from its loss over all.
+        // And not the whole split: a trained net's loss over 100 images differs from its loss over
+        // all.
         QVERIFY(a.test_loss != run.evaluate(/*whole=*/true).test_loss);
-        const auto line = parse_json_line(to_json_line(MetricRecord{MetricRecord::Kind::Eval, {}, evals.front(), {}}));
+        const auto line = parse_json_line(
+            to_json_line(MetricRecord{MetricRecord::Kind::Eval, {}, evals.front(), {}}));
         QVERIFY(line);
         QCOMPARE(line->eval.images, int64_t(100));
     }

@@ -41,10 +41,9 @@ private Q_SLOTS:
     void aTieToTheDecimalIsNoHelp() {
         // 11.68% against 11.68% (seed 0 of the preset): both print as 11.7%, so depth "no longer
         // hurts"; it does not "help".
-        const std::string text = degradation_verdict({outcome("plain20", 20, false, 0.1397),
-                                                      outcome("plain56", 56, false, 0.2840),
-                                                      outcome("resnet20", 20, true, 0.11682),
-                                                      outcome("resnet56", 56, true, 0.11679)});
+        const std::string text = degradation_verdict(
+            {outcome("plain20", 20, false, 0.1397), outcome("plain56", 56, false, 0.2840),
+             outcome("resnet20", 20, true, 0.11682), outcome("resnet56", 56, true, 0.11679)});
         QVERIFY2(has(text, "depth no longer hurts (resnet20 11.7%)"), text.c_str());
         QVERIFY2(!has(text, "depth helps"), text.c_str());
     }

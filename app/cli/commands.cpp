@@ -61,7 +61,10 @@ struct NetOptions {
     }
 };
 
-int info(const NetOptions& net_options, const std::string& run, std::optional<int64_t> input_size, bool json) {
+int info(const NetOptions& net_options,
+         const std::string& run,
+         std::optional<int64_t> input_size,
+         bool json) {
     ResNetSpec spec;
     int64_t size = 0;
     if (!run.empty()) {
@@ -137,10 +140,11 @@ int predict_run(const PredictOptions& o) {
     std::printf("%s (%s)\n", net->source.c_str(), net->preprocessing.describe().c_str());
     for (int64_t i = 0; i < k; ++i) {
         const int64_t cls = indices[0][i].item<int64_t>();
-        const std::string name = cls < static_cast<int64_t>(net->labels.size()) ? net->labels[cls]
-                                                                                 : "class " + std::to_string(cls);
-        std::printf("%2lld  %6.2f%%  %4lld  %s\n", static_cast<long long>(i + 1), 100.0 * values[0][i].item<double>(),
-                    static_cast<long long>(cls), name.c_str());
+        const std::string name = cls < static_cast<int64_t>(net->labels.size())
+                                     ? net->labels[cls]
+                                     : "class " + std::to_string(cls);
+        std::printf("%2lld  %6.2f%%  %4lld  %s\n", static_cast<long long>(i + 1),
+                    100.0 * values[0][i].item<double>(), static_cast<long long>(cls), name.c_str());
     }
     std::fflush(stdout);
     return 0;
@@ -179,7 +183,8 @@ int predict(NetOptions net_options, const PredictOptions& o) {
     } else {
         const torch::Tensor image = load_image(o.image, spec.in_channels);
         // The data set's size and mean/std, as the window's inspector takes them.
-        const Preprocessing pre = preprocessing_for(spec, o.normalization.empty() ? default_dataset(spec) : o.normalization);
+        const Preprocessing pre = preprocessing_for(
+            spec, o.normalization.empty() ? default_dataset(spec) : o.normalization);
         input = pre.imagenet_crop ? preprocess_imagenet(image).unsqueeze(0)
                                   : preprocess_resized(image, pre.size, pre.norm).unsqueeze(0);
     }
@@ -249,7 +254,9 @@ int run(int argc, char** argv) {
     PredictOptions p;
     auto* predict_cmd = app.add_subcommand("predict", "run a net on an image or a tensor (eval mode)");
     predict_net.add_to(*predict_cmd);
-    predict_cmd->add_option("--weights", p.weights, "a .pth state_dict, or a run folder (its checkpoint)")->required();
+    predict_cmd
+        ->add_option("--weights", p.weights, "a .pth state_dict, or a run folder (its checkpoint)")
+        ->required();
     auto* image_opt = predict_cmd->add_option("--image", p.image, "an image file (PNG, JPEG, BMP)");
     auto* tensor_opt = predict_cmd->add_option("--input-tensor", p.input_tensor,
                                                "an N x C x H x W tensor saved with torch.save");

@@ -31,7 +31,9 @@ namespace {
 // Lock-free atomics, so the signal handler may set them.
 TrainingControls g_controls;
 
-void on_interrupt(int) { g_controls.stop = true; }
+void on_interrupt(int) {
+    g_controls.stop = true;
+}
 
 /// Options shared by train and compare.
 struct TrainOptions {
@@ -73,8 +75,9 @@ struct TrainOptions {
         cmd.add_option("--threads", train.threads,
                        "intra-op threads of each run (default: from the nets' sizes and the cores)")
             ->check(CLI::Range(0, 1024));
-        cmd.add_option("--parallel-runs", train.parallel_runs,
-                       "runs trained side by side (default: small nets one a core, big ones one at a time)")
+        cmd.add_option(
+               "--parallel-runs", train.parallel_runs,
+               "runs trained side by side (default: small nets one a core, big ones one at a time)")
             ->check(CLI::Range(0, 1024));
         cmd.add_option("--precision", train.precision,
                        "float32, or bfloat16 autocast (faster on CPUs with AMX and on GPUs; not bit "
@@ -169,7 +172,8 @@ private:
             done += run.steps_done;
             total += run.total_steps;
             done_before += run.steps_at_start;
-            line += "  " + run.name + " " + (run.last_train.step ? percent(run.last_train.error) : "-");
+            line +=
+                "  " + run.name + " " + (run.last_train.step ? percent(run.last_train.error) : "-");
         }
         const double rate = (done - done_before) / std::max(m_seconds, 1e-9);
         const double eta = rate > 0 ? (total - done) / rate : 0.0;
@@ -200,7 +204,8 @@ int drive(Experiment& experiment, const CoreSplit& split, bool quiet) {
     std::signal(SIGTERM, on_interrupt);
     if (!quiet)
         std::fprintf(stderr, "training %zu run%s: %s (%s)\n", experiment.runs().size(),
-                     experiment.runs().size() == 1 ? "" : "s", split.describe().c_str(), split.reason.c_str());
+                     experiment.runs().size() == 1 ? "" : "s", split.describe().c_str(),
+                     split.reason.c_str());
     ProgressLine progress(quiet);
     Scheduler(experiment, split).run(g_controls, progress, std::chrono::milliseconds(100));
     progress.finish();
@@ -219,7 +224,8 @@ int drive(Experiment& experiment, const CoreSplit& split, bool quiet) {
                     t.step ? percent(train_error).c_str() : "-", e.step ? percent(e.test_error).c_str() : "-",
                     duration(t.time).c_str());
         if (!run->engine_note().empty())
-            std::fprintf(stderr, "reslab-cli: %s: %s\n", run->name().c_str(), run->engine_note().c_str());
+            std::fprintf(stderr, "reslab-cli: %s: %s\n", run->name().c_str(),
+                         run->engine_note().c_str());
         if (run->state() == Run::State::Diverged || run->state() == Run::State::Failed) {
             std::fprintf(stderr, "reslab-cli: %s: %s\n", run->name().c_str(), run->message().c_str());
             ++failures;
@@ -246,7 +252,8 @@ struct BenchOptions {
 
 /// Images/s of `copies` runs of one net trained side by side through the scheduler, each on
 /// `threads` intra-op threads, counted from the moment every run has done two warm-up steps.
-double side_by_side_images_per_s(const RunConfig& config, const RunData& data, int copies, int threads, int64_t steps) {
+double side_by_side_images_per_s(
+    const RunConfig& config, const RunData& data, int copies, int threads, int64_t steps) {
     std::vector<RunConfig> runs(static_cast<size_t>(copies), config);
     for (int i = 0; i < copies; ++i) {
         runs[static_cast<size_t>(i)].train.seed = static_cast<uint64_t>(i);
@@ -265,14 +272,18 @@ double side_by_side_images_per_s(const RunConfig& config, const RunData& data, i
         }
     } clock;
     TrainingControls controls;
-    Scheduler(experiment, CoreSplit{copies, threads, "bench"}).run(controls, clock, std::chrono::milliseconds(1));
+    Scheduler(experiment, CoreSplit{copies, threads, "bench"})
+        .run(controls, clock, std::chrono::milliseconds(1));
     const double seconds = std::chrono::duration<double>(clock.end - clock.warm).count();
-    return seconds > 0 ? static_cast<double>(copies) * static_cast<double>(steps * config.train.batch_size) / seconds : 0.0;
+    return seconds > 0 ? static_cast<double>(copies) *
+                             static_cast<double>(steps * config.train.batch_size) / seconds
+                       : 0.0;
 }
 
 int bench(const BenchOptions& o) {
     const std::string& arch = o.arch;
-    const int64_t batch = o.batch, steps = o.steps, input_size = o.input_size, in_channels = o.in_channels;
+    const int64_t batch = o.batch, steps = o.steps, input_size = o.input_size,
+                  in_channels = o.in_channels;
     const std::string& device = o.device;
     const bool channels_last = !o.nchw;
     const std::string& precision = o.precision;
@@ -304,12 +315,15 @@ int bench(const BenchOptions& o) {
         RunConfig rc = c;
         rc.train = t;
         const int each = threads > 0 ? threads : std::max(1, core_count() / o.side_by_side);
-        const double images_per_s = side_by_side_images_per_s(rc, run_data, o.side_by_side, each, steps);
-        std::printf("arch %s, input %lldx%lldx%lld, batch %lld, %lld steps, device %s: %d runs side by side, "
+        const double images_per_s =
+            side_by_side_images_per_s(rc, run_data, o.side_by_side, each, steps);
+        std::printf("arch %s, input %lldx%lldx%lld, batch %lld, %lld steps, device %s: %d runs "
+                    "side by side, "
                     "%d thread%s each\n",
-                    arch.c_str(), static_cast<long long>(in_channels), static_cast<long long>(input_size),
-                    static_cast<long long>(input_size), static_cast<long long>(batch), static_cast<long long>(steps),
-                    device.c_str(), o.side_by_side, each, each == 1 ? "" : "s");
+                    arch.c_str(), static_cast<long long>(in_channels),
+                    static_cast<long long>(input_size), static_cast<long long>(input_size),
+                    static_cast<long long>(batch), static_cast<long long>(steps), device.c_str(),
+                    o.side_by_side, each, each == 1 ? "" : "s");
         std::printf("%.1f images/s together\n", images_per_s);
         return 0;
     }
@@ -366,13 +380,14 @@ int bench(const BenchOptions& o) {
     const double images_per_s = batch / step_s;
     const double gflops = images_per_s * graph.macs * 3.0 * 2.0 / 1e9;
     const double probe_share = (probe_s - step_s) / step_s;
-    std::printf("arch %s, input %lldx%lldx%lld, batch %lld, %lld steps, device %s, %d threads, %s\n",
-                arch.c_str(), static_cast<long long>(in_channels), static_cast<long long>(input_size),
-                static_cast<long long>(input_size), static_cast<long long>(batch),
-                static_cast<long long>(steps), device.c_str(), torch::get_num_threads(),
-                (std::string(channels_last ? "channels-last " : "NCHW ") +
-                 (precision == "bfloat16" ? "bfloat16 autocast" : "float32"))
-                    .c_str());
+    std::printf(
+        "arch %s, input %lldx%lldx%lld, batch %lld, %lld steps, device %s, %d threads, %s\n",
+        arch.c_str(), static_cast<long long>(in_channels), static_cast<long long>(input_size),
+        static_cast<long long>(input_size), static_cast<long long>(batch),
+        static_cast<long long>(steps), device.c_str(), torch::get_num_threads(),
+        (std::string(channels_last ? "channels-last " : "NCHW ") +
+         (precision == "bfloat16" ? "bfloat16 autocast" : "float32"))
+            .c_str());
     std::printf("%.1f images/s (median step %.1f ms; mean over all steps %.1f images/s)\n", images_per_s,
                 1e3 * step_s, steps * batch / total_s);
     std::printf("%.1f GFLOP/s achieved (%.1f M MACs a forward pass, training = 3x forward, 2 FLOPs a MAC)\n",
@@ -409,7 +424,9 @@ std::function<int()> add_train_commands(CLI::App& app) {
     resume_cmd->add_flag("--quiet", *resume_quiet, "no progress bar");
     auto resume_threads = std::make_shared<int>(0);
     auto resume_parallel = std::make_shared<int>(0);
-    resume_cmd->add_option("--threads", *resume_threads, "intra-op threads of each run (default: as trained)")
+    resume_cmd
+        ->add_option("--threads", *resume_threads,
+                     "intra-op threads of each run (default: as trained)")
         ->check(CLI::Range(0, 1024));
     resume_cmd->add_option("--parallel-runs", *resume_parallel, "runs trained side by side")
         ->check(CLI::Range(0, 1024));
@@ -426,8 +443,9 @@ std::function<int()> add_train_commands(CLI::App& app) {
     bench_cmd->add_flag("--nchw", b->nchw, "keep NCHW memory instead of channels-last");
     bench_cmd->add_option("--precision", b->precision, "float32, or bfloat16 autocast")
         ->check(CLI::IsMember({"float32", "bfloat16"}));
-    bench_cmd->add_option("--side-by-side", b->side_by_side,
-                          "train N copies side by side (threads each: --threads, default cores / N)")
+    bench_cmd
+        ->add_option("--side-by-side", b->side_by_side,
+                     "train N copies side by side (threads each: --threads, default cores / N)")
         ->check(CLI::Range(1, 256));
 
     return [=]() -> int {
@@ -454,7 +472,8 @@ std::function<int()> add_train_commands(CLI::App& app) {
                 folders.push_back(*train_cmd ? o.out : o.out + "/" + run.name);
             const TrainConfig first = runs.front().train;
             Experiment experiment(std::move(runs), folders);
-            return drive(experiment, choose_split(experiment, core_count(), first.parallel_runs, first.threads),
+            return drive(experiment,
+                         choose_split(experiment, core_count(), first.parallel_runs, first.threads),
                          o.quiet);
         }
         if (*resume_cmd) {
@@ -479,7 +498,8 @@ std::function<int()> add_train_commands(CLI::App& app) {
             const TrainConfig& first = experiment.runs().front()->config().train;
             const int threads = *resume_threads > 0 ? *resume_threads : first.threads;
             const int parallel = *resume_parallel > 0 ? *resume_parallel : first.parallel_runs;
-            return drive(experiment, choose_split(experiment, core_count(), parallel, threads), *resume_quiet);
+            return drive(experiment, choose_split(experiment, core_count(), parallel, threads),
+                         *resume_quiet);
         }
         if (*bench_cmd)
             return bench(*b);

@@ -31,11 +31,12 @@ bool ExperimentController::launch(TrainingWorker* worker) {
     m_worker = worker;
     worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, worker, &QObject::deleteLater);
-    connect(worker, &TrainingWorker::experimentReady, this, [this](const QVector<RunInfo>& runs, const QString& split) {
-        if (m_state == State::Starting)
-            setState(State::Running);
-        Q_EMIT experimentReady(runs, split);
-    });
+    connect(worker, &TrainingWorker::experimentReady, this,
+            [this](const QVector<RunInfo>& runs, const QString& split) {
+                if (m_state == State::Starting)
+                    setState(State::Running);
+                Q_EMIT experimentReady(runs, split);
+            });
     connect(worker, &TrainingWorker::recordsReady, this, &ExperimentController::recordsReady);
     connect(worker, &TrainingWorker::runStateChanged, this, &ExperimentController::runStateChanged);
     connect(worker, &TrainingWorker::progress, this, &ExperimentController::progress);

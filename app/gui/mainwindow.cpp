@@ -34,14 +34,14 @@
 #include <torch/version.h>
 
 #include "curvesview.h"
+#include "data/facts.h"
 #include "experimentpanel.h"
 #include "featuresview.h"
-#include "graphview.h"
 #include "gradientsview.h"
+#include "graphview.h"
+#include "io/runfolder.h"
 #include "lesionview.h"
 #include "runlistview.h"
-#include "data/facts.h"
-#include "io/runfolder.h"
 #include "train/devices.h"
 #include "train/verdict.h"
 
@@ -257,9 +257,11 @@ void MainWindow::updateGraphRun() {
     try {
         const reslab::RunPaths paths(m_runs[id].folder.toStdString());
         const reslab::RunConfig config = reslab::run_config_from_json(reslab::read_text(paths.spec));
-        // The images the run's net sees, at the size it trains on (14 x 14 for the degradation preset).
-        m_graph->setRunNet(m_runs[id].name, config.net,
-                           reslab::input_side(config.train.dataset, config.train.downsample, config.net));
+        // The images the run's net sees, at the size it trains on (14 x 14 for the degradation
+        // preset).
+        m_graph->setRunNet(
+            m_runs[id].name, config.net,
+            reslab::input_side(config.train.dataset, config.train.downsample, config.net));
         m_graphRun = id;
     } catch (const std::exception&) {
         // A run that has not written spec.json yet; its next records try again.
@@ -443,7 +445,8 @@ void MainWindow::onExperimentReady(const QVector<RunInfo>& runs, const QString& 
     // What the status bar said of the cores is now what this experiment does with them.
     m_deviceLabel->setText(tr("%1 · LibTorch %2").arg(split, QStringLiteral(TORCH_VERSION)));
     m_deviceLabel->setToolTip(tr("How the runs share the cores"));
-    statusBar()->showMessage(tr("Training %n run(s): %1", nullptr, static_cast<int>(runs.size())).arg(split), 10000);
+    statusBar()->showMessage(
+        tr("Training %n run(s): %1", nullptr, static_cast<int>(runs.size())).arg(split), 10000);
     m_liveIds.clear();
     qint64 done = 0;
     for (const auto& info : runs) {
@@ -554,7 +557,8 @@ void MainWindow::updateConclusions() {
         o.depth = it->depth;
         o.residual = it->residual;
         // Over the final window of steps, as reslab-cli's summary: one record alone is noisy.
-        o.train_error = std::isfinite(it->finalError.value()) ? it->finalError.value() : it->trainError;
+        o.train_error =
+            std::isfinite(it->finalError.value()) ? it->finalError.value() : it->trainError;
         o.finished = it->state == QLatin1String("finished");
         outcomes.push_back(o);
         if (o.finished)
@@ -608,7 +612,8 @@ void MainWindow::pollFollowed() {
         any = true;
         // The status first: records written before it said the run ended are all in the file
         // by the time it says so, and the poll below reads them.
-        const std::optional<reslab::FolderStatus> status = reslab::read_folder_status(it->folder.toStdString());
+        const std::optional<reslab::FolderStatus> status =
+            reslab::read_folder_status(it->folder.toStdString());
         std::vector<reslab::MetricRecord> records;
         try {
             records = it->follower->poll();
@@ -626,9 +631,10 @@ void MainWindow::pollFollowed() {
             ended = true;
         } else if (status && reslab::writer_gone(*status)) {
             state = QStringLiteral("interrupted");
-            message = tr("The process that trained it ended at step %1 without finishing (killed?); "
-                         "File > Resume run folders continues it")
-                          .arg(status->step);
+            message =
+                tr("The process that trained it ended at step %1 without finishing (killed?); "
+                   "File > Resume run folders continues it")
+                    .arg(status->step);
             ended = true;
         } else if (!status && it->total > 0 && it->step >= it->total) {
             state = QStringLiteral("finished"); // a folder older than status.json

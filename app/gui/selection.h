@@ -3,9 +3,10 @@
 #include <QObject>
 #include <QString>
 
-/// The one selection every view shares (docs/ARCHITECTURE.md): the layer or block picked last, by its
-/// torchvision module path ("layer2", "layer2.0", "layer2.0.conv1", "fc"), and the run the views
-/// look at. A view sets it when the user picks something and follows it when another view does.
+/// The one selection every view shares (docs/ARCHITECTURE.md): the layer or block picked last, by
+/// its torchvision module path ("layer2", "layer2.0", "layer2.0.conv1", "fc"), and the run the
+/// views look at. A view sets it when the user picks something and follows it when another view
+/// does.
 class Selection : public QObject {
     Q_OBJECT
 public:

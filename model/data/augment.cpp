@@ -41,7 +41,8 @@ torch::Tensor make_batch(const Dataset& data,
                          const torch::Tensor& indices,
                          const Augment& augment,
                          torch::Generator& generator) {
-    torch::Tensor images = data.images.index_select(0, indices.to(data.images.device(), torch::kInt64));
+    torch::Tensor images =
+        data.images.index_select(0, indices.to(data.images.device(), torch::kInt64));
     const int64_t n = images.size(0);
     if (n > 0 && (augment.crop || augment.flip)) {
         const int64_t pad = augment.crop ? augment.pad : 0;

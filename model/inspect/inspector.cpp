@@ -30,7 +30,9 @@ bool is_3x3(const ResidualBlockImpl& block, const std::string& response) {
     return true;
 }
 
-double population_std(const torch::Tensor& t) { return response_std(t).item<double>(); }
+double population_std(const torch::Tensor& t) {
+    return response_std(t).item<double>();
+}
 
 /// The one walk through the net that capture() and response_stds() share. With maps set, every
 /// layer's output is copied out; responses always get the 3x3 layers' stds.
@@ -243,7 +245,8 @@ Preprocessing preprocessing_for(const ResNetSpec& spec, const std::string& datas
         p.dataset = "fashion-mnist";
     p.imagenet_crop = p.dataset == "imagenet";
     try {
-        p.size = p.dataset == "imagenet" ? spec.input_size : input_side(p.dataset, downsample, spec);
+        p.size =
+            p.dataset == "imagenet" ? spec.input_size : input_side(p.dataset, downsample, spec);
     } catch (const std::invalid_argument&) { // a data set ResLab does not know by name
         p.size = std::max<int64_t>(1, spec.input_size / std::max<int64_t>(1, downsample));
     }

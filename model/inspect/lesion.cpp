@@ -20,7 +20,8 @@ double test_error(ResNetImpl& net, const Dataset& test, int64_t images, int64_t 
         const torch::Tensor indices = torch::arange(start, start + n, torch::kInt64);
         // In the layout of the net's weights: a run trained channels-last was evaluated so, and the
         // intact net then scores its run's own test error with the same kernels.
-        const torch::Tensor x = make_batch(test, indices).contiguous(net.conv1->weight.suggest_memory_format());
+        const torch::Tensor x =
+            make_batch(test, indices).contiguous(net.conv1->weight.suggest_memory_format());
         const torch::Tensor logits = net.forward_lesioned(x, removed);
         wrong += logits.argmax(1).ne(test.labels.narrow(0, start, n)).sum().item<int64_t>();
     }

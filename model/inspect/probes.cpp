@@ -7,7 +7,8 @@ torch::Tensor response_std(const torch::Tensor& responses) {
 }
 
 torch::Tensor residual_ratio(const BlockTrace& trace) {
-    return trace.branch.detach().to(torch::kFloat64).norm() / trace.input.detach().to(torch::kFloat64).norm();
+    return trace.branch.detach().to(torch::kFloat64).norm() /
+           trace.input.detach().to(torch::kFloat64).norm();
 }
 
 ProbeRecord take_probe(ResNetImpl& net, const NetTrace& trace, int64_t step) {

@@ -22,7 +22,8 @@ std::string errno_text() { return std::strerror(errno); }
 
 RunPaths::RunPaths(std::string folder_)
     : folder(std::move(folder_)), spec(folder + "/spec.json"), metrics(folder + "/metrics.jsonl"),
-      checkpoint(folder + "/checkpoint.pth"), trainer(folder + "/trainer.pth"), status(folder + "/status.json") {}
+      checkpoint(folder + "/checkpoint.pth"), trainer(folder + "/trainer.pth"),
+      status(folder + "/status.json") {}
 
 FolderStatus this_writer() {
     FolderStatus s;
@@ -34,9 +35,12 @@ FolderStatus this_writer() {
 }
 
 void write_folder_status(const std::string& folder, const FolderStatus& status) {
-    const nlohmann::ordered_json j = {{"state", to_string(status.state)}, {"step", status.step},
-                                      {"total_steps", status.total_steps}, {"message", status.message},
-                                      {"pid", status.pid},                 {"host", status.host}};
+    const nlohmann::ordered_json j = {{"state", to_string(status.state)},
+                                      {"step", status.step},
+                                      {"total_steps", status.total_steps},
+                                      {"message", status.message},
+                                      {"pid", status.pid},
+                                      {"host", status.host}};
     write_text_atomic(RunPaths(folder).status, j.dump(2) + "\n");
 }
 

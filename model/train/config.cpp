@@ -22,9 +22,9 @@ struct Bounds {
     double high = std::numeric_limits<double>::max();
 };
 constexpr Bounds kAny{};
-constexpr Bounds kCount{0, 1e9};      // steps, intervals
-constexpr Bounds kWidth{1, 16384};    // channels of a layer
-constexpr Bounds kBlocks{0, 2000};    // blocks of a stage (resnet1202 has 200)
+constexpr Bounds kCount{0, 1e9};   // steps, intervals
+constexpr Bounds kWidth{1, 16384}; // channels of a layer
+constexpr Bounds kBlocks{0, 2000}; // blocks of a stage (resnet1202 has 200)
 constexpr Bounds kThreads{0, 1024};
 
 // The fields of each struct, listed once: the writer and the reader both walk these lists, so a
@@ -83,10 +83,18 @@ template <> struct IsEnumName<Stem> : std::true_type {};
 template <> struct IsEnumName<Shortcut> : std::true_type {};
 template <> struct IsEnumName<Schedule::Kind> : std::true_type {};
 
-void from_name(const std::string& text, BlockKind& out) { out = block_kind_from_string(text); }
-void from_name(const std::string& text, Stem& out) { out = stem_from_string(text); }
-void from_name(const std::string& text, Shortcut& out) { out = shortcut_from_string(text); }
-void from_name(const std::string& text, Schedule::Kind& out) { out = schedule_kind_from_string(text); }
+void from_name(const std::string& text, BlockKind& out) {
+    out = block_kind_from_string(text);
+}
+void from_name(const std::string& text, Stem& out) {
+    out = stem_from_string(text);
+}
+void from_name(const std::string& text, Shortcut& out) {
+    out = shortcut_from_string(text);
+}
+void from_name(const std::string& text, Schedule::Kind& out) {
+    out = schedule_kind_from_string(text);
+}
 
 struct Writer {
     json& j;
@@ -129,7 +137,8 @@ template <typename T> bool convertible(const json& v) {
 
 template <typename T> bool within(const T& value, Bounds b) {
     if constexpr (IsVector<T>::value) {
-        return std::all_of(value.begin(), value.end(), [&](const auto& item) { return within(item, b); });
+        return std::all_of(value.begin(), value.end(),
+                           [&](const auto& item) { return within(item, b); });
     } else if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
         const double x = static_cast<double>(value);
         return x >= b.low && x <= b.high; // false for NaN too
@@ -159,8 +168,9 @@ struct Reader {
                 throw std::runtime_error(field + " has the wrong type");
             }
             if (!within(value, bounds))
-                throw std::runtime_error(field + " is out of range (" + j.at(key).dump() + "; from " +
-                                         json(bounds.low).dump() + " to " + json(bounds.high).dump() + ")");
+                throw std::runtime_error(field + " is out of range (" + j.at(key).dump() +
+                                         "; from " + json(bounds.low).dump() + " to " +
+                                         json(bounds.high).dump() + ")");
             out = std::move(value);
         }
     }

@@ -42,8 +42,9 @@ struct TrainConfig {
     std::string device = "cpu"; // cpu or cuda (when the LibTorch in use has it)
     int threads = 0;            // intra-op threads of each run; 0: chosen with parallel_runs
     int parallel_runs = 0;      // runs of the experiment trained side by side; 0: from the nets'
-                                // sizes and the cores (choose_split). The first run's choice counts.
-    bool channels_last = true;  // float32 either way; faster convolutions on CPU (docs/PERFORMANCE.md)
+                           // sizes and the cores (choose_split). The first run's choice counts.
+    bool channels_last =
+        true; // float32 either way; faster convolutions on CPU (docs/PERFORMANCE.md)
     std::string precision = "float32"; // or "bfloat16": autocast on CPU or CUDA, labelled as such
 };
 

@@ -100,7 +100,9 @@ std::vector<RunConfig> preset_runs(const std::string& preset, const TrainConfig&
     return runs;
 }
 
-int64_t dataset_channels(const std::string& dataset) { return dataset_facts(dataset).channels; }
+int64_t dataset_channels(const std::string& dataset) {
+    return dataset_facts(dataset).channels;
+}
 
 std::string preset_description(const std::string& preset) {
     if (preset == "degradation")

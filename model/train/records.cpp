@@ -96,7 +96,8 @@ struct Get {
     void operator()(const char* key, double& value) { value = get(j, key); }
     void operator()(const char* key, int64_t& value) {
         const auto it = j.find(key);
-        value = it != j.end() && it->is_number_integer() ? it->get<int64_t>() : 0; // 0: not recorded
+        value =
+            it != j.end() && it->is_number_integer() ? it->get<int64_t>() : 0; // 0: not recorded
     }
 };
 

@@ -12,8 +12,8 @@
 #if __has_include(<unistd.h>)
 #include <unistd.h>
 #endif
-#include <limits>
 #include <filesystem>
+#include <limits>
 #include <thread>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -35,13 +35,15 @@ namespace F = torch::nn::functional;
 namespace {
 
 constexpr int64_t kEvalBatch = 500; // evaluation batch: large enough to be quick, small in memory
-constexpr uint64_t kEvalSubsetSeed = 20151210; // the subset of test images scored between whole evaluations
-constexpr int64_t kEagerStepsBeforeGraph = 3;   // a CUDA run's warm-up before its step is captured
+constexpr uint64_t kEvalSubsetSeed =
+    20151210; // the subset of test images scored between whole evaluations
+constexpr int64_t kEagerStepsBeforeGraph = 3; // a CUDA run's warm-up before its step is captured
 // A training set up to this size moves to a run's GPU once, so no batch crosses the bus.
 constexpr double kDeviceDataBytes = 2.0 * (1ull << 30);
 
 /// The same data on a GPU: images and labels copied there once, when they are small enough.
-std::shared_ptr<const Dataset> on_device(const std::shared_ptr<const Dataset>& data, torch::Device device) {
+std::shared_ptr<const Dataset> on_device(const std::shared_ptr<const Dataset>& data,
+                                         torch::Device device) {
     if (device.is_cpu() || static_cast<double>(data->images.nbytes()) > kDeviceDataBytes)
         return data;
     auto copy = std::make_shared<Dataset>(*data);
@@ -109,9 +111,10 @@ torch::Device parse_device(const std::string& name) {
         return torch::kCPU;
     if (name.rfind("cuda", 0) == 0) {
         if (!torch::cuda::is_available())
-            throw std::runtime_error("the device '" + name +
-                                     "' is not available: this LibTorch has no CUDA or sees no GPU; "
-                                     "use --device cpu");
+            throw std::runtime_error(
+                "the device '" + name +
+                "' is not available: this LibTorch has no CUDA or sees no GPU; "
+                "use --device cpu");
         return torch::Device(name);
     }
     throw std::runtime_error("unknown device '" + name + "'; use cpu or cuda");
@@ -208,7 +211,8 @@ Run::Run(RunConfig config, RunData data, std::string folder, bool resuming)
     try {
         run_config_from_json(to_json(m_config));
     } catch (const std::runtime_error& e) {
-        throw std::invalid_argument(std::string("the run '") + m_config.name + "' cannot be described: " + e.what());
+        throw std::invalid_argument(std::string("the run '") + m_config.name +
+                                    "' cannot be described: " + e.what());
     }
     if (t.precision != "float32" && t.precision != "bfloat16")
         throw std::invalid_argument("unknown precision '" + t.precision + "'; use float32 or bfloat16");
@@ -219,16 +223,19 @@ Run::Run(RunConfig config, RunData data, std::string folder, bool resuming)
 
     // Refused before anything is allocated: a spec.json that asks for a net of billions of weights.
     const NetGraph shape = describe(m_config.net, m_data.train->height(), m_data.train->width());
-    const double bytes = 3.0 * 4.0 * static_cast<double>(shape.params); // weights, gradients, momenta
+    const double bytes =
+        3.0 * 4.0 * static_cast<double>(shape.params); // weights, gradients, momenta
     if (bytes > 0.5 * physical_memory_bytes())
-        throw std::invalid_argument("the net '" + m_config.name + "' has " + std::to_string(shape.params) +
-                                    " parameters, which with their gradients and momenta take more than "
-                                    "half of this machine's memory");
+        throw std::invalid_argument(
+            "the net '" + m_config.name + "' has " + std::to_string(shape.params) +
+            " parameters, which with their gradients and momenta take more than "
+            "half of this machine's memory");
     m_net = build_seeded(m_config.net, t.seed);
     m_net->to(m_device);
     if (t.channels_last)
         use_channels_last(*m_net);
-    m_optimizer = std::make_unique<FlatSGD>(m_net->parameters(), t.momentum, t.weight_decay, t.nesterov);
+    m_optimizer =
+        std::make_unique<FlatSGD>(m_net->parameters(), t.momentum, t.weight_decay, t.nesterov);
     m_data.train = on_device(m_data.train, m_device);
     m_data.test = on_device(m_data.test, m_device);
     const auto on = torch::TensorOptions().device(m_device);
@@ -520,7 +527,8 @@ void Run::step() {
         augment.crop = t.augment_crop;
         augment.flip = t.augment_flip;
         torch::Tensor x = make_batch(*m_data.train, indices, augment, t.seed * 1000003u + m_step);
-        torch::Tensor y = m_data.train->labels.index_select(0, indices.to(m_data.train->labels.device()));
+        torch::Tensor y =
+            m_data.train->labels.index_select(0, indices.to(m_data.train->labels.device()));
         if (t.channels_last)
             x = x.contiguous(torch::MemoryFormat::ChannelsLast);
         if (m_lr.defined())
@@ -541,7 +549,8 @@ void Run::step() {
             try {
                 m_cuda->capture([this] { train_batch(m_graph_x, m_graph_y, 0.0, nullptr); });
                 m_cuda->replay();
-                m_note = "training step replayed as a CUDA graph from step " + std::to_string(m_step + 1);
+                m_note = "training step replayed as a CUDA graph from step " +
+                         std::to_string(m_step + 1);
                 return;
             } catch (const std::exception& e) {
                 m_note = std::string(e.what()) + "; training goes on eagerly";
@@ -608,7 +617,8 @@ EvalRecord Run::evaluate(bool whole) {
         // The same images at every evaluation and in every run, whatever its seed, so the points
         // of one curve, and the curves of twins, compare.
         if (!m_eval_subset.defined())
-            m_eval_subset = std::get<0>(epoch_order(test.size(), kEvalSubsetSeed, 0).narrow(0, 0, subset).sort());
+            m_eval_subset = std::get<0>(
+                epoch_order(test.size(), kEvalSubsetSeed, 0).narrow(0, 0, subset).sort());
         indices = m_eval_subset;
     }
     const int64_t count = indices.size(0);
@@ -619,7 +629,8 @@ EvalRecord Run::evaluate(bool whole) {
         torch::Tensor x = make_batch(test, batch).to(m_device);
         if (m_config.train.channels_last)
             x = x.contiguous(torch::MemoryFormat::ChannelsLast);
-        const torch::Tensor y = test.labels.index_select(0, batch.to(test.labels.device())).to(m_device);
+        const torch::Tensor y =
+            test.labels.index_select(0, batch.to(test.labels.device())).to(m_device);
         const torch::Tensor logits = m_net->forward(x);
         loss_sum += F::cross_entropy(logits, y, F::CrossEntropyFuncOptions().reduction(torch::kSum))
                         .item<double>();

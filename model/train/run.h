@@ -5,13 +5,12 @@
 #include <optional>
 #include <string>
 
-
 #include "data/dataset.h"
 #include "io/runfolder.h"
 #include "nets/resnet.h"
-#include "train/devices.h"
 #include "train/config.h"
 #include "train/cuda_step.h"
+#include "train/devices.h"
 #include "train/optimizer.h"
 #include "train/records.h"
 #include "train/runstate.h"
@@ -108,7 +107,7 @@ private:
     Callback m_callback;
     std::unique_ptr<CudaStep> m_cuda; // the run's stream and captured step on a GPU
     bool m_try_graph = false;
-    torch::Tensor m_lr;               // on a GPU: the learning rate as a device scalar
+    torch::Tensor m_lr;                 // on a GPU: the learning rate as a device scalar
     torch::Tensor m_graph_x, m_graph_y; // the captured step's input and target buffers
     std::optional<ProbeRecord> m_probe; // taken by the current step
     std::string m_note;
@@ -122,8 +121,8 @@ private:
     torch::Tensor m_order; // this epoch's permutation of the training set
     torch::Tensor m_eval_subset; // the test images scored between whole evaluations (sorted)
 
-    // Summed in place on the device since the last read-back (every step on CPU; on CUDA only when a
-    // record, an evaluation or a checkpoint needs them, so nothing syncs the GPU every step):
+    // Summed in place on the device since the last read-back (every step on CPU; on CUDA only when
+    // a record, an evaluation or a checkpoint needs them, so nothing syncs the GPU every step):
     torch::Tensor m_pending_loss; // float64: sum of batch loss x batch size
     torch::Tensor m_pending_wrong; // int64
     int64_t m_pending_seen = 0;
@@ -140,6 +139,5 @@ private:
     StepRecord m_last_train;
     EvalRecord m_last_eval;
 };
-
 
 } // namespace reslab

@@ -81,11 +81,12 @@ std::string degradation_verdict(const std::vector<RunOutcome>& runs) {
     if (res_deep->train_error + kVerdictTolerance < plain_deep->train_error ||
         (!degrades && res_deep->train_error < plain_deep->train_error)) {
         // "Helps" only when the figures it prints differ: 11.7% against 11.7% is no help.
-        const bool helps = res_shallow && percent(res_deep->train_error) != percent(res_shallow->train_error) &&
+        const bool helps = res_shallow &&
+                           percent(res_deep->train_error) != percent(res_shallow->train_error) &&
                            res_deep->train_error < res_shallow->train_error;
         if (res_shallow && res_deep->train_error <= res_shallow->train_error + kVerdictTolerance)
-            text += ": with shortcuts, depth " + std::string(helps ? "helps" : "no longer hurts") + " (" +
-                    res_shallow->name + " " + percent(res_shallow->train_error) + ").";
+            text += ": with shortcuts, depth " + std::string(helps ? "helps" : "no longer hurts") +
+                    " (" + res_shallow->name + " " + percent(res_shallow->train_error) + ").";
         else if (res_shallow)
             text += ", below " + plain_deep->name + " but above " + res_shallow->name + " (" +
                     percent(res_shallow->train_error) + "): shortcuts help, yet depth still costs here.";
