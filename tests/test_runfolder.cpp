@@ -1,4 +1,5 @@
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <optional>
@@ -259,6 +260,34 @@ private Q_SLOTS:
         // A damaged file is no status, not an error.
         appendRaw(QString::fromStdString(RunPaths(folder).status), "{\"state\": ");
         QVERIFY(!read_folder_status(folder));
+    }
+
+    void runFoldersInAFolder() {
+        QTemporaryDir dir;
+        const std::string root = dir.path().toStdString();
+        // An experiment's folder with two runs and a folder that is not a run.
+        for (const char* name : {"b-run", "a-run", "notes"})
+            QVERIFY(std::filesystem::create_directory(root + "/" + name));
+        appendRaw(dir.filePath("a-run/spec.json"), "{}");
+        appendRaw(dir.filePath("b-run/spec.json"), "{}");
+
+        QCOMPARE(run_folders_in(root),
+                 (std::vector<std::string>{root + "/a-run", root + "/b-run"}));
+        QCOMPARE(run_folders_in(root + "/b-run"), (std::vector<std::string>{root + "/b-run"}));
+
+        // Named twice, or through the folder that holds it: each run once, in the order first
+        // named.
+        QCOMPARE(run_folders_in(std::vector<std::string>{root + "/b-run", root, root + "/a-run/"}),
+                 (std::vector<std::string>{root + "/b-run", root + "/a-run"}));
+
+        // A folder with no run: an error that names it.
+        try {
+            run_folders_in(root + "/notes");
+            QFAIL("a folder with no run was accepted");
+        } catch (const RunFolderError& e) {
+            QVERIFY2(std::string(e.what()).find("notes") != std::string::npos, e.what());
+        }
+        QVERIFY_THROWS_EXCEPTION(RunFolderError, run_folders_in(root + "/missing"));
     }
 };
 

@@ -21,6 +21,7 @@
 #include "data/augment.h"
 #include "inspect/describe.h"
 #include "inspect/probes.h"
+#include "io/runfolder.h"
 #include "train/experiment.h"
 #include "train/presets.h"
 #include "train/scheduler.h"
@@ -477,22 +478,7 @@ std::function<int()> add_train_commands(CLI::App& app) {
                          o.quiet);
         }
         if (*resume_cmd) {
-            std::vector<std::string> folders;
-            for (const auto& dir : *resume_dirs) {
-                if (std::filesystem::exists(dir + "/spec.json")) {
-                    folders.push_back(dir);
-                    continue;
-                }
-                // A compare --out folder: every run folder inside it.
-                std::vector<std::string> inside;
-                for (const auto& entry : std::filesystem::directory_iterator(dir))
-                    if (std::filesystem::exists(entry.path() / "spec.json"))
-                        inside.push_back(entry.path().string());
-                if (inside.empty())
-                    throw std::runtime_error("'" + dir + "' is not a run folder (no spec.json) and holds none");
-                std::sort(inside.begin(), inside.end());
-                folders.insert(folders.end(), inside.begin(), inside.end());
-            }
+            const std::vector<std::string> folders = run_folders_in(*resume_dirs);
             Experiment experiment = Experiment::resume(folders);
             // As the experiment was trained, unless the options say otherwise.
             const TrainConfig& first = experiment.runs().front()->config().train;

@@ -675,14 +675,10 @@ void MainWindow::resumeRunFolderDialog() {
     if (folder.isEmpty())
         return;
     std::vector<std::string> folders;
-    if (QFileInfo::exists(QDir(folder).filePath(QStringLiteral("spec.json"))))
-        folders.push_back(folder.toStdString());
-    else
-        for (const auto& sub : QDir(folder).entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name))
-            if (QFileInfo::exists(QDir(sub.filePath()).filePath(QStringLiteral("trainer.pth"))))
-                folders.push_back(sub.filePath().toStdString());
-    if (folders.empty()) {
-        QMessageBox::warning(this, tr("ResLab"), tr("%1 holds no run with a checkpoint (trainer.pth) to resume.").arg(folder));
+    try {
+        folders = reslab::run_folders_in(folder.toStdString());
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, tr("ResLab"), tr("Nothing to resume: %1").arg(qs(e.what())));
         return;
     }
     removeLiveRuns();

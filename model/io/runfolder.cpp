@@ -1,5 +1,6 @@
 #include "runfolder.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -24,6 +25,36 @@ RunPaths::RunPaths(std::string folder_)
     : folder(std::move(folder_)), spec(folder + "/spec.json"), metrics(folder + "/metrics.jsonl"),
       checkpoint(folder + "/checkpoint.pth"), trainer(folder + "/trainer.pth"),
       status(folder + "/status.json") {}
+
+std::vector<std::string> run_folders_in(const std::string& folder) {
+    std::error_code ec;
+    if (fs::is_regular_file(RunPaths(folder).spec, ec))
+        return {folder};
+    std::vector<std::string> inside;
+    if (fs::is_directory(folder, ec))
+        for (const auto& entry : fs::directory_iterator(folder, ec))
+            if (entry.is_directory(ec) &&
+                fs::is_regular_file(RunPaths(entry.path().string()).spec, ec))
+                inside.push_back(entry.path().string());
+    if (inside.empty())
+        throw RunFolderError("'" + folder + "' is not a run folder (no spec.json) and holds none");
+    std::sort(inside.begin(), inside.end());
+    return inside;
+}
+
+std::vector<std::string> run_folders_in(const std::vector<std::string>& folders) {
+    std::vector<std::string> out, seen;
+    for (const auto& folder : folders)
+        for (const auto& run : run_folders_in(folder)) {
+            std::error_code ec;
+            const std::string key = fs::weakly_canonical(run, ec).string();
+            if (std::find(seen.begin(), seen.end(), key) != seen.end())
+                continue;
+            seen.push_back(key);
+            out.push_back(run);
+        }
+    return out;
+}
 
 FolderStatus this_writer() {
     FolderStatus s;

@@ -54,6 +54,13 @@ FolderStatus this_writer();
 /// cannot be told apart from a live one and counts as live.
 bool writer_gone(const FolderStatus& status);
 
+/// The run folders a folder names: itself when it holds a run (spec.json), else every folder in
+/// it that does (an experiment's folder), sorted. Throws RunFolderError when there is none.
+std::vector<std::string> run_folders_in(const std::string& folder);
+/// The run folders of several such folders, each once even when named twice or through a folder
+/// that holds it ("A" and "A/run1"), in the order first named.
+std::vector<std::string> run_folders_in(const std::vector<std::string>& folders);
+
 /// Appends records to metrics.jsonl, one JSON object a line, flushed after each line so that a
 /// reader following the file sees every finished record.
 class MetricsWriter {
