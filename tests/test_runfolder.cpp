@@ -5,14 +5,16 @@
 #include <optional>
 #include <stdexcept>
 
+#include <QDir>
 #include <QTemporaryDir>
 
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "io/atomicfile.h"
 #include "io/runfolder.h"
-#include "train/config.h"
 #include "testsupport.h"
+#include "train/config.h"
 
 using namespace reslab;
 
@@ -121,10 +123,31 @@ private Q_SLOTS:
         QCOMPARE(read_text(path), std::string("first"));
         write_text_atomic(path, "second");
         QCOMPARE(read_text(path), std::string("second"));
-        QVERIFY(!QFile::exists(dir.filePath("spec.json.tmp")));
+        // Nothing left beside it: the temporary file was renamed over it.
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList{"spec.json"});
         QVERIFY_THROWS_EXCEPTION(RunFolderError, write_text_atomic("/nonexistent/dir/spec.json", "x"));
         QVERIFY_THROWS_EXCEPTION(RunFolderError, read_text("/nonexistent/spec.json"));
         QVERIFY_THROWS_EXCEPTION(RunFolderError, MetricsWriter("/nonexistent/dir/metrics.jsonl"));
+    }
+
+    void atomicFileAbandonedKeepsThePreviousFile() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("checkpoint.pth").toStdString();
+        write_text_atomic(path, "good");
+        {
+            AtomicFile file(path);
+            file.write("half", 4);
+            // Its temporary file is one that resuming a run folder would clear away.
+            const QStringList names = QDir(dir.path()).entryList(QDir::Files | QDir::Hidden);
+            QCOMPARE(names.size(), 2);
+            for (const QString& name : names)
+                QCOMPARE(is_interrupted_write(name.toStdString()), name != "checkpoint.pth");
+        } // an exception before commit() ends here the same way
+        QCOMPARE(read_text(path), std::string("good"));
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden),
+                 QStringList{"checkpoint.pth"});
+        QVERIFY(is_interrupted_write("spec.json.tmp")); // as ResLab 0.x left them
+        QVERIFY(!is_interrupted_write("metrics.jsonl"));
     }
 
     // Found by fuzzing (tests/fuzz/fuzz_runfolder): a "nonfinite" entry that is not a string made

@@ -16,6 +16,8 @@
 #include <QToolTip>
 #include <QWheelEvent>
 
+#include "colormaps.h"
+
 namespace {
 
 using namespace blockgraph;
@@ -60,18 +62,8 @@ QColor layerFill(const QString& kind) {
     return QColor(234, 226, 245); // pooling
 }
 
-/// Five stops of matplotlib's viridis: ordered in lightness, readable for colour-blind eyes.
 QColor viridis(double t) {
-    static const QColor stops[] = {QColor(68, 1, 84), QColor(59, 82, 139), QColor(33, 145, 140),
-                                   QColor(94, 201, 98), QColor(253, 231, 37)};
-    t = std::clamp(t, 0.0, 1.0) * 4.0;
-    const int i = std::min(3, static_cast<int>(t));
-    const double f = t - i;
-    const QColor& a = stops[i];
-    const QColor& b = stops[i + 1];
-    return QColor::fromRgbF(a.redF() + f * (b.redF() - a.redF()),
-                            a.greenF() + f * (b.greenF() - a.greenF()),
-                            a.blueF() + f * (b.blueF() - a.blueF()));
+    return QColor::fromRgb(colormap::viridis(t));
 }
 
 bool isDark(const QColor& c) {

@@ -8,24 +8,10 @@
 #include <QMouseEvent>
 #include <QPainter>
 
+#include "colormaps.h"
+
 namespace featuregrid {
 namespace {
-
-/// Viridis (matplotlib's default map, perceptually uniform) at ten evenly spaced stops.
-constexpr std::array<QRgb, 10> kViridis = {0x440154, 0x482878, 0x3e4989, 0x31688e, 0x26828e,
-                                           0x1f9e89, 0x35b779, 0x6ece58, 0xb5de2b, 0xfde725};
-/// Blue, near-white, red: zero sits on the light middle, the sign shows as hue.
-constexpr std::array<QRgb, 3> kDiverging = {0x3b4cc0, 0xf2f2f2, 0xb40426};
-
-template <size_t N>
-QRgb interpolate(const std::array<QRgb, N>& stops, double t) {
-    const double pos = t * (N - 1);
-    const size_t i = std::min<size_t>(static_cast<size_t>(pos), N - 2);
-    const double f = pos - static_cast<double>(i);
-    auto mix = [f](int a, int b) { return static_cast<int>(std::lround(a + (b - a) * f)); };
-    return qRgb(mix(qRed(stops[i]), qRed(stops[i + 1])), mix(qGreen(stops[i]), qGreen(stops[i + 1])),
-                mix(qBlue(stops[i]), qBlue(stops[i + 1])));
-}
 
 constexpr int kLutSize = 256;
 
@@ -78,11 +64,11 @@ QRgb colorAt(FeatureColorMap map, double t) {
         return qRgb(g, g, g);
     }
     case FeatureColorMap::Viridis:
-        return interpolate(kViridis, t);
+        return colormap::viridis(t);
     case FeatureColorMap::Diverging:
         break;
     }
-    return interpolate(kDiverging, t);
+    return colormap::diverging(t);
 }
 
 Range channelRange(const FeatureMapData& data, int channel, FeatureColorMap map) {

@@ -7,6 +7,7 @@
 #include <QToolTip>
 #include <qcustomplot.h>
 
+#include "colormaps.h"
 #include "plotexport.h"
 
 namespace {
@@ -15,15 +16,13 @@ constexpr int kRebuildMs = 40; // at most 25 rebuilds a second, however fast rec
 constexpr int kMaxCells = 1024; // columns drawn at most; more records share cells
 constexpr int kMaxRowLabels = 48; // beyond this, only the first row of each stage is labelled
 
-/// viridis, sampled at five points: perceptually even and readable in grey and for the colour-blind.
+/// The shared viridis map as QCustomPlot's gradient; NaN cells get the view's own colour.
 QCPColorGradient viridis() {
     QCPColorGradient g;
     g.clearColorStops();
-    g.setColorStopAt(0.00, QColor(68, 1, 84));
-    g.setColorStopAt(0.25, QColor(59, 82, 139));
-    g.setColorStopAt(0.50, QColor(33, 145, 140));
-    g.setColorStopAt(0.75, QColor(94, 201, 98));
-    g.setColorStopAt(1.00, QColor(253, 231, 37));
+    const auto& stops = colormap::kViridisStops;
+    for (size_t i = 0; i < stops.size(); ++i)
+        g.setColorStopAt(double(i) / double(stops.size() - 1), QColor::fromRgb(stops[i]));
     g.setColorInterpolation(QCPColorGradient::ciRGB);
     g.setLevelCount(256);
     g.setNanHandling(QCPColorGradient::nhNanColor);

@@ -1,5 +1,7 @@
 #include "runfolder.h"
 
+#include "atomicfile.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -117,22 +119,10 @@ bool writer_gone(const FolderStatus& status) {
 }
 
 void write_text_atomic(const std::string& path, const std::string& text) {
-    const std::string temp = path + ".tmp";
-    std::FILE* f = std::fopen(temp.c_str(), "wb");
-    if (!f)
-        throw RunFolderError("cannot write '" + path + "': " + errno_text());
-    const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-    const bool flushed = std::fflush(f) == 0;
-    const bool closed = std::fclose(f) == 0;
-    if (!written || !flushed || !closed) {
-        const std::string why = errno_text();
-        std::remove(temp.c_str());
-        throw RunFolderError("cannot write '" + path + "': " + why + " (the previous file is kept)");
-    }
-    if (std::rename(temp.c_str(), path.c_str()) != 0) {
-        const std::string why = errno_text();
-        std::remove(temp.c_str());
-        throw RunFolderError("cannot replace '" + path + "': " + why);
+    try {
+        write_text_atomically(path, text);
+    } catch (const std::runtime_error& e) {
+        throw RunFolderError(e.what());
     }
 }
 

@@ -8,18 +8,14 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <random>
 #include <unordered_map>
 #include <unordered_set>
-
-#if defined(__unix__) || defined(__APPLE__)
-#include <unistd.h>
-#endif
 
 #include <caffe2/serialize/inline_container.h>
 #include <caffe2/serialize/versions.h>
 #include <torch/utils.h>
 
+#include "atomicfile.h"
 #include "pickle.h"
 
 namespace reslab {
@@ -480,62 +476,26 @@ std::string listed(const std::vector<std::string>& names, const std::string& sep
 // or a full disk never leaves a half-written checkpoint where a good one was.
 void write_atomically(const std::string& path,
                       const std::function<void(caffe2::serialize::PyTorchStreamWriter&)>& fill) {
-    const fs::path target(path);
-    const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
-    std::error_code ec;
-    if (!fs::is_directory(folder, ec))
-        throw WeightsError("cannot write " + quoted(path) + ": the folder " +
-                           quoted(folder.string()) + " does not exist");
-    if (fs::is_directory(target, ec))
-        throw WeightsError("cannot write " + quoted(path) + ": it is a folder");
-
-    std::random_device entropy;
-    const std::string temp =
-        (folder / ("." + target.filename().string() + ".tmp-" + std::to_string(entropy())))
-            .string();
-    // "x": never open a file someone else made in the meantime.
-    std::FILE* file = std::fopen(temp.c_str(), "wbx");
-    if (!file)
-        throw WeightsError("cannot write " + quoted(path) + ": " + std::strerror(errno));
-
-    // Until the rename, any way out closes and removes the temporary file.
-    auto cleanup = [&temp](std::FILE* f) {
-        std::fclose(f);
-        std::remove(temp.c_str());
-    };
-    std::unique_ptr<std::FILE, decltype(cleanup)> guard(file, cleanup);
-
-    int write_errno = 0;
     try {
-        // The writer's destructor finalizes the archive and must not fail: write errors are
-        // remembered here instead of being reported to it.
-        caffe2::serialize::PyTorchStreamWriter writer([&](const void* buf, size_t n) -> size_t {
-            if (write_errno == 0 && n > 0 && std::fwrite(buf, 1, n, file) != n)
-                write_errno = errno ? errno : EIO;
-            return n;
-        });
-        fill(writer);
-        writer.writeEndOfFile();
+        AtomicFile file(path);
+        try {
+            // The writer's destructor finalizes the archive and must not fail: AtomicFile
+            // remembers write errors and reports them at commit.
+            caffe2::serialize::PyTorchStreamWriter writer([&](const void* buf, size_t n) -> size_t {
+                file.write(buf, n);
+                return n;
+            });
+            fill(writer);
+            writer.writeEndOfFile();
+        } catch (const c10::Error& e) {
+            throw WeightsError("cannot write " + quoted(path) + ": " +
+                               gist(e.what_without_backtrace()));
+        }
+        file.commit();
     } catch (const WeightsError&) {
         throw;
-    } catch (const c10::Error& e) {
-        throw WeightsError("cannot write " + quoted(path) + ": " +
-                           gist(e.what_without_backtrace()));
-    }
-    if (write_errno == 0 && std::fflush(file) != 0)
-        write_errno = errno;
-#if defined(__unix__) || defined(__APPLE__)
-    if (write_errno == 0 && ::fsync(fileno(file)) != 0)
-        write_errno = errno;
-#endif
-    guard.release();
-    if (std::fclose(file) != 0 && write_errno == 0)
-        write_errno = errno;
-    if (write_errno == 0 && std::rename(temp.c_str(), path.c_str()) != 0)
-        write_errno = errno;
-    if (write_errno != 0) {
-        std::remove(temp.c_str());
-        throw WeightsError("cannot write " + quoted(path) + ": " + std::strerror(write_errno));
+    } catch (const std::runtime_error& e) {
+        throw WeightsError(e.what());
     }
 }
 

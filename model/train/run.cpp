@@ -25,6 +25,7 @@
 #include "data/augment.h"
 #include "inspect/describe.h"
 #include "inspect/probes.h"
+#include "io/atomicfile.h"
 #include "io/weights.h"
 #include "train/verdict.h"
 
@@ -274,10 +275,7 @@ std::unique_ptr<Run> Run::resume(const std::string& folder, RunData data) {
     // A process killed while it wrote a file leaves the temporary file of the write behind.
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(folder, ec)) {
-        const std::string name = entry.path().filename().string();
-        const bool temporary = name.find(".pth.tmp-") != std::string::npos ||
-                               (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0);
-        if (temporary && entry.is_regular_file(ec))
+        if (is_interrupted_write(entry.path().filename().string()) && entry.is_regular_file(ec))
             fs::remove(entry.path(), ec);
     }
     std::unique_ptr<Run> run(new Run(read_config(folder), std::move(data), folder, /*resuming=*/true));
