@@ -205,6 +205,11 @@ private Q_SLOTS:
         QTest::newRow("unwritable output")
             << QStringList{"init", "--arch", "resnet20", "--seed", "1", "--out", "/nonexistent/dir/w.pth"}
             << "/nonexistent/dir/w.pth";
+        // model/ says what is missing; the CLI says which of its options names it.
+        QTest::newRow("no data folder")
+            << QStringList{"train",   "--arch", "resnet20", "--dataset", "cifar10",
+                           "--steps", "1",      "--out",    "@run"}
+            << "CIFAR-10 needs the folder of its binary batches, and none was given (--data-dir)";
     }
     void errorsAreClear() {
         QFETCH(QStringList, args);

@@ -11,6 +11,7 @@
 #include <torch/nn/functional/activation.h>
 #include <torch/utils.h>
 
+#include "data/dataset.h"
 #include "data/facts.h"
 #include "data/image.h"
 #include "data/labels.h"
@@ -290,6 +291,8 @@ int run(int argc, char** argv) {
         std::string message = e.what();
         if (dynamic_cast<const c10::Error*>(&e))
             message = message.substr(0, message.find('\n'));
+        if (dynamic_cast<const DataFolderNotGiven*>(&e))
+            message += " (--data-dir)";
         std::cerr << "reslab-cli: error: " << message << "\n";
         return 1;
     }

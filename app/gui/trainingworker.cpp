@@ -1,5 +1,6 @@
 #include "trainingworker.h"
 
+#include "data/dataset.h"
 #include "train/devices.h"
 #include "weightssnapshot.h"
 
@@ -77,6 +78,10 @@ void TrainingWorker::run() {
         const reslab::TrainConfig& first = experiment->runs().front()->config().train;
         split = reslab::choose_split(*experiment, reslab::core_count(), first.parallel_runs,
                                      first.threads);
+    } catch (const reslab::DataFolderNotGiven& e) {
+        Q_EMIT failed(tr("%1: choose it under Data folder.").arg(QString::fromStdString(e.what())));
+        Q_EMIT finished();
+        return;
     } catch (const std::exception& e) {
         Q_EMIT failed(QString::fromStdString(e.what()));
         Q_EMIT finished();

@@ -24,15 +24,15 @@ uint64_t mix_seed(uint64_t seed, uint64_t stream) {
 
 std::string missing_default_hint(const DataOptions& options) {
     if (options.name == "fashion-mnist" && options.data_dir.empty())
-        return ": install Debian's data set with `apt-get install dataset-fashion-mnist`, or pass "
-               "--data-dir";
+        return ": install Debian's data set with `apt-get install dataset-fashion-mnist`, or name "
+               "the folder that holds its IDX files";
     return "";
 }
 
 Dataset load_idx(const DataOptions& options) {
     const bool fashion = options.name == "fashion-mnist";
     if (!fashion && options.data_dir.empty())
-        throw DataError("MNIST needs the folder of its IDX files (--data-dir)");
+        throw DataFolderNotGiven("MNIST needs the folder of its IDX files, and none was given");
     const fs::path dir =
         options.data_dir.empty() ? fs::path(kFashionMnistDir) : fs::path(options.data_dir);
     if (!fs::is_directory(dir))
@@ -59,7 +59,8 @@ Dataset load_idx(const DataOptions& options) {
 
 Dataset load_cifar(const DataOptions& options) {
     if (options.data_dir.empty())
-        throw DataError("CIFAR-10 needs the folder of its binary batches (--data-dir)");
+        throw DataFolderNotGiven(
+            "CIFAR-10 needs the folder of its binary batches, and none was given");
     fs::path dir = options.data_dir;
     if (fs::is_directory(dir / "cifar-10-batches-bin"))
         dir /= "cifar-10-batches-bin"; // the folder the archive unpacks to
@@ -75,7 +76,7 @@ Dataset load_cifar(const DataOptions& options) {
 
 Dataset load_folder(const DataOptions& options) {
     if (options.data_dir.empty())
-        throw DataError("a folder data set needs its folder (--data-dir)");
+        throw DataFolderNotGiven("a folder data set needs its folder, and none was given");
     const fs::path dir = options.data_dir;
     const bool has_splits = fs::is_directory(dir / "train") && fs::is_directory(dir / "test");
     if (options.split == Split::Test && !has_splits)

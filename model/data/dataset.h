@@ -15,6 +15,11 @@ namespace reslab {
 struct DataError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
+/// A data set that needs its folder named (MNIST, CIFAR-10, a folder set) and was given none; the
+/// CLI and the window each add how to name it.
+struct DataFolderNotGiven : DataError {
+    using DataError::DataError;
+};
 
 /// A whole data set in memory, as one uint8 tensor, so that a batch is cut by index and feeding
 /// costs next to nothing beside a training step.

@@ -115,7 +115,7 @@ torch::Device parse_device(const std::string& name) {
             throw std::runtime_error(
                 "the device '" + name +
                 "' is not available: this LibTorch has no CUDA or sees no GPU; "
-                "use --device cpu");
+                "train on the CPU instead");
         return torch::Device(name);
     }
     throw std::runtime_error("unknown device '" + name + "'; use cpu or cuda");
