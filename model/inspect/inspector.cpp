@@ -21,8 +21,6 @@ namespace reslab {
 namespace F = torch::nn::functional;
 namespace {
 
-std::string stage_name(size_t s) { return "layer" + std::to_string(s + 1); }
-
 /// Which of a block's responses follow a 3x3 convolution (Fig. 7 plots only those).
 bool is_3x3(const ResidualBlockImpl& block, const std::string& response) {
     if (dynamic_cast<const BottleneckImpl*>(&block))
@@ -34,70 +32,82 @@ double population_std(const torch::Tensor& t) {
     return response_std(t).item<double>();
 }
 
-/// The one walk through the net that capture() and response_stds() share. With maps set, every
+/// What capture() and response_stds() see of the net's one forward pass. With maps set, every
 /// layer's output is copied out; responses always get the 3x3 layers' stds.
+class Walk : public ForwardVisitor {
+public:
+    Walk(const ResNetSpec& spec, Capture* maps, std::vector<LayerResponse>& responses)
+        : m_spec(spec), m_maps(maps), m_responses(responses) {}
+
+    void stem_response(const torch::Tensor& bn1_out) override {
+        add("conv1", bn1_out);
+        if (m_spec.stem == Stem::Cifar) // the CIFAR stem is a 3x3 layer too
+            m_responses.push_back({"conv1", population_std(bn1_out)});
+    }
+    void stem(const torch::Tensor& out) override {
+        m_previous = add(m_spec.stem == Stem::ImageNet ? "maxpool" : "relu", out);
+    }
+    BlockTrace* trace(size_t, const std::string& name) override {
+        m_trace = BlockTrace{};
+        m_name = name;
+        return &m_trace;
+    }
+    void block_done(size_t, const ResidualBlockImpl& block, const torch::Tensor&) override {
+        const BlockTrace& trace = m_trace;
+        for (size_t r = 0; r < trace.responses.size(); ++r)
+            if (is_3x3(block, trace.response_names[r]))
+                m_responses.push_back(
+                    {m_name + "." + trace.response_names[r], population_std(trace.responses[r])});
+        if (!m_maps)
+            return;
+        BlockCapture bc;
+        bc.name = m_name;
+        bc.residual = block.residual;
+        bc.input = m_previous;
+        for (size_t r = 0; r < trace.responses.size(); ++r)
+            bc.branch = add(m_name + "." + trace.response_names[r], trace.responses[r]);
+        bc.branch_norm = trace.branch.norm().item<double>();
+        if (block.residual) {
+            if (trace.shortcut.is_same(trace.input))
+                bc.shortcut = m_previous;
+            else
+                bc.shortcut =
+                    add(m_name + (block.downsample ? ".downsample" : ".shortcut"), trace.shortcut);
+        }
+        bc.input_norm = trace.input.norm().item<double>();
+        bc.ratio = residual_ratio(trace).item<double>();
+        bc.output = add(m_name, trace.output);
+        m_previous = bc.output;
+        m_maps->blocks.push_back(bc);
+    }
+    void
+    head(const torch::Tensor&, const torch::Tensor& pooled, const torch::Tensor& logits) override {
+        add("avgpool", pooled);
+        add("fc", logits);
+    }
+
+private:
+    int add(const std::string& name, const torch::Tensor& t) {
+        if (!m_maps)
+            return -1;
+        m_maps->layers.push_back(FeatureMap::from_tensor(name, t));
+        return static_cast<int>(m_maps->layers.size()) - 1;
+    }
+
+    const ResNetSpec& m_spec;
+    Capture* m_maps;
+    std::vector<LayerResponse>& m_responses;
+    BlockTrace m_trace;
+    std::string m_name;
+    int m_previous = -1;
+};
+
 torch::Tensor walk(ResNetImpl& net,
                    const torch::Tensor& input,
                    Capture* maps,
                    std::vector<LayerResponse>& responses) {
-    auto add = [maps](const std::string& name, const torch::Tensor& t) -> int {
-        if (!maps)
-            return -1;
-        maps->layers.push_back(FeatureMap::from_tensor(name, t));
-        return static_cast<int>(maps->layers.size()) - 1;
-    };
-    const ResNetSpec& spec = net.spec();
-    // The stem as ResNetImpl::stem_forward runs it, keeping bn1's output before the ReLU.
-    torch::Tensor out = net.bn1->forward(net.conv1->forward(input));
-    add("conv1", out);
-    if (spec.stem == Stem::Cifar) // the CIFAR stem is a 3x3 layer too
-        responses.push_back({"conv1", population_std(out)});
-    out = torch::relu(out);
-    if (spec.stem == Stem::ImageNet) {
-        out = F::max_pool2d(out, F::MaxPool2dFuncOptions(3).stride(2).padding(1));
-        add("maxpool", out);
-    } else {
-        add("relu", out);
-    }
-    int previous = maps ? static_cast<int>(maps->layers.size()) - 1 : -1;
-    for (size_t s = 0; s < net.stage_count(); ++s)
-        for (size_t b = 0; b < net.stage(s).size(); ++b) {
-            const auto& block = net.stage(s)[b];
-            const std::string name = stage_name(s) + "." + std::to_string(b);
-            BlockTrace trace;
-            out = block->forward(out, &trace);
-            for (size_t r = 0; r < trace.responses.size(); ++r)
-                if (is_3x3(*block, trace.response_names[r]))
-                    responses.push_back(
-                        {name + "." + trace.response_names[r], population_std(trace.responses[r])});
-            if (!maps)
-                continue;
-            BlockCapture bc;
-            bc.name = name;
-            bc.residual = block->residual;
-            bc.input = previous;
-            for (size_t r = 0; r < trace.responses.size(); ++r)
-                bc.branch = add(name + "." + trace.response_names[r], trace.responses[r]);
-            bc.branch_norm = trace.branch.norm().item<double>();
-            if (block->residual) {
-                if (trace.shortcut.is_same(trace.input))
-                    bc.shortcut = previous;
-                else
-                    bc.shortcut = add(name + (block->downsample ? ".downsample" : ".shortcut"),
-                                      trace.shortcut);
-            }
-            bc.input_norm = trace.input.norm().item<double>();
-            bc.ratio = residual_ratio(trace).item<double>();
-            bc.output = add(name, trace.output);
-            previous = bc.output;
-            maps->blocks.push_back(bc);
-        }
-    const torch::Tensor pooled =
-        F::adaptive_avg_pool2d(out, F::AdaptiveAvgPool2dFuncOptions(1)).flatten(1);
-    const torch::Tensor logits = net.fc->forward(pooled);
-    add("avgpool", pooled);
-    add("fc", logits);
-    return logits;
+    Walk walk(net.spec(), maps, responses);
+    return net.forward(input, &walk);
 }
 
 const torch::Tensor* find_weight(const StateDict& state, const std::string& name) {
@@ -111,7 +121,8 @@ std::vector<std::string> labels_for(const ResNetSpec& spec, const std::string& d
     try {
         if (spec.classes == 1000)
             return class_labels("imagenet");
-        if (spec.classes == 10 && (dataset == "fashion-mnist" || dataset == "mnist" || dataset == "cifar10"))
+        if (spec.classes == 10 &&
+            (dataset == "fashion-mnist" || dataset == "mnist" || dataset == "cifar10"))
             return class_labels(dataset);
     } catch (const std::exception&) {
         // No names: predictions show class numbers.
@@ -235,12 +246,14 @@ std::string Preprocessing::describe() const {
            " mean/std";
 }
 
-Preprocessing preprocessing_for(const ResNetSpec& spec, const std::string& dataset, int64_t downsample) {
+Preprocessing
+preprocessing_for(const ResNetSpec& spec, const std::string& dataset, int64_t downsample) {
     Preprocessing p;
     p.dataset = dataset;
     if (p.dataset.empty()) // as reslab-cli predict chooses
-        p.dataset = spec.stem == Stem::ImageNet ? "imagenet"
-                                                : (spec.in_channels == 1 ? "fashion-mnist" : "cifar10");
+        p.dataset = spec.stem == Stem::ImageNet
+                        ? "imagenet"
+                        : (spec.in_channels == 1 ? "fashion-mnist" : "cifar10");
     if (p.dataset == "imagenet" && spec.in_channels != 3)
         p.dataset = "fashion-mnist";
     p.imagenet_crop = p.dataset == "imagenet";
@@ -254,7 +267,8 @@ Preprocessing preprocessing_for(const ResNetSpec& spec, const std::string& datas
         p.norm = normalization_for(p.dataset);
     } catch (const std::invalid_argument&) {
         // A folder or synthetic set measures its own; without it, map [0, 1] to about [-2, 2].
-        p.norm = {std::vector<float>(spec.in_channels, 0.5f), std::vector<float>(spec.in_channels, 0.25f)};
+        p.norm = {std::vector<float>(spec.in_channels, 0.5f),
+                  std::vector<float>(spec.in_channels, 0.25f)};
     }
     return p;
 }
@@ -294,7 +308,8 @@ LoadedNetPtr load_net(const std::string& path, const std::string& arch) {
     if (fs::is_directory(path)) {
         const RunPaths paths(path);
         if (!fs::exists(paths.spec))
-            throw WeightsError("'" + path + "' is neither a .pth file nor a run folder (no spec.json)");
+            throw WeightsError("'" + path +
+                               "' is neither a .pth file nor a run folder (no spec.json)");
         if (!fs::exists(paths.checkpoint))
             throw WeightsError("the run folder '" + path + "' has no checkpoint.pth yet");
         return load_run_net(path, read_state_dict(paths.checkpoint), paths.checkpoint);
@@ -304,13 +319,15 @@ LoadedNetPtr load_net(const std::string& path, const std::string& arch) {
     return make_net(read_state_dict(path), arch, nullptr, path);
 }
 
-LoadedNetPtr load_run_net(const std::string& folder, const StateDict& state, const std::string& source) {
+LoadedNetPtr
+load_run_net(const std::string& folder, const StateDict& state, const std::string& source) {
     const RunConfig config = run_config_from_json(read_text(RunPaths(folder).spec));
     ResNetSpec spec = config.net;
     if (spec.name.empty())
         spec.name = config.name;
-    auto loaded = build(spec, normalize_keys(state), preprocessing_for(spec, config.train.dataset, config.train.downsample),
-                        source);
+    auto loaded =
+        build(spec, normalize_keys(state),
+              preprocessing_for(spec, config.train.dataset, config.train.downsample), source);
     loaded->labels = labels_for(spec, config.train.dataset);
     return loaded;
 }
@@ -334,7 +351,8 @@ LoadedNetPtr twin_net(const LoadedNet& net, const std::string& source_path) {
         // A ResLab experiment keeps its runs side by side: look for the twin among the siblings.
         const fs::path parent = fs::path(source_path).lexically_normal().parent_path();
         std::error_code ec;
-        for (const auto& entry : fs::directory_iterator(parent.empty() ? fs::path(".") : parent, ec)) {
+        for (const auto& entry :
+             fs::directory_iterator(parent.empty() ? fs::path(".") : parent, ec)) {
             if (!entry.is_directory() || fs::equivalent(entry.path(), source_path, ec))
                 continue;
             try {
@@ -344,7 +362,8 @@ LoadedNetPtr twin_net(const LoadedNet& net, const std::string& source_path) {
                     config.net.widths == spec.widths && config.net.block == spec.block &&
                     fs::exists(paths.checkpoint)) {
                     auto twin = std::const_pointer_cast<LoadedNet>(load_net(entry.path().string()));
-                    twin->note = "the twin run " + entry.path().filename().string() + " of this experiment";
+                    twin->note =
+                        "the twin run " + entry.path().filename().string() + " of this experiment";
                     return twin;
                 }
             } catch (const std::exception&) {
@@ -385,11 +404,13 @@ InputImage convert_input_image(const InputImage& image, int64_t channels) {
 InputImage input_image_from_pixels(
     const uint8_t* data, int64_t height, int64_t width, int64_t file_channels, int64_t channels) {
     if (!data || height <= 0 || width <= 0 || file_channels < 1 || file_channels > 4)
-        throw ImageError("the image is empty or has " + std::to_string(file_channels) + " channels");
-    torch::Tensor t = torch::from_blob(const_cast<uint8_t*>(data), {height, width, file_channels}, torch::kUInt8)
-                          .permute({2, 0, 1})
-                          .to(torch::kFloat32)
-                          .div(255.0);
+        throw ImageError("the image is empty or has " + std::to_string(file_channels) +
+                         " channels");
+    torch::Tensor t =
+        torch::from_blob(const_cast<uint8_t*>(data), {height, width, file_channels}, torch::kUInt8)
+            .permute({2, 0, 1})
+            .to(torch::kFloat32)
+            .div(255.0);
     t = t.narrow(0, 0, file_channels <= 2 ? 1 : 3); // drop alpha
     return fit_channels(t, static_cast<int>(file_channels), channels == 0 ? t.size(0) : channels);
 }
@@ -432,15 +453,14 @@ Capture capture(const LoadedNet& net, const torch::Tensor& input) {
 FeatureMap grad_cam(const LoadedNet& loaded, const torch::Tensor& input, int64_t cls) {
     torch::AutoGradMode grad(true);
     ResNetImpl& net = *loaded.net.ptr(); // forward() is not const; the weights are not changed
-    torch::Tensor out = torch::relu(net.bn1->forward(net.conv1->forward(input)));
-    if (net.spec().stem == Stem::ImageNet)
-        out = F::max_pool2d(out, F::MaxPool2dFuncOptions(3).stride(2).padding(1));
-    for (size_t s = 0; s < net.stage_count(); ++s)
-        for (const auto& block : net.stage(s))
-            out = block->forward(out);
-    const torch::Tensor features = out; // the last stage's output: what Grad-CAM weighs
-    const torch::Tensor logits =
-        net.fc->forward(F::adaptive_avg_pool2d(features, F::AdaptiveAvgPool2dFuncOptions(1)).flatten(1));
+    struct LastStage : ForwardVisitor {
+        torch::Tensor features; // the last stage's output: what Grad-CAM weighs
+        void head(const torch::Tensor& f, const torch::Tensor&, const torch::Tensor&) override {
+            features = f;
+        }
+    } last;
+    const torch::Tensor logits = net.forward(input, &last);
+    const torch::Tensor& features = last.features;
     cls = std::clamp<int64_t>(cls, 0, logits.size(1) - 1);
     const torch::Tensor grad_features =
         torch::autograd::grad({logits[0][cls]}, {features}, {}, /*retain_graph=*/false)[0];
@@ -464,7 +484,8 @@ std::vector<LayerResponse> response_stds(const LoadedNet& net, const torch::Tens
     return responses;
 }
 
-std::vector<Prediction> top_k(const Capture& capture, int64_t k, const std::vector<std::string>& labels) {
+std::vector<Prediction>
+top_k(const Capture& capture, int64_t k, const std::vector<std::string>& labels) {
     const auto& p = capture.probabilities;
     std::vector<int64_t> order(p.size());
     std::iota(order.begin(), order.end(), int64_t{0});
@@ -475,7 +496,8 @@ std::vector<Prediction> top_k(const Capture& capture, int64_t k, const std::vect
     for (int64_t i = 0; i < k; ++i) {
         const int64_t cls = order[i];
         out.push_back({cls,
-                       cls < static_cast<int64_t>(labels.size()) ? labels[cls] : "class " + std::to_string(cls),
+                       cls < static_cast<int64_t>(labels.size()) ? labels[cls]
+                                                                 : "class " + std::to_string(cls),
                        p[cls]});
     }
     return out;

@@ -13,7 +13,11 @@
 namespace reslab {
 namespace {
 
-double test_error(ResNetImpl& net, const Dataset& test, int64_t images, int64_t batch, const std::vector<bool>& removed) {
+double test_error(ResNetImpl& net,
+                  const Dataset& test,
+                  int64_t images,
+                  int64_t batch,
+                  const std::vector<bool>& removed) {
     int64_t wrong = 0;
     for (int64_t start = 0; start < images; start += batch) {
         const int64_t n = std::min(batch, images - start);
@@ -42,7 +46,7 @@ LesionResult lesion_study(ResNetImpl& net,
     const size_t n = blocks.size();
     for (size_t s = 0; s < net.stage_count(); ++s)
         for (size_t b = 0; b < net.stage(s).size(); ++b)
-            r.blocks.push_back("layer" + std::to_string(s + 1) + "." + std::to_string(b));
+            r.blocks.push_back(ResNetImpl::block_name(s, b));
     std::vector<size_t> removable;
     for (size_t i = 0; i < n; ++i) {
         r.removable.push_back(blocks[i]->removable());
@@ -53,15 +57,17 @@ LesionResult lesion_study(ResNetImpl& net,
     // Counts of randomly removed blocks, spread evenly over 1..all removable.
     const int max_count = static_cast<int>(removable.size());
     for (int k = 0; k < options.random_counts && max_count > 0; ++k) {
-        const int count = options.random_counts > 1
-                              ? 1 + static_cast<int>(std::lround(static_cast<double>(k) * (max_count - 1) /
-                                                                 (options.random_counts - 1)))
-                              : 1;
+        const int count =
+            options.random_counts > 1
+                ? 1 + static_cast<int>(std::lround(static_cast<double>(k) * (max_count - 1) /
+                                                   (options.random_counts - 1)))
+                : 1;
         if (r.removed_counts.empty() || r.removed_counts.back() != count)
             r.removed_counts.push_back(count);
     }
-    const int total = 1 + static_cast<int>(removable.size()) +
-                      static_cast<int>(r.removed_counts.size()) * std::max(options.random_trials, 0);
+    const int total =
+        1 + static_cast<int>(removable.size()) +
+        static_cast<int>(r.removed_counts.size()) * std::max(options.random_trials, 0);
     int done = 0;
     auto evaluate = [&](const std::vector<bool>& removed) {
         if (progress && !progress(done, total, removed)) {

@@ -37,7 +37,8 @@ ResNetImpl::ResNetImpl(ResNetSpec spec) : m_spec(std::move(spec)) {
         torch::nn::ModuleList layer;
         std::vector<std::shared_ptr<ResidualBlockImpl>> blocks;
         for (int64_t b = 0; b < m_spec.blocks[s]; ++b) {
-            // torchvision's _make_layer: the first block of every stage but the first halves the map.
+            // torchvision's _make_layer: the first block of every stage but the first halves the
+            // map.
             const int64_t stride = (s > 0 && b == 0) ? 2 : 1;
             std::shared_ptr<ResidualBlockImpl> block;
             if (m_spec.block == BlockKind::Basic)
@@ -82,52 +83,72 @@ void ResNetImpl::init_weights() {
     }
 }
 
-torch::Tensor ResNetImpl::stem_forward(const torch::Tensor& x) {
-    torch::Tensor out = torch::relu(batch_norm(bn1, conv1->forward(x)));
+std::string ResNetImpl::block_name(size_t stage, size_t block) {
+    return "layer" + std::to_string(stage + 1) + "." + std::to_string(block);
+}
+
+torch::Tensor ResNetImpl::forward(const torch::Tensor& x, ForwardVisitor* visitor) {
+    torch::Tensor out = batch_norm(bn1, conv1->forward(x));
+    if (visitor)
+        visitor->stem_response(out);
+    out = torch::relu(out);
     if (m_spec.stem == Stem::ImageNet)
         out = F::max_pool2d(out, F::MaxPool2dFuncOptions(3).stride(2).padding(1));
-    return out;
-}
-
-torch::Tensor ResNetImpl::head_forward(const torch::Tensor& x, torch::Tensor* pooled) {
-    torch::Tensor features = F::adaptive_avg_pool2d(x, F::AdaptiveAvgPool2dFuncOptions(1)).flatten(1);
-    if (pooled)
-        *pooled = features;
-    return fc->forward(features);
-}
-
-torch::Tensor ResNetImpl::forward(const torch::Tensor& x) {
-    torch::Tensor out = stem_forward(x);
-    for (const auto& stage : m_stages)
-        for (const auto& block : stage)
-            out = block->forward(out);
-    return head_forward(out, nullptr);
+    if (visitor)
+        visitor->stem(out);
+    size_t index = 0;
+    for (size_t s = 0; s < m_stages.size(); ++s)
+        for (size_t b = 0; b < m_stages[s].size(); ++b, ++index) {
+            ResidualBlockImpl& block = *m_stages[s][b];
+            if (!visitor) {
+                out = block.forward(out);
+                continue;
+            }
+            out = visitor->remove(index)
+                      ? block.forward_without_branch(out)
+                      : block.forward(out, visitor->trace(index, block_name(s, b)));
+            visitor->block_done(index, block, out);
+        }
+    const torch::Tensor features = out;
+    const torch::Tensor pooled =
+        F::adaptive_avg_pool2d(features, F::AdaptiveAvgPool2dFuncOptions(1)).flatten(1);
+    const torch::Tensor logits = fc->forward(pooled);
+    if (visitor)
+        visitor->head(features, pooled, logits);
+    return logits;
 }
 
 torch::Tensor ResNetImpl::forward_traced(const torch::Tensor& x, NetTrace& trace) {
-    trace = NetTrace{};
-    torch::Tensor out = stem_forward(x);
-    trace.stem = out;
-    for (size_t s = 0; s < m_stages.size(); ++s)
-        for (size_t b = 0; b < m_stages[s].size(); ++b) {
-            trace.block_names.push_back("layer" + std::to_string(s + 1) + "." + std::to_string(b));
-            trace.blocks.emplace_back();
-            out = m_stages[s][b]->forward(out, &trace.blocks.back());
+    struct Tracer : ForwardVisitor {
+        NetTrace& t;
+        explicit Tracer(NetTrace& t_) : t(t_) {}
+        void stem(const torch::Tensor& out) override { t.stem = out; }
+        BlockTrace* trace(size_t, const std::string& name) override {
+            t.block_names.push_back(name);
+            t.blocks.emplace_back();
+            return &t.blocks.back();
         }
-    trace.logits = head_forward(out, &trace.pooled);
-    return trace.logits;
+        void head(const torch::Tensor&,
+                  const torch::Tensor& pooled,
+                  const torch::Tensor& logits) override {
+            t.pooled = pooled;
+            t.logits = logits;
+        }
+    };
+    trace = NetTrace{};
+    Tracer tracer(trace);
+    return forward(x, &tracer);
 }
 
-torch::Tensor ResNetImpl::forward_lesioned(const torch::Tensor& x, const std::vector<bool>& removed) {
-    torch::Tensor out = stem_forward(x);
-    size_t i = 0;
-    for (const auto& stage : m_stages)
-        for (const auto& block : stage) {
-            const bool remove = i < removed.size() && removed[i];
-            out = remove ? block->forward_without_branch(out) : block->forward(out);
-            ++i;
-        }
-    return head_forward(out, nullptr);
+torch::Tensor ResNetImpl::forward_lesioned(const torch::Tensor& x,
+                                           const std::vector<bool>& removed) {
+    struct Lesion : ForwardVisitor {
+        const std::vector<bool>& removed;
+        explicit Lesion(const std::vector<bool>& r) : removed(r) {}
+        bool remove(size_t i) override { return i < removed.size() && removed[i]; }
+    };
+    Lesion lesion(removed);
+    return forward(x, &lesion);
 }
 
 std::vector<std::shared_ptr<ResidualBlockImpl>> ResNetImpl::blocks() const {

@@ -26,22 +26,52 @@ struct NetTrace {
     torch::Tensor logits;
 };
 
+/// What a pass through the net shows its caller, and the one thing a caller may change (which
+/// blocks lose their residual branch). ResNetImpl::forward calls these in running order; every
+/// pass ResLab makes (training, the probes' trace, the lesion study, the inspector's capture,
+/// Grad-CAM) is that one forward pass with its own visitor. Each hook does nothing by default.
+struct ForwardVisitor {
+    virtual ~ForwardVisitor() = default;
+    /// bn1's output, before the stem's ReLU: the stem's response.
+    virtual void stem_response(const torch::Tensor& /*bn1_out*/) {}
+    /// The stem's output (after its ReLU and, in the ImageNet stem, its max pool).
+    virtual void stem(const torch::Tensor& /*out*/) {}
+    /// Whether block `index` (in running order; named "layer1.0", ...) runs without its residual
+    /// branch (ResidualBlockImpl::forward_without_branch).
+    virtual bool remove(size_t /*index*/) { return false; }
+    /// The trace block `index` fills, or nullptr.
+    virtual BlockTrace* trace(size_t /*index*/, const std::string& /*name*/) { return nullptr; }
+    /// Block `index` has run; `out` is its output.
+    virtual void block_done(size_t /*index*/,
+                            const ResidualBlockImpl& /*block*/,
+                            const torch::Tensor& /*out*/) {}
+    /// The last stage's output, the pooled features and the logits.
+    virtual void head(const torch::Tensor& /*features*/,
+                      const torch::Tensor& /*pooled*/,
+                      const torch::Tensor& /*logits*/) {}
+};
+
 /// A ResNet (or its plain twin) built from a ResNetSpec. Module names follow torchvision's
 /// resnet.py, so state_dict keys match its checkpoints: conv1, bn1, layer1.0.conv1, fc, ...
 struct ResNetImpl : torch::nn::Module {
     explicit ResNetImpl(ResNetSpec spec);
-    torch::Tensor forward(const torch::Tensor& x);
-    /// The same forward pass, also keeping every block's intermediate tensors.
+    /// The forward pass, shown to visitor (none: the training pass, which pays nothing for it).
+    torch::Tensor forward(const torch::Tensor& x, ForwardVisitor* visitor = nullptr);
+    /// The forward pass keeping every block's intermediate tensors.
     torch::Tensor forward_traced(const torch::Tensor& x, NetTrace& trace);
     /// The forward pass with some blocks' residual branches removed (removed[i] for the i-th block
     /// in running order; see ResidualBlockImpl::forward_without_branch): the lesion study.
     torch::Tensor forward_lesioned(const torch::Tensor& x, const std::vector<bool>& removed);
+    /// "layer{stage+1}.{block}", the name torchvision gives a block.
+    static std::string block_name(size_t stage, size_t block);
     /// Every block in running order (layer1.0, layer1.1, ..., layer4.2).
     std::vector<std::shared_ptr<ResidualBlockImpl>> blocks() const;
 
     const ResNetSpec& spec() const { return m_spec; }
     /// The blocks of stage i (layer{i+1}), in order.
-    const std::vector<std::shared_ptr<ResidualBlockImpl>>& stage(size_t i) const { return m_stages[i]; }
+    const std::vector<std::shared_ptr<ResidualBlockImpl>>& stage(size_t i) const {
+        return m_stages[i];
+    }
     size_t stage_count() const { return m_stages.size(); }
 
     torch::nn::Conv2d conv1{nullptr};
@@ -50,8 +80,6 @@ struct ResNetImpl : torch::nn::Module {
     torch::nn::Linear fc{nullptr};
 
 private:
-    torch::Tensor stem_forward(const torch::Tensor& x);
-    torch::Tensor head_forward(const torch::Tensor& x, torch::Tensor* pooled);
     void init_weights();
 
     ResNetSpec m_spec;
