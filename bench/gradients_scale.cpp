@@ -26,10 +26,12 @@
 namespace {
 
 /// Probe records shaped as a run writes them: norms that drift over the steps, one per layer.
-std::vector<reslab::MetricRecord> makeProbes(int layers, int records, int firstStep, std::mt19937& rng) {
+std::vector<reslab::MetricRecord>
+makeProbes(int layers, int records, int firstStep, std::mt19937& rng) {
     std::vector<std::string> names, responses, blocks;
     for (int i = 0; i < layers; ++i) {
-        names.push_back("layer" + std::to_string(i / 100 + 1) + "." + std::to_string(i % 100) + ".conv1.weight");
+        names.push_back("layer" + std::to_string(i / 100 + 1) + "." + std::to_string(i % 100) +
+                        ".conv1.weight");
         responses.push_back(names.back().substr(0, names.back().size() - 7));
         if (i % 2 == 0)
             blocks.push_back("layer" + std::to_string(i / 100 + 1) + "." + std::to_string(i % 100));
@@ -62,7 +64,9 @@ void replotNow(HeatmapPlot* map) {
     map->canvas()->repaint();
 }
 
-double msSince(const QElapsedTimer& t) { return t.nsecsElapsed() / 1e6; }
+double msSince(const QElapsedTimer& t) {
+    return t.nsecsElapsed() / 1e6;
+}
 
 /// Rebuilds both heat maps now and repaints the window; returns milliseconds.
 double settle(GradientsView& view) {
@@ -100,7 +104,8 @@ int main(int argc, char* argv[]) {
     view.setPair(0, 1);
     view.show();
     QApplication::processEvents();
-    std::printf("gradient view: 2 runs x %d layers x %d probe records (window 1300x850)\n", layers, records);
+    std::printf("gradient view: 2 runs x %d layers x %d probe records (window 1300x850)\n", layers,
+                records);
 
     // A saved run folder: every record arrives at once.
     const auto saved0 = makeProbes(layers, records, 50, rng);
@@ -111,8 +116,9 @@ int main(int argc, char* argv[]) {
     view.appendRecords(1, saved1);
     const double append = msSince(t);
     const double first = settle(view);
-    std::printf("  open saved folders: append %.1f ms, first rebuild and paint %.1f ms, total %.1f ms\n", append,
-                first, append + first);
+    std::printf(
+        "  open saved folders: append %.1f ms, first rebuild and paint %.1f ms, total %.1f ms\n",
+        append, first, append + first);
 
     // Live: one probe record a run at a time, each followed by the rebuild and repaint it causes.
     std::vector<double> live;
@@ -127,20 +133,22 @@ int main(int argc, char* argv[]) {
         live.push_back(msSince(s));
     }
     const TimeStats l = timeStats(live);
-    std::printf("  one live probe record (both runs): median %.1f ms, p95 %.1f ms, max %.1f ms\n", l.median, l.p95,
-                l.max);
+    std::printf("  one live probe record (both runs): median %.1f ms, p95 %.1f ms, max %.1f ms\n",
+                l.median, l.p95, l.max);
 
     // A repaint with no new data, as a cursor move or a selection causes.
     std::vector<double> frames;
     for (int i = 0; i < 60; ++i) {
         QElapsedTimer s;
         s.start();
-        view.leftMap()->setHighlightedRow(QString::fromStdString(saved0.front().probe.layers[static_cast<size_t>(i % layers)]));
+        view.leftMap()->setHighlightedRow(
+            QString::fromStdString(saved0.front().probe.layers[static_cast<size_t>(i % layers)]));
         replotNow(view.leftMap());
         frames.push_back(msSince(s));
     }
     const TimeStats f = timeStats(frames);
-    std::printf("  repaint of one heat map (highlight moved): median %.1f ms, p95 %.1f ms, max %.1f ms\n", f.median,
-                f.p95, f.max);
+    std::printf(
+        "  repaint of one heat map (highlight moved): median %.1f ms, p95 %.1f ms, max %.1f ms\n",
+        f.median, f.p95, f.max);
     return 0;
 }

@@ -1,6 +1,6 @@
 // How fast the block graph is for the deepest nets: the time to describe ResNet-152 and
-// ResNet-1202 (follow the shapes through the spec), to lay the graph out (stages closed, stages open,
-// everything open), and the frame times of pans and zooms painted into an image the size of a
+// ResNet-1202 (follow the shapes through the spec), to lay the graph out (stages closed, stages
+// open, everything open), and the frame times of pans and zooms painted into an image the size of a
 // window. Prints figures; asserts nothing about time.
 #include <algorithm>
 #include <cstdio>

@@ -44,7 +44,8 @@ double threadCpuSeconds() {
 struct ThreadUse {
     std::string name;
     double cpuSeconds = 0;
-    double minorFaults = 0; // pages the kernel had to map in: freed memory handed back and taken again
+    double minorFaults =
+        0; // pages the kernel had to map in: freed memory handed back and taken again
 };
 
 /// What each thread of this process has used so far, by thread id.
@@ -69,7 +70,7 @@ std::map<int, ThreadUse> threadUse() {
                 stime = std::stod(field);
         }
         out[std::stoi(entry.path().filename().string())] = {text.substr(open + 1, close - open - 1),
-                                                          (utime + stime) / tick, minflt};
+                                                            (utime + stime) / tick, minflt};
     }
     return out;
 }
@@ -83,7 +84,8 @@ double cliSeconds(long steps, const QString& out) {
     cli.start(QStringLiteral(RESLAB_CLI),
               {QStringLiteral("compare"), QStringLiteral("--preset"), QStringLiteral("degradation"),
                QStringLiteral("--steps"), QString::number(steps), QStringLiteral("--eval-every"),
-               QString::number(steps / 2), QStringLiteral("--quiet"), QStringLiteral("--out"), out});
+               QString::number(steps / 2), QStringLiteral("--quiet"), QStringLiteral("--out"),
+               out});
     if (!cli.waitForFinished(-1) || cli.exitCode() != 0) {
         std::fprintf(stderr, "reslab-cli compare failed: %s\n", qPrintable(cli.errorString()));
         return -1.0;
@@ -131,7 +133,8 @@ int main(int argc, char* argv[]) {
     QElapsedTimer wall;
     double guiCpuAtStart = 0.0;
     std::map<int, ThreadUse> useAtStart;
-    QObject::connect(window.controller(), &ExperimentController::finished, &app, [&] { app.quit(); });
+    QObject::connect(window.controller(), &ExperimentController::finished, &app,
+                     [&] { app.quit(); });
     QTimer::singleShot(0, [&] {
         wall.start();
         guiCpuAtStart = threadCpuSeconds();
@@ -143,12 +146,14 @@ int main(int argc, char* argv[]) {
     const double guiSeconds = wall.elapsed() / 1000.0;
     const double guiCpu = threadCpuSeconds() - guiCpuAtStart;
     tick.stop();
-    std::printf("CPU and minor page faults by thread while the window trained (threads over 0.5 s):\n");
+    std::printf(
+        "CPU and minor page faults by thread while the window trained (threads over 0.5 s):\n");
     for (const auto& [tid, use] : threadUse()) {
         const ThreadUse before = useAtStart.count(tid) ? useAtStart[tid] : ThreadUse{};
         const double used = use.cpuSeconds - before.cpuSeconds;
         if (used > 0.5)
-            std::printf("  %-16s %7.1f s %10.0f faults\n", use.name.c_str(), used, use.minorFaults - before.minorFaults);
+            std::printf("  %-16s %7.1f s %10.0f faults\n", use.name.c_str(), used,
+                        use.minorFaults - before.minorFaults);
     }
 
     const double cliAfter = cliSeconds(steps, runs.filePath(QStringLiteral("cli-after")));
@@ -161,7 +166,8 @@ int main(int argc, char* argv[]) {
     std::printf("event-loop latency over %zu ticks: median %.1f ms, p99 %.1f ms, worst %.1f ms\n",
                 latenciesMs.size(), percentile(latenciesMs, 0.5), percentile(latenciesMs, 0.99),
                 percentile(latenciesMs, 1.0));
-    std::printf("GUI thread CPU while training: %.1f s (%.1f%% of one core)\n", guiCpu, 100.0 * guiCpu / guiSeconds);
+    std::printf("GUI thread CPU while training: %.1f s (%.1f%% of one core)\n", guiCpu,
+                100.0 * guiCpu / guiSeconds);
     std::printf("reslab-cli compare: %.1f s before, %.1f s after; with the window open: %.1f s; "
                 "window/cli throughput %.3f\n",
                 cliBefore, cliAfter, guiSeconds, cli / guiSeconds);

@@ -31,7 +31,10 @@ double median(std::vector<double> v) {
 bool waitForCapture(FeaturesView& view) {
     QEventLoop loop;
     bool ok = false;
-    QObject::connect(&view, &FeaturesView::captureReady, &loop, [&] { ok = true; loop.quit(); });
+    QObject::connect(&view, &FeaturesView::captureReady, &loop, [&] {
+        ok = true;
+        loop.quit();
+    });
     QObject::connect(&view, &FeaturesView::loadFailed, &loop, [&] { loop.quit(); });
     QTimer::singleShot(60000, &loop, &QEventLoop::quit);
     loop.exec();
@@ -53,8 +56,9 @@ int main(int argc, char** argv) {
             size = std::max(16, atoi(argv[++i]));
     }
     const int threads = reslab::set_intra_op_threads(0);
-    std::printf("inspect_speed: %d intra-op threads, image %dx%d -> 224x224, best of %d after the first\n",
-                threads, size, size, repeat);
+    std::printf(
+        "inspect_speed: %d intra-op threads, image %dx%d -> 224x224, best of %d after the first\n",
+        threads, size, size, repeat);
 
     // A made-up colour image: the content does not change the time.
     QImage image(size, size, QImage::Format_RGB888);
@@ -62,8 +66,8 @@ int main(int argc, char** argv) {
         for (int x = 0; x < size; ++x)
             image.setPixel(x, y, qRgb((x * 7) % 256, (y * 5) % 256, ((x + y) * 3) % 256));
 
-    std::printf("%-10s %14s %14s %14s %16s %16s  %s\n", "arch", "choose->grid", "(median)", "capture only",
-                "layer switch", "(worst)", "target");
+    std::printf("%-10s %14s %14s %14s %16s %16s  %s\n", "arch", "choose->grid", "(median)",
+                "capture only", "layer switch", "(worst)", "target");
     for (const char* arch : {"resnet18", "resnet50"}) {
         FeaturesView view(nullptr);
         view.resize(1000, 760);
@@ -116,7 +120,8 @@ int main(int argc, char** argv) {
             switches.push_back(t.nsecsElapsed() / 1e6);
         }
         const double target = QByteArray(arch) == "resnet18" ? 300 : 600;
-        std::printf("%-10s %11.1f ms %11.1f ms %11.1f ms %13.1f ms %13.1f ms  < %.0f ms / < 50 ms (%zu layers)\n",
+        std::printf("%-10s %11.1f ms %11.1f ms %11.1f ms %13.1f ms %13.1f ms  < %.0f ms / < 50 ms "
+                    "(%zu layers)\n",
                     arch, *std::min_element(total.begin(), total.end()), median(total),
                     *std::min_element(captureOnly.begin(), captureOnly.end()), median(switches),
                     *std::max_element(switches.begin(), switches.end()), target, switches.size());

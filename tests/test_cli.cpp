@@ -21,7 +21,8 @@ private:
         QByteArray stdErr;
         const QByteArray out = test::runCli(args, &code, &stdErr);
         if (code != expectedExit)
-            qWarning("reslab-cli %s exited %d: %s", qPrintable(args.join(' ')), code, stdErr.constData());
+            qWarning("reslab-cli %s exited %d: %s", qPrintable(args.join(' ')), code,
+                     stdErr.constData());
         [&] { QCOMPARE(code, expectedExit); }();
         if (err)
             *err = stdErr;
@@ -49,7 +50,8 @@ private Q_SLOTS:
     }
 
     void infoTableAtAnotherSize() {
-        const QByteArray out = cli({"info", "--arch", "resnet56", "--input-size", "28", "--in-channels", "1"});
+        const QByteArray out =
+            cli({"info", "--arch", "resnet56", "--input-size", "28", "--in-channels", "1"});
         QVERIFY(out.contains("layer3.8.relu"));
         QVERIFY(out.contains("64x7x7"));
         QVERIFY(out.contains("0.096 G")); // docs/PERFORMANCE.md: resnet56 at 28 x 28 is 95.8 M MACs
@@ -57,7 +59,8 @@ private Q_SLOTS:
 
     void initWritesWeightsPythonLoads() {
         cli({"init", "--arch", "resnet18", "--seed", "3", "--out", file("init.pth")});
-        const QByteArray out = test::runPython("cli_reference.py", {"strict", file("init.pth"), "resnet18"});
+        const QByteArray out =
+            test::runPython("cli_reference.py", {"strict", file("init.pth"), "resnet18"});
         QCOMPARE(QJsonDocument::fromJson(out).object()["params"].toInteger(), qint64(11689512));
         // The seed decides the weights.
         cli({"init", "--arch", "resnet18", "--seed", "3", "--out", file("again.pth")});
@@ -70,9 +73,9 @@ private Q_SLOTS:
     }
 
     void predictTensorMatchesPyTorch() {
-        const QByteArray out = cli({"predict", "--arch", "resnet18", "--weights", file("r18.pth"),
-                                    "--input-tensor", file("x.pt"), "--output-tensor", file("y.pt"),
-                                    "--topk", "3"});
+        const QByteArray out =
+            cli({"predict", "--arch", "resnet18", "--weights", file("r18.pth"), "--input-tensor",
+                 file("x.pt"), "--output-tensor", file("y.pt"), "--topk", "3"});
         const auto ours = read_tensor_file(file("y.pt").toStdString());
         const auto theirs = read_tensor_file(file("x_logits.pt").toStdString());
         QVERIFY((ours - theirs).abs().max().item<double>() < 1e-4);
@@ -84,8 +87,9 @@ private Q_SLOTS:
     }
 
     void predictImageMatchesTorchvisionTransforms() {
-        const QByteArray out = cli({"predict", "--arch", "resnet18", "--weights", file("r18.pth"),
-                                    "--image", file("photo.png"), "--output-tensor", file("yi.pt")});
+        const QByteArray out =
+            cli({"predict", "--arch", "resnet18", "--weights", file("r18.pth"), "--image",
+                 file("photo.png"), "--output-tensor", file("yi.pt")});
         const auto ours = read_tensor_file(file("yi.pt").toStdString());
         const auto theirs = read_tensor_file(file("photo_logits.pt").toStdString());
         const double diff = (ours - theirs).abs().max().item<double>();
@@ -97,12 +101,14 @@ private Q_SLOTS:
     // were once overwritten by the preset's own choices without a word).
     void comparePresetKeepsTheOptionsGiven() {
         const QString out = file("compare-preset");
-        cli({"compare", "--preset", "degradation", "--dataset", "synthetic", "--batch", "8", "--steps", "4",
-             "--eval-every", "2", "--warmup", "1", "--warmup-lr", "0.02", "--quiet", "--out", out});
+        cli({"compare", "--preset", "degradation", "--dataset", "synthetic", "--batch", "8",
+             "--steps", "4", "--eval-every", "2", "--warmup", "1", "--warmup-lr", "0.02", "--quiet",
+             "--out", out});
         for (const QString run : {"plain20", "plain56", "resnet20", "resnet56"}) {
             QFile specFile(out + "/" + run + "/spec.json");
             QVERIFY2(specFile.open(QIODevice::ReadOnly), qPrintable(specFile.fileName()));
-            const QJsonObject train = QJsonDocument::fromJson(specFile.readAll()).object()["train"].toObject();
+            const QJsonObject train =
+                QJsonDocument::fromJson(specFile.readAll()).object()["train"].toObject();
             QCOMPARE(train["eval_every"].toInteger(), qint64(2));
             QCOMPARE(train["warmup_steps"].toInteger(), qint64(1));
             QCOMPARE(train["warmup_lr"].toDouble(), 0.02);
@@ -187,24 +193,39 @@ private Q_SLOTS:
     void errorsAreClear_data() {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("message");
-        QTest::newRow("unknown arch") << QStringList{"info", "--arch", "resnet19"} << "unknown architecture";
-        QTest::newRow("missing weights")
-            << QStringList{"predict", "--arch", "resnet18", "--weights", "/nonexistent/w.pth", "--input-tensor", "x"}
-            << "/nonexistent/w.pth";
+        QTest::newRow("unknown arch")
+            << QStringList{"info", "--arch", "resnet19"} << "unknown architecture";
+        QTest::newRow("missing weights") << QStringList{"predict",
+                                                        "--arch",
+                                                        "resnet18",
+                                                        "--weights",
+                                                        "/nonexistent/w.pth",
+                                                        "--input-tensor",
+                                                        "x"}
+                                         << "/nonexistent/w.pth";
         QTest::newRow("not an image")
-            << QStringList{"predict", "--arch", "resnet18", "--weights", "@r18.pth", "--image", "@notimage.png"}
+            << QStringList{"predict",  "--arch",  "resnet18",     "--weights",
+                           "@r18.pth", "--image", "@notimage.png"}
             << "notimage.png";
         QTest::newRow("wrong architecture")
-            << QStringList{"predict", "--arch", "resnet18", "--weights", "@r34.pth", "--input-tensor", "@x.pt"}
+            << QStringList{"predict",  "--arch",         "resnet18", "--weights",
+                           "@r34.pth", "--input-tensor", "@x.pt"}
             << "layer1.2.conv1.weight";
         QTest::newRow("weights as input tensor")
-            << QStringList{"predict", "--arch", "resnet18", "--weights", "@r18.pth", "--input-tensor", "@r18.pth"}
+            << QStringList{"predict",  "--arch",         "resnet18", "--weights",
+                           "@r18.pth", "--input-tensor", "@r18.pth"}
             << "r18.pth";
-        QTest::newRow("no input") << QStringList{"predict", "--arch", "resnet18", "--weights", "@r18.pth"}
+        QTest::newRow("no input") << QStringList{"predict", "--arch", "resnet18", "--weights",
+                                                 "@r18.pth"}
                                   << "--image or --input-tensor";
-        QTest::newRow("unwritable output")
-            << QStringList{"init", "--arch", "resnet20", "--seed", "1", "--out", "/nonexistent/dir/w.pth"}
-            << "/nonexistent/dir/w.pth";
+        QTest::newRow("unwritable output") << QStringList{"init",
+                                                          "--arch",
+                                                          "resnet20",
+                                                          "--seed",
+                                                          "1",
+                                                          "--out",
+                                                          "/nonexistent/dir/w.pth"}
+                                           << "/nonexistent/dir/w.pth";
         // model/ says what is missing; the CLI says which of its options names it.
         QTest::newRow("no data folder")
             << QStringList{"train",   "--arch", "resnet20", "--dataset", "cifar10",

@@ -442,9 +442,12 @@ void TestCurvePlot::nonFiniteValuesAreMarkedNotDropped() {
     showAndLayOut(plot, plot.plot());
     plot.fitAll();
     plot.plot()->replot();
-    for (const auto& [step, text] : {std::pair<double, QString>{200, QStringLiteral("NaN")}, {400, QStringLiteral("inf")}}) {
-        const QPoint pos(int(plot.plot()->xAxis->coordToPixel(step)) + 1, plot.plot()->axisRect()->rect().center().y());
-        QMouseEvent move(QEvent::MouseMove, pos, plot.plot()->mapToGlobal(pos), Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+    for (const auto& [step, text] :
+         {std::pair<double, QString>{200, QStringLiteral("NaN")}, {400, QStringLiteral("inf")}}) {
+        const QPoint pos(int(plot.plot()->xAxis->coordToPixel(step)) + 1,
+                         plot.plot()->axisRect()->rect().center().y());
+        QMouseEvent move(QEvent::MouseMove, pos, plot.plot()->mapToGlobal(pos), Qt::NoButton,
+                         Qt::NoButton, Qt::NoModifier);
         QApplication::sendEvent(plot.plot(), &move);
         auto* readout = plot.plot()->findChild<QLabel*>();
         QVERIFY(readout);

@@ -263,7 +263,8 @@ private Q_SLOTS:
         VERIFY_DATA_ERROR(read_idx_images(images.toStdString()), "no-such-images");
         DataOptions options;
         options.name = "mnist";
-        VERIFY_DATA_ERROR(load_dataset(options), "--data-dir");
+        VERIFY_DATA_ERROR(load_dataset(options), "none was given");
+        QVERIFY_THROWS_EXCEPTION(DataFolderNotGiven, load_dataset(options));
         options.data_dir = dir.path().toStdString();
         VERIFY_DATA_ERROR(load_dataset(options), "train-images-idx3-ubyte");
         options.name = "fashion-mnist";
@@ -436,7 +437,8 @@ private Q_SLOTS:
         QVERIFY(out.open(QIODevice::WriteOnly) && out.write(claims) == claims.size());
         out.close();
         const QString message = imageErrorOf([&] { load_image(big.toStdString(), 3); });
-        QVERIFY2(message.contains("truncated or damaged JPEG: it claims 32264 x 2048 pixels"), qPrintable(message));
+        QVERIFY2(message.contains("truncated or damaged JPEG: it claims 32264 x 2048 pixels"),
+                 qPrintable(message));
     }
 
     // The reader decodes as Pillow does, so an image the inspector shows is the one torchvision's

@@ -36,7 +36,8 @@ private Q_SLOTS:
 
     void smallInputMacs() {
         // docs/PERFORMANCE.md gives resnet20 at 1 x 28 x 28 as 30.8 M MACs and resnet56 as 95.8 M.
-        for (const auto& [arch, mmacs] : {std::pair{"resnet20", 30.8}, std::pair{"resnet56", 95.8}}) {
+        for (const auto& [arch, mmacs] :
+             {std::pair{"resnet20", 30.8}, std::pair{"resnet56", 95.8}}) {
             ResNetSpec spec = named_spec(arch);
             spec.in_channels = 1;
             ResNet net(spec);
@@ -117,9 +118,9 @@ private Q_SLOTS:
         QTest::newRow("plain56") << "plain56" << int(Shortcut::A) << 28;
     }
     void layersMatchTheBuiltNet() {
-        // The description follows the spec without building the net; the net LibTorch builds from the
-        // same spec must have exactly the described layers, with the same parameters, and run to the
-        // described output shape of every block.
+        // The description follows the spec without building the net; the net LibTorch builds from
+        // the same spec must have exactly the described layers, with the same parameters, and run
+        // to the described output shape of every block.
         QFETCH(QString, arch);
         QFETCH(int, shortcut);
         QFETCH(int, size);
@@ -175,7 +176,8 @@ private Q_SLOTS:
     void jsonHoldsTheSummary() {
         ResNet net(named_spec("resnet18"));
         const NetGraph g = describe(*net, 224, 224);
-        const QJsonObject j = QJsonDocument::fromJson(QByteArray::fromStdString(graph_to_json(g))).object();
+        const QJsonObject j =
+            QJsonDocument::fromJson(QByteArray::fromStdString(graph_to_json(g))).object();
         QCOMPARE(j["arch"].toString(), QString("resnet18"));
         QCOMPARE(j["params"].toInteger(), qint64(11689512));
         QCOMPARE(j["macs"].toInteger(), qint64(g.macs));

@@ -10,7 +10,8 @@
 class TestFeatureGrid : public QObject {
     Q_OBJECT
 private:
-    /// C channels of h x w; channel c holds c * 10 + (y * w + x), channel `flat` (if any) is constant.
+    /// C channels of h x w; channel c holds c * 10 + (y * w + x), channel `flat` (if any) is
+    /// constant.
     static FeatureMapData ramp(int c, int h, int w, int flat = -1) {
         FeatureMapData d;
         d.name = QStringLiteral("layer1.0.conv1");
@@ -66,7 +67,8 @@ private Q_SLOTS:
         }
         QCOMPARE(featuregrid::colorAt(FeatureColorMap::Grey, 0.0), qRgb(0, 0, 0));
         QCOMPARE(featuregrid::colorAt(FeatureColorMap::Grey, 1.0), qRgb(255, 255, 255));
-        // Per layer: channel 0's max (19) is below the layer's max (39), so it stops short of the end.
+        // Per layer: channel 0's max (19) is below the layer's max (39), so it stops short of the
+        // end.
         grid.setNormalization(FeatureNormalization::PerLayer);
         QCOMPARE(grid.tileImage(0).pixel(0, 0), featuregrid::colorAt(m, 0.0));
         QVERIFY(grid.tileImage(0).pixel(4, 3) != featuregrid::colorAt(m, 1.0));
@@ -133,7 +135,8 @@ private Q_SLOTS:
         FeatureMapData d = ramp(2, 4, 8);
         FeatureTileView view;
         view.resize(400, 300);
-        view.setTile(d, 1, FeatureColorMap::Viridis, featuregrid::channelRange(d, 1, FeatureColorMap::Viridis),
+        view.setTile(d, 1, FeatureColorMap::Viridis,
+                     featuregrid::channelRange(d, 1, FeatureColorMap::Viridis),
                      QStringLiteral("channel 1"));
         view.show();
         QVERIFY(QTest::qWaitForWindowExposed(&view));

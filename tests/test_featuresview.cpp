@@ -103,7 +103,8 @@ private Q_SLOTS:
         // Weights that do not fit the chosen architecture: refused in the background.
         QVERIFY(view.loadWeights(file("r20.pth"), QStringLiteral("resnet50")));
         QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 2, 60000);
-        QVERIFY2(view.message().contains(QStringLiteral("do not fit resnet50")), qPrintable(view.message()));
+        QVERIFY2(view.message().contains(QStringLiteral("do not fit resnet50")),
+                 qPrintable(view.message()));
         // Not weights at all.
         QVERIFY(view.loadWeights(file("notes.png")));
         QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 3, 60000);

@@ -49,16 +49,19 @@ private Q_SLOTS:
         QProcess cli;
         cli.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         cli.start(QStringLiteral(RESLAB_CLI),
-                  {QStringLiteral("compare"), QStringLiteral("--arch"), QStringLiteral("plain20,resnet20"),
-                   QStringLiteral("--dataset"), QStringLiteral("synthetic"), QStringLiteral("--steps"),
-                   QStringLiteral("60"), QStringLiteral("--batch"), QStringLiteral("32"), QStringLiteral("--lr"),
+                  {QStringLiteral("compare"), QStringLiteral("--arch"),
+                   QStringLiteral("plain20,resnet20"), QStringLiteral("--dataset"),
+                   QStringLiteral("synthetic"), QStringLiteral("--steps"), QStringLiteral("60"),
+                   QStringLiteral("--batch"), QStringLiteral("32"), QStringLiteral("--lr"),
                    QStringLiteral("0.05"), QStringLiteral("--probe-every"), QStringLiteral("5"),
                    QStringLiteral("--eval-every"), QStringLiteral("60"), QStringLiteral("--quiet"),
                    QStringLiteral("--out"), m_dir.path()});
         QVERIFY(cli.waitForFinished(300000));
         QCOMPARE(cli.exitCode(), 0);
-        m_plain = read_metrics(m_dir.filePath(QStringLiteral("plain20/metrics.jsonl")).toStdString());
-        m_residual = read_metrics(m_dir.filePath(QStringLiteral("resnet20/metrics.jsonl")).toStdString());
+        m_plain =
+            read_metrics(m_dir.filePath(QStringLiteral("plain20/metrics.jsonl")).toStdString());
+        m_residual =
+            read_metrics(m_dir.filePath(QStringLiteral("resnet20/metrics.jsonl")).toStdString());
         QCOMPARE(probes(m_plain).size(), size_t(13)); // step 1 and every 5th of 60
         QCOMPARE(probes(m_residual).size(), size_t(13));
     }
@@ -116,7 +119,8 @@ private Q_SLOTS:
     void zeroAndNanAreDrawn() {
         HeatmapPlot map;
         map.resize(600, 400);
-        map.setRows({QStringLiteral("conv1.weight"), QStringLiteral("layer1.0.conv1.weight"), QStringLiteral("fc.weight")});
+        map.setRows({QStringLiteral("conv1.weight"), QStringLiteral("layer1.0.conv1.weight"),
+                     QStringLiteral("fc.weight")});
         map.appendColumn(10, {0.5, 0.0, 2.0});
         map.appendColumn(20, {0.25, std::nan(""), 4.0});
         map.flush();
@@ -158,7 +162,8 @@ private Q_SLOTS:
         map.setRows({QStringLiteral("conv1.weight"), QStringLiteral("fc.weight")});
         const int records = 3000; // three records a cell
         for (int i = 0; i < records; ++i)
-            map.appendColumn(10.0 * (i + 1), {i == 1500 ? std::nan("") : 1.0 + (i % 3), 0.1 * (1 + i % 7)});
+            map.appendColumn(10.0 * (i + 1),
+                             {i == 1500 ? std::nan("") : 1.0 + (i % 3), 0.1 * (1 + i % 7)});
         QCOMPARE(map.columnCount(), records);
         QCOMPARE(map.drawnColumns(), 1000);
         QCOMPARE(map.value(0, 1501), 2.0); // the records themselves are kept
@@ -295,8 +300,10 @@ private Q_SLOTS:
         Selection selection;
         LesionView view(&selection);
         view.resize(1200, 700);
-        view.addRun(1, QStringLiteral("plain20"), Qt::blue, true, m_dir.filePath(QStringLiteral("plain20")));
-        view.addRun(2, QStringLiteral("resnet20"), Qt::red, false, m_dir.filePath(QStringLiteral("resnet20")));
+        view.addRun(1, QStringLiteral("plain20"), Qt::blue, true,
+                    m_dir.filePath(QStringLiteral("plain20")));
+        view.addRun(2, QStringLiteral("resnet20"), Qt::red, false,
+                    m_dir.filePath(QStringLiteral("resnet20")));
         QCOMPARE(view.residualRun(), 2);
         QCOMPARE(view.plainRun(), 1);
         view.setMaxImages(100000); // the whole test split, as the runs evaluated it
@@ -316,7 +323,8 @@ private Q_SLOTS:
         for (double e : residual)
             QVERIFY(std::isfinite(e));
         for (int i = 0; i < 9; ++i)
-            QCOMPARE(std::isnan(plain[i]), i == 3 || i == 6); // layer2.0 and layer3.0 change the shape
+            QCOMPARE(std::isnan(plain[i]),
+                     i == 3 || i == 6); // layer2.0 and layer3.0 change the shape
         QCOMPARE(view.singlePlot()->nanMarkCount(), 2);
         // The intact net scores the run's own last test error (up to an image whose logits tie
         // differently in the run's channels-last evaluation).
@@ -330,7 +338,8 @@ private Q_SLOTS:
         // While it ran, the view said which blocks were out; at the end, none.
         bool sawSingle = false;
         for (const auto& args : lesions)
-            sawSingle = sawSingle || args.at(0).toStringList() == QStringList{QStringLiteral("layer1.0")};
+            sawSingle =
+                sawSingle || args.at(0).toStringList() == QStringList{QStringLiteral("layer1.0")};
         QVERIFY(sawSingle);
         QVERIFY(lesions.back().at(0).toStringList().isEmpty());
         QVERIFY(view.summary().contains(QStringLiteral("resnet20")));

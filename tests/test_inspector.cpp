@@ -22,7 +22,8 @@ private:
     std::string path(const char* name) const { return (m_dir.path() + "/" + name).toStdString(); }
 
     static torch::Tensor tensorOf(const FeatureMap& m) {
-        return torch::from_blob(const_cast<float*>(m.values.data()), {1, m.channels, m.height, m.width})
+        return torch::from_blob(const_cast<float*>(m.values.data()),
+                                {1, m.channels, m.height, m.width})
             .clone();
     }
     static double maxDiff(const torch::Tensor& a, const torch::Tensor& b) {
@@ -97,19 +98,23 @@ private Q_SLOTS:
         QFETCH(int, size);
         LoadedNetPtr net = arch.isEmpty() ? m_net : random_net(arch.toStdString(), 3);
         torch::manual_seed(4);
-        const Capture c = arch.isEmpty() ? m_capture
-                                         : capture(*net, torch::randn({1, net->spec.in_channels, size, size}));
+        const Capture c = arch.isEmpty()
+                              ? m_capture
+                              : capture(*net, torch::randn({1, net->spec.in_channels, size, size}));
         QCOMPARE(int64_t(c.blocks.size()),
                  std::accumulate(net->spec.blocks.begin(), net->spec.blocks.end(), int64_t{0}));
         for (const auto& b : c.blocks) {
             const auto branch = tensorOf(c.layers[b.branch]);
             const auto output = tensorOf(c.layers[b.output]);
-            const auto expected =
-                b.residual ? torch::relu(branch + tensorOf(c.layers[b.shortcut])) : torch::relu(branch);
+            const auto expected = b.residual ? torch::relu(branch + tensorOf(c.layers[b.shortcut]))
+                                             : torch::relu(branch);
             const double diff = maxDiff(output, expected);
-            QVERIFY2(diff < 1e-5, qPrintable(QStringLiteral("%1: %2").arg(QString::fromStdString(b.name)).arg(diff)));
+            QVERIFY2(
+                diff < 1e-5,
+                qPrintable(QStringLiteral("%1: %2").arg(QString::fromStdString(b.name)).arg(diff)));
             QVERIFY(b.input_norm > 0);
-            QVERIFY(std::abs(b.branch_norm - branch.norm().item<double>()) < 1e-3 * (1 + b.branch_norm));
+            QVERIFY(std::abs(b.branch_norm - branch.norm().item<double>()) <
+                    1e-3 * (1 + b.branch_norm));
         }
     }
 
@@ -149,7 +154,8 @@ private Q_SLOTS:
             const QString name = QString::fromStdString(r.name);
             QVERIFY2(expected.contains(name), qPrintable(name));
             const double e = expected.value(name).toDouble();
-            QVERIFY2(std::abs(r.std - e) < 1e-4 * (1 + e), qPrintable(QStringLiteral("%1: %2 vs %3").arg(name).arg(r.std).arg(e)));
+            QVERIFY2(std::abs(r.std - e) < 1e-4 * (1 + e),
+                     qPrintable(QStringLiteral("%1: %2 vs %3").arg(name).arg(r.std).arg(e)));
         }
         // The batch variant on a batch of one gives the same numbers.
         const auto batch = response_stds(*m_net, read_tensor_file(path("x.pt")));
@@ -174,7 +180,8 @@ private Q_SLOTS:
         QCOMPARE(top[0].index, probs.argmax().item<int64_t>());
         for (size_t i = 1; i < top.size(); ++i)
             QVERIFY(top[i - 1].probability >= top[i].probability);
-        QCOMPARE(QString::fromStdString(top[0].name), QString::fromStdString(m_net->labels[top[0].index]));
+        QCOMPARE(QString::fromStdString(top[0].name),
+                 QString::fromStdString(m_net->labels[top[0].index]));
         QVERIFY(std::abs(probs.sum().item<double>() - 1.0) < 1e-4);
     }
 
@@ -221,8 +228,10 @@ private Q_SLOTS:
         QVERIFY(torch::equal(twin->net->conv1->weight, m_net->net->conv1->weight));
         const Capture c = capture(*twin, read_tensor_file(path("x.pt")));
         // The stem is shared, so its output is the same; after the first block the nets differ.
-        QVERIFY(maxDiff(tensorOf(*c.layer("maxpool")), tensorOf(*m_capture.layer("maxpool"))) < 1e-6);
-        QVERIFY(maxDiff(tensorOf(*c.layer("layer1.0")), tensorOf(*m_capture.layer("layer1.0"))) > 1e-3);
+        QVERIFY(maxDiff(tensorOf(*c.layer("maxpool")), tensorOf(*m_capture.layer("maxpool"))) <
+                1e-6);
+        QVERIFY(maxDiff(tensorOf(*c.layer("layer1.0")), tensorOf(*m_capture.layer("layer1.0"))) >
+                1e-3);
     }
 
     void seenImageUndoesNormalisation() {

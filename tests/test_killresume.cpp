@@ -1,7 +1,8 @@
-// reslab-cli train, killed with SIGKILL at random moments (some of them in the middle of a checkpoint
-// write) and resumed each time: the run folder is always readable, metrics.jsonl loses at most the
-// line being written, the trainer state is the last complete checkpoint, and the run that finally
-// completes has written exactly the records and weights of an uninterrupted run, bit for bit.
+// reslab-cli train, killed with SIGKILL at random moments (some of them in the middle of a
+// checkpoint write) and resumed each time: the run folder is always readable, metrics.jsonl loses
+// at most the line being written, the trainer state is the last complete checkpoint, and the run
+// that finally completes has written exactly the records and weights of an uninterrupted run, bit
+// for bit.
 #include <cmath>
 #include <csignal>
 #include <filesystem>
@@ -19,8 +20,8 @@
 
 #include "io/runfolder.h"
 #include "io/weights.h"
-#include "train/run.h"
 #include "testsupport.h"
+#include "train/run.h"
 
 using namespace reslab;
 namespace fs = std::filesystem;
@@ -60,13 +61,36 @@ QStringList compareArgs(const QString& folder, int parallel) {
 }
 
 QStringList trainArgs(const QString& folder) {
-    return {"train", "--arch", "resnet20", "--dataset", "synthetic", "--downsample", "2", "--steps", "60",
-            "--batch", "16", "--eval-every", QString::number(kCheckpointEvery), "--probe-every", "4",
-            "--record-every", "1", "--seed", "3", "--threads", "1", "--quiet", "--out", folder};
+    return {"train",
+            "--arch",
+            "resnet20",
+            "--dataset",
+            "synthetic",
+            "--downsample",
+            "2",
+            "--steps",
+            "60",
+            "--batch",
+            "16",
+            "--eval-every",
+            QString::number(kCheckpointEvery),
+            "--probe-every",
+            "4",
+            "--record-every",
+            "1",
+            "--seed",
+            "3",
+            "--threads",
+            "1",
+            "--quiet",
+            "--out",
+            folder};
 }
 
 /// Equal to the bit, apart from the wall-clock fields (time, images/s); NaN equals NaN.
-bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0; }
+bool same(double a, double b) {
+    return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0;
+}
 bool same(const std::vector<double>& a, const std::vector<double>& b) {
     if (a.size() != b.size())
         return false;
@@ -83,7 +107,8 @@ bool sameRecord(const MetricRecord& a, const MetricRecord& b) {
         return same(a.train.epoch, b.train.epoch) && same(a.train.loss, b.train.loss) &&
                same(a.train.error, b.train.error) && same(a.train.lr, b.train.lr);
     case MetricRecord::Kind::Eval:
-        return same(a.eval.test_loss, b.eval.test_loss) && same(a.eval.test_error, b.eval.test_error);
+        return same(a.eval.test_loss, b.eval.test_loss) &&
+               same(a.eval.test_error, b.eval.test_error);
     case MetricRecord::Kind::Probe:
         return a.probe.layers == b.probe.layers && same(a.probe.grad_norms, b.probe.grad_norms) &&
                same(a.probe.response_stds, b.probe.response_stds) &&
@@ -181,9 +206,10 @@ private:
         QVERIFY(records.size() <= m_reference.size());
         for (size_t i = 0; i < records.size(); ++i)
             QVERIFY2(sameRecord(records[i], m_reference[i]),
-                     qPrintable(QStringLiteral("record %1 (step %2) differs from the uninterrupted run's")
-                                    .arg(i)
-                                    .arg(records[i].step())));
+                     qPrintable(
+                         QStringLiteral("record %1 (step %2) differs from the uninterrupted run's")
+                             .arg(i)
+                             .arg(records[i].step())));
         if (!fs::exists(RunPaths(folder).trainer))
             return;
         int64_t step = -1;
@@ -196,8 +222,11 @@ private:
         // checkpoint was written whole, so trainer.pth would hold it.
         const int64_t last = records.empty() ? 0 : records.back().step();
         QVERIFY2(last >= step, "the trainer state is ahead of the records");
-        QVERIFY2(last <= step + kCheckpointEvery,
-                 qPrintable(QStringLiteral("records reach step %1 but the trainer state is of step %2").arg(last).arg(step)));
+        QVERIFY2(
+            last <= step + kCheckpointEvery,
+            qPrintable(QStringLiteral("records reach step %1 but the trainer state is of step %2")
+                           .arg(last)
+                           .arg(step)));
         read_state_dict(RunPaths(folder).checkpoint); // readable
     }
 
@@ -221,16 +250,19 @@ private Q_SLOTS:
         QRandomGenerator rng(20261128);
         int kills = 0, inWrite = 0, restarts = 0;
         for (int episode = 0; episode < 2; ++episode) {
-            const std::string folder = m_dir.filePath(QStringLiteral("killed-%1").arg(episode)).toStdString();
+            const std::string folder =
+                m_dir.filePath(QStringLiteral("killed-%1").arg(episode)).toStdString();
             for (int attempt = 0;; ++attempt) {
                 const bool resumable = fs::exists(RunPaths(folder).trainer);
-                if (!resumable) { // killed before its first checkpoint: nothing to resume, start again
+                if (!resumable) { // killed before its first checkpoint: nothing to resume, start
+                                  // again
                     if (fs::exists(folder))
                         ++restarts;
                     fs::remove_all(folder);
                 }
-                QProcess* p = startCli(resumable ? QStringList{"resume", QString::fromStdString(folder), "--quiet"}
-                                                 : trainArgs(QString::fromStdString(folder)));
+                QProcess* p = startCli(
+                    resumable ? QStringList{"resume", QString::fromStdString(folder), "--quiet"}
+                              : trainArgs(QString::fromStdString(folder)));
                 bool killed = false;
                 if (attempt < 3) {
                     const int64_t lines = rng.bounded(static_cast<int>(m_reference.size()) - 1) + 1;
@@ -257,14 +289,18 @@ private Q_SLOTS:
             QCOMPARE(skipped, int64_t(0));
             QCOMPARE(records.size(), m_reference.size());
             for (size_t i = 0; i < records.size(); ++i)
-                QVERIFY2(sameRecord(records[i], m_reference[i]), qPrintable(QStringLiteral("record %1").arg(i)));
+                QVERIFY2(sameRecord(records[i], m_reference[i]),
+                         qPrintable(QStringLiteral("record %1").arg(i)));
             const StateDict weights = read_state_dict(RunPaths(folder).checkpoint);
             QCOMPARE(weights.size(), m_referenceWeights.size());
             for (size_t i = 0; i < weights.size(); ++i)
-                QVERIFY2(torch::equal(weights[i].second, m_referenceWeights[i].second), weights[i].first.c_str());
-            QVERIFY2(!hasTemporaryFile(folder), "a temporary file of a killed write was left behind");
+                QVERIFY2(torch::equal(weights[i].second, m_referenceWeights[i].second),
+                         weights[i].first.c_str());
+            QVERIFY2(!hasTemporaryFile(folder),
+                     "a temporary file of a killed write was left behind");
         }
-        qInfo("%d kills (%d inside a checkpoint write), %d restarts before a first checkpoint", kills, inWrite, restarts);
+        qInfo("%d kills (%d inside a checkpoint write), %d restarts before a first checkpoint",
+              kills, inWrite, restarts);
         QVERIFY(kills >= 6);
         QVERIFY(inWrite >= 1);
     }

@@ -7,9 +7,9 @@
 
 #include "inspect/lesion.h"
 #include "io/weights.h"
+#include "testsupport.h"
 #include "train/presets.h"
 #include "train/run.h"
-#include "testsupport.h"
 
 using namespace reslab;
 
@@ -50,7 +50,8 @@ private Q_SLOTS:
         // The nets learned something, so removing blocks has something to break.
         qInfo("resnet20 test error %.3f, plain20 %.3f", m_residualEval.test_error,
               m_plainEval.test_error);
-        QVERIFY2(m_residualEval.test_error < 0.5, qPrintable(QString::number(m_residualEval.test_error)));
+        QVERIFY2(m_residualEval.test_error < 0.5,
+                 qPrintable(QString::number(m_residualEval.test_error)));
     }
 
     void intactNetScoresItsOwnTestError() {
@@ -87,7 +88,8 @@ private Q_SLOTS:
         silenced.net->eval();
         // A branch whose last BN has zero scale and shift outputs exactly zero, so the block adds
         // nothing to its shortcut: an independent way to take the branch out.
-        auto* basic = dynamic_cast<BasicBlockImpl*>(silenced.net->blocks()[static_cast<size_t>(block)].get());
+        auto* basic =
+            dynamic_cast<BasicBlockImpl*>(silenced.net->blocks()[static_cast<size_t>(block)].get());
         QVERIFY(basic);
         {
             torch::NoGradGuard no_grad;
@@ -95,7 +97,8 @@ private Q_SLOTS:
             basic->bn2->bias.zero_();
         }
         torch::NoGradGuard no_grad;
-        const torch::Tensor x = torch::randn({16, 1, 14, 14}, torch::TensorOptions().dtype(torch::kFloat32));
+        const torch::Tensor x =
+            torch::randn({16, 1, 14, 14}, torch::TensorOptions().dtype(torch::kFloat32));
         std::vector<bool> removed(9, false);
         removed[static_cast<size_t>(block)] = true;
         const torch::Tensor a = lesioned.net->forward_lesioned(x, removed);
@@ -122,7 +125,8 @@ private Q_SLOTS:
         std::vector<bool> removed(9, false);
         removed[3] = true;
         torch::NoGradGuard no_grad;
-        QVERIFY_THROWS_EXCEPTION(std::logic_error, s.net->forward_lesioned(torch::zeros({1, 1, 14, 14}), removed));
+        QVERIFY_THROWS_EXCEPTION(std::logic_error,
+                                 s.net->forward_lesioned(torch::zeros({1, 1, 14, 14}), removed));
     }
 
     void cancelStopsEarly() {
@@ -131,16 +135,18 @@ private Q_SLOTS:
         o.max_images = 100;
         int calls = 0;
         std::vector<bool> seenRemoved;
-        const LesionResult r = lesion_study(*s.net, *s.test, o, [&](int done, int total, const std::vector<bool>& removed) {
-            ++calls;
-            if (done == 2)
-                seenRemoved = removed;
-            return total > 0 && done < 3;
-        });
+        const LesionResult r = lesion_study(
+            *s.net, *s.test, o, [&](int done, int total, const std::vector<bool>& removed) {
+                ++calls;
+                if (done == 2)
+                    seenRemoved = removed;
+                return total > 0 && done < 3;
+            });
         QVERIFY(r.cancelled);
         QCOMPARE(calls, 4);
         // The third evaluation removes the second block alone: what the block graph greys out.
-        QCOMPARE(seenRemoved, (std::vector<bool>{false, true, false, false, false, false, false, false, false}));
+        QCOMPARE(seenRemoved,
+                 (std::vector<bool>{false, true, false, false, false, false, false, false, false}));
     }
 
     void folderWithoutCheckpointIsRefused() {
@@ -149,15 +155,18 @@ private Q_SLOTS:
             (void)load_lesion_subject(empty.path().toStdString());
             QFAIL("an empty folder was accepted");
         } catch (const std::exception& e) {
-            QVERIFY2(QString::fromStdString(e.what()).contains(QStringLiteral("spec.json")), e.what());
+            QVERIFY2(QString::fromStdString(e.what()).contains(QStringLiteral("spec.json")),
+                     e.what());
         }
         QTemporaryDir noCheckpoint;
-        QFile::copy(m_residual + QStringLiteral("/spec.json"), noCheckpoint.filePath(QStringLiteral("spec.json")));
+        QFile::copy(m_residual + QStringLiteral("/spec.json"),
+                    noCheckpoint.filePath(QStringLiteral("spec.json")));
         try {
             (void)load_lesion_subject(noCheckpoint.path().toStdString());
             QFAIL("a folder without a checkpoint was accepted");
         } catch (const std::exception& e) {
-            QVERIFY2(QString::fromStdString(e.what()).contains(QStringLiteral("checkpoint")), e.what());
+            QVERIFY2(QString::fromStdString(e.what()).contains(QStringLiteral("checkpoint")),
+                     e.what());
         }
     }
 

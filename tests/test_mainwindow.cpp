@@ -6,8 +6,8 @@
 #include <QAbstractButton>
 #include <QDirIterator>
 #include <QDockWidget>
-#include <QMessageBox>
 #include <QImage>
+#include <QMessageBox>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QToolBar>
@@ -18,13 +18,13 @@
 #include "curveplot.h"
 #include "curvesview.h"
 #include "experimentpanel.h"
-#include "mainwindow.h"
-#include "qttestsupport.h"
-#include "runlistview.h"
 #include "featuresview.h"
 #include "inspect/inspector.h"
 #include "io/runfolder.h"
 #include "io/weights.h"
+#include "mainwindow.h"
+#include "qttestsupport.h"
+#include "runlistview.h"
 #include "train/presets.h"
 #include "train/run.h"
 
@@ -81,7 +81,9 @@ void answerQuestion(const QString& button) {
 }
 
 /// The ids of the runs the window lists, in order.
-QList<int> runIds(MainWindow& window) { return window.runList()->runIds(); }
+QList<int> runIds(MainWindow& window) {
+    return window.runList()->runIds();
+}
 
 } // namespace
 
@@ -102,7 +104,8 @@ private Q_SLOTS:
         QSignalSpy states(window.controller(), &ExperimentController::stateChanged);
 
         clickAction(window, window.startAction());
-        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Running, 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(),
+                                  ExperimentController::State::Running, 60000);
         const QList<int> ids = runIds(window);
         QCOMPARE(ids.size(), 2);
         CurvePlot* error = window.curves()->errorPlot();
@@ -113,7 +116,8 @@ private Q_SLOTS:
         QVERIFY(window.curves()->lossPlot()->pointCount(ids[1], 0) > 0);
 
         clickAction(window, window.pauseAction());
-        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Paused, 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Paused,
+                                  60000);
         QVERIFY(!window.pauseAction()->isEnabled());
         QVERIFY(window.resumeAction()->isEnabled());
         QTest::qWait(300); // let anything already queued arrive
@@ -122,11 +126,13 @@ private Q_SLOTS:
         QCOMPARE(error->pointCount(ids[0], 0), paused); // nothing trains while paused
 
         clickAction(window, window.resumeAction());
-        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Running, 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(),
+                                  ExperimentController::State::Running, 60000);
         QTRY_VERIFY_WITH_TIMEOUT(error->pointCount(ids[0], 0) > paused, 60000);
 
         clickAction(window, window.stopAction());
-        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Idle, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Idle,
+                                  30000);
         QVERIFY(window.startAction()->isEnabled());
         QCOMPARE(window.runList()->runState(ids[0]), QStringLiteral("stopped"));
 
@@ -141,7 +147,8 @@ private Q_SLOTS:
         QCOMPARE(seen, expected);
 
         // The stopped runs left checkpoints to resume from.
-        const QStringList experiments = QDir(runs.path()).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+        const QStringList experiments =
+            QDir(runs.path()).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
         QCOMPARE(experiments.size(), 1);
         const QDir experiment(QDir(runs.path()).filePath(experiments.front()));
         QVERIFY(QFileInfo::exists(experiment.filePath(QStringLiteral("resnet20/trainer.pth"))));
@@ -175,7 +182,8 @@ private Q_SLOTS:
         QVERIFY2(window.curves()->exportCsv(csv, &error), qPrintable(error));
         QFile file(csv);
         QVERIFY(file.open(QIODevice::ReadOnly));
-        const QStringList lines = QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        const QStringList lines =
+            QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
         QCOMPARE(lines.front().trimmed(), QStringLiteral("run,series,step,epoch,time,value"));
         // Per run: 20 training errors, 2 test errors, 20 training losses, 2 test losses, 20 rates.
         QCOMPARE(lines.size() - 1, 2 * (20 + 2 + 20 + 2 + 20));
@@ -189,10 +197,11 @@ private Q_SLOTS:
         QProcess cli;
         cli.start(QStringLiteral(RESLAB_CLI),
                   {QStringLiteral("train"), QStringLiteral("--arch"), QStringLiteral("resnet20"),
-                   QStringLiteral("--dataset"), QStringLiteral("synthetic"), QStringLiteral("--steps"),
-                   QStringLiteral("300"), QStringLiteral("--batch"), QStringLiteral("32"),
-                   QStringLiteral("--record-every"), QStringLiteral("2"), QStringLiteral("--threads"),
-                   QStringLiteral("1"), QStringLiteral("--quiet"), QStringLiteral("--out"), folder});
+                   QStringLiteral("--dataset"), QStringLiteral("synthetic"),
+                   QStringLiteral("--steps"), QStringLiteral("300"), QStringLiteral("--batch"),
+                   QStringLiteral("32"), QStringLiteral("--record-every"), QStringLiteral("2"),
+                   QStringLiteral("--threads"), QStringLiteral("1"), QStringLiteral("--quiet"),
+                   QStringLiteral("--out"), folder});
         QVERIFY(cli.waitForStarted());
         // Open it as soon as the run folder exists, while it is being written.
         QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(folder + QStringLiteral("/spec.json")), 30000);
@@ -203,12 +212,14 @@ private Q_SLOTS:
         CurvePlot* plot = window.curves()->errorPlot();
         QTRY_VERIFY_WITH_TIMEOUT(plot->pointCount(id, 0) > 0, 60000);
         const int early = plot->pointCount(id, 0);
-        QVERIFY2(cli.state() == QProcess::Running, "the writer finished before the window read it live");
+        QVERIFY2(cli.state() == QProcess::Running,
+                 "the writer finished before the window read it live");
         QVERIFY(early < 150);
         QVERIFY(cli.waitForFinished(600000)); // 300 steps on one thread: minutes under ASan
         QCOMPARE(cli.exitCode(), 0);
         QTRY_COMPARE_WITH_TIMEOUT(plot->pointCount(id, 0), 150, 10000); // every record, once
-        QTRY_COMPARE_WITH_TIMEOUT(window.runList()->runState(id), QStringLiteral("finished"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.runList()->runState(id), QStringLiteral("finished"),
+                                  10000);
 
         // A folder that is no run is refused with a reason, and nothing is added.
         QVERIFY(!window.openRunFolder(dir.path(), &error));
@@ -269,15 +280,18 @@ private Q_SLOTS:
     }
 
     void aFollowedRunOfSoManyEpochsFinishes() {
-        // Its spec gives epochs, not steps: the window learns the steps an epoch has from its records.
+        // Its spec gives epochs, not steps: the window learns the steps an epoch has from its
+        // records.
         QTemporaryDir dir;
         const QString folder = dir.filePath(QStringLiteral("epochs"));
         QProcess cli;
         cli.start(QStringLiteral(RESLAB_CLI),
-                  {QStringLiteral("train"), QStringLiteral("--arch"), QStringLiteral("resnet20"), QStringLiteral("--dataset"),
-                   QStringLiteral("synthetic"), QStringLiteral("--epochs"), QStringLiteral("0.1"), QStringLiteral("--batch"),
-                   QStringLiteral("32"), QStringLiteral("--record-every"), QStringLiteral("1"), QStringLiteral("--threads"),
-                   QStringLiteral("1"), QStringLiteral("--quiet"), QStringLiteral("--out"), folder});
+                  {QStringLiteral("train"), QStringLiteral("--arch"), QStringLiteral("resnet20"),
+                   QStringLiteral("--dataset"), QStringLiteral("synthetic"),
+                   QStringLiteral("--epochs"), QStringLiteral("0.1"), QStringLiteral("--batch"),
+                   QStringLiteral("32"), QStringLiteral("--record-every"), QStringLiteral("1"),
+                   QStringLiteral("--threads"), QStringLiteral("1"), QStringLiteral("--quiet"),
+                   QStringLiteral("--out"), folder});
         QVERIFY(cli.waitForFinished(600000)); // 300 steps on one thread: minutes under ASan
         QCOMPARE(cli.exitCode(), 0);
         MainWindow window;
@@ -286,7 +300,8 @@ private Q_SLOTS:
         const int id = runIds(window).front();
         // 2048 synthetic images (the config's default) in batches of 32: 64 steps an epoch, so 0.1
         // epochs is 7 steps (6.4, rounded up), a record each.
-        QTRY_COMPARE_WITH_TIMEOUT(window.runList()->runState(id), QStringLiteral("finished"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.runList()->runState(id), QStringLiteral("finished"),
+                                  10000);
         QCOMPARE(window.curves()->errorPlot()->pointCount(id, 0), 7);
     }
 
@@ -296,32 +311,40 @@ private Q_SLOTS:
         window.setRunsFolder(runs.path());
         window.show();
         RunConfig config = tinyRun("resnet20", 100000);
-        config.train.checkpoint_every = 0; // no checkpoint.pth until it stops: the snapshot is all there is
+        config.train.checkpoint_every =
+            0; // no checkpoint.pth until it stops: the snapshot is all there is
         QVERIFY(window.startRuns({config}, QStringLiteral("snapshot")));
-        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Running, 60000);
-        QTRY_VERIFY_WITH_TIMEOUT(window.curves()->errorPlot()->pointCount(runIds(window).front(), 0) >= 2, 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(),
+                                  ExperimentController::State::Running, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.curves()->errorPlot()->pointCount(runIds(window).front(), 0) >= 2, 60000);
         clickAction(window, window.pauseAction());
-        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Paused, 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Paused,
+                                  60000);
 
         QSignalSpy changed(window.featuresView(), &FeaturesView::netChanged);
         window.featuresView()->useCurrentRun();
         QVERIFY(changed.wait(60000));
         const auto snapshot = window.featuresView()->net();
         QVERIFY(snapshot);
-        QVERIFY2(QString::fromStdString(snapshot->source).contains(QStringLiteral("training net at step")),
+        QVERIFY2(QString::fromStdString(snapshot->source)
+                     .contains(QStringLiteral("training net at step")),
                  snapshot->source.c_str());
 
         // Stopped while paused, the run checkpoints the very step the snapshot was taken at.
         clickAction(window, window.stopAction());
-        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Idle, 60000);
-        QDirIterator it(runs.path(), {QStringLiteral("checkpoint.pth")}, QDir::Files, QDirIterator::Subdirectories);
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Idle,
+                                  60000);
+        QDirIterator it(runs.path(), {QStringLiteral("checkpoint.pth")}, QDir::Files,
+                        QDirIterator::Subdirectories);
         QVERIFY(it.hasNext());
         const StateDict saved = read_state_dict(it.next().toStdString());
         const StateDict shown = state_dict_of(*snapshot->net);
         QCOMPARE(shown.size(), saved.size());
         for (size_t i = 0; i < shown.size(); ++i) {
             QCOMPARE(shown[i].first, saved[i].first);
-            QVERIFY2(torch::equal(shown[i].second.contiguous(), saved[i].second), shown[i].first.c_str());
+            QVERIFY2(torch::equal(shown[i].second.contiguous(), saved[i].second),
+                     shown[i].first.c_str());
         }
     }
 
@@ -353,7 +376,8 @@ private Q_SLOTS:
         for (auto& c : configs)
             c.train.record_every = 1; // so the last record is the step the run stopped at
         QVERIFY(window.startRuns(configs, QStringLiteral("closing")));
-        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Running, 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(),
+                                  ExperimentController::State::Running, 60000);
         const QList<int> ids = runIds(window);
         QTRY_VERIFY_WITH_TIMEOUT(window.curves()->errorPlot()->pointCount(ids[0], 0) >= 2, 60000);
 
@@ -371,10 +395,13 @@ private Q_SLOTS:
         for (int id : ids)
             QCOMPARE(window.runList()->runState(id), QStringLiteral("stopped"));
         int folders = 0;
-        for (QDirIterator it(runs.path(), {QStringLiteral("spec.json")}, QDir::Files, QDirIterator::Subdirectories); it.hasNext();) {
+        for (QDirIterator it(runs.path(), {QStringLiteral("spec.json")}, QDir::Files,
+                             QDirIterator::Subdirectories);
+             it.hasNext();) {
             const std::string folder = QFileInfo(it.next()).absolutePath().toStdString();
             ++folders;
-            // The checkpoint is of the step the run stopped at: resuming starts from its last record.
+            // The checkpoint is of the step the run stopped at: resuming starts from its last
+            // record.
             const auto records = read_metrics(RunPaths(folder).metrics);
             QVERIFY(!records.empty());
             const auto data = load_run_data(Run::read_config(folder).train);
@@ -393,11 +420,14 @@ private Q_SLOTS:
         doomed.train.checkpoint_every = 10;
         QSignalSpy finished(window.controller(), &ExperimentController::finished);
         QVERIFY(window.startRuns({doomed, tinyRun("plain20", 60)}, QStringLiteral("throws")));
-        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Running, 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(),
+                                  ExperimentController::State::Running, 60000);
         clickAction(window, window.pauseAction());
-        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Paused, 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), ExperimentController::State::Paused,
+                                  60000);
         // Its folder vanishes (a disk unplugged, a folder deleted): its next write throws.
-        QDirIterator it(runs.path(), {QStringLiteral("doomed")}, QDir::Dirs, QDirIterator::Subdirectories);
+        QDirIterator it(runs.path(), {QStringLiteral("doomed")}, QDir::Dirs,
+                        QDirIterator::Subdirectories);
         QVERIFY(it.hasNext());
         QVERIFY(QDir(it.next()).removeRecursively());
         clickAction(window, window.resumeAction());
@@ -407,7 +437,8 @@ private Q_SLOTS:
         QCOMPARE(window.runList()->runState(ids[0]), QStringLiteral("failed"));
         const QString tip = window.runList()->topLevelItem(0)->toolTip(RunListView::StateColumn);
         QVERIFY2(tip.contains(QStringLiteral("doomed")) &&
-                     (tip.contains(QStringLiteral("does not exist")) || tip.contains(QStringLiteral("No such file"))),
+                     (tip.contains(QStringLiteral("does not exist")) ||
+                      tip.contains(QStringLiteral("No such file"))),
                  qPrintable(tip));
         QCOMPARE(window.runList()->runState(ids[1]), QStringLiteral("finished"));
         QCOMPARE(window.curves()->errorPlot()->pointCount(ids[1], 0), 30);

@@ -31,17 +31,23 @@ private Q_SLOTS:
     void initTestCase() {
         QVERIFY(m_dir.isValid());
         const QByteArray out = test::runPython("parity_reference.py", {"make", m_dir.path()});
-        QVERIFY2(QFile::exists(m_dir.filePath("resnet50_logits.pt")), "the reference script failed");
+        QVERIFY2(QFile::exists(m_dir.filePath("resnet50_logits.pt")),
+                 "the reference script failed");
     }
 
     void torchvisionWeightsGiveTorchvisionLogits_data() {
         QTest::addColumn<QString>("arch");
         QTest::addColumn<QString>("file");
-        QTest::newRow("resnet18 zip") << "resnet18" << "resnet18.pth";
-        QTest::newRow("resnet50 zip") << "resnet50" << "resnet50.pth";
-        QTest::newRow("resnet18 legacy") << "resnet18" << "resnet18_legacy.pth";
-        QTest::newRow("resnet50 legacy") << "resnet50" << "resnet50_legacy.pth";
-        QTest::newRow("resnet18 wrapped, module.") << "resnet18" << "resnet18_wrapped.pth";
+        QTest::newRow("resnet18 zip") << "resnet18"
+                                      << "resnet18.pth";
+        QTest::newRow("resnet50 zip") << "resnet50"
+                                      << "resnet50.pth";
+        QTest::newRow("resnet18 legacy") << "resnet18"
+                                         << "resnet18_legacy.pth";
+        QTest::newRow("resnet50 legacy") << "resnet50"
+                                         << "resnet50_legacy.pth";
+        QTest::newRow("resnet18 wrapped, module.") << "resnet18"
+                                                   << "resnet18_wrapped.pth";
     }
     void torchvisionWeightsGiveTorchvisionLogits() {
         QFETCH(QString, arch);
@@ -78,7 +84,8 @@ private Q_SLOTS:
         torch::NoGradGuard no_grad;
         write_state_dict(state_dict_of(*net), path("ours.pth"));
         write_tensor_file(net->forward(read_tensor_file(path("x.pt"))), path("ours_logits.pt"));
-        const QByteArray out = test::runPython("parity_reference.py", {"check", m_dir.path(), arch});
+        const QByteArray out =
+            test::runPython("parity_reference.py", {"check", m_dir.path(), arch});
         const QJsonObject result = QJsonDocument::fromJson(out).object();
         QVERIFY2(result.contains("max_abs_diff"), out.constData());
         QVERIFY2(result["max_abs_diff"].toDouble() < 1e-4, out.constData());

@@ -14,8 +14,8 @@
 #include "testsupport.h"
 
 using namespace reslab;
-using test::sameTensor;
 using pickle::Value;
+using test::sameTensor;
 using Kind = pickle::Value::Kind;
 
 namespace {
@@ -354,8 +354,10 @@ private Q_SLOTS:
         // EMPTY_DICT DUP NONE SETITEM: a dict whose key is itself; then the root, an empty dict.
         QTest::newRow("left on the stack") << raw("\x80\x02}2Ns}.");
         // The same dict kept only in the memo (MEMOIZE, then POP).
-        QTest::newRow("only in the memo") << raw("\x80\x04}\x94" "2Ns0}.");
-        QTest::newRow("a list in itself, memo") << raw("\x80\x02]q\x00h\x00" "a0N.");
+        QTest::newRow("only in the memo") << raw("\x80\x04}\x94"
+                                                 "2Ns0}.");
+        QTest::newRow("a list in itself, memo") << raw("\x80\x02]q\x00h\x00"
+                                                       "a0N.");
     }
     void unreachableCycles() {
         QFETCH(QByteArray, bytes);

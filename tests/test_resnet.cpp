@@ -26,7 +26,8 @@ private:
 
 private Q_SLOTS:
     void initTestCase() {
-        const QByteArray out = test::runPython("nets_reference.py", {"resnet18", "resnet34", "resnet50"});
+        const QByteArray out =
+            test::runPython("nets_reference.py", {"resnet18", "resnet34", "resnet50"});
         QVERIFY2(!out.isEmpty(), "the torchvision reference script failed");
         m_reference = QJsonDocument::fromJson(out).object();
         QVERIFY(m_reference.contains("keys"));
@@ -91,7 +92,8 @@ private Q_SLOTS:
         QCOMPARE(qsizetype(ours.size()), expected.size());
         for (qsizetype i = 0; i < expected.size(); ++i) {
             const QJsonArray entry = expected[i].toArray();
-            // Same names in the same order as torchvision's state_dict(), num_batches_tracked included.
+            // Same names in the same order as torchvision's state_dict(), num_batches_tracked
+            // included.
             QCOMPARE(QString::fromStdString(ours[i].first), entry[0].toString());
             QCOMPARE(ours[i].second.sizes().vec(), toShape(entry[1].toArray()));
         }
@@ -110,7 +112,8 @@ private Q_SLOTS:
         net->train();
         torch::NoGradGuard no_grad;
         const auto& spec = net->spec();
-        const auto y = net->forward(torch::randn({2, spec.in_channels, spec.input_size, spec.input_size}));
+        const auto y =
+            net->forward(torch::randn({2, spec.in_channels, spec.input_size, spec.input_size}));
         QCOMPARE(y.sizes().vec(), (std::vector<int64_t>{2, spec.classes}));
         QVERIFY(torch::isfinite(y).all().item<bool>());
     }
@@ -171,7 +174,8 @@ private Q_SLOTS:
     }
 
     void kaimingNormalFanOut() {
-        // torchvision: kaiming_normal_(mode="fan_out", nonlinearity="relu"): std = sqrt(2 / fan_out).
+        // torchvision: kaiming_normal_(mode="fan_out", nonlinearity="relu"): std = sqrt(2 /
+        // fan_out).
         torch::manual_seed(1);
         ResNet net(named_spec("resnet50"));
         const auto w = net->stage(2)[1]->as<BottleneckImpl>()->conv2->weight; // 256 x 256 x 3 x 3

@@ -61,7 +61,8 @@ private Q_SLOTS:
         QVERIFY(train);
         QVERIFY(std::isinf(train->train.loss));
         QCOMPARE(train->train.step, int64_t(7));
-        QVERIFY(QByteArray::fromStdString(to_json_line(trainRecord(7, INFINITY))).contains("\"nonfinite\""));
+        QVERIFY(QByteArray::fromStdString(to_json_line(trainRecord(7, INFINITY)))
+                    .contains("\"nonfinite\""));
 
         QVERIFY(!parse_json_line("{\"kind\": \"train\", \"ste"));
         QVERIFY(!parse_json_line("[1, 2]"));
@@ -125,7 +126,8 @@ private Q_SLOTS:
         QCOMPARE(read_text(path), std::string("second"));
         // Nothing left beside it: the temporary file was renamed over it.
         QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList{"spec.json"});
-        QVERIFY_THROWS_EXCEPTION(RunFolderError, write_text_atomic("/nonexistent/dir/spec.json", "x"));
+        QVERIFY_THROWS_EXCEPTION(RunFolderError,
+                                 write_text_atomic("/nonexistent/dir/spec.json", "x"));
         QVERIFY_THROWS_EXCEPTION(RunFolderError, read_text("/nonexistent/spec.json"));
         QVERIFY_THROWS_EXCEPTION(RunFolderError, MetricsWriter("/nonexistent/dir/metrics.jsonl"));
     }
@@ -188,12 +190,18 @@ private Q_SLOTS:
     void specIntegersOutOfRange_data() {
         QTest::addColumn<QString>("train");
         QTest::addColumn<QString>("field");
-        QTest::newRow("seed 1e300") << R"({"seed": 1e300})" << "seed";
-        QTest::newRow("steps -1e300") << R"({"steps": -1e300})" << "steps";
-        QTest::newRow("steps 2.5") << R"({"steps": 2.5})" << "steps";
-        QTest::newRow("seed -1") << R"({"seed": -1})" << "seed";
-        QTest::newRow("threads 2^40") << R"({"threads": 1099511627776})" << "threads";
-        QTest::newRow("milestones [1e300]") << R"({"milestones": [1e300]})" << "milestones";
+        QTest::newRow("seed 1e300") << R"({"seed": 1e300})"
+                                    << "seed";
+        QTest::newRow("steps -1e300") << R"({"steps": -1e300})"
+                                      << "steps";
+        QTest::newRow("steps 2.5") << R"({"steps": 2.5})"
+                                   << "steps";
+        QTest::newRow("seed -1") << R"({"seed": -1})"
+                                 << "seed";
+        QTest::newRow("threads 2^40") << R"({"threads": 1099511627776})"
+                                      << "threads";
+        QTest::newRow("milestones [1e300]") << R"({"milestones": [1e300]})"
+                                            << "milestones";
     }
     void specIntegersOutOfRange() {
         QFETCH(QString, train);

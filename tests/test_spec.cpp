@@ -13,8 +13,10 @@ private Q_SLOTS:
         QTest::addColumn<qint64>("depth");
         // The paper counts weighted layers: 6n+2 for the CIFAR nets (section 4.2).
         for (int d : {18, 34, 50, 101, 152, 20, 32, 44, 56, 110, 1202}) {
-            QTest::newRow(qPrintable(QString("resnet%1").arg(d))) << QString("resnet%1").arg(d) << qint64(d);
-            QTest::newRow(qPrintable(QString("plain%1").arg(d))) << QString("plain%1").arg(d) << qint64(d);
+            QTest::newRow(qPrintable(QString("resnet%1").arg(d)))
+                << QString("resnet%1").arg(d) << qint64(d);
+            QTest::newRow(qPrintable(QString("plain%1").arg(d)))
+                << QString("plain%1").arg(d) << qint64(d);
         }
     }
     void depth() {

@@ -7,7 +7,8 @@ using namespace reslab;
 
 namespace {
 
-RunOutcome outcome(const std::string& name, int64_t depth, bool residual, double error, bool finished = true) {
+RunOutcome
+outcome(const std::string& name, int64_t depth, bool residual, double error, bool finished = true) {
     RunOutcome o;
     o.name = name;
     o.depth = depth;
@@ -17,7 +18,9 @@ RunOutcome outcome(const std::string& name, int64_t depth, bool residual, double
     return o;
 }
 
-bool has(const std::string& text, const char* part) { return text.find(part) != std::string::npos; }
+bool has(const std::string& text, const char* part) {
+    return text.find(part) != std::string::npos;
+}
 
 } // namespace
 
@@ -26,10 +29,9 @@ class TestVerdict : public QObject {
 private Q_SLOTS:
     void showsTheEffect() {
         // The example: plain-56 14.2%, plain-20 10.1%, resnet-56 8.9%, resnet-20 9.3%.
-        const std::string text = degradation_verdict({outcome("plain20", 20, false, 0.101),
-                                                      outcome("plain56", 56, false, 0.142),
-                                                      outcome("resnet20", 20, true, 0.093),
-                                                      outcome("resnet56", 56, true, 0.089)});
+        const std::string text = degradation_verdict(
+            {outcome("plain20", 20, false, 0.101), outcome("plain56", 56, false, 0.142),
+             outcome("resnet20", 20, true, 0.093), outcome("resnet56", 56, true, 0.089)});
         QVERIFY2(has(text, "plain56 ends at 14.2%"), text.c_str());
         QVERIFY2(has(text, "plain20 at 10.1%"), text.c_str());
         QVERIFY2(has(text, "trains worse"), text.c_str());
@@ -58,28 +60,30 @@ private Q_SLOTS:
     }
 
     void residualThatDoesNotHelp() {
-        const std::string text = degradation_verdict({outcome("plain20", 20, false, 0.10),
-                                                      outcome("plain56", 56, false, 0.20),
-                                                      outcome("resnet20", 20, true, 0.09),
-                                                      outcome("resnet56", 56, true, 0.21)});
+        const std::string text = degradation_verdict(
+            {outcome("plain20", 20, false, 0.10), outcome("plain56", 56, false, 0.20),
+             outcome("resnet20", 20, true, 0.09), outcome("resnet56", 56, true, 0.21)});
         QVERIFY2(has(text, "trains worse"), text.c_str());
         QVERIFY2(has(text, "did not help"), text.c_str());
     }
 
     void deeperResidualWorseThanShallowResidual() {
-        const std::string text = degradation_verdict({outcome("plain20", 20, false, 0.10),
-                                                      outcome("plain56", 56, false, 0.20),
-                                                      outcome("resnet20", 20, true, 0.08),
-                                                      outcome("resnet56", 56, true, 0.12)});
+        const std::string text = degradation_verdict(
+            {outcome("plain20", 20, false, 0.10), outcome("plain56", 56, false, 0.20),
+             outcome("resnet20", 20, true, 0.08), outcome("resnet56", 56, true, 0.12)});
         QVERIFY2(has(text, "above resnet20"), text.c_str());
         QVERIFY2(!has(text, "depth helps"), text.c_str());
     }
 
     void needsTwoPlainDepths() {
         QVERIFY(degradation_verdict({}).empty());
-        QVERIFY(degradation_verdict({outcome("plain20", 20, false, 0.1), outcome("resnet56", 56, true, 0.08)}).empty());
+        QVERIFY(degradation_verdict(
+                    {outcome("plain20", 20, false, 0.1), outcome("resnet56", 56, true, 0.08)})
+                    .empty());
         // An unfinished run does not count.
-        QVERIFY(degradation_verdict({outcome("plain20", 20, false, 0.1), outcome("plain56", 56, false, 0.3, false)}).empty());
+        QVERIFY(degradation_verdict(
+                    {outcome("plain20", 20, false, 0.1), outcome("plain56", 56, false, 0.3, false)})
+                    .empty());
     }
 };
 

@@ -404,7 +404,8 @@ private:
 
     /// Writes the damaged bytes over path and checks that reading it is refused, naming the file
     /// and the fault.
-    void rewriteAndExpectRefusal(const QString& path, const QByteArray& bytes, const QString& fault) {
+    void
+    rewriteAndExpectRefusal(const QString& path, const QByteArray& bytes, const QString& fault) {
         QFile out(path);
         QVERIFY(out.open(QIODevice::WriteOnly | QIODevice::Truncate));
         QCOMPARE(out.write(bytes), bytes.size());

@@ -12,8 +12,9 @@
 
 namespace {
 
-constexpr int kMaxCategoryLabels = 16; // beyond this, every k-th category is labelled (they are rotated, but long)
-constexpr double kGroupWidth = 0.8;    // of a category's slot, shared by its bars
+constexpr int kMaxCategoryLabels =
+    16; // beyond this, every k-th category is labelled (they are rotated, but long)
+constexpr double kGroupWidth = 0.8; // of a category's slot, shared by its bars
 
 } // namespace
 
@@ -55,13 +56,16 @@ BarPlot::BarPlot(QWidget* parent) : QWidget(parent) {
     m_plot->installEventFilter(this);
 }
 
-BarPlot::~BarPlot() { m_plot->removeEventFilter(this); }
+BarPlot::~BarPlot() {
+    m_plot->removeEventFilter(this);
+}
 
 void BarPlot::setCategories(const QStringList& names) {
     m_categories = names;
     auto ticker = qSharedPointerDynamicCast<QCPAxisTickerText>(m_plot->xAxis->ticker());
     ticker->clear();
-    const int every = std::max(1, static_cast<int>(std::ceil(static_cast<double>(names.size()) / kMaxCategoryLabels)));
+    const int every = std::max(
+        1, static_cast<int>(std::ceil(static_cast<double>(names.size()) / kMaxCategoryLabels)));
     for (int i = 0; i < names.size(); i += every) {
         QString label = names[i];
         if (label.endsWith(QLatin1String(".weight")))
@@ -106,14 +110,19 @@ void BarPlot::clearSeries() {
     rebuild();
 }
 
-QVector<double> BarPlot::values(int id) const { return m_series.value(id).values; }
+QVector<double> BarPlot::values(int id) const {
+    return m_series.value(id).values;
+}
 
 void BarPlot::setTitle(const QString& title) {
     if (auto* text = qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0))) {
         text->setText(title);
     } else {
         m_plot->plotLayout()->insertRow(0);
-        m_plot->plotLayout()->addElement(0, 0, new QCPTextElement(m_plot, title, QFont(font().family(), font().pointSize(), QFont::Bold)));
+        m_plot->plotLayout()->addElement(
+            0, 0,
+            new QCPTextElement(m_plot, title,
+                               QFont(font().family(), font().pointSize(), QFont::Bold)));
     }
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
@@ -156,7 +165,9 @@ void BarPlot::setYRange(double lower, double upper) {
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
-double BarPlot::shown(double value) const { return m_percent ? 100.0 * value : value; }
+double BarPlot::shown(double value) const {
+    return m_percent ? 100.0 * value : value;
+}
 
 void BarPlot::rebuild() {
     for (QCPItemText* mark : std::as_const(m_nanMarks))
@@ -241,10 +252,13 @@ void BarPlot::fit() {
         m_plot->yAxis->setRange(0, r.upper > 0 ? r.upper * 1.1 : 1);
 }
 
-bool BarPlot::exportImage(const QString& path, QString* error) { return PlotExport::saveImage(m_plot, path, error); }
+bool BarPlot::exportImage(const QString& path, QString* error) {
+    return PlotExport::saveImage(m_plot, path, error);
+}
 
 bool BarPlot::eventFilter(QObject* watched, QEvent* event) {
-    if (watched != m_plot || (event->type() != QEvent::MouseMove && event->type() != QEvent::MouseButtonRelease))
+    if (watched != m_plot ||
+        (event->type() != QEvent::MouseMove && event->type() != QEvent::MouseButtonRelease))
         return QWidget::eventFilter(watched, event);
     auto* e = static_cast<QMouseEvent*>(event);
     const QPoint pos = e->position().toPoint();
@@ -259,8 +273,13 @@ bool BarPlot::eventFilter(QObject* watched, QEvent* event) {
     } else {
         QStringList lines{m_categories[i]};
         for (const Series& s : std::as_const(m_series)) {
-            const double v = i < s.values.size() ? s.values[i] : std::numeric_limits<double>::quiet_NaN();
-            lines << QStringLiteral("%1: %2").arg(s.label, std::isfinite(v) ? (m_percent ? QString::number(100 * v, 'f', 2) + QLatin1Char('%') : QString::number(v, 'g', 3)) : s.nanReason);
+            const double v =
+                i < s.values.size() ? s.values[i] : std::numeric_limits<double>::quiet_NaN();
+            lines << QStringLiteral("%1: %2").arg(
+                s.label, std::isfinite(v)
+                             ? (m_percent ? QString::number(100 * v, 'f', 2) + QLatin1Char('%')
+                                          : QString::number(v, 'g', 3))
+                             : s.nanReason);
         }
         QToolTip::showText(e->globalPosition().toPoint(), lines.join(QLatin1Char('\n')), m_plot);
     }

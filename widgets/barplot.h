@@ -19,8 +19,8 @@ class QCustomPlot;
 class QMouseEvent;
 
 /// Bars per named category (a layer, a block), one series beside the other: every layer's
-/// gradient norm at one iteration for a plain net and its residual twin, or the test error with each
-/// block removed. A NaN value has no bar but a cross at the foot of its slot, with the series'
+/// gradient norm at one iteration for a plain net and its residual twin, or the test error with
+/// each block removed. A NaN value has no bar but a cross at the foot of its slot, with the series'
 /// reason in its tooltip ("cannot be removed", "NaN"), so a missing value never reads as zero.
 class BarPlot : public QWidget {
     Q_OBJECT

@@ -420,13 +420,19 @@ CurvePlot::Curve CurvePlot::makeCurve(const Run& run, const Series& series) {
     curve.smoothedGraph = new QCPGraph(m_plot->xAxis, m_plot->yAxis);
     curve.nonFinite = new QCPGraph(m_plot->xAxis, m_plot->yAxis);
     curve.nonFinite->setLineStyle(QCPGraph::lsNone);
-    curve.nonFinite->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCross, QPen(kNonFiniteColor, 2.0), Qt::NoBrush, 11));
+    curve.nonFinite->setScatterStyle(
+        QCPScatterStyle(QCPScatterStyle::ssCross, QPen(kNonFiniteColor, 2.0), Qt::NoBrush, 11));
     styleCurve(run, series, curve);
     return curve;
 }
 
-void CurvePlot::placePoint(Curve& curve, double x, double value, QVector<double>& keys, QVector<double>& values,
-                           QVector<double>& crossKeys, QVector<double>& crossValues) const {
+void CurvePlot::placePoint(Curve& curve,
+                           double x,
+                           double value,
+                           QVector<double>& keys,
+                           QVector<double>& values,
+                           QVector<double>& crossKeys,
+                           QVector<double>& crossValues) const {
     const double y = displayValue(value); // NaN (a gap in the line) also for 0 on a log axis
     keys.append(x);
     values.append(y);
@@ -850,7 +856,9 @@ bool CurvePlot::exportCsv(const QString& path, QString* error) const {
     return exportCsv(path, {this}, error);
 }
 
-bool CurvePlot::exportCsv(const QString& path, const QList<const CurvePlot*>& plots, QString* error) {
+bool CurvePlot::exportCsv(const QString& path,
+                          const QList<const CurvePlot*>& plots,
+                          QString* error) {
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly)) {
         if (error)
@@ -908,7 +916,8 @@ int CurvePlot::nonFinitePointCount(int runId, int seriesId) const {
     if (!run || index < 0)
         return 0;
     const auto& points = run->curves[index].points;
-    return int(std::count_if(points.begin(), points.end(), [](const CurvePoint& p) { return !std::isfinite(p.value); }));
+    return int(std::count_if(points.begin(), points.end(),
+                             [](const CurvePoint& p) { return !std::isfinite(p.value); }));
 }
 
 QVector<QCPGraph*> CurvePlot::graphs(int runId) const {

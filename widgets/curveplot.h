@@ -97,7 +97,8 @@ public:
     // run,series,step,epoch,time,value: one line per raw (unsmoothed) point.
     bool exportCsv(const QString& path, QString* error = nullptr) const;
     // The same for several plots in one file, one header, their series one after the other.
-    static bool exportCsv(const QString& path, const QList<const CurvePlot*>& plots, QString* error = nullptr);
+    static bool
+    exportCsv(const QString& path, const QList<const CurvePlot*>& plots, QString* error = nullptr);
 
     int pointCount(int runId, int seriesId) const;
     // Points the curve actually draws: fewer than pointCount on log axes or with NaN values.
@@ -178,8 +179,13 @@ private:
     int seriesIndex(int seriesId) const;
     Curve makeCurve(const Run& run, const Series& series);
     // Adds the point to the curve's data, and its cross where the value is NaN or infinite.
-    void placePoint(Curve& curve, double x, double value, QVector<double>& keys, QVector<double>& values,
-                    QVector<double>& crossKeys, QVector<double>& crossValues) const;
+    void placePoint(Curve& curve,
+                    double x,
+                    double value,
+                    QVector<double>& keys,
+                    QVector<double>& values,
+                    QVector<double>& crossKeys,
+                    QVector<double>& crossValues) const;
     void styleCurve(const Run& run, const Series& series, Curve& curve) const;
     bool smooths(const Series& series) const;
     void resmooth(Curve& curve, const Series& series);
@@ -224,5 +230,5 @@ private:
     bool m_logX = false;
     bool m_logY = false;
     bool m_replotWhenShown = false; // data arrived while the plot was hidden
-    bool m_followData = true; // refit on new data until the user zooms or pans
+    bool m_followData = true;       // refit on new data until the user zooms or pans
 };

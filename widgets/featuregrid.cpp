@@ -95,7 +95,8 @@ QImage renderChannel(const FeatureMapData& data, int channel, FeatureColorMap ma
         for (int x = 0; x < data.width; ++x) {
             int i = flatIndex;
             if (!flat) {
-                const float f = (v[static_cast<size_t>(y) * data.width + x] - range.low) * scale + 0.5f;
+                const float f =
+                    (v[static_cast<size_t>(y) * data.width + x] - range.low) * scale + 0.5f;
                 i = f >= 0.0f ? std::min(static_cast<int>(f), kLutSize - 1) : 0; // NaN -> 0 too
             }
             line[x] = table[i];
@@ -165,8 +166,9 @@ void FeatureGrid::rebuild() {
         m_tiles.reserve(c);
         m_ranges.reserve(c);
         for (int i = 0; i < c; ++i) {
-            m_ranges.push_back(m_normalization == FeatureNormalization::PerLayer ? layer
-                                                                                 : channelRange(m_data, i, m_map));
+            m_ranges.push_back(m_normalization == FeatureNormalization::PerLayer
+                                   ? layer
+                                   : channelRange(m_data, i, m_map));
             m_tiles.push_back(renderChannel(m_data, i, m_map, m_ranges.back()));
         }
         std::vector<int> order(c);
@@ -175,8 +177,10 @@ void FeatureGrid::rebuild() {
             const size_t n = static_cast<size_t>(m_data.height) * m_data.width;
             std::vector<double> means(c);
             for (int i = 0; i < c; ++i)
-                means[i] = std::accumulate(m_data.channel(i), m_data.channel(i) + n, 0.0) / std::max<size_t>(1, n);
-            std::stable_sort(order.begin(), order.end(), [&means](int a, int b) { return means[a] > means[b]; });
+                means[i] = std::accumulate(m_data.channel(i), m_data.channel(i) + n, 0.0) /
+                           std::max<size_t>(1, n);
+            std::stable_sort(order.begin(), order.end(),
+                             [&means](int a, int b) { return means[a] > means[b]; });
         }
         m_order = QList<int>(order.begin(), order.end());
     }
@@ -229,7 +233,8 @@ QImage FeatureGrid::tileImage(int channel) const {
 }
 
 featuregrid::Range FeatureGrid::rangeOf(int channel) const {
-    return channel >= 0 && channel < static_cast<int>(m_ranges.size()) ? m_ranges[channel] : featuregrid::Range{};
+    return channel >= 0 && channel < static_cast<int>(m_ranges.size()) ? m_ranges[channel]
+                                                                       : featuregrid::Range{};
 }
 
 QImage FeatureGrid::gridImage(int scale) const {
@@ -243,7 +248,8 @@ QImage FeatureGrid::gridImage(int scale) const {
     image.fill(Qt::white);
     QPainter p(&image);
     for (int t = 0; t < n; ++t)
-        p.drawImage(QRect((t % cols) * (tw + kGap), (t / cols) * (th + kGap), tw, th), m_tiles[m_order[t]]);
+        p.drawImage(QRect((t % cols) * (tw + kGap), (t / cols) * (th + kGap), tw, th),
+                    m_tiles[m_order[t]]);
     return image;
 }
 
@@ -252,7 +258,8 @@ void FeatureGrid::paintEvent(QPaintEvent*) {
     p.fillRect(rect(), palette().base());
     if (tileCount() == 0) {
         p.setPen(palette().color(QPalette::PlaceholderText));
-        p.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap, tr("Load an image to see its feature maps"));
+        p.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap,
+                   tr("Load an image to see its feature maps"));
         return;
     }
     // Nearest-neighbour scaling: a 7x7 map should show its 49 cells, not a blur.
@@ -278,7 +285,9 @@ void FeatureGrid::mousePressEvent(QMouseEvent* event) {
     Q_EMIT tileClicked(m_current);
 }
 
-void FeatureGrid::resizeEvent(QResizeEvent*) { layoutTiles(); }
+void FeatureGrid::resizeEvent(QResizeEvent*) {
+    layoutTiles();
+}
 
 FeatureTileView::FeatureTileView(QWidget* parent) : QWidget(parent) {
     setMouseTracking(true);
@@ -297,7 +306,8 @@ void FeatureTileView::setTile(const FeatureMapData& data,
     m_width = data.width;
     m_height = data.height;
     m_channel = channel;
-    m_values.assign(data.channel(channel), data.channel(channel) + static_cast<size_t>(m_width) * m_height);
+    m_values.assign(data.channel(channel),
+                    data.channel(channel) + static_cast<size_t>(m_width) * m_height);
     m_map = map;
     m_range = range;
     m_image = featuregrid::renderChannel(data, channel, map, range);
@@ -331,7 +341,8 @@ QRect FeatureTileView::imageRect() const {
     if (area.width() <= 0 || area.height() <= 0)
         return {};
     const double s = std::min(double(area.width()) / m_width, double(area.height()) / m_height);
-    const int w = std::max(1, static_cast<int>(m_width * s)), h = std::max(1, static_cast<int>(m_height * s));
+    const int w = std::max(1, static_cast<int>(m_width * s)),
+              h = std::max(1, static_cast<int>(m_height * s));
     return {area.x() + (area.width() - w) / 2, area.y() + (area.height() - h) / 2, w, h};
 }
 
@@ -353,7 +364,8 @@ void FeatureTileView::paintEvent(QPaintEvent*) {
     const QRect r = imageRect();
     if (r.isEmpty()) {
         p.setPen(palette().color(QPalette::PlaceholderText));
-        p.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap, m_title.isEmpty() ? tr("Click a tile") : QString());
+        p.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap,
+                   m_title.isEmpty() ? tr("Click a tile") : QString());
         return;
     }
     p.setRenderHint(QPainter::SmoothPixmapTransform, false);

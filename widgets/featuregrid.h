@@ -21,7 +21,9 @@ struct FeatureMapData {
     std::vector<float> values; // channels * height * width, row-major
 
     bool isEmpty() const { return values.empty() || channels <= 0; }
-    const float* channel(int c) const { return values.data() + static_cast<size_t>(c) * height * width; }
+    const float* channel(int c) const {
+        return values.data() + static_cast<size_t>(c) * height * width;
+    }
     float at(int c, int y, int x) const { return channel(c)[static_cast<size_t>(y) * width + x]; }
 };
 
@@ -99,9 +101,9 @@ private:
     FeatureColorMap m_map = FeatureColorMap::Viridis;
     FeatureNormalization m_normalization = FeatureNormalization::PerChannel;
     FeatureSort m_sort = FeatureSort::Index;
-    std::vector<QImage> m_tiles;           // by channel
+    std::vector<QImage> m_tiles;              // by channel
     std::vector<featuregrid::Range> m_ranges; // by channel
-    QList<int> m_order;                    // tile -> channel
+    QList<int> m_order;                       // tile -> channel
     int m_current = -1;
     int m_columns = 1;
     int m_tileW = 1;

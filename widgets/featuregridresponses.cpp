@@ -47,14 +47,17 @@ void ResponsesPlot::draw(QPainter& p, const QRect& area) const {
             if (std::isfinite(v))
                 top = std::max(top, v);
     }
-    const QRect plot = area.adjusted(6 + 5 * p.fontMetrics().averageCharWidth(), 3 * line + 8, -12, -2 * line - 8);
+    const QRect plot =
+        area.adjusted(6 + 5 * p.fontMetrics().averageCharWidth(), 3 * line + 8, -12, -2 * line - 8);
     if (n == 0 || top <= 0 || plot.width() < 20 || plot.height() < 20) {
         p.setPen(Qt::gray);
         p.drawText(area, Qt::AlignCenter, tr("No responses yet"));
         return;
     }
     top *= 1.08;
-    auto px = [&](size_t i) { return plot.left() + (n > 1 ? double(i) / (n - 1) : 0.5) * plot.width(); };
+    auto px = [&](size_t i) {
+        return plot.left() + (n > 1 ? double(i) / (n - 1) : 0.5) * plot.width();
+    };
     auto py = [&](double v) { return plot.bottom() - v / top * plot.height(); };
 
     // Axes, ticks and labels.
@@ -67,12 +70,13 @@ void ResponsesPlot::draw(QPainter& p, const QRect& area) const {
         p.setPen(QColor(230, 230, 230));
         p.drawLine(QPointF(plot.left() + 1, y), QPointF(plot.right(), y));
         p.setPen(QColor(80, 80, 80));
-        p.drawText(QRectF(area.left(), y - line / 2.0, plot.left() - area.left() - 4, line), Qt::AlignRight,
-                   QString::number(v, 'g', 2));
+        p.drawText(QRectF(area.left(), y - line / 2.0, plot.left() - area.left() - 4, line),
+                   Qt::AlignRight, QString::number(v, 'g', 2));
     }
     const size_t step = std::max<size_t>(1, n / 10);
     for (size_t i = 0; i < n; i += step)
-        p.drawText(QRectF(px(i) - 20, plot.bottom() + 2, 40, line), Qt::AlignHCenter, QString::number(i + 1));
+        p.drawText(QRectF(px(i) - 20, plot.bottom() + 2, 40, line), Qt::AlignHCenter,
+                   QString::number(i + 1));
     p.drawText(QRect(plot.left(), plot.bottom() + line + 2, plot.width(), line), Qt::AlignHCenter,
                tr("3x3 layer index (original order)"));
 
@@ -91,7 +95,8 @@ void ResponsesPlot::draw(QPainter& p, const QRect& area) const {
         p.drawPath(path);
         p.drawLine(plot.right() - 130, legendY + line / 2, plot.right() - 100, legendY + line / 2);
         p.setPen(Qt::black);
-        p.drawText(QRect(plot.right() - 95, legendY, 95, line), Qt::AlignLeft | Qt::AlignVCenter, s.name);
+        p.drawText(QRect(plot.right() - 95, legendY, 95, line), Qt::AlignLeft | Qt::AlignVCenter,
+                   s.name);
         legendY += line + 2;
     }
 }

@@ -10,9 +10,9 @@
 
 /// One net's layer-response stds along its depth (the paper's Fig. 7).
 struct ResponseSeries {
-    QString name;  // "resnet20", "plain20"
+    QString name; // "resnet20", "plain20"
     QColor color;
-    bool dashed = false; // plain nets dashed, as on the curves
+    bool dashed = false;      // plain nets dashed, as on the curves
     std::vector<double> stds; // one per 3x3 layer, in depth order
 };
 

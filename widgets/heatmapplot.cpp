@@ -12,8 +12,8 @@
 
 namespace {
 
-constexpr int kRebuildMs = 40; // at most 25 rebuilds a second, however fast records arrive
-constexpr int kMaxCells = 1024; // columns drawn at most; more records share cells
+constexpr int kRebuildMs = 40;    // at most 25 rebuilds a second, however fast records arrive
+constexpr int kMaxCells = 1024;   // columns drawn at most; more records share cells
 constexpr int kMaxRowLabels = 48; // beyond this, only the first row of each stage is labelled
 
 /// The shared viridis map as QCustomPlot's gradient; NaN cells get the view's own colour.
@@ -34,7 +34,9 @@ QCPColorGradient viridis() {
 QString groupOf(const QString& row) {
     const int dot = row.indexOf(QLatin1Char('.'));
     const QString first = dot < 0 ? row : row.left(dot);
-    return first.startsWith(QLatin1String("layer")) ? first : (first == QLatin1String("fc") ? QStringLiteral("head") : QStringLiteral("stem"));
+    return first.startsWith(QLatin1String("layer"))
+               ? first
+               : (first == QLatin1String("fc") ? QStringLiteral("head") : QStringLiteral("stem"));
 }
 
 } // namespace
@@ -67,7 +69,8 @@ HeatmapPlot::HeatmapPlot(QWidget* parent) : QWidget(parent) {
     m_scale->setDataScaleType(QCPAxis::stLogarithmic);
     m_scale->axis()->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
     m_scale->axis()->setNumberFormat(QStringLiteral("eb"));
-    m_scale->axis()->setNumberPrecision(1); // a scale within one decade labels 1.5 and 1, not 10^0 twice
+    m_scale->axis()->setNumberPrecision(
+        1); // a scale within one decade labels 1.5 and 1, not 10^0 twice
     m_scale->setBarWidth(12);
     m_map->setColorScale(m_scale); // the map takes the scale's gradient from here on
     m_scale->setGradient(viridis());
@@ -90,14 +93,19 @@ HeatmapPlot::HeatmapPlot(QWidget* parent) : QWidget(parent) {
     m_plot->installEventFilter(this);
     connect(m_plot, &QCustomPlot::mouseDoubleClick, this, [this] {
         if (!m_steps.empty())
-            m_plot->xAxis->setRange(m_map->data()->keyRange().lower - 0.5, m_map->data()->keyRange().upper + 0.5);
+            m_plot->xAxis->setRange(m_map->data()->keyRange().lower - 0.5,
+                                    m_map->data()->keyRange().upper + 0.5);
         m_plot->replot(QCustomPlot::rpQueuedReplot);
     });
 }
 
-HeatmapPlot::~HeatmapPlot() { m_plot->removeEventFilter(this); }
+HeatmapPlot::~HeatmapPlot() {
+    m_plot->removeEventFilter(this);
+}
 
-QColor HeatmapPlot::nanColor() { return QColor(255, 0, 200); }
+QColor HeatmapPlot::nanColor() {
+    return QColor(255, 0, 200);
+}
 
 void HeatmapPlot::setRows(const QStringList& names) {
     m_rows = names;
@@ -112,9 +120,13 @@ void HeatmapPlot::setRows(const QStringList& names) {
 }
 
 void HeatmapPlot::setTitle(const QString& title) {
-    if (m_plot->plotLayout()->rowCount() < 2 || !qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0))) {
+    if (m_plot->plotLayout()->rowCount() < 2 ||
+        !qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0))) {
         m_plot->plotLayout()->insertRow(0);
-        m_plot->plotLayout()->addElement(0, 0, new QCPTextElement(m_plot, title, QFont(font().family(), font().pointSize(), QFont::Bold)));
+        m_plot->plotLayout()->addElement(
+            0, 0,
+            new QCPTextElement(m_plot, title,
+                               QFont(font().family(), font().pointSize(), QFont::Bold)));
     } else {
         qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0))->setText(title);
     }
@@ -183,7 +195,8 @@ QPair<double, double> HeatmapPlot::colorRange() const {
 }
 
 bool HeatmapPlot::logColorScale() const {
-    return m_map->dataScaleType() == QCPAxis::stLogarithmic && m_scale->dataScaleType() == QCPAxis::stLogarithmic;
+    return m_map->dataScaleType() == QCPAxis::stLogarithmic &&
+           m_scale->dataScaleType() == QCPAxis::stLogarithmic;
 }
 
 QColor HeatmapPlot::cellColor(int row, int column) {
@@ -200,7 +213,9 @@ int HeatmapPlot::drawnColumns() {
     return m_map->visible() ? m_map->data()->keySize() : 0;
 }
 
-int HeatmapPlot::recordsPerCell() const { return std::max(1, (columnCount() + kMaxCells - 1) / kMaxCells); }
+int HeatmapPlot::recordsPerCell() const {
+    return std::max(1, (columnCount() + kMaxCells - 1) / kMaxCells);
+}
 
 void HeatmapPlot::setHighlightedRow(const QString& name) {
     m_highlighted = name;
@@ -216,7 +231,9 @@ QPoint HeatmapPlot::cellCenter(int row, int column) {
     return QPoint(static_cast<int>(std::lround(x)), static_cast<int>(std::lround(y)));
 }
 
-QWidget* HeatmapPlot::canvas() const { return m_plot; }
+QWidget* HeatmapPlot::canvas() const {
+    return m_plot;
+}
 
 bool HeatmapPlot::exportImage(const QString& path, QString* error) {
     flush();
@@ -272,7 +289,8 @@ void HeatmapPlot::rebuild() {
         const int cells = (cols + per - 1) / per;
         auto cellStep = [&](int cell) {
             const int begin = cell * per, end = std::min(cols, begin + per);
-            return 0.5 * (m_steps[static_cast<size_t>(begin)] + m_steps[static_cast<size_t>(end - 1)]);
+            return 0.5 *
+                   (m_steps[static_cast<size_t>(begin)] + m_steps[static_cast<size_t>(end - 1)]);
         };
         // The means of cells that were whole at the last rebuild stay; only the cells of records
         // that came since are computed (all of them when the records per cell change).
@@ -401,12 +419,13 @@ bool HeatmapPlot::eventFilter(QObject* watched, QEvent* event) {
         }
         if (column >= 0 && row >= 0) {
             const double v = value(row, column);
-            QToolTip::showText(e->globalPosition().toPoint(),
-                               QStringLiteral("%1\nstep %2: %3")
-                                   .arg(m_rows[row])
-                                   .arg(columnStep(column))
-                                   .arg(std::isfinite(v) ? QString::number(v, 'g', 3) : QStringLiteral("NaN")),
-                               m_plot);
+            QToolTip::showText(
+                e->globalPosition().toPoint(),
+                QStringLiteral("%1\nstep %2: %3")
+                    .arg(m_rows[row])
+                    .arg(columnStep(column))
+                    .arg(std::isfinite(v) ? QString::number(v, 'g', 3) : QStringLiteral("NaN")),
+                m_plot);
         }
         m_plot->replot(QCustomPlot::rpQueuedReplot);
         Q_EMIT columnHovered(column);

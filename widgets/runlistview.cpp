@@ -26,7 +26,8 @@ QIcon swatch(const QColor& color, bool plain) {
 }
 
 QString percent(double fraction) {
-    return std::isfinite(fraction) ? QStringLiteral("%1%").arg(100.0 * fraction, 0, 'f', 2) : QString();
+    return std::isfinite(fraction) ? QStringLiteral("%1%").arg(100.0 * fraction, 0, 'f', 2)
+                                   : QString();
 }
 
 } // namespace
@@ -71,7 +72,9 @@ void RunListView::clearRuns() {
     clear();
 }
 
-QTreeWidgetItem* RunListView::item(int runId) const { return m_items.value(runId, nullptr); }
+QTreeWidgetItem* RunListView::item(int runId) const {
+    return m_items.value(runId, nullptr);
+}
 
 void RunListView::setRunState(int runId, const QString& state, const QString& message) {
     if (auto* row = item(runId)) {
@@ -85,7 +88,8 @@ void RunListView::setRunState(int runId, const QString& state, const QString& me
 
 void RunListView::setRunStep(int runId, qint64 step, qint64 total) {
     if (auto* row = item(runId))
-        row->setText(StepColumn, total > 0 ? QStringLiteral("%1 / %2").arg(step).arg(total) : QString::number(step));
+        row->setText(StepColumn, total > 0 ? QStringLiteral("%1 / %2").arg(step).arg(total)
+                                           : QString::number(step));
 }
 
 void RunListView::setRunErrors(int runId, double trainError, double testError) {

@@ -9,7 +9,14 @@
 class RunListView : public QTreeWidget {
     Q_OBJECT
 public:
-    enum Column { NameColumn, StateColumn, StepColumn, TrainErrorColumn, TestErrorColumn, ColumnCount };
+    enum Column {
+        NameColumn,
+        StateColumn,
+        StepColumn,
+        TrainErrorColumn,
+        TestErrorColumn,
+        ColumnCount
+    };
 
     explicit RunListView(QWidget* parent = nullptr);
 

@@ -211,10 +211,12 @@ int predict(NetOptions net_options, const PredictOptions& o) {
             std::cout << "input " << n << "\n";
         for (int64_t i = 0; i < k; ++i) {
             const int64_t cls = indices[n][i].item<int64_t>();
-            const std::string name =
-                cls < static_cast<int64_t>(names.size()) ? names[cls] : "class " + std::to_string(cls);
+            const std::string name = cls < static_cast<int64_t>(names.size())
+                                         ? names[cls]
+                                         : "class " + std::to_string(cls);
             std::printf("%2lld  %6.2f%%  %4lld  %s\n", static_cast<long long>(i + 1),
-                        100.0 * values[n][i].item<double>(), static_cast<long long>(cls), name.c_str());
+                        100.0 * values[n][i].item<double>(), static_cast<long long>(cls),
+                        name.c_str());
         }
     }
     std::fflush(stdout);
@@ -234,7 +236,8 @@ int run(int argc, char** argv) {
     NetOptions info_net;
     std::optional<int64_t> input_size;
     bool json = false;
-    auto* info_cmd = app.add_subcommand("info", "print a net's layers, shapes, parameters and MACs");
+    auto* info_cmd =
+        app.add_subcommand("info", "print a net's layers, shapes, parameters and MACs");
     info_net.add_to(*info_cmd);
     info_cmd->add_option("--input-size", input_size, "input side in pixels (default: the spec's)")
         ->check(CLI::Range(1, 4096));
@@ -253,7 +256,8 @@ int run(int argc, char** argv) {
 
     NetOptions predict_net;
     PredictOptions p;
-    auto* predict_cmd = app.add_subcommand("predict", "run a net on an image or a tensor (eval mode)");
+    auto* predict_cmd =
+        app.add_subcommand("predict", "run a net on an image or a tensor (eval mode)");
     predict_net.add_to(*predict_cmd);
     predict_cmd
         ->add_option("--weights", p.weights, "a .pth state_dict, or a run folder (its checkpoint)")
@@ -262,11 +266,15 @@ int run(int argc, char** argv) {
     auto* tensor_opt = predict_cmd->add_option("--input-tensor", p.input_tensor,
                                                "an N x C x H x W tensor saved with torch.save");
     image_opt->excludes(tensor_opt);
-    predict_cmd->add_option("--output-tensor", p.output_tensor, "write the logits here (torch.load reads it)");
-    predict_cmd->add_option("--topk", p.topk, "how many classes to print")->check(CLI::Range(1, 100000));
-    predict_cmd->add_option("--labels", p.labels, "imagenet, cifar10, fashion-mnist, mnist or a file");
-    predict_cmd->add_option("--normalize", p.normalization,
-                            "the data set whose mean/std the net expects (default: from the net)")
+    predict_cmd->add_option("--output-tensor", p.output_tensor,
+                            "write the logits here (torch.load reads it)");
+    predict_cmd->add_option("--topk", p.topk, "how many classes to print")
+        ->check(CLI::Range(1, 100000));
+    predict_cmd->add_option("--labels", p.labels,
+                            "imagenet, cifar10, fashion-mnist, mnist or a file");
+    predict_cmd
+        ->add_option("--normalize", p.normalization,
+                     "the data set whose mean/std the net expects (default: from the net)")
         ->check(CLI::IsMember({"imagenet", "cifar10", "fashion-mnist", "mnist"}));
     predict_cmd->add_option("--device", p.device, "cpu or cuda");
 

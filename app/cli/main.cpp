@@ -1,3 +1,5 @@
 #include "commands.h"
 
-int main(int argc, char** argv) { return reslab::cli::run(argc, argv); }
+int main(int argc, char** argv) {
+    return reslab::cli::run(argc, argv);
+}

@@ -7,10 +7,10 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <thread>
-#include <unistd.h>
 #include <iostream>
 #include <optional>
+#include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include <torch/cuda.h>
@@ -53,22 +53,27 @@ struct TrainOptions {
     bool quiet = false;
 
     void add_to(CLI::App& cmd) {
-        cmd.add_option("--dataset", train.dataset, "fashion-mnist, mnist, cifar10, folder or synthetic")
+        cmd.add_option("--dataset", train.dataset,
+                       "fashion-mnist, mnist, cifar10, folder or synthetic")
             ->check(CLI::IsMember({"fashion-mnist", "mnist", "cifar10", "folder", "synthetic"}));
         cmd.add_option("--data-dir", train.data_dir, "where the data set's files are");
-        auto* s = cmd.add_option("--steps", steps, "training steps")->check(CLI::Range(1, 100000000));
-        auto* e = cmd.add_option("--epochs", epochs, "training epochs")->check(CLI::Range(0.001, 100000.0));
+        auto* s =
+            cmd.add_option("--steps", steps, "training steps")->check(CLI::Range(1, 100000000));
+        auto* e = cmd.add_option("--epochs", epochs, "training epochs")
+                      ->check(CLI::Range(0.001, 100000.0));
         s->excludes(e);
         cmd.add_option("--batch", batch, "batch size")->check(CLI::Range(1, 65536));
         cmd.add_option("--lr", lr, "base learning rate")->check(CLI::Range(0.0, 100.0));
         cmd.add_option("--schedule", schedule, "step (/10 at 50% and 75%), cosine or constant")
             ->check(CLI::IsMember({"step", "cosine", "constant"}));
         cmd.add_option("--warmup", warmup, "linear warm-up steps");
-        cmd.add_option("--warmup-lr", warmup_lr,
-                       "a constant learning rate during warm-up instead (the paper: 0.01 for ResNet-110)");
+        cmd.add_option(
+            "--warmup-lr", warmup_lr,
+            "a constant learning rate during warm-up instead (the paper: 0.01 for ResNet-110)");
         cmd.add_flag("--nesterov", train.nesterov, "Nesterov momentum");
         cmd.add_option("--downsample", downsample, "average k x k pixels at load (2: 28 -> 14)");
-        cmd.add_flag("--held-out", train.held_out, "train on all but the last 5k, evaluate on those");
+        cmd.add_flag("--held-out", train.held_out,
+                     "train on all but the last 5k, evaluate on those");
         cmd.add_flag("--augment", train.augment_crop, "the paper's pad-4 random crop");
         cmd.add_flag("--flip", train.augment_flip, "random horizontal flips");
         cmd.add_option("--seed", train.seed, "random seed (weights and data order)");
@@ -80,16 +85,18 @@ struct TrainOptions {
                "--parallel-runs", train.parallel_runs,
                "runs trained side by side (default: small nets one a core, big ones one at a time)")
             ->check(CLI::Range(0, 1024));
-        cmd.add_option("--precision", train.precision,
-                       "float32, or bfloat16 autocast (faster on CPUs with AMX and on GPUs; not bit "
-                       "comparable with float32 runs)")
+        cmd.add_option(
+               "--precision", train.precision,
+               "float32, or bfloat16 autocast (faster on CPUs with AMX and on GPUs; not bit "
+               "comparable with float32 runs)")
             ->check(CLI::IsMember({"float32", "bfloat16"}));
         cmd.add_option("--eval-every", eval_every, "evaluate every M steps (0: at the end)");
         cmd.add_option("--eval-subset", eval_subset,
                        "score a fixed subset of this many test images at those steps, the whole "
                        "test split at the end (0: the whole split every time)")
             ->check(CLI::Range(0, 100000000));
-        cmd.add_option("--probe-every", train.probe_every, "probe at step 1 and every K steps (0: never)");
+        cmd.add_option("--probe-every", train.probe_every,
+                       "probe at step 1 and every K steps (0: never)");
         cmd.add_option("--record-every", train.record_every, "a train record every R steps")
             ->check(CLI::Range(1, 1000000));
         cmd.add_option("--out", out, "the folder to write the run(s) to")->required();
@@ -213,7 +220,8 @@ int drive(Experiment& experiment, const CoreSplit& split, bool quiet) {
 
     // The final training error is the running error over the last steps (final_window), since one
     // record's batches alone wobble by about a point.
-    std::printf("%-14s %-9s %8s %12s %12s %10s\n", "run", "state", "steps", "train error", "test error", "time");
+    std::printf("%-14s %-9s %8s %12s %12s %10s\n", "run", "state", "steps", "train error",
+                "test error", "time");
     int failures = 0;
     for (const auto& run : experiment.runs()) {
         const auto& t = run->last_train();
@@ -222,13 +230,14 @@ int drive(Experiment& experiment, const CoreSplit& split, bool quiet) {
         const double train_error = std::isfinite(final_error) ? final_error : t.error;
         std::printf("%-14s %-9s %8lld %12s %12s %10s\n", run->name().c_str(),
                     to_string(run->state()).c_str(), static_cast<long long>(run->steps_done()),
-                    t.step ? percent(train_error).c_str() : "-", e.step ? percent(e.test_error).c_str() : "-",
-                    duration(t.time).c_str());
+                    t.step ? percent(train_error).c_str() : "-",
+                    e.step ? percent(e.test_error).c_str() : "-", duration(t.time).c_str());
         if (!run->engine_note().empty())
             std::fprintf(stderr, "reslab-cli: %s: %s\n", run->name().c_str(),
                          run->engine_note().c_str());
         if (run->state() == Run::State::Diverged || run->state() == Run::State::Failed) {
-            std::fprintf(stderr, "reslab-cli: %s: %s\n", run->name().c_str(), run->message().c_str());
+            std::fprintf(stderr, "reslab-cli: %s: %s\n", run->name().c_str(),
+                         run->message().c_str());
             ++failures;
         }
     }
@@ -290,7 +299,8 @@ int bench(const BenchOptions& o) {
     const std::string& precision = o.precision;
     int threads = o.threads;
     set_intra_op_threads(threads);
-    RunConfig c = make_run_config(arch, TrainConfig{}, in_channels);
+    const TrainConfig defaults;
+    RunConfig c = make_run_config(arch, defaults, in_channels);
     ResNet net(c.net);
     const NetGraph graph = describe(*net, input_size, input_size);
     TrainConfig t;
@@ -352,7 +362,8 @@ int bench(const BenchOptions& o) {
             const auto s0 = std::chrono::steady_clock::now();
             run.step();
             sync();
-            seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count());
+            seconds.push_back(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count());
         }
         return seconds;
     };
@@ -374,7 +385,8 @@ int bench(const BenchOptions& o) {
         const auto f0 = std::chrono::steady_clock::now();
         const auto idx = epoch_order(train->size(), 1, i).narrow(0, 0, batch);
         (void)make_batch(*train, idx, Augment{}, i);
-        feed.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count());
+        feed.push_back(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count());
     }
     const double feed_s = median(feed);
 
@@ -389,14 +401,16 @@ int bench(const BenchOptions& o) {
         (std::string(channels_last ? "channels-last " : "NCHW ") +
          (precision == "bfloat16" ? "bfloat16 autocast" : "float32"))
             .c_str());
-    std::printf("%.1f images/s (median step %.1f ms; mean over all steps %.1f images/s)\n", images_per_s,
-                1e3 * step_s, steps * batch / total_s);
-    std::printf("%.1f GFLOP/s achieved (%.1f M MACs a forward pass, training = 3x forward, 2 FLOPs a MAC)\n",
+    std::printf("%.1f images/s (median step %.1f ms; mean over all steps %.1f images/s)\n",
+                images_per_s, 1e3 * step_s, steps * batch / total_s);
+    std::printf("%.1f GFLOP/s achieved (%.1f M MACs a forward pass, training = 3x forward, 2 FLOPs "
+                "a MAC)\n",
                 gflops, graph.macs / 1e6);
     std::printf("data feeding: %.1f%% of a training step\n", 100.0 * feed_s / step_s);
-    std::printf("probes: %+.1f%% on a probed step, %+.2f%% at the default of one probe every %lld steps\n",
-                100.0 * probe_share, 100.0 * probe_share / TrainConfig{}.probe_every,
-                static_cast<long long>(TrainConfig{}.probe_every));
+    std::printf(
+        "probes: %+.1f%% on a probed step, %+.2f%% at the default of one probe every %lld steps\n",
+        100.0 * probe_share, 100.0 * probe_share / defaults.probe_every,
+        static_cast<long long>(defaults.probe_every));
     return 0;
 }
 
@@ -412,16 +426,20 @@ std::function<int()> add_train_commands(CLI::App& app) {
     auto compare_opts = std::make_shared<TrainOptions>();
     auto preset = std::make_shared<std::string>();
     auto archs = std::make_shared<std::vector<std::string>>();
-    auto* compare_cmd = app.add_subcommand("compare", "train several nets in lockstep, one folder each");
-    auto* preset_opt = compare_cmd->add_option("--preset", *preset, "degradation, depth-sweep, shortcuts, cifar-paper");
-    auto* arch_opt = compare_cmd->add_option("--arch", *archs, "architectures, comma-separated")->delimiter(',');
+    auto* compare_cmd =
+        app.add_subcommand("compare", "train several nets in lockstep, one folder each");
+    auto* preset_opt = compare_cmd->add_option("--preset", *preset,
+                                               "degradation, depth-sweep, shortcuts, cifar-paper");
+    auto* arch_opt =
+        compare_cmd->add_option("--arch", *archs, "architectures, comma-separated")->delimiter(',');
     preset_opt->excludes(arch_opt);
     compare_opts->add_to(*compare_cmd);
 
     auto resume_dirs = std::make_shared<std::vector<std::string>>();
     auto resume_quiet = std::make_shared<bool>(false);
     auto* resume_cmd = app.add_subcommand("resume", "continue runs from their last checkpoints");
-    resume_cmd->add_option("dirs", *resume_dirs, "run folders, or a compare --out folder")->required();
+    resume_cmd->add_option("dirs", *resume_dirs, "run folders, or a compare --out folder")
+        ->required();
     resume_cmd->add_flag("--quiet", *resume_quiet, "no progress bar");
     auto resume_threads = std::make_shared<int>(0);
     auto resume_parallel = std::make_shared<int>(0);
@@ -440,7 +458,8 @@ std::function<int()> add_train_commands(CLI::App& app) {
     bench_cmd->add_option("--device", b->device, "cpu or cuda");
     bench_cmd->add_option("--threads", b->threads, "intra-op threads (default: one per core)");
     bench_cmd->add_option("--input-size", b->input_size, "input side")->check(CLI::Range(8, 1024));
-    bench_cmd->add_option("--in-channels", b->in_channels, "input channels")->check(CLI::Range(1, 3));
+    bench_cmd->add_option("--in-channels", b->in_channels, "input channels")
+        ->check(CLI::Range(1, 3));
     bench_cmd->add_flag("--nchw", b->nchw, "keep NCHW memory instead of channels-last");
     bench_cmd->add_option("--precision", b->precision, "float32, or bfloat16 autocast")
         ->check(CLI::IsMember({"float32", "bfloat16"}));
@@ -459,7 +478,8 @@ std::function<int()> add_train_commands(CLI::App& app) {
             if (*compare_cmd && !preset->empty()) {
                 runs = preset_runs(*preset, t, o.steps || o.epochs);
             } else {
-                const std::vector<std::string> names = *train_cmd ? std::vector<std::string>{*arch} : *archs;
+                const std::vector<std::string> names =
+                    *train_cmd ? std::vector<std::string>{*arch} : *archs;
                 if (names.empty())
                     throw std::invalid_argument("compare needs --preset or --arch a,b,c");
                 for (const auto& name : names)

@@ -42,8 +42,9 @@ CurvesView::CurvesView(QWidget* parent) : QWidget(parent) {
     m_amount->setDecimals(3);
     m_amount->setSingleStep(0.05);
     m_amount->setValue(0.6);
-    m_amount->setToolTip(tr("Smoothing weight: the EMA's factor; the moving average uses a window of "
-                            "(1 + w) / (1 - w) points"));
+    m_amount->setToolTip(
+        tr("Smoothing weight: the EMA's factor; the moving average uses a window of "
+           "(1 + w) / (1 - w) points"));
     m_logX = new QCheckBox(tr("log x"), this);
     m_logY = new QCheckBox(tr("log y"), this);
     controls->addWidget(new QLabel(tr("x:"), this));
@@ -56,7 +57,8 @@ CurvesView::CurvesView(QWidget* parent) : QWidget(parent) {
     controls->addWidget(m_logX);
     controls->addWidget(m_logY);
     controls->addStretch(1);
-    auto* legend = new QLabel(tr("thin: training · bold: test · dashed: plain · solid: residual"), this);
+    auto* legend =
+        new QLabel(tr("thin: training · bold: test · dashed: plain · solid: residual"), this);
     legend->setWordWrap(true); // wraps rather than widening the window
     legend->setStyleSheet(QStringLiteral("color: palette(mid);"));
     controls->addWidget(legend);

@@ -15,7 +15,8 @@ ExperimentController::~ExperimentController() {
     m_thread.wait();
 }
 
-bool ExperimentController::start(std::vector<reslab::RunConfig> runs, std::vector<std::string> folders) {
+bool ExperimentController::start(std::vector<reslab::RunConfig> runs,
+                                 std::vector<std::string> folders) {
     if (busy())
         return false;
     return launch(new TrainingWorker(std::move(runs), std::move(folders), /*resume=*/false));

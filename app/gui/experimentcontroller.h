@@ -42,7 +42,8 @@ Q_SIGNALS:
     void experimentReady(const QVector<RunInfo>& runs, const QString& split);
     void recordsReady(const RunRecords& records);
     void runStateChanged(int run, const QString& state, const QString& message);
-    void progress(qint64 stepsDone, qint64 stepsTotal, double imagesPerSecond, double secondsTraining);
+    void
+    progress(qint64 stepsDone, qint64 stepsTotal, double imagesPerSecond, double secondsTraining);
     void failed(const QString& message);
     void snapshotReady(int run, const SnapshotPtr& weights);
     void finished();

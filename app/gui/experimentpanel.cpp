@@ -21,7 +21,9 @@
 
 namespace {
 
-QString qs(const std::string& s) { return QString::fromStdString(s); }
+QString qs(const std::string& s) {
+    return QString::fromStdString(s);
+}
 
 const char* const kCustom = "custom";
 
@@ -63,8 +65,9 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
     m_depth->setCurrentIndex(3);
     m_shortcut = new QComboBox(runsBox);
     m_shortcut->addItems({QStringLiteral("A"), QStringLiteral("B"), QStringLiteral("C")});
-    m_shortcut->setToolTip(tr("Shortcut option (paper, 4.1): A zero-pads, B projects where the shape "
-                              "changes, C projects everywhere"));
+    m_shortcut->setToolTip(
+        tr("Shortcut option (paper, 4.1): A zero-pads, B projects where the shape "
+           "changes, C projects everywhere"));
     m_width = new QSpinBox(runsBox);
     m_width->setRange(2, 64);
     m_width->setValue(16);
@@ -86,8 +89,9 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
     auto* trainBox = new QGroupBox(tr("Training"), this);
     auto* form = new QFormLayout(trainBox);
     m_dataset = new QComboBox(trainBox);
-    m_dataset->addItems({QStringLiteral("fashion-mnist"), QStringLiteral("mnist"), QStringLiteral("cifar10"),
-                         QStringLiteral("folder"), QStringLiteral("synthetic")});
+    m_dataset->addItems({QStringLiteral("fashion-mnist"), QStringLiteral("mnist"),
+                         QStringLiteral("cifar10"), QStringLiteral("folder"),
+                         QStringLiteral("synthetic")});
     form->addRow(tr("Data set"), m_dataset);
     auto* dirRow = new QHBoxLayout;
     m_dataDir = new QLineEdit(trainBox);
@@ -148,7 +152,8 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
     form->addRow(tr("Threads a run"), m_threads);
     m_precision = new QComboBox(trainBox);
     m_precision->addItem(tr("float32"), QStringLiteral("float32"));
-    m_precision->addItem(tr("bfloat16 autocast (faster, not comparable bit for bit)"), QStringLiteral("bfloat16"));
+    m_precision->addItem(tr("bfloat16 autocast (faster, not comparable bit for bit)"),
+                         QStringLiteral("bfloat16"));
     form->addRow(tr("Precision"), m_precision);
     layout->addWidget(trainBox);
 
@@ -170,11 +175,14 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
             run.net.in_channels = channels;
     });
 
-    setTrainConfig(reslab::TrainConfig{});
+    const reslab::TrainConfig defaults;
+    setTrainConfig(defaults);
     selectPreset(QStringLiteral("degradation"));
 }
 
-QString ExperimentPanel::presetName() const { return m_preset->currentData().toString(); }
+QString ExperimentPanel::presetName() const {
+    return m_preset->currentData().toString();
+}
 
 void ExperimentPanel::selectPreset(const QString& name) {
     const int index = m_preset->findData(name);
@@ -189,7 +197,8 @@ void ExperimentPanel::selectPreset(const QString& name) {
 void ExperimentPanel::applyPreset(int index) {
     const QString name = m_preset->itemData(index).toString();
     if (name == QLatin1String(kCustom)) {
-        m_description->setText(tr("Add nets below; they train in lockstep on the same data order."));
+        m_description->setText(
+            tr("Add nets below; they train in lockstep on the same data order."));
         return;
     }
     reslab::TrainConfig base = trainConfig();
@@ -214,7 +223,9 @@ void ExperimentPanel::addRun() {
         run.net.widths = {width, width * 2, width * 4};
     }
     // Unique names, so run folders do not collide.
-    std::string name = arch + (run.net.shortcut == reslab::Shortcut::A ? "" : "-" + reslab::to_string(run.net.shortcut));
+    std::string name =
+        arch +
+        (run.net.shortcut == reslab::Shortcut::A ? "" : "-" + reslab::to_string(run.net.shortcut));
     int copy = 1;
     auto taken = [&](const std::string& n) {
         for (const auto& r : m_runs)
@@ -260,17 +271,19 @@ void ExperimentPanel::removeRuns() {
 void ExperimentPanel::refreshRuns() {
     m_runList->clear();
     for (const auto& run : m_runs) {
-        const QString text = tr("%1   (%2 layers, widths %3, shortcut %4)")
-                                 .arg(qs(run.name))
-                                 .arg(run.net.depth())
-                                 .arg(run.net.widths.empty() ? 0 : run.net.widths.front())
-                                 .arg(run.net.residual ? qs(reslab::to_string(run.net.shortcut)) : tr("none"));
+        const QString text =
+            tr("%1   (%2 layers, widths %3, shortcut %4)")
+                .arg(qs(run.name))
+                .arg(run.net.depth())
+                .arg(run.net.widths.empty() ? 0 : run.net.widths.front())
+                .arg(run.net.residual ? qs(reslab::to_string(run.net.shortcut)) : tr("none"));
         m_runList->addItem(text);
     }
 }
 
 void ExperimentPanel::browseDataDir() {
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Data folder"), m_dataDir->text());
+    const QString dir =
+        QFileDialog::getExistingDirectory(this, tr("Data folder"), m_dataDir->text());
     if (!dir.isEmpty())
         m_dataDir->setText(dir);
 }
@@ -284,7 +297,8 @@ reslab::TrainConfig ExperimentPanel::trainConfig() const {
     t.augment_flip = m_augment->isChecked();
     t.batch_size = m_batch->value();
     t.schedule.base_lr = m_lr->value();
-    t.schedule.kind = reslab::schedule_kind_from_string(m_schedule->currentData().toString().toStdString());
+    t.schedule.kind =
+        reslab::schedule_kind_from_string(m_schedule->currentData().toString().toStdString());
     t.schedule.warmup_steps = m_warmup->value();
     t.steps = m_steps->value();
     t.epochs = t.steps > 0 ? 0.0 : m_epochs->value();
@@ -305,7 +319,8 @@ void ExperimentPanel::setTrainConfig(const reslab::TrainConfig& t) {
     m_augment->setChecked(t.augment_crop);
     m_batch->setValue(static_cast<int>(t.batch_size));
     m_lr->setValue(t.schedule.base_lr);
-    m_schedule->setCurrentIndex(std::max(0, m_schedule->findData(qs(reslab::to_string(t.schedule.kind)))));
+    m_schedule->setCurrentIndex(
+        std::max(0, m_schedule->findData(qs(reslab::to_string(t.schedule.kind)))));
     m_warmup->setValue(static_cast<int>(t.schedule.warmup_steps));
     m_steps->setValue(static_cast<int>(t.steps));
     m_epochs->setValue(t.epochs > 0 ? t.epochs : 10.0);
@@ -339,7 +354,9 @@ void ExperimentPanel::saveSettings(QSettings& settings) const {
 }
 
 void ExperimentPanel::restoreSettings(const QSettings& settings) {
-    const QString preset = settings.value(QStringLiteral("experiment/preset"), QStringLiteral("degradation")).toString();
+    const QString preset =
+        settings.value(QStringLiteral("experiment/preset"), QStringLiteral("degradation"))
+            .toString();
     m_dataDir->setText(settings.value(QStringLiteral("experiment/dataDir")).toString());
     m_seed->setValue(settings.value(QStringLiteral("experiment/seed"), 0).toInt());
     m_threads->setValue(settings.value(QStringLiteral("experiment/threads"), 0).toInt());

@@ -74,6 +74,7 @@ private:
     QComboBox* m_precision = nullptr;
 
     std::vector<reslab::RunConfig> m_runs;
-    reslab::TrainConfig m_presetTrain; // what the form cannot show (eval/probe intervals, held-out...)
+    reslab::TrainConfig
+        m_presetTrain; // what the form cannot show (eval/probe intervals, held-out...)
     bool m_applying = false;
 };

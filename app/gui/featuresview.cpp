@@ -63,7 +63,9 @@ constexpr int kTopK = 5;
 constexpr int kBatchImages = 64; // test images for the batch responses (Fig. 7)
 constexpr int kSeenSide = 224;   // pixels the "what the net sees" image is shown at
 
-QString qs(const std::string& s) { return QString::fromStdString(s); }
+QString qs(const std::string& s) {
+    return QString::fromStdString(s);
+}
 
 /// c10::Error carries a C++ backtrace after its first line; the first line is the message.
 QString firstLine(const char* what) {
@@ -98,7 +100,9 @@ QImage toImage(const reslab::FeatureMap& m) {
     QImage image(static_cast<int>(m.width), static_cast<int>(m.height), QImage::Format_RGB32);
     for (int y = 0; y < image.height(); ++y)
         for (int x = 0; x < image.width(); ++x) {
-            auto v = [&](int64_t c) { return std::clamp(static_cast<int>(std::lround(255 * m.at(c, y, x))), 0, 255); };
+            auto v = [&](int64_t c) {
+                return std::clamp(static_cast<int>(std::lround(255 * m.at(c, y, x))), 0, 255);
+            };
             image.setPixel(x, y, m.channels >= 3 ? qRgb(v(0), v(1), v(2)) : qRgb(v(0), v(0), v(0)));
         }
     return image;
@@ -150,7 +154,8 @@ void FeaturesView::buildUi() {
             loadSample(m_sampleCombo->itemText(i));
         m_sampleCombo->setCurrentIndex(0);
     });
-    for (QWidget* w : std::initializer_list<QWidget*>{openImage, pasteButton, testButton, m_sampleCombo})
+    for (QWidget* w :
+         std::initializer_list<QWidget*>{openImage, pasteButton, testButton, m_sampleCombo})
         imageRow->addWidget(w);
     m_imageLabel = new QLabel(tr("no image"), this);
     m_imageLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -167,21 +172,25 @@ void FeaturesView::buildUi() {
     openRun->setToolTip(tr("A run's checkpoint.pth, with its spec.json"));
     connect(openRun, &QPushButton::clicked, this, &FeaturesView::openRunDialog);
     auto* currentRun = new QPushButton(tr("Current run"), this);
-    currentRun->setToolTip(tr("The latest checkpoint of the run selected in the run list (or being trained); "
-                              "the trainer writes it between steps"));
+    currentRun->setToolTip(
+        tr("The latest checkpoint of the run selected in the run list (or being trained); "
+           "the trainer writes it between steps"));
     connect(currentRun, &QPushButton::clicked, this, &FeaturesView::useCurrentRun);
     m_archCombo = new QComboBox(this);
     m_archCombo->addItem(tr("recognise"));
     for (const auto& name : reslab::named_spec_names())
         m_archCombo->addItem(qs(name));
-    m_archCombo->setToolTip(tr("The architecture for a .pth file: recognised from its keys and shapes, or chosen"));
+    m_archCombo->setToolTip(
+        tr("The architecture for a .pth file: recognised from its keys and shapes, or chosen"));
     auto* random = new QPushButton(tr("Random"), this);
-    random->setToolTip(tr("Freshly initialised weights for the chosen architecture (resnet18 if none)"));
+    random->setToolTip(
+        tr("Freshly initialised weights for the chosen architecture (resnet18 if none)"));
     connect(random, &QPushButton::clicked, this, [this] {
-        useRandomWeights(m_archCombo->currentIndex() > 0 ? m_archCombo->currentText() : QStringLiteral("resnet18"));
+        useRandomWeights(m_archCombo->currentIndex() > 0 ? m_archCombo->currentText()
+                                                         : QStringLiteral("resnet18"));
     });
-    for (QWidget* w : std::initializer_list<QWidget*>{openWeights, openRun, currentRun, new QLabel(tr("arch"), this),
-                                                      m_archCombo, random})
+    for (QWidget* w : std::initializer_list<QWidget*>{
+             openWeights, openRun, currentRun, new QLabel(tr("arch"), this), m_archCombo, random})
         netRow->addWidget(w);
     m_netLabel = new QLabel(tr("no net"), this);
     m_netLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -250,7 +259,8 @@ void FeaturesView::buildUi() {
     });
     m_colorCombo = new QComboBox(centre);
     m_colorCombo->addItems({tr("auto colours"), tr("grey"), tr("viridis"), tr("diverging")});
-    m_colorCombo->setToolTip(tr("auto: diverging for signed maps (before a ReLU), viridis otherwise"));
+    m_colorCombo->setToolTip(
+        tr("auto: diverging for signed maps (before a ReLU), viridis otherwise"));
     m_normCombo = new QComboBox(centre);
     m_normCombo->addItems({tr("per channel"), tr("per layer")});
     m_sortCombo = new QComboBox(centre);
@@ -317,7 +327,8 @@ void FeaturesView::buildUi() {
     respLayout->addWidget(m_responses, 1);
     auto* respButtons = new QHBoxLayout;
     auto* batch = new QPushButton(tr("%1 test images").arg(kBatchImages), respPage);
-    batch->setToolTip(tr("The stds over a batch of the data set's test images instead of this image"));
+    batch->setToolTip(
+        tr("The stds over a batch of the data set's test images instead of this image"));
     connect(batch, &QPushButton::clicked, this, &FeaturesView::responsesForBatch);
     auto* exportPlot = new QPushButton(tr("Export plot…"), respPage);
     connect(exportPlot, &QPushButton::clicked, this, [this] { exportDialog(2); });
@@ -348,11 +359,19 @@ void FeaturesView::showMessage(const QString& text, bool error) {
     m_messageLabel->setVisible(!text.isEmpty());
 }
 
-QString FeaturesView::message() const { return m_message; }
-QString FeaturesView::currentLayer() const { return m_layerCombo->currentText(); }
-std::shared_ptr<const reslab::LoadedNet> FeaturesView::net() const { return m_state->net; }
+QString FeaturesView::message() const {
+    return m_message;
+}
+QString FeaturesView::currentLayer() const {
+    return m_layerCombo->currentText();
+}
+std::shared_ptr<const reslab::LoadedNet> FeaturesView::net() const {
+    return m_state->net;
+}
 
-QString FeaturesView::netName() const { return m_state->net ? qs(m_state->net->spec.name) : QString(); }
+QString FeaturesView::netName() const {
+    return m_state->net ? qs(m_state->net->spec.name) : QString();
+}
 
 QStringList FeaturesView::layerNames() const {
     QStringList names;
@@ -368,8 +387,7 @@ QStringList FeaturesView::topPredictions() const {
     return out;
 }
 
-template <class Work, class Done>
-void FeaturesView::runInBackground(Work work, Done done) {
+template <class Work, class Done> void FeaturesView::runInBackground(Work work, Done done) {
     ++m_pending;
     m_state->pool.start([this, work = std::move(work), done = std::move(done)]() mutable {
         using Result = decltype(work());
@@ -409,7 +427,9 @@ bool FeaturesView::loadWeights(const QString& path, const QString& arch, QString
                     [this, path](reslab::LoadedNetPtr net) {
                         const QString name = qs(net->spec.name);
                         const QString note = qs(net->note);
-                        adoptNet(std::move(net), path, tr("%1 from %2").arg(name, QDir::toNativeSeparators(path)), name, note);
+                        adoptNet(std::move(net), path,
+                                 tr("%1 from %2").arg(name, QDir::toNativeSeparators(path)), name,
+                                 note);
                     });
     return true;
 }
@@ -425,7 +445,8 @@ bool FeaturesView::useRandomWeights(const QString& arch, QString* error) {
             *error = why;
         return false;
     }
-    adoptNet(std::move(net), QString(), tr("%1 with random weights (seed 0)").arg(arch), arch, QString());
+    adoptNet(std::move(net), QString(), tr("%1 with random weights (seed 0)").arg(arch), arch,
+             QString());
     return true;
 }
 
@@ -478,16 +499,18 @@ bool FeaturesView::loadImage(const QImage& image, const QString& description, QS
         return false;
     }
     const bool grey = image.isGrayscale();
-    const QImage converted = image.convertToFormat(grey ? QImage::Format_Grayscale8 : QImage::Format_RGB888);
+    const QImage converted =
+        image.convertToFormat(grey ? QImage::Format_Grayscale8 : QImage::Format_RGB888);
     const int channels = grey ? 1 : 3;
     // QImage pads its lines to 4 bytes; the model wants them packed.
-    std::vector<uint8_t> packed(static_cast<size_t>(converted.width()) * converted.height() * channels);
+    std::vector<uint8_t> packed(static_cast<size_t>(converted.width()) * converted.height() *
+                                channels);
     const size_t line = static_cast<size_t>(converted.width()) * channels;
     for (int y = 0; y < converted.height(); ++y)
         std::copy_n(converted.constScanLine(y), line, packed.data() + y * line);
     try {
-        m_state->image = reslab::input_image_from_pixels(packed.data(), converted.height(), converted.width(),
-                                                         channels, 0);
+        m_state->image = reslab::input_image_from_pixels(packed.data(), converted.height(),
+                                                         converted.width(), channels, 0);
     } catch (const std::exception& e) {
         const QString why = firstLine(e.what());
         showMessage(why, true);
@@ -504,7 +527,8 @@ bool FeaturesView::loadImage(const QImage& image, const QString& description, QS
 
 QStringList FeaturesView::sampleNames() const {
     QStringList names;
-    for (const QString& f : QDir(QStringLiteral(":/samples")).entryList({QStringLiteral("*.png")}, QDir::Files, QDir::Name))
+    for (const QString& f : QDir(QStringLiteral(":/samples"))
+                                .entryList({QStringLiteral("*.png")}, QDir::Files, QDir::Name))
         names << QFileInfo(f).completeBaseName();
     return names;
 }
@@ -513,7 +537,8 @@ bool FeaturesView::loadSample(const QString& name, QString* error) {
     const QString path = QStringLiteral(":/samples/%1.png").arg(name);
     QImage image(path);
     if (image.isNull()) {
-        const QString why = tr("There is no sample image '%1'; the samples are: %2").arg(name, sampleNames().join(QStringLiteral(", ")));
+        const QString why = tr("There is no sample image '%1'; the samples are: %2")
+                                .arg(name, sampleNames().join(QStringLiteral(", ")));
         showMessage(why, true);
         if (error)
             *error = why;
@@ -529,7 +554,9 @@ void FeaturesView::loadTestSample(int index) {
     }
     const std::string dataset = m_state->net->preprocessing.dataset;
     if (dataset == "imagenet") {
-        showMessage(tr("ImageNet's test split is not on this machine: open an image file or pick a sample"), true);
+        showMessage(
+            tr("ImageNet's test split is not on this machine: open an image file or pick a sample"),
+            true);
         return;
     }
     m_sinceChosen.start();
@@ -552,9 +579,11 @@ void FeaturesView::loadTestSample(int index) {
                                          : QRandomGenerator::global()->bounded(static_cast<int>(n));
             m_state->image = reslab::input_image_from_dataset(set->images[i], 0);
             const int64_t label = set->labels[i].item<int64_t>();
-            const QString name = label < static_cast<int64_t>(set->classes.size()) ? qs(set->classes[label])
-                                                                                     : QString::number(label);
-            m_state->imageDescription = tr("%1 test image #%2 (label: %3)").arg(qs(dataset)).arg(i).arg(name);
+            const QString name = label < static_cast<int64_t>(set->classes.size())
+                                     ? qs(set->classes[label])
+                                     : QString::number(label);
+            m_state->imageDescription =
+                tr("%1 test image #%2 (label: %3)").arg(qs(dataset)).arg(i).arg(name);
             m_imageLabel->setText(m_state->imageDescription);
             startCapture();
         });
@@ -576,7 +605,8 @@ void FeaturesView::startCapture() {
     runInBackground(
         [net, image] {
             Result r;
-            const reslab::InputImage fitted = reslab::convert_input_image(image, net->spec.in_channels);
+            const reslab::InputImage fitted =
+                reslab::convert_input_image(image, net->spec.in_channels);
             r.note = fitted.note;
             r.input = reslab::prepare_input(*net, fitted.pixels);
             r.capture = std::make_shared<const reslab::Capture>(reslab::capture(*net, r.input));
@@ -646,7 +676,8 @@ void FeaturesView::startTwinCapture() {
 void FeaturesView::startGradCam() {
     if (!m_state->net || !m_state->capture)
         return;
-    const int64_t cls = m_camClass->currentData().isValid() ? m_camClass->currentData().toLongLong() : 0;
+    const int64_t cls =
+        m_camClass->currentData().isValid() ? m_camClass->currentData().toLongLong() : 0;
     const quint64 generation = m_generation;
     auto net = m_state->net;
     const torch::Tensor input = m_state->input;
@@ -673,7 +704,8 @@ void FeaturesView::showCapture() {
     m_topList->clear();
     m_camClass->clear();
     for (const auto& p : m_state->top) {
-        m_topList->addItem(QStringLiteral("%1%  %2").arg(100.0 * p.probability, 5, 'f', 1).arg(qs(p.name)));
+        m_topList->addItem(
+            QStringLiteral("%1%  %2").arg(100.0 * p.probability, 5, 'f', 1).arg(qs(p.name)));
         m_camClass->addItem(qs(p.name), QVariant::fromValue<qlonglong>(p.index));
     }
     const auto& pre = m_state->net->preprocessing;
@@ -718,7 +750,8 @@ void FeaturesView::showLayer() {
     m_grid->setColorMap(colors);
     m_grid->setNormalization(m_normCombo->currentIndex() == 1 ? FeatureNormalization::PerLayer
                                                               : FeatureNormalization::PerChannel);
-    m_grid->setSort(m_sortCombo->currentIndex() == 1 ? FeatureSort::MeanDescending : FeatureSort::Index);
+    m_grid->setSort(m_sortCombo->currentIndex() == 1 ? FeatureSort::MeanDescending
+                                                     : FeatureSort::Index);
     m_grid->setData(std::move(data));
     m_channel = std::clamp(m_channel, 0, std::max(0, static_cast<int>(map->channels) - 1));
     m_grid->setCurrentChannel(m_channel);
@@ -749,7 +782,8 @@ void FeaturesView::showBlockPanel() {
     const auto& c = *m_state->capture;
     const reslab::BlockCapture* block = c.block(m_layer.toStdString());
     if (!block) {
-        m_blockLabel->setText(tr("Pick a layer inside a residual block (layerS.B…) to see x, F(x) and F(x)+x."));
+        m_blockLabel->setText(
+            tr("Pick a layer inside a residual block (layerS.B…) to see x, F(x) and F(x)+x."));
         return;
     }
     const FeatureMapData branch = toData(c.layers[block->branch]);
@@ -769,7 +803,8 @@ void FeaturesView::showBlockPanel() {
     if (block->residual) {
         m_blockTiles[0]->setTile(x, ch, map, range, tr("x (shortcut) · ch %1").arg(ch));
         const float* xc = x.channel(ch);
-        if (std::all_of(xc, xc + static_cast<size_t>(x.height) * x.width, [](float v) { return v == 0.0f; }))
+        if (std::all_of(xc, xc + static_cast<size_t>(x.height) * x.width,
+                        [](float v) { return v == 0.0f; }))
             m_blockTiles[0]->setCaption(tr("zero: option A padding"));
         m_blockTiles[1]->setTile(branch, ch, map, range, tr("F(x)"));
         m_blockTiles[1]->setCaption(ratio);
@@ -786,7 +821,8 @@ void FeaturesView::showBlockPanel() {
         tr("<b>%1</b> (%2 block): %3 for this image. In trained nets the paper finds the residual "
            "functions generally small (Fig. 7): the block adds a small change to x.%4")
             .arg(qs(block->name), block->residual ? tr("residual") : tr("plain"), ratio,
-                 twinOut.isEmpty() ? tr(" The twin's output shows on the Twin page's first visit.") : QString()));
+                 twinOut.isEmpty() ? tr(" The twin's output shows on the Twin page's first visit.")
+                                   : QString()));
 }
 
 void FeaturesView::showTwinPanel() {
@@ -811,18 +847,22 @@ void FeaturesView::showTwinPanel() {
     const auto range = sharedRange({&da, &db}, ch);
     const bool residual = m_state->net->spec.residual;
     const QString netName = qs(m_state->net->spec.name), twinName = qs(m_state->twin->spec.name);
-    m_twinTiles[0]->setTile(da, ch, FeatureColorMap::Diverging, range, tr("%1, ch %2").arg(netName).arg(ch));
+    m_twinTiles[0]->setTile(da, ch, FeatureColorMap::Diverging, range,
+                            tr("%1, ch %2").arg(netName).arg(ch));
     m_twinTiles[1]->setTile(db, ch, FeatureColorMap::Diverging, range, twinName);
-    m_twinTiles[2]->setTile(diff, ch, FeatureColorMap::Diverging,
-                            featuregrid::channelRange(diff, ch, FeatureColorMap::Diverging),
-                            tr("%1 − %2").arg(residual ? netName : twinName, residual ? twinName : netName));
-    m_twinLabel->setText(tr("%1 at %2. Twin: %3").arg(netName, qs(a->name), qs(m_state->twin->note)));
+    m_twinTiles[2]->setTile(
+        diff, ch, FeatureColorMap::Diverging,
+        featuregrid::channelRange(diff, ch, FeatureColorMap::Diverging),
+        tr("%1 − %2").arg(residual ? netName : twinName, residual ? twinName : netName));
+    m_twinLabel->setText(
+        tr("%1 at %2. Twin: %3").arg(netName, qs(a->name), qs(m_state->twin->note)));
 }
 
 void FeaturesView::showResponses() {
     if (!m_state->capture)
         return;
-    auto series = [](const QString& name, bool residual, const std::vector<reslab::LayerResponse>& r) {
+    auto series = [](const QString& name, bool residual,
+                     const std::vector<reslab::LayerResponse>& r) {
         ResponseSeries s;
         s.name = name;
         s.color = residual ? QColor(0x1f77b4) : QColor(0xd62728);
@@ -838,7 +878,8 @@ void FeaturesView::showResponses() {
     if (m_state->twin && (batch || m_state->twinCapture))
         all.push_back(series(qs(m_state->twin->spec.name), m_state->twin->spec.residual,
                              batch ? m_state->batchTwin : m_state->twinCapture->responses));
-    m_responses->setSeries(std::move(all), batch ? tr("%1 test images").arg(m_state->batchSize) : tr("this image"));
+    m_responses->setSeries(std::move(all),
+                           batch ? tr("%1 test images").arg(m_state->batchSize) : tr("this image"));
 }
 
 void FeaturesView::responsesForBatch() {
@@ -846,7 +887,9 @@ void FeaturesView::responsesForBatch() {
         return;
     const std::string dataset = m_state->net->preprocessing.dataset;
     if (dataset == "imagenet") {
-        showMessage(tr("ImageNet's test split is not on this machine: the responses are for the loaded image"), true);
+        showMessage(tr("ImageNet's test split is not on this machine: the responses are for the "
+                       "loaded image"),
+                    true);
         return;
     }
     auto net = m_state->net;
@@ -872,7 +915,8 @@ void FeaturesView::responsesForBatch() {
             std::vector<torch::Tensor> inputs;
             const int64_t n = std::min<int64_t>(kBatchImages, r.set->images.size(0));
             for (int64_t i = 0; i < n; ++i) {
-                const auto image = reslab::input_image_from_dataset(r.set->images[i], net->spec.in_channels);
+                const auto image =
+                    reslab::input_image_from_dataset(r.set->images[i], net->spec.in_channels);
                 inputs.push_back(reslab::prepare_input(*net, image.pixels));
             }
             const torch::Tensor batch = torch::cat(inputs);
@@ -889,7 +933,8 @@ void FeaturesView::responsesForBatch() {
             m_state->twin = r.twin;
             m_state->batchNet = std::move(r.net);
             m_state->batchTwin = std::move(r.other);
-            m_state->batchSize = static_cast<int>(std::min<int64_t>(kBatchImages, r.set->images.size(0)));
+            m_state->batchSize =
+                static_cast<int>(std::min<int64_t>(kBatchImages, r.set->images.size(0)));
             showMessage(QString(), false);
             showResponses();
         });
@@ -902,12 +947,14 @@ void FeaturesView::showSeenImage() {
         return;
     }
     const auto& cam = m_state->cam;
-    if (m_camCheck->isChecked() && !cam.empty() && cam.width == image.width() && cam.height == image.height()) {
+    if (m_camCheck->isChecked() && !cam.empty() && cam.width == image.width() &&
+        cam.height == image.height()) {
         // The map over the image, half transparent, in viridis so hot and cold read at a glance.
         QImage overlay(image.size(), QImage::Format_ARGB32);
         for (int y = 0; y < image.height(); ++y)
             for (int x = 0; x < image.width(); ++x) {
-                QColor c = QColor::fromRgb(featuregrid::colorAt(FeatureColorMap::Viridis, cam.at(0, y, x)));
+                QColor c = QColor::fromRgb(
+                    featuregrid::colorAt(FeatureColorMap::Viridis, cam.at(0, y, x)));
                 c.setAlphaF(0.55);
                 overlay.setPixelColor(x, y, c);
             }
@@ -915,8 +962,9 @@ void FeaturesView::showSeenImage() {
         p.drawImage(0, 0, overlay);
     }
     const bool small = image.width() < kSeenSide / 2;
-    m_seenLabel->setPixmap(QPixmap::fromImage(image.scaled(kSeenSide, kSeenSide, Qt::KeepAspectRatio,
-                                                           small ? Qt::FastTransformation : Qt::SmoothTransformation)));
+    m_seenLabel->setPixmap(QPixmap::fromImage(
+        image.scaled(kSeenSide, kSeenSide, Qt::KeepAspectRatio,
+                     small ? Qt::FastTransformation : Qt::SmoothTransformation)));
 }
 
 void FeaturesView::onSelectionChanged(const QString& layer) {
@@ -936,7 +984,8 @@ void FeaturesView::setLayer(const QString& path) {
 void FeaturesView::openImageDialog() {
     QSettings settings;
     const QString path = QFileDialog::getOpenFileName(
-        this, tr("Open image"), settings.value(QStringLiteral("folders/images"), QDir::homePath()).toString(),
+        this, tr("Open image"),
+        settings.value(QStringLiteral("folders/images"), QDir::homePath()).toString(),
         tr("Images (*.png *.jpg *.jpeg *.bmp);;All files (*)"));
     if (path.isEmpty())
         return;
@@ -947,7 +996,8 @@ void FeaturesView::openImageDialog() {
 void FeaturesView::openWeightsDialog() {
     QSettings settings;
     const QString path = QFileDialog::getOpenFileName(
-        this, tr("Open weights"), settings.value(QStringLiteral("folders/weights"), QDir::homePath()).toString(),
+        this, tr("Open weights"),
+        settings.value(QStringLiteral("folders/weights"), QDir::homePath()).toString(),
         tr("PyTorch weights (*.pth *.pt);;All files (*)"));
     if (path.isEmpty())
         return;
@@ -958,7 +1008,8 @@ void FeaturesView::openWeightsDialog() {
 void FeaturesView::openRunDialog() {
     QSettings settings;
     const QString folder = QFileDialog::getExistingDirectory(
-        this, tr("Open run folder"), settings.value(QStringLiteral("folders/open"), QDir::homePath()).toString());
+        this, tr("Open run folder"),
+        settings.value(QStringLiteral("folders/open"), QDir::homePath()).toString());
     if (!folder.isEmpty())
         loadWeights(folder);
 }
@@ -966,7 +1017,8 @@ void FeaturesView::openRunDialog() {
 void FeaturesView::useCurrentRun() {
     const QString folder = m_currentRun ? m_currentRun() : QString();
     if (folder.isEmpty()) {
-        showMessage(tr("No run is being trained or selected; start one, or open a run folder"), true);
+        showMessage(tr("No run is being trained or selected; start one, or open a run folder"),
+                    true);
         return;
     }
     if (m_requestSnapshot && m_requestSnapshot(folder)) {
@@ -976,15 +1028,18 @@ void FeaturesView::useCurrentRun() {
     loadWeights(folder);
 }
 
-void FeaturesView::loadSnapshot(const QString& folder, const std::shared_ptr<const WeightsSnapshot>& snapshot) {
+void FeaturesView::loadSnapshot(const QString& folder,
+                                const std::shared_ptr<const WeightsSnapshot>& snapshot) {
     const std::string f = folder.toStdString();
     const std::string source = "the training net at step " + std::to_string(snapshot->step);
-    runInBackground([f, snapshot, source] { return reslab::load_run_net(f, snapshot->state, source); },
-                    [this, folder, step = snapshot->step](reslab::LoadedNetPtr net) {
-                        const QString name = qs(net->spec.name);
-                        const QString note = qs(net->note);
-                        adoptNet(std::move(net), folder, tr("%1 while it trains: step %2").arg(name).arg(step), name, note);
-                    });
+    runInBackground(
+        [f, snapshot, source] { return reslab::load_run_net(f, snapshot->state, source); },
+        [this, folder, step = snapshot->step](reslab::LoadedNetPtr net) {
+            const QString name = qs(net->spec.name);
+            const QString note = qs(net->note);
+            adoptNet(std::move(net), folder, tr("%1 while it trains: step %2").arg(name).arg(step),
+                     name, note);
+        });
 }
 
 void FeaturesView::paste() {
@@ -1022,7 +1077,8 @@ bool FeaturesView::exportGrid(const QString& path, QString* error) const {
     const QImage image = m_grid->gridImage(3);
     if (image.isNull() || !image.save(path, "PNG")) {
         if (error)
-            *error = image.isNull() ? tr("there is no grid to export") : tr("cannot write %1").arg(path);
+            *error =
+                image.isNull() ? tr("there is no grid to export") : tr("cannot write %1").arg(path);
         return false;
     }
     return true;
@@ -1032,7 +1088,8 @@ bool FeaturesView::exportTile(const QString& path, QString* error) const {
     const QImage image = m_tile->exportImage();
     if (image.isNull() || !image.save(path, "PNG")) {
         if (error)
-            *error = image.isNull() ? tr("there is no tile to export: click one") : tr("cannot write %1").arg(path);
+            *error = image.isNull() ? tr("there is no tile to export: click one")
+                                    : tr("cannot write %1").arg(path);
         return false;
     }
     return true;
@@ -1048,16 +1105,22 @@ bool FeaturesView::exportResponses(const QString& path, QString* error) const {
 }
 
 void FeaturesView::exportDialog(int what) {
-    static const char* const kNames[] = {"features-grid.png", "features-tile.png", "features-responses.png"};
+    static const char* const kNames[] = {"features-grid.png", "features-tile.png",
+                                         "features-responses.png"};
     QSettings settings;
-    const QString folder = settings.value(QStringLiteral("folders/export"), QDir::homePath()).toString();
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export PNG"),
-                                                      QDir(folder).filePath(QString::fromLatin1(kNames[what])),
-                                                      tr("PNG image (*.png)"));
+    const QString folder =
+        settings.value(QStringLiteral("folders/export"), QDir::homePath()).toString();
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export PNG"), QDir(folder).filePath(QString::fromLatin1(kNames[what])),
+        tr("PNG image (*.png)"));
     if (path.isEmpty())
         return;
     settings.setValue(QStringLiteral("folders/export"), QFileInfo(path).absolutePath());
     QString error;
-    const bool ok = what == 0 ? exportGrid(path, &error) : what == 1 ? exportTile(path, &error) : exportResponses(path, &error);
-    showMessage(ok ? tr("Exported %1").arg(QDir::toNativeSeparators(path)) : tr("Could not export: %1").arg(error), !ok);
+    const bool ok = what == 0   ? exportGrid(path, &error)
+                    : what == 1 ? exportTile(path, &error)
+                                : exportResponses(path, &error);
+    showMessage(ok ? tr("Exported %1").arg(QDir::toNativeSeparators(path))
+                   : tr("Could not export: %1").arg(error),
+                !ok);
 }

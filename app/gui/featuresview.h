@@ -54,14 +54,17 @@ public:
     /// Shows a layer by module path ("layer2.0.conv1"); the nearest captured map if not exact.
     void setLayer(const QString& path);
     /// The run folder of the net being trained, asked for when "Current run" is pressed.
-    void setCurrentRunProvider(std::function<QString()> provider) { m_currentRun = std::move(provider); }
+    void setCurrentRunProvider(std::function<QString()> provider) {
+        m_currentRun = std::move(provider);
+    }
     /// Asked first when "Current run" is pressed: true if that run is training and a snapshot of
     /// its weights was asked for (loadSnapshot follows); otherwise its checkpoint is loaded.
     void setSnapshotRequester(std::function<bool(const QString& folder)> requester) {
         m_requestSnapshot = std::move(requester);
     }
     /// Shows the net of the run in folder with a snapshot of its weights taken between two steps.
-    void loadSnapshot(const QString& folder, const std::shared_ptr<const WeightsSnapshot>& snapshot);
+    void loadSnapshot(const QString& folder,
+                      const std::shared_ptr<const WeightsSnapshot>& snapshot);
     /// What "Current run" does: the training net's snapshot, or the run's latest checkpoint.
     void useCurrentRun();
 
@@ -120,8 +123,7 @@ private:
     void paste();
     void responsesForBatch();
     void exportDialog(int what);
-    template <class Work, class Done>
-    void runInBackground(Work work, Done done);
+    template <class Work, class Done> void runInBackground(Work work, Done done);
 
     Selection* m_selection = nullptr;
     std::unique_ptr<FeaturesState> m_state;
@@ -152,9 +154,9 @@ private:
     QLabel* m_twinLabel = nullptr;
     ResponsesPlot* m_responses = nullptr;
 
-    QString m_layer;        // the module path asked for
-    int m_channel = 0;      // the channel shown large
-    int m_pending = 0;      // background jobs running
+    QString m_layer;          // the module path asked for
+    int m_channel = 0;        // the channel shown large
+    int m_pending = 0;        // background jobs running
     quint64 m_generation = 0; // a capture older than this is stale
     QElapsedTimer m_sinceChosen;
     double m_lastCaptureMs = 0.0;

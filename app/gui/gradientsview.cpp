@@ -36,7 +36,9 @@ constexpr int kResponseSeries = 1;
 constexpr int kLeftBars = 1;
 constexpr int kRightBars = 2;
 
-QVector<double> toVector(const std::vector<double>& v) { return QVector<double>(v.begin(), v.end()); }
+QVector<double> toVector(const std::vector<double>& v) {
+    return QVector<double>(v.begin(), v.end());
+}
 
 QStringList toList(const std::vector<std::string>& v) {
     QStringList out;
@@ -58,7 +60,8 @@ QString times(double r) {
 
 } // namespace
 
-GradientsView::GradientsView(Selection* selection, QWidget* parent) : QWidget(parent), m_selection(selection) {
+GradientsView::GradientsView(Selection* selection, QWidget* parent)
+    : QWidget(parent), m_selection(selection) {
     m_tabs = new QTabWidget(this);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
@@ -111,14 +114,16 @@ GradientsView::GradientsView(Selection* selection, QWidget* parent) : QWidget(pa
     pinRow->addStretch(1);
     layersLayout->addLayout(pinRow);
     m_layerPlot = new CurvePlot(layersTab);
-    m_layerPlot->addSeries(kSelectedSeries, tr("selected layer"), CurvePlot::SeriesRole::Bold, false);
+    m_layerPlot->addSeries(kSelectedSeries, tr("selected layer"), CurvePlot::SeriesRole::Bold,
+                           false);
     m_layerPlot->setLogY(true);
     m_layerPlot->setYLabel(tr("gradient L2 norm"));
     layersLayout->addWidget(m_layerPlot, 1);
     connect(m_pinButton, &QPushButton::clicked, this, [this] { pinLayer(m_selection->layer()); });
     connect(m_unpinButton, &QPushButton::clicked, this, &GradientsView::unpinLayers);
     m_ratioPlot = new CurvePlot(lines);
-    m_ratioPlot->addSeries(kRatioSeries, tr("first conv / last layer"), CurvePlot::SeriesRole::Bold, false);
+    m_ratioPlot->addSeries(kRatioSeries, tr("first conv / last layer"), CurvePlot::SeriesRole::Bold,
+                           false);
     m_ratioPlot->setLogY(true);
     m_ratioPlot->setYLabel(tr("first conv's norm / last layer's"));
     lines->addTab(layersTab, tr("Layers"));
@@ -131,7 +136,8 @@ GradientsView::GradientsView(Selection* selection, QWidget* parent) : QWidget(pa
     m_caption = new QLabel(norms);
     m_caption->setWordWrap(true);
     m_caption->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_caption->setStyleSheet(QStringLiteral("padding: 4px; background: #f6f6f0; border: 1px solid #ddd"));
+    m_caption->setStyleSheet(
+        QStringLiteral("padding: 4px; background: #f6f6f0; border: 1px solid #ddd"));
     normsLayout->addWidget(m_caption);
     m_tabs->addTab(norms, tr("Gradient norms"));
 
@@ -143,7 +149,8 @@ GradientsView::GradientsView(Selection* selection, QWidget* parent) : QWidget(pa
     auto* responsesLayout = new QVBoxLayout(responses);
     responsesLayout->setContentsMargins(0, 0, 0, 0);
     m_responsePlot = new CurvePlot(responses);
-    m_responsePlot->addSeries(kResponseSeries, tr("std of the responses"), CurvePlot::SeriesRole::Bold, false);
+    m_responsePlot->addSeries(kResponseSeries, tr("std of the responses"),
+                              CurvePlot::SeriesRole::Bold, false);
     m_responsePlot->setStepLabel(tr("layer (each conv after its BN, in order)"));
     m_responsePlot->setYLabel(tr("std of responses after BN"));
     auto* stepRow = new QHBoxLayout;
@@ -157,8 +164,10 @@ GradientsView::GradientsView(Selection* selection, QWidget* parent) : QWidget(pa
     responsesLayout->addLayout(stepRow);
     m_tabs->addTab(diag, tr("Residual diagnostics"));
 
-    connect(m_leftPicker, &QComboBox::activated, this, [this] { setPair(m_leftPicker->currentData().toInt(), m_right); });
-    connect(m_rightPicker, &QComboBox::activated, this, [this] { setPair(m_left, m_rightPicker->currentData().toInt()); });
+    connect(m_leftPicker, &QComboBox::activated, this,
+            [this] { setPair(m_leftPicker->currentData().toInt(), m_right); });
+    connect(m_rightPicker, &QComboBox::activated, this,
+            [this] { setPair(m_left, m_rightPicker->currentData().toInt()); });
     for (HeatmapPlot* map : {m_leftMap, m_rightMap}) {
         connect(map, &HeatmapPlot::columnHovered, this, &GradientsView::updateBars);
         connect(map, &HeatmapPlot::rowClicked, this, [this](const QString& row) {
@@ -179,13 +188,15 @@ GradientsView::GradientsView(Selection* selection, QWidget* parent) : QWidget(pa
     connect(m_selection, &Selection::layerChanged, this, &GradientsView::onLayerSelected);
     connect(m_responseStep, &QSlider::valueChanged, this, &GradientsView::reloadResponses);
     connect(exportButton, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export plots"), QStringLiteral("gradients.png"), PlotExport::fileFilter());
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export plots"), QStringLiteral("gradients.png"), PlotExport::fileFilter());
         if (path.isEmpty())
             return;
         QStringList written;
         QString error;
         if (!exportImages(path, &written, &error))
-            QMessageBox::warning(this, tr("ResLab"), tr("The plots could not be saved:\n\n%1").arg(error));
+            QMessageBox::warning(this, tr("ResLab"),
+                                 tr("The plots could not be saved:\n\n%1").arg(error));
     });
     updateCaption();
 }
@@ -259,7 +270,8 @@ void GradientsView::appendRecords(int runId, const std::vector<reslab::MetricRec
         CurvePoint point;
         point.step = r.steps[i];
         const QVector<double>& g = r.gradNorms[i];
-        point.value = g.size() >= 2 ? g.front() / g.back() : std::numeric_limits<double>::quiet_NaN();
+        point.value =
+            g.size() >= 2 ? g.front() / g.back() : std::numeric_limits<double>::quiet_NaN();
         ratio.append(point);
     }
     m_layerPlot->appendPoints(runId, kSelectedSeries, layerPoints(r, selectedRow, first));
@@ -342,7 +354,8 @@ void GradientsView::reloadMaps() {
     load(m_leftMap, m_left);
     load(m_rightMap, m_right);
     const RunProbes right = m_runs.value(m_right);
-    m_residualMap->setTitle(m_right >= 0 ? tr("%1: ||F(x)|| / ||x|| per block").arg(right.name) : tr("(pick a run on the right)"));
+    m_residualMap->setTitle(m_right >= 0 ? tr("%1: ||F(x)|| / ||x|| per block").arg(right.name)
+                                         : tr("(pick a run on the right)"));
     m_residualMap->setRows(right.blocks);
     for (int i = 0; i < right.steps.size(); ++i)
         m_residualMap->appendColumn(right.steps[i], right.ratios[i]);
@@ -360,7 +373,8 @@ void GradientsView::updateColorRange() {
             hi = std::max(hi, r.second);
         }
     if (lo < hi) {
-        if (m_leftMap->colorRange() != qMakePair(lo, hi) || m_rightMap->colorRange() != qMakePair(lo, hi)) {
+        if (m_leftMap->colorRange() != qMakePair(lo, hi) ||
+            m_rightMap->colorRange() != qMakePair(lo, hi)) {
             QSignalBlocker l(m_leftMap), r(m_rightMap);
             m_leftMap->setColorRange(lo, hi);
             m_rightMap->setColorRange(lo, hi);
@@ -384,12 +398,16 @@ void GradientsView::updateBars(int column) {
         if (step < 0)
             return r.gradNorms.back();
         const auto it = std::lower_bound(r.steps.begin(), r.steps.end(), step);
-        return r.gradNorms[std::min<int>(static_cast<int>(it - r.steps.begin()), r.steps.size() - 1)];
+        return r
+            .gradNorms[std::min<int>(static_cast<int>(it - r.steps.begin()), r.steps.size() - 1)];
     };
-    const QStringList categories = left.layers.size() >= right.layers.size() ? left.layers : right.layers;
+    const QStringList categories =
+        left.layers.size() >= right.layers.size() ? left.layers : right.layers;
     if (m_bars->categories() != categories)
         m_bars->setCategories(categories);
-    const double shownStep = step >= 0 ? step : std::max(left.steps.value(left.steps.size() - 1, 0), right.steps.value(right.steps.size() - 1, 0));
+    const double shownStep = step >= 0 ? step
+                                       : std::max(left.steps.value(left.steps.size() - 1, 0),
+                                                  right.steps.value(right.steps.size() - 1, 0));
     m_bars->setTitle(tr("all layers at iteration %1").arg(shownStep));
     if (m_left >= 0)
         m_bars->setSeries(kLeftBars, left.name, left.color, at(left), left.plain);
@@ -404,7 +422,8 @@ void GradientsView::updateBars(int column) {
 QString GradientsView::gradientRow(const QString& layer) const {
     if (layer.isEmpty())
         return QStringLiteral("conv1.weight");
-    const QString exact = layer.endsWith(QLatin1String(".weight")) ? layer : layer + QLatin1String(".weight");
+    const QString exact =
+        layer.endsWith(QLatin1String(".weight")) ? layer : layer + QLatin1String(".weight");
     for (const RunProbes& r : m_runs) {
         if (r.layers.contains(exact))
             return exact;
@@ -422,7 +441,8 @@ void GradientsView::onLayerSelected(const QString& layer) {
     m_rightMap->setHighlightedRow(row);
     m_bars->setHighlightedCategory(row);
     QString block = layer;
-    while (!block.isEmpty() && !m_residualMap->rows().contains(block) && block.contains(QLatin1Char('.')))
+    while (!block.isEmpty() && !m_residualMap->rows().contains(block) &&
+           block.contains(QLatin1Char('.')))
         block = block.left(block.lastIndexOf(QLatin1Char('.')));
     m_residualMap->setHighlightedRow(block);
     reloadLayerLines();
@@ -515,7 +535,9 @@ QVector<double> GradientsView::firstToLastRatios(int runId) const {
     return out;
 }
 
-QString GradientsView::caption() const { return m_caption->text(); }
+QString GradientsView::caption() const {
+    return m_caption->text();
+}
 
 void GradientsView::updateCaption() {
     QStringList parts;
@@ -524,9 +546,10 @@ void GradientsView::updateCaption() {
         if (id >= 0 && !m_runs.value(id).steps.isEmpty())
             shown << id;
     if (shown.isEmpty()) {
-        m_caption->setText(tr("The gradient norms appear here as the runs' probes arrive (at iteration 1 and "
-                              "every 50 by default). Hover a map to see every layer's norm at that iteration "
-                              "below it; click a row to select the layer in every view."));
+        m_caption->setText(
+            tr("The gradient norms appear here as the runs' probes arrive (at iteration 1 and "
+               "every 50 by default). Hover a map to see every layer's norm at that iteration "
+               "below it; click a row to select the layer in every view."));
         return;
     }
     struct Spread {
@@ -547,14 +570,17 @@ void GradientsView::updateCaption() {
             s.hi = std::max(s.hi, v);
         }
         spreads[id] = s;
-        QString text = tr("<b>%1</b>: the first conv's gradient norm is %2 the last layer's at iteration %3 and %4 at "
+        QString text = tr("<b>%1</b>: the first conv's gradient norm is %2 the last layer's at "
+                          "iteration %3 and %4 at "
                           "iteration %5")
                            .arg(r.name.toHtmlEscaped(), times(ratios.front()))
                            .arg(r.steps.front())
                            .arg(times(ratios.back()))
                            .arg(r.steps.back());
         if (std::isfinite(s.lo) && ratios.size() > 2)
-            text += tr(" (between %1 and %2 over %3 probes)").arg(times(s.lo), times(s.hi)).arg(ratios.size());
+            text += tr(" (between %1 and %2 over %3 probes)")
+                        .arg(times(s.lo), times(s.hi))
+                        .arg(ratios.size());
         if (nonFinite)
             text += tr("; %1 probes have NaN or infinite norms").arg(nonFinite);
         parts << text + QLatin1Char('.');
@@ -572,8 +598,10 @@ void GradientsView::updateCaption() {
                         .arg(m_runs[shown[1 - wide]].name.toHtmlEscaped());
         }
     }
-    text += tr("<br><i>The paper (section 4.1) reports that with BN the plain nets' gradients keep healthy norms, "
-               "and so calls degradation an optimisation difficulty rather than vanishing gradients; the numbers "
+    text += tr("<br><i>The paper (section 4.1) reports that with BN the plain nets' gradients keep "
+               "healthy norms, "
+               "and so calls degradation an optimisation difficulty rather than vanishing "
+               "gradients; the numbers "
                "above are what these runs measured.</i>");
     m_caption->setText(text);
 }
@@ -584,14 +612,22 @@ bool GradientsView::exportImages(const QString& path, QStringList* written, QStr
     const QString base = info.dir().filePath(info.completeBaseName());
     QList<QPair<QString, std::function<bool(const QString&, QString*)>>> plots;
     if (m_tabs->currentIndex() == 0) {
-        plots = {{QStringLiteral("left"), [this](const QString& p, QString* e) { return m_leftMap->exportImage(p, e); }},
-                 {QStringLiteral("right"), [this](const QString& p, QString* e) { return m_rightMap->exportImage(p, e); }},
-                 {QStringLiteral("bars"), [this](const QString& p, QString* e) { return m_bars->exportImage(p, e); }},
-                 {QStringLiteral("layer"), [this](const QString& p, QString* e) { return m_layerPlot->exportImage(p, e); }},
-                 {QStringLiteral("ratio"), [this](const QString& p, QString* e) { return m_ratioPlot->exportImage(p, e); }}};
+        plots = {{QStringLiteral("left"),
+                  [this](const QString& p, QString* e) { return m_leftMap->exportImage(p, e); }},
+                 {QStringLiteral("right"),
+                  [this](const QString& p, QString* e) { return m_rightMap->exportImage(p, e); }},
+                 {QStringLiteral("bars"),
+                  [this](const QString& p, QString* e) { return m_bars->exportImage(p, e); }},
+                 {QStringLiteral("layer"),
+                  [this](const QString& p, QString* e) { return m_layerPlot->exportImage(p, e); }},
+                 {QStringLiteral("ratio"),
+                  [this](const QString& p, QString* e) { return m_ratioPlot->exportImage(p, e); }}};
     } else {
-        plots = {{QStringLiteral("residual"), [this](const QString& p, QString* e) { return m_residualMap->exportImage(p, e); }},
-                 {QStringLiteral("responses"), [this](const QString& p, QString* e) { return m_responsePlot->exportImage(p, e); }}};
+        plots = {
+            {QStringLiteral("residual"),
+             [this](const QString& p, QString* e) { return m_residualMap->exportImage(p, e); }},
+            {QStringLiteral("responses"),
+             [this](const QString& p, QString* e) { return m_responsePlot->exportImage(p, e); }}};
     }
     for (const auto& [name, write] : plots) {
         const QString file = QStringLiteral("%1-%2.%3").arg(base, name, suffix);

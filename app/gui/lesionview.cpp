@@ -36,7 +36,8 @@ QString percent(double v) {
 
 } // namespace
 
-LesionView::LesionView(Selection* selection, QWidget* parent) : QWidget(parent), m_selection(selection) {
+LesionView::LesionView(Selection* selection, QWidget* parent)
+    : QWidget(parent), m_selection(selection) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     auto* bar = new QHBoxLayout;
@@ -68,9 +69,10 @@ LesionView::LesionView(Selection* selection, QWidget* parent) : QWidget(parent),
     bar->addStretch(1);
     bar->addWidget(exportButton);
     layout->addLayout(bar);
-    m_status = new QLabel(tr("Removes one block at a time from a trained net at test time (Veit et al. 2016): pick "
-                             "runs that have a checkpoint and press Run."),
-                          this);
+    m_status = new QLabel(
+        tr("Removes one block at a time from a trained net at test time (Veit et al. 2016): pick "
+           "runs that have a checkpoint and press Run."),
+        this);
     m_status->setWordWrap(true);
     layout->addWidget(m_status);
 
@@ -80,7 +82,8 @@ LesionView::LesionView(Selection* selection, QWidget* parent) : QWidget(parent),
     m_single->setYLabel(tr("test error with the block removed (%)"));
     m_single->setTitle(tr("one block removed at a time"));
     m_random = new CurvePlot(split);
-    m_random->addSeries(kMeanSeries, tr("mean over random draws"), CurvePlot::SeriesRole::Bold, false);
+    m_random->addSeries(kMeanSeries, tr("mean over random draws"), CurvePlot::SeriesRole::Bold,
+                        false);
     m_random->addSeries(kMinSeries, tr("best draw"), CurvePlot::SeriesRole::Thin, false);
     m_random->addSeries(kMaxSeries, tr("worst draw"), CurvePlot::SeriesRole::Thin, false);
     m_random->setPercent(true);
@@ -94,7 +97,8 @@ LesionView::LesionView(Selection* selection, QWidget* parent) : QWidget(parent),
     m_summary = new QLabel(this);
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_summary->setStyleSheet(QStringLiteral("padding: 4px; background: #f6f6f0; border: 1px solid #ddd"));
+    m_summary->setStyleSheet(
+        QStringLiteral("padding: 4px; background: #f6f6f0; border: 1px solid #ddd"));
     m_summary->setVisible(false);
     layout->addWidget(m_summary);
 
@@ -107,7 +111,8 @@ LesionView::LesionView(Selection* selection, QWidget* parent) : QWidget(parent),
     connect(m_single, &BarPlot::categoryClicked, m_selection, &Selection::setLayer);
     connect(m_selection, &Selection::layerChanged, m_single, &BarPlot::setHighlightedCategory);
     connect(exportButton, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export plots"), QStringLiteral("lesion.png"), PlotExport::fileFilter());
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export plots"), QStringLiteral("lesion.png"), PlotExport::fileFilter());
         if (path.isEmpty())
             return;
         const QFileInfo info(path);
@@ -116,7 +121,8 @@ LesionView::LesionView(Selection* selection, QWidget* parent) : QWidget(parent),
         QString error;
         if (!m_single->exportImage(QStringLiteral("%1-single.%2").arg(base, suffix), &error) ||
             !m_random->exportImage(QStringLiteral("%1-random.%2").arg(base, suffix), &error))
-            QMessageBox::warning(this, tr("ResLab"), tr("The plots could not be saved:\n\n%1").arg(error));
+            QMessageBox::warning(this, tr("ResLab"),
+                                 tr("The plots could not be saved:\n\n%1").arg(error));
     });
 }
 
@@ -128,7 +134,8 @@ LesionView::~LesionView() {
     }
 }
 
-void LesionView::addRun(int runId, const QString& name, const QColor& color, bool plain, const QString& folder) {
+void LesionView::addRun(
+    int runId, const QString& name, const QColor& color, bool plain, const QString& folder) {
     m_runs[runId] = RunEntry{name, color, plain, folder};
     m_random->addRun(runId, name, color, plain);
     fillPickers();
@@ -154,13 +161,15 @@ void LesionView::fillPickers() {
     int bestResidual = m_residualPicker->findData(residual);
     if (bestResidual <= 0)
         for (int i = 1; i < m_residualPicker->count(); ++i)
-            if (bestResidual <= 0 || depthFromRunName(m_residualPicker->itemText(i)) > depthFromRunName(m_residualPicker->itemText(bestResidual)))
+            if (bestResidual <= 0 || depthFromRunName(m_residualPicker->itemText(i)) >
+                                         depthFromRunName(m_residualPicker->itemText(bestResidual)))
                 bestResidual = i;
     m_residualPicker->setCurrentIndex(std::max(0, bestResidual));
     int bestPlain = m_plainPicker->findData(plain);
     if (bestPlain <= 0)
         for (int i = 1; i < m_plainPicker->count(); ++i)
-            if (bestPlain <= 0 || depthFromRunName(m_plainPicker->itemText(i)) == depthFromRunName(m_residualPicker->currentText()))
+            if (bestPlain <= 0 || depthFromRunName(m_plainPicker->itemText(i)) ==
+                                      depthFromRunName(m_residualPicker->currentText()))
                 bestPlain = i;
     m_plainPicker->setCurrentIndex(std::max(0, bestPlain));
 }
@@ -170,10 +179,16 @@ void LesionView::setPair(int residualRun, int plainRun) {
     m_plainPicker->setCurrentIndex(std::max(0, m_plainPicker->findData(plainRun)));
 }
 
-int LesionView::residualRun() const { return m_residualPicker->currentData().isValid() ? m_residualPicker->currentData().toInt() : -1; }
-int LesionView::plainRun() const { return m_plainPicker->currentData().isValid() ? m_plainPicker->currentData().toInt() : -1; }
+int LesionView::residualRun() const {
+    return m_residualPicker->currentData().isValid() ? m_residualPicker->currentData().toInt() : -1;
+}
+int LesionView::plainRun() const {
+    return m_plainPicker->currentData().isValid() ? m_plainPicker->currentData().toInt() : -1;
+}
 
-void LesionView::setMaxImages(int images) { m_images->setValue(images); }
+void LesionView::setMaxImages(int images) {
+    m_images->setValue(images);
+}
 
 bool LesionView::startStudy(QString* error) {
     if (m_thread) {
@@ -187,7 +202,8 @@ bool LesionView::startStudy(QString* error) {
             ids.append(id);
     if (ids.isEmpty()) {
         if (error)
-            *error = tr("Pick a run that has a run folder: a trained one, or one opened with File → Open run folder.");
+            *error = tr("Pick a run that has a run folder: a trained one, or one opened with File "
+                        "→ Open run folder.");
         return false;
     }
     QVector<QPair<int, QString>> jobs;
@@ -214,19 +230,26 @@ bool LesionView::startStudy(QString* error) {
                     for (size_t b = 0; b < subject.net->stage(st).size(); ++b)
                         blockNames << QStringLiteral("layer%1.%2").arg(st + 1).arg(b);
                 const reslab::LesionResult r = reslab::lesion_study(
-                    *subject.net, *subject.test, options, [&](int done, int total, const std::vector<bool>& removed) {
+                    *subject.net, *subject.test, options,
+                    [&](int done, int total, const std::vector<bool>& removed) {
                         QStringList names;
-                        for (size_t i = 0; i < removed.size() && i < static_cast<size_t>(blockNames.size()); ++i)
+                        for (size_t i = 0;
+                             i < removed.size() && i < static_cast<size_t>(blockNames.size()); ++i)
                             if (removed[i])
                                 names << blockNames[static_cast<int>(i)];
                         const int overall = j * total + done;
-                        QMetaObject::invokeMethod(this, [this, overall, total, runs, names] {
-                            onProgress(overall, total * runs, names);
-                        }, Qt::QueuedConnection);
+                        QMetaObject::invokeMethod(
+                            this,
+                            [this, overall, total, runs, names] {
+                                onProgress(overall, total * runs, names);
+                            },
+                            Qt::QueuedConnection);
                         return !cancel->load();
                     });
                 if (r.cancelled) {
-                    QMetaObject::invokeMethod(this, [this] { onDone(false, tr("The lesion study was cancelled.")); }, Qt::QueuedConnection);
+                    QMetaObject::invokeMethod(
+                        this, [this] { onDone(false, tr("The lesion study was cancelled.")); },
+                        Qt::QueuedConnection);
                     return;
                 }
                 Result out;
@@ -240,14 +263,17 @@ bool LesionView::startStudy(QString* error) {
                 out.hi = QVector<double>(r.random_max.begin(), r.random_max.end());
                 out.images = r.images;
                 const int runId = id;
-                QMetaObject::invokeMethod(this, [this, runId, out] { onResult(runId, out); }, Qt::QueuedConnection);
+                QMetaObject::invokeMethod(
+                    this, [this, runId, out] { onResult(runId, out); }, Qt::QueuedConnection);
             } catch (const std::exception& e) {
                 const QString message = tr("%1: %2").arg(folder, QString::fromLocal8Bit(e.what()));
-                QMetaObject::invokeMethod(this, [this, message] { onDone(false, message); }, Qt::QueuedConnection);
+                QMetaObject::invokeMethod(
+                    this, [this, message] { onDone(false, message); }, Qt::QueuedConnection);
                 return;
             }
         }
-        QMetaObject::invokeMethod(this, [this] { onDone(true, QString()); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this] { onDone(true, QString()); }, Qt::QueuedConnection);
     });
     m_start->setEnabled(false);
     m_cancelButton->setEnabled(true);
@@ -266,8 +292,9 @@ void LesionView::cancel() {
 void LesionView::onProgress(int done, int total, const QStringList& removed) {
     m_progress->setRange(0, std::max(total, 1));
     m_progress->setValue(done);
-    m_status->setText(removed.isEmpty() ? tr("Evaluating the intact net…")
-                                        : tr("Evaluating with %n block(s) removed…", nullptr, removed.size()));
+    m_status->setText(removed.isEmpty()
+                          ? tr("Evaluating the intact net…")
+                          : tr("Evaluating with %n block(s) removed…", nullptr, removed.size()));
     Q_EMIT lesionChanged(removed);
 }
 
@@ -285,14 +312,17 @@ void LesionView::onDone(bool ok, const QString& message) {
     m_start->setEnabled(true);
     m_cancelButton->setEnabled(false);
     m_progress->setVisible(false);
-    m_status->setText(ok ? tr("Done: each bar is the test error of the net with that block removed; the dashed line is the "
+    m_status->setText(ok ? tr("Done: each bar is the test error of the net with that block "
+                              "removed; the dashed line is the "
                               "intact residual net's.")
                          : message);
     Q_EMIT lesionChanged({});
     Q_EMIT studyFinished(ok, message);
 }
 
-QString LesionView::summary() const { return m_summary->text(); }
+QString LesionView::summary() const {
+    return m_summary->text();
+}
 
 void LesionView::redraw() {
     m_single->clearSeries();
@@ -339,7 +369,8 @@ void LesionView::redraw() {
                 worstBlock = it->blocks.value(i);
             }
         }
-        lines << tr("<b>%1</b> (%2 test images): intact %3; removing one block gives %4 of %5 removable blocks within a point "
+        lines << tr("<b>%1</b> (%2 test images): intact %3; removing one block gives %4 of %5 "
+                    "removable blocks within a point "
                     "of that, the worst is %6 (%7).")
                      .arg(run.name.toHtmlEscaped())
                      .arg(it->images)
@@ -349,7 +380,9 @@ void LesionView::redraw() {
                      .arg(worstBlock, percent(worst));
     }
     if (m_results.contains(residual))
-        m_single->setReference(m_results[residual].baseline, tr("intact %1: %2").arg(m_runs[residual].name, percent(m_results[residual].baseline)));
+        m_single->setReference(
+            m_results[residual].baseline,
+            tr("intact %1: %2").arg(m_runs[residual].name, percent(m_results[residual].baseline)));
     else
         m_single->setReference(std::numeric_limits<double>::quiet_NaN(), QString());
     m_summary->setText(lines.join(QStringLiteral("<br>")));

@@ -30,7 +30,8 @@ public:
     explicit LesionView(Selection* selection, QWidget* parent = nullptr);
     ~LesionView() override;
 
-    void addRun(int runId, const QString& name, const QColor& color, bool plain, const QString& folder);
+    void
+    addRun(int runId, const QString& name, const QColor& color, bool plain, const QString& folder);
     void removeRun(int runId);
     /// The runs the next study covers (-1: none on that side).
     void setPair(int residualRun, int plainRun);

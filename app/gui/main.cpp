@@ -18,36 +18,47 @@ int main(int argc, char* argv[]) {
     parser.setApplicationDescription(QStringLiteral("ResLab: train and inspect residual networks"));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption demo(QStringLiteral("demo"),
-                                  QStringLiteral("start a preset at once: degradation, depth-sweep, shortcuts"),
-                                  QStringLiteral("NAME"));
-    const QCommandLineOption open(QStringLiteral("open"), QStringLiteral("open and follow a run folder (repeatable)"),
+    const QCommandLineOption demo(
+        QStringLiteral("demo"),
+        QStringLiteral("start a preset at once: degradation, depth-sweep, shortcuts"),
+        QStringLiteral("NAME"));
+    const QCommandLineOption open(QStringLiteral("open"),
+                                  QStringLiteral("open and follow a run folder (repeatable)"),
                                   QStringLiteral("RUN_DIR"));
-    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
-                                        QStringLiteral("grab the window to a PNG after --after seconds, then quit"),
-                                        QStringLiteral("FILE"));
-    const QCommandLineOption after(QStringLiteral("after"),
-                                   QStringLiteral("seconds before the screenshot (default 3), or 'end': when the "
-                                                  "experiment finishes"),
-                                   QStringLiteral("SECONDS"), QStringLiteral("3"));
-    const QCommandLineOption runsFolder(QStringLiteral("runs-folder"),
-                                        QStringLiteral("where new experiments write their run folders"),
-                                        QStringLiteral("DIR"));
-    const QCommandLineOption view(QStringLiteral("view"),
-                                  QStringLiteral("the view to show: curves, depth-sweep, graph, features, gradients, lesion"),
-                                  QStringLiteral("NAME"));
-    const QCommandLineOption arch(QStringLiteral("arch"), QStringLiteral("the net to show (resnet18, plain56, ...)"),
+    const QCommandLineOption screenshot(
+        QStringLiteral("screenshot"),
+        QStringLiteral("grab the window to a PNG after --after seconds, then quit"),
+        QStringLiteral("FILE"));
+    const QCommandLineOption after(
+        QStringLiteral("after"),
+        QStringLiteral("seconds before the screenshot (default 3), or 'end': when the "
+                       "experiment finishes"),
+        QStringLiteral("SECONDS"), QStringLiteral("3"));
+    const QCommandLineOption runsFolder(
+        QStringLiteral("runs-folder"),
+        QStringLiteral("where new experiments write their run folders"), QStringLiteral("DIR"));
+    const QCommandLineOption view(
+        QStringLiteral("view"),
+        QStringLiteral("the view to show: curves, depth-sweep, graph, features, gradients, lesion"),
+        QStringLiteral("NAME"));
+    const QCommandLineOption arch(QStringLiteral("arch"),
+                                  QStringLiteral("the net to show (resnet18, plain56, ...)"),
                                   QStringLiteral("A"));
-    const QCommandLineOption twin(QStringLiteral("twin"), QStringLiteral("show the net beside its plain or residual twin"));
-    const QCommandLineOption weights(QStringLiteral("weights"),
-                                     QStringLiteral("weights for the net: a .pth file or a run folder"),
-                                     QStringLiteral("FILE"));
-    const QCommandLineOption image(QStringLiteral("image"), QStringLiteral("an image to inspect"), QStringLiteral("IMG"));
-    const QCommandLineOption layer(QStringLiteral("layer"), QStringLiteral("the layer to select (layer2.0.conv1, ...)"),
+    const QCommandLineOption twin(QStringLiteral("twin"),
+                                  QStringLiteral("show the net beside its plain or residual twin"));
+    const QCommandLineOption weights(
+        QStringLiteral("weights"),
+        QStringLiteral("weights for the net: a .pth file or a run folder"), QStringLiteral("FILE"));
+    const QCommandLineOption image(QStringLiteral("image"), QStringLiteral("an image to inspect"),
+                                   QStringLiteral("IMG"));
+    const QCommandLineOption layer(QStringLiteral("layer"),
+                                   QStringLiteral("the layer to select (layer2.0.conv1, ...)"),
                                    QStringLiteral("NAME"));
-    parser.addOptions({demo, open, screenshot, after, runsFolder, view, arch, twin, weights, image, layer});
+    parser.addOptions(
+        {demo, open, screenshot, after, runsFolder, view, arch, twin, weights, image, layer});
     // `--open A B C` opens all three: the folders after the first arrive as positional arguments.
-    parser.addPositionalArgument(QStringLiteral("RUN_DIR"), QStringLiteral("more run folders to open"),
+    parser.addPositionalArgument(QStringLiteral("RUN_DIR"),
+                                 QStringLiteral("more run folders to open"),
                                  QStringLiteral("[RUN_DIR...]"));
     parser.process(app);
 

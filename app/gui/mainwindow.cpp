@@ -10,10 +10,6 @@
 #include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
-#include <QScreen>
-#include <QScrollArea>
-#include <QScrollBar>
-#include <QTabWidget>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -22,13 +18,17 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QPushButton>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QSaveFile>
+#include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTabWidget>
 #include <QToolBar>
 
 #include <torch/version.h>
@@ -49,19 +49,23 @@ namespace {
 
 constexpr int kFollowIntervalMs = 250; // how often a followed run folder is read again
 
-QString qs(const std::string& s) { return QString::fromStdString(s); }
+QString qs(const std::string& s) {
+    return QString::fromStdString(s);
+}
 
 /// Ten colours that stay apart on white and for most colour-blind eyes (matplotlib's tab10).
-const QStringList kDefaultPalette = {
-    QStringLiteral("#1f77b4"), QStringLiteral("#d62728"), QStringLiteral("#2ca02c"), QStringLiteral("#ff7f0e"),
-    QStringLiteral("#9467bd"), QStringLiteral("#8c564b"), QStringLiteral("#e377c2"), QStringLiteral("#7f7f7f"),
-    QStringLiteral("#bcbd22"), QStringLiteral("#17becf")};
+const QStringList kDefaultPalette = {QStringLiteral("#1f77b4"), QStringLiteral("#d62728"),
+                                     QStringLiteral("#2ca02c"), QStringLiteral("#ff7f0e"),
+                                     QStringLiteral("#9467bd"), QStringLiteral("#8c564b"),
+                                     QStringLiteral("#e377c2"), QStringLiteral("#7f7f7f"),
+                                     QStringLiteral("#bcbd22"), QStringLiteral("#17becf")};
 
 QString formatDuration(double seconds) {
     if (!std::isfinite(seconds) || seconds < 0)
         return QStringLiteral("--");
     const qint64 s = static_cast<qint64>(seconds + 0.5);
-    return s >= 3600 ? QStringLiteral("%1h%2m").arg(s / 3600).arg((s % 3600) / 60, 2, 10, QLatin1Char('0'))
+    return s >= 3600 ? QStringLiteral("%1h%2m").arg(s / 3600).arg((s % 3600) / 60, 2, 10,
+                                                                  QLatin1Char('0'))
                      : QStringLiteral("%1m%2s").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
 }
 
@@ -74,11 +78,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_palette = settings.value(QStringLiteral("colors/palette"), kDefaultPalette).toStringList();
     if (m_palette.isEmpty())
         m_palette = kDefaultPalette;
-    m_runsFolder = settings
-                       .value(QStringLiteral("folders/runs"),
-                              QDir(QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation))
-                                  .filePath(QStringLiteral("ResLab/runs")))
-                       .toString();
+    m_runsFolder =
+        settings
+            .value(QStringLiteral("folders/runs"),
+                   QDir(QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation))
+                       .filePath(QStringLiteral("ResLab/runs")))
+            .toString();
 
     m_views = new QTabWidget(this);
     m_views->setDocumentMode(true);
@@ -101,20 +106,23 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     });
     // A run that is training answers with a copy of its weights taken between two steps.
     m_features->setSnapshotRequester([this](const QString& folder) {
-        const int index = static_cast<int>(std::find_if(m_liveIds.cbegin(), m_liveIds.cend(),
-                                                        [&](int id) { return m_runs.value(id).folder == folder; }) -
-                                           m_liveIds.cbegin());
+        const int index = static_cast<int>(
+            std::find_if(m_liveIds.cbegin(), m_liveIds.cend(),
+                         [&](int id) { return m_runs.value(id).folder == folder; }) -
+            m_liveIds.cbegin());
         if (index >= m_liveIds.size() || !m_controller.requestSnapshot(index))
             return false;
         m_snapshotFolder = folder;
         return true;
     });
-    connect(&m_controller, &ExperimentController::snapshotReady, this, [this](int run, const SnapshotPtr& weights) {
-        if (run < 0 || run >= m_liveIds.size() || m_runs.value(m_liveIds[run]).folder != m_snapshotFolder)
-            return;
-        m_snapshotFolder.clear();
-        m_features->loadSnapshot(m_runs.value(m_liveIds[run]).folder, weights);
-    });
+    connect(&m_controller, &ExperimentController::snapshotReady, this,
+            [this](int run, const SnapshotPtr& weights) {
+                if (run < 0 || run >= m_liveIds.size() ||
+                    m_runs.value(m_liveIds[run]).folder != m_snapshotFolder)
+                    return;
+                m_snapshotFolder.clear();
+                m_features->loadSnapshot(m_runs.value(m_liveIds[run]).folder, weights);
+            });
     m_gradients = new GradientsView(&m_selection, this);
     addView(QStringLiteral("gradients"), tr("Gradients"), m_gradients);
     m_lesion = new LesionView(&m_selection, this);
@@ -134,15 +142,19 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     const auto devices = reslab::available_devices();
     const int threads = reslab::intra_op_threads();
     const QString cpu = threads == 1 ? tr("CPU, 1 thread") : tr("CPU, %1 threads").arg(threads);
-    m_deviceLabel = new QLabel(devices.size() > 1 ? tr("%1 GPU(s) · LibTorch %2").arg(devices.size() - 1).arg(QStringLiteral(TORCH_VERSION))
-                                                  : tr("%1 · LibTorch %2").arg(cpu, QStringLiteral(TORCH_VERSION)),
+    m_deviceLabel = new QLabel(devices.size() > 1
+                                   ? tr("%1 GPU(s) · LibTorch %2")
+                                         .arg(devices.size() - 1)
+                                         .arg(QStringLiteral(TORCH_VERSION))
+                                   : tr("%1 · LibTorch %2").arg(cpu, QStringLiteral(TORCH_VERSION)),
                                this);
     statusBar()->addPermanentWidget(m_stepLabel);
     statusBar()->addPermanentWidget(m_speedLabel);
     statusBar()->addPermanentWidget(m_progress);
     statusBar()->addPermanentWidget(m_deviceLabel);
 
-    connect(&m_controller, &ExperimentController::experimentReady, this, &MainWindow::onExperimentReady);
+    connect(&m_controller, &ExperimentController::experimentReady, this,
+            &MainWindow::onExperimentReady);
     connect(&m_controller, &ExperimentController::recordsReady, this, &MainWindow::onRecords);
     connect(&m_controller, &ExperimentController::runStateChanged, this, &MainWindow::onRunState);
     connect(&m_controller, &ExperimentController::progress, this, &MainWindow::onProgress);
@@ -150,7 +162,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(&m_controller, &ExperimentController::stateChanged, this, &MainWindow::updateActions);
     connect(&m_controller, &ExperimentController::failed, this, [this](const QString& message) {
         statusBar()->showMessage(tr("The experiment could not start: %1").arg(message));
-        QMessageBox::warning(this, tr("ResLab"), tr("The experiment could not start:\n\n%1").arg(message));
+        QMessageBox::warning(this, tr("ResLab"),
+                             tr("The experiment could not start:\n\n%1").arg(message));
     });
     connect(m_runList, &RunListView::runVisibilityChanged, m_curves, &CurvesView::setRunVisible);
     connect(m_curves, &CurvesView::runVisibilityToggled, m_runList, &RunListView::setRunVisible);
@@ -209,7 +222,8 @@ bool MainWindow::applyViewRequest(const ViewRequest& request, QString* error) {
     }
     if (!request.view.isEmpty() && !showView(request.view)) {
         if (error)
-            *error = tr("there is no view '%1'; the views are: %2").arg(request.view, m_viewKeys.join(QStringLiteral(", ")));
+            *error = tr("there is no view '%1'; the views are: %2")
+                         .arg(request.view, m_viewKeys.join(QStringLiteral(", ")));
         return false;
     }
     if (request.view == QLatin1String("graph") && !request.arch.isEmpty() &&
@@ -235,7 +249,8 @@ bool MainWindow::applyViewRequest(const ViewRequest& request, QString* error) {
         m_selection.setLayer(request.layer);
     // The lesion study of the opened runs (the deepest residual one beside its plain twin) starts
     // at once, so that `reslab --open DIR --view lesion` shows its result.
-    if (request.view == QLatin1String("lesion") && !m_runs.isEmpty() && !m_lesion->startStudy(error))
+    if (request.view == QLatin1String("lesion") && !m_runs.isEmpty() &&
+        !m_lesion->startStudy(error))
         return false;
     return true;
 }
@@ -256,7 +271,8 @@ void MainWindow::updateGraphRun() {
     }
     try {
         const reslab::RunPaths paths(m_runs[id].folder.toStdString());
-        const reslab::RunConfig config = reslab::run_config_from_json(reslab::read_text(paths.spec));
+        const reslab::RunConfig config =
+            reslab::run_config_from_json(reslab::read_text(paths.spec));
         // The images the run's net sees, at the size it trains on (14 x 14 for the degradation
         // preset).
         m_graph->setRunNet(
@@ -278,12 +294,14 @@ void MainWindow::buildDocks() {
     panelScroll->setWidgetResizable(true);
     panelScroll->setFrameShape(QFrame::NoFrame);
     panelScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    panelScroll->setMinimumWidth(m_panel->minimumSizeHint().width() + panelScroll->verticalScrollBar()->sizeHint().width());
+    panelScroll->setMinimumWidth(m_panel->minimumSizeHint().width() +
+                                 panelScroll->verticalScrollBar()->sizeHint().width());
     panelDock->setWidget(panelScroll);
     addDockWidget(Qt::LeftDockWidgetArea, panelDock);
 
     m_runList = new RunListView(this);
-    m_runList->setMinimumHeight(m_runList->fontMetrics().height() * 8); // the four runs of a preset and more
+    m_runList->setMinimumHeight(m_runList->fontMetrics().height() *
+                                8); // the four runs of a preset and more
     auto* runsDock = new QDockWidget(tr("Runs"), this);
     runsDock->setObjectName(QStringLiteral("RunsDock"));
     runsDock->setWidget(m_runList);
@@ -299,27 +317,35 @@ void MainWindow::buildActions() {
     bar->setObjectName(QStringLiteral("TrainingToolBar"));
     bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
 
-    m_start = train->addAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("&Start"), this, &MainWindow::startExperiment);
+    m_start = train->addAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("&Start"), this,
+                               &MainWindow::startExperiment);
     m_start->setShortcut(Qt::Key_F5);
-    m_pause = train->addAction(style()->standardIcon(QStyle::SP_MediaPause), tr("&Pause"), &m_controller, &ExperimentController::pause);
+    m_pause = train->addAction(style()->standardIcon(QStyle::SP_MediaPause), tr("&Pause"),
+                               &m_controller, &ExperimentController::pause);
     m_pause->setShortcut(Qt::Key_F6);
-    m_resume = train->addAction(style()->standardIcon(QStyle::SP_MediaSeekForward), tr("&Resume"), &m_controller, &ExperimentController::resume);
+    m_resume = train->addAction(style()->standardIcon(QStyle::SP_MediaSeekForward), tr("&Resume"),
+                                &m_controller, &ExperimentController::resume);
     m_resume->setShortcut(Qt::Key_F7);
-    m_stop = train->addAction(style()->standardIcon(QStyle::SP_MediaStop), tr("S&top"), &m_controller, &ExperimentController::stop);
+    m_stop = train->addAction(style()->standardIcon(QStyle::SP_MediaStop), tr("S&top"),
+                              &m_controller, &ExperimentController::stop);
     m_stop->setShortcut(Qt::SHIFT | Qt::Key_F5);
     for (QAction* a : {m_start, m_pause, m_resume, m_stop}) {
-        a->setToolTip(QStringLiteral("%1 (%2)").arg(a->text().remove(QLatin1Char('&')), a->shortcut().toString()));
+        a->setToolTip(QStringLiteral("%1 (%2)").arg(a->text().remove(QLatin1Char('&')),
+                                                    a->shortcut().toString()));
         bar->addAction(a);
     }
     train->addSeparator();
-    auto* demo = train->addAction(tr("&Degradation demo"), this, [this] { startDemo(QStringLiteral("degradation")); });
+    auto* demo = train->addAction(tr("&Degradation demo"), this,
+                                  [this] { startDemo(QStringLiteral("degradation")); });
     demo->setShortcut(Qt::CTRL | Qt::Key_D);
     demo->setToolTip(tr("Train plain-20, plain-56, resnet-20 and resnet-56 side by side (Ctrl+D)"));
-    train->addAction(tr("De&pth sweep"), this, [this] { startDemo(QStringLiteral("depth-sweep")); });
+    train->addAction(tr("De&pth sweep"), this,
+                     [this] { startDemo(QStringLiteral("depth-sweep")); });
     bar->addSeparator();
     bar->addAction(demo);
 
-    auto* open = file->addAction(style()->standardIcon(QStyle::SP_DirOpenIcon), tr("&Open run folder…"), this, &MainWindow::openRunFolderDialog);
+    auto* open = file->addAction(style()->standardIcon(QStyle::SP_DirOpenIcon),
+                                 tr("&Open run folder…"), this, &MainWindow::openRunFolderDialog);
     open->setShortcut(QKeySequence::Open);
     file->addAction(tr("&Resume run folders…"), this, &MainWindow::resumeRunFolderDialog);
     file->addAction(tr("Open e&xperiment…"), this, &MainWindow::openExperiment);
@@ -341,13 +367,14 @@ void MainWindow::buildActions() {
     view->addAction(bar->toggleViewAction());
 
     help->addAction(tr("&About ResLab"), this, [this] {
-        QMessageBox::about(this, tr("About ResLab"),
-                           tr("<p><b>ResLab</b> trains and inspects residual networks "
-                              "(He et al. 2015, <i>Deep Residual Learning for Image "
-                              "Recognition</i>) with LibTorch %1.</p>"
-                              "<p>Thin lines: training error; bold: test error; dashed: plain nets; "
-                              "solid: residual nets.</p>")
-                               .arg(QStringLiteral(TORCH_VERSION)));
+        QMessageBox::about(
+            this, tr("About ResLab"),
+            tr("<p><b>ResLab</b> trains and inspects residual networks "
+               "(He et al. 2015, <i>Deep Residual Learning for Image "
+               "Recognition</i>) with LibTorch %1.</p>"
+               "<p>Thin lines: training error; bold: test error; dashed: plain nets; "
+               "solid: residual nets.</p>")
+                .arg(QStringLiteral(TORCH_VERSION)));
     });
 }
 
@@ -363,14 +390,17 @@ void MainWindow::updateActions() {
     if (s == State::Paused)
         statusBar()->showMessage(tr("Paused; F7 resumes"));
     else if (s == State::Stopping)
-        statusBar()->showMessage(tr("Stopping after this step; unfinished runs write a checkpoint…"));
+        statusBar()->showMessage(
+            tr("Stopping after this step; unfinished runs write a checkpoint…"));
     else if (s == State::Starting)
         statusBar()->showMessage(tr("Loading the data and building the nets…"));
     else if (s == State::Running)
         statusBar()->clearMessage();
 }
 
-QColor MainWindow::nextColor() { return QColor(m_palette[m_colorIndex++ % m_palette.size()]); }
+QColor MainWindow::nextColor() {
+    return QColor(m_palette[m_colorIndex++ % m_palette.size()]);
+}
 
 int MainWindow::addRun(RunEntry entry) {
     const int id = m_nextId++;
@@ -409,10 +439,11 @@ bool MainWindow::startRuns(std::vector<reslab::RunConfig> runs, const QString& l
     const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
     m_experimentFolder = QDir(m_runsFolder).filePath(label + QLatin1Char('-') + stamp);
     if (!QDir().mkpath(m_experimentFolder)) {
-        QMessageBox::warning(this, tr("ResLab"),
-                             tr("Cannot create the folder %1 for the runs. Check that it is writable, "
-                                "or pick another runs folder in the settings.")
-                                 .arg(m_experimentFolder));
+        QMessageBox::warning(
+            this, tr("ResLab"),
+            tr("Cannot create the folder %1 for the runs. Check that it is writable, "
+               "or pick another runs folder in the settings.")
+                .arg(m_experimentFolder));
         return false;
     }
     std::vector<std::string> folders;
@@ -466,7 +497,8 @@ void MainWindow::onExperimentReady(const QVector<RunInfo>& runs, const QString& 
     // A resumed run shows what it had written before it stopped.
     for (int i = 0; i < runs.size(); ++i)
         if (runs[i].stepsDone > 0 && !runs[i].folder.isEmpty())
-            applyRecords(m_liveIds[i], reslab::read_metrics(runs[i].folder.toStdString() + "/metrics.jsonl"));
+            applyRecords(m_liveIds[i],
+                         reslab::read_metrics(runs[i].folder.toStdString() + "/metrics.jsonl"));
 }
 
 void MainWindow::applyRecords(int runId, const std::vector<reslab::MetricRecord>& records) {
@@ -485,7 +517,8 @@ void MainWindow::applyRecords(int runId, const std::vector<reslab::MetricRecord>
             it->step = r.train.step;
             // A followed run of so many epochs: its records tell how many steps an epoch has.
             if (it->total <= 0 && it->epochs > 0 && r.train.epoch > 0)
-                it->total = static_cast<qint64>(std::ceil(it->epochs * std::llround(r.train.step / r.train.epoch)));
+                it->total = static_cast<qint64>(
+                    std::ceil(it->epochs * std::llround(r.train.step / r.train.epoch)));
             if (it->total > 0)
                 it->finalError.add(r.train.step, r.train.error, it->total);
         } else if (r.kind == reslab::MetricRecord::Kind::Eval) {
@@ -541,7 +574,8 @@ void MainWindow::onFinished() {
             m_runList->setRunState(id, m_runs[id].state);
     updateActions();
     updateConclusions();
-    statusBar()->showMessage(tr("Runs saved in %1").arg(QDir::toNativeSeparators(m_experimentFolder)));
+    statusBar()->showMessage(
+        tr("Runs saved in %1").arg(QDir::toNativeSeparators(m_experimentFolder)));
     if (m_closeWhenStopped)
         close();
 }
@@ -585,7 +619,8 @@ bool MainWindow::openRunFolder(const QString& folder, QString* error) {
     RunEntry entry;
     entry.name = qs(config.name);
     // Several seeds of one net share its name; their folders tell them apart.
-    const bool taken = std::any_of(m_runs.cbegin(), m_runs.cend(), [&](const RunEntry& r) { return r.name == entry.name; });
+    const bool taken = std::any_of(m_runs.cbegin(), m_runs.cend(),
+                                   [&](const RunEntry& r) { return r.name == entry.name; });
     if (taken)
         entry.name = QStringLiteral("%1 (%2)").arg(entry.name, QFileInfo(folder).fileName());
     entry.folder = folder;
@@ -656,13 +691,16 @@ void MainWindow::pollFollowed() {
 void MainWindow::openRunFolderDialog() {
     QSettings settings;
     const QString folder = QFileDialog::getExistingDirectory(
-        this, tr("Open run folder"), settings.value(QStringLiteral("folders/open"), m_runsFolder).toString());
+        this, tr("Open run folder"),
+        settings.value(QStringLiteral("folders/open"), m_runsFolder).toString());
     if (folder.isEmpty())
         return;
     settings.setValue(QStringLiteral("folders/open"), QFileInfo(folder).absolutePath());
     QString error;
     if (!openRunFolder(folder, &error))
-        QMessageBox::warning(this, tr("ResLab"), error + tr("\n\nPick a folder that holds spec.json and metrics.jsonl."));
+        QMessageBox::warning(this, tr("ResLab"),
+                             error +
+                                 tr("\n\nPick a folder that holds spec.json and metrics.jsonl."));
 }
 
 void MainWindow::resumeRunFolderDialog() {
@@ -689,7 +727,9 @@ void MainWindow::resumeRunFolderDialog() {
 void MainWindow::saveExperiment() {
     QSettings settings;
     const QString path = QFileDialog::getSaveFileName(
-        this, tr("Save experiment"), settings.value(QStringLiteral("folders/save"), m_runsFolder).toString() + QStringLiteral("/experiment.json"),
+        this, tr("Save experiment"),
+        settings.value(QStringLiteral("folders/save"), m_runsFolder).toString() +
+            QStringLiteral("/experiment.json"),
         tr("ResLab experiment (*.json)"));
     if (path.isEmpty())
         return;
@@ -700,23 +740,29 @@ void MainWindow::saveExperiment() {
             folders.append(run.folder);
     QJsonObject root{{QStringLiteral("reslab_experiment"), 1}, {QStringLiteral("runs"), folders}};
     QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(root).toJson()) < 0 || !file.commit())
-        QMessageBox::warning(this, tr("ResLab"), tr("Cannot write %1: %2").arg(path, file.errorString()));
+    if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(root).toJson()) < 0 ||
+        !file.commit())
+        QMessageBox::warning(this, tr("ResLab"),
+                             tr("Cannot write %1: %2").arg(path, file.errorString()));
     else
-        statusBar()->showMessage(tr("Saved the experiment (%1 run folders) to %2").arg(folders.size()).arg(path));
+        statusBar()->showMessage(
+            tr("Saved the experiment (%1 run folders) to %2").arg(folders.size()).arg(path));
 }
 
 void MainWindow::openExperiment() {
     QSettings settings;
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open experiment"),
-                                                      settings.value(QStringLiteral("folders/save"), m_runsFolder).toString(),
-                                                      tr("ResLab experiment (*.json)"));
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open experiment"),
+        settings.value(QStringLiteral("folders/save"), m_runsFolder).toString(),
+        tr("ResLab experiment (*.json)"));
     if (path.isEmpty())
         return;
     QFile file(path);
-    const QJsonDocument doc = file.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(file.readAll()) : QJsonDocument();
+    const QJsonDocument doc =
+        file.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(file.readAll()) : QJsonDocument();
     if (!doc.isObject() || !doc.object().contains(QStringLiteral("runs"))) {
-        QMessageBox::warning(this, tr("ResLab"), tr("%1 is not a saved ResLab experiment.").arg(path));
+        QMessageBox::warning(this, tr("ResLab"),
+                             tr("%1 is not a saved ResLab experiment.").arg(path));
         return;
     }
     QStringList problems;
@@ -730,14 +776,16 @@ void MainWindow::openExperiment() {
 }
 
 void MainWindow::exportPlot() {
-    exportWith(tr("Export plot"), QStringLiteral("curves.png"),
-               tr("PNG image (*.png);;PDF document (*.pdf);;SVG drawing (*.svg)"),
-               [this](const QString& path, QString* error) { return m_curves->exportImage(path, error); });
+    exportWith(
+        tr("Export plot"), QStringLiteral("curves.png"),
+        tr("PNG image (*.png);;PDF document (*.pdf);;SVG drawing (*.svg)"),
+        [this](const QString& path, QString* error) { return m_curves->exportImage(path, error); });
 }
 
 void MainWindow::exportCsv() {
-    exportWith(tr("Export data"), QStringLiteral("curves.csv"), tr("CSV (*.csv)"),
-               [this](const QString& path, QString* error) { return m_curves->exportCsv(path, error); });
+    exportWith(
+        tr("Export data"), QStringLiteral("curves.csv"), tr("CSV (*.csv)"),
+        [this](const QString& path, QString* error) { return m_curves->exportCsv(path, error); });
 }
 
 void MainWindow::exportWith(const QString& title,
@@ -745,8 +793,10 @@ void MainWindow::exportWith(const QString& title,
                             const QString& filter,
                             const std::function<bool(const QString&, QString*)>& write) {
     QSettings settings;
-    const QString folder = settings.value(QStringLiteral("folders/export"), QDir::homePath()).toString();
-    const QString path = QFileDialog::getSaveFileName(this, title, QDir(folder).filePath(fileName), filter);
+    const QString folder =
+        settings.value(QStringLiteral("folders/export"), QDir::homePath()).toString();
+    const QString path =
+        QFileDialog::getSaveFileName(this, title, QDir(folder).filePath(fileName), filter);
     if (path.isEmpty())
         return;
     settings.setValue(QStringLiteral("folders/export"), QFileInfo(path).absolutePath());
@@ -768,11 +818,13 @@ void MainWindow::closeEvent(QCloseEvent* event) {
         // resume from; the window closes once they are written (onFinished).
         event->ignore();
         if (m_askBeforeStopping && m_controller.state() != ExperimentController::State::Stopping) {
-            QMessageBox box(QMessageBox::Question, tr("ResLab"), tr("Training is running. Stop it and close ResLab?"),
+            QMessageBox box(QMessageBox::Question, tr("ResLab"),
+                            tr("Training is running. Stop it and close ResLab?"),
                             QMessageBox::Cancel, this);
             box.setObjectName(QStringLiteral("StopAndCloseQuestion"));
-            box.setInformativeText(tr("Each run stops after its current step and writes a checkpoint; "
-                                      "File > Resume run folders continues it later."));
+            box.setInformativeText(
+                tr("Each run stops after its current step and writes a checkpoint; "
+                   "File > Resume run folders continues it later."));
             QPushButton* stop = box.addButton(tr("Stop and close"), QMessageBox::AcceptRole);
             box.setDefaultButton(stop);
             box.exec();

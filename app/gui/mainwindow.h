@@ -32,12 +32,12 @@ class MetricsFollower;
 
 /// What the command line asks the window to show (`reslab --view graph --arch resnet50 ...`).
 struct ViewRequest {
-    QString view;    // "curves", "graph", "features", "gradients", "lesion"; empty: leave as is
-    QString arch;    // a named spec ("resnet18", "plain56", ...)
+    QString view;      // "curves", "graph", "features", "gradients", "lesion"; empty: leave as is
+    QString arch;      // a named spec ("resnet18", "plain56", ...)
     bool twin = false; // beside its plain or residual twin
-    QString weights; // a .pth file or a run folder
-    QString image;   // an image file
-    QString layer;   // a module path to select
+    QString weights;   // a .pth file or a run folder
+    QString image;     // an image file
+    QString layer;     // a module path to select
 };
 
 /// ResLab's main window: the experiment panel and the run list dock beside the curves; later views
@@ -54,7 +54,8 @@ public:
     bool startDemo(const QString& preset);
     /// Starts these runs, each in a folder under runsFolder()/label-<time>.
     bool startRuns(std::vector<reslab::RunConfig> runs, const QString& label);
-    /// Opens a run folder and follows it while it grows. Returns false (and says why) if it is not one.
+    /// Opens a run folder and follows it while it grows. Returns false (and says why) if it is not
+    /// one.
     bool openRunFolder(const QString& folder, QString* error = nullptr);
     /// Whether some opened folder is still being read as its run writes it.
     bool followingFolders() const { return m_followTimer.isActive(); }

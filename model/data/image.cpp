@@ -171,8 +171,8 @@ torch::Tensor decode(const std::string& path, int64_t channels, int* file_channe
     const auto size = static_cast<int>(bytes.size());
     int width = 0, height = 0;
     if (!stbi_info_from_memory(bytes.data(), size, &width, &height, file_channels))
-        throw ImageError(image_fault(
-            path, stbi_failure_reason() ? stbi_failure_reason() : "unreadable header"));
+        throw ImageError(
+            image_fault(path, stbi_failure_reason() ? stbi_failure_reason() : "unreadable header"));
     check_size(path, width, height, bytes.size(), format);
     if (format == Format::Bmp) {
         const uint64_t offset = le(bytes, 10, 4);
@@ -212,7 +212,8 @@ Normalization normalization_for(const std::string& dataset) {
 
 torch::Tensor load_image(const std::string& path, int64_t channels, int* file_channels) {
     if (channels < 0 || channels == 2 || channels > 3)
-        throw ImageError("cannot make a " + std::to_string(channels) + "-channel input from an image");
+        throw ImageError("cannot make a " + std::to_string(channels) +
+                         "-channel input from an image");
     int held = 0;
     // Made contiguous as bytes, then converted and scaled in place: one float copy at most.
     torch::Tensor image = decode(path, channels, &held)
@@ -249,7 +250,8 @@ torch::Tensor preprocess_imagenet(const torch::Tensor& image) {
     return normalize(center_crop(resize(image, nh, nw), kCrop), normalization_for("imagenet"));
 }
 
-torch::Tensor preprocess_resized(const torch::Tensor& image, int64_t size, const Normalization& norm) {
+torch::Tensor
+preprocess_resized(const torch::Tensor& image, int64_t size, const Normalization& norm) {
     return normalize(resize(image, size, size), norm);
 }
 

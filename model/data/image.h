@@ -40,8 +40,10 @@ torch::Tensor grey_like_pillow(const torch::Tensor& rgb);
 /// antialiasing), centre-crop 224, normalise. Takes and returns C x H x W.
 torch::Tensor preprocess_imagenet(const torch::Tensor& image);
 
-/// Resizes to size x size (bilinear, antialiased) and normalises: for nets trained on small data sets.
-torch::Tensor preprocess_resized(const torch::Tensor& image, int64_t size, const Normalization& norm);
+/// Resizes to size x size (bilinear, antialiased) and normalises: for nets trained on small data
+/// sets.
+torch::Tensor
+preprocess_resized(const torch::Tensor& image, int64_t size, const Normalization& norm);
 
 /// (x - mean) / std per channel, on a C x H x W or N x C x H x W tensor.
 torch::Tensor normalize(const torch::Tensor& image, const Normalization& norm);

@@ -35,7 +35,8 @@ std::vector<std::string> class_labels(std::string_view set_or_path) {
                                  "' (built-in lists: imagenet, cifar10, fashion-mnist, mnist)");
     auto labels = split_lines(file);
     if (labels.empty())
-        throw std::runtime_error("the label file '" + std::string(set_or_path) + "' holds no names");
+        throw std::runtime_error("the label file '" + std::string(set_or_path) +
+                                 "' holds no names");
     return labels;
 }
 

@@ -10,9 +10,9 @@ namespace {
 
 nlohmann::json node_json(const NetGraph& graph, int index) {
     const GraphNode& n = graph.nodes[index];
-    nlohmann::json j = {{"name", n.name},     {"kind", n.kind},     {"shape", n.shape},
-                        {"params", n.params}, {"macs", n.macs},     {"detail", n.detail},
-                        {"level", to_string(n.level)}};
+    nlohmann::json j = {
+        {"name", n.name}, {"kind", n.kind},     {"shape", n.shape},           {"params", n.params},
+        {"macs", n.macs}, {"detail", n.detail}, {"level", to_string(n.level)}};
     if (n.parent >= 0)
         j["parent"] = graph.nodes[n.parent].name;
     if (n.shortcut)

@@ -90,9 +90,8 @@ using LoadedNetPtr = std::shared_ptr<const LoadedNet>;
 
 /// The preprocessing that matches a net: ImageNet's for ImageNet-stem 3-channel nets, the data
 /// set's normalisation and native size for ResLab's runs (dataset, downsample from its spec.json).
-Preprocessing preprocessing_for(const ResNetSpec& spec,
-                                const std::string& dataset = {},
-                                int64_t downsample = 1);
+Preprocessing
+preprocessing_for(const ResNetSpec& spec, const std::string& dataset = {}, int64_t downsample = 1);
 
 /// Builds a net from a state_dict: arch "" recognises the architecture from keys and shapes;
 /// otherwise named_spec(arch) with input channels and classes taken from the file. Throws
@@ -107,7 +106,8 @@ LoadedNetPtr make_net(const StateDict& state,
 LoadedNetPtr load_net(const std::string& path, const std::string& arch = {});
 /// A run's net (its spec.json) with these weights: its checkpoint, or a snapshot of the net taken
 /// between two training steps. source names them in messages. Throws WeightsError.
-LoadedNetPtr load_run_net(const std::string& folder, const StateDict& state, const std::string& source);
+LoadedNetPtr
+load_run_net(const std::string& folder, const StateDict& state, const std::string& source);
 
 /// A net with freshly initialised weights (seeded), for demos and benchmarks.
 LoadedNetPtr random_net(const std::string& arch, uint64_t seed);
@@ -149,7 +149,8 @@ Capture capture(const LoadedNet& net, const torch::Tensor& input);
 /// pass with gradients of its own.
 FeatureMap grad_cam(const LoadedNet& net, const torch::Tensor& input, int64_t cls);
 
-/// The std of every 3x3 layer's responses over a batch (N x C x H x W, prepared), the paper's Fig. 7.
+/// The std of every 3x3 layer's responses over a batch (N x C x H x W, prepared), the paper's
+/// Fig. 7.
 std::vector<LayerResponse> response_stds(const LoadedNet& net, const torch::Tensor& batch);
 
 /// A prediction: class index, name and probability.
@@ -158,8 +159,7 @@ struct Prediction {
     std::string name;
     double probability = 0.0;
 };
-std::vector<Prediction> top_k(const Capture& capture,
-                              int64_t k,
-                              const std::vector<std::string>& labels);
+std::vector<Prediction>
+top_k(const Capture& capture, int64_t k, const std::vector<std::string>& labels);
 
 } // namespace reslab

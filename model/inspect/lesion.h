@@ -28,12 +28,13 @@ struct LesionOptions {
 /// removed), and with several removed at random.
 struct LesionResult {
     static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-    std::vector<std::string> blocks;  // "layer1.0", ... in running order
+    std::vector<std::string> blocks; // "layer1.0", ... in running order
     std::vector<bool> removable;
-    std::vector<double> error_without; // test error with that block removed; NaN where not removable
-    double baseline_error = kNaN;      // nothing removed
-    std::vector<int> removed_counts;   // counts of blocks removed at random
-    std::vector<double> random_mean;   // mean, min and max test error over the random draws
+    std::vector<double>
+        error_without;               // test error with that block removed; NaN where not removable
+    double baseline_error = kNaN;    // nothing removed
+    std::vector<int> removed_counts; // counts of blocks removed at random
+    std::vector<double> random_mean; // mean, min and max test error over the random draws
     std::vector<double> random_min;
     std::vector<double> random_max;
     int64_t images = 0;

@@ -10,17 +10,17 @@ namespace reslab {
 /// One node of a net's description: the net's stem, a stage, a block or a single layer.
 struct GraphNode {
     enum class Level { Stem, Stage, Block, Layer, Head };
-    std::string name;   // torchvision's module path: "conv1", "layer1", "layer1.0", "layer1.0.conv1";
-                        // parameter-free steps get descriptive names: "layer1.0.add", "layer1.0.relu"
-    std::string kind;   // "conv", "bn", "relu", "maxpool", "add", "avgpool", "fc", "stem", "stage",
-                        // "basic", "bottleneck", "head"
+    std::string name; // torchvision's module path: "conv1", "layer1", "layer1.0", "layer1.0.conv1";
+                      // parameter-free steps get descriptive names: "layer1.0.add", "layer1.0.relu"
+    std::string kind; // "conv", "bn", "relu", "maxpool", "add", "avgpool", "fc", "stem", "stage",
+                      // "basic", "bottleneck", "head"
     Level level = Level::Layer;
-    int parent = -1;                // index of the enclosing node, -1 at the top
-    std::vector<int64_t> shape;     // output shape C x H x W (features: just C)
-    int64_t params = 0;             // parameters in this node and everything inside it
-    int64_t macs = 0;               // multiply-accumulates for one image, likewise
-    std::string detail;             // "3x3, 64, stride 2"
-    bool shortcut = false;          // a layer of the shortcut path (downsample conv and BN)
+    int parent = -1;            // index of the enclosing node, -1 at the top
+    std::vector<int64_t> shape; // output shape C x H x W (features: just C)
+    int64_t params = 0;         // parameters in this node and everything inside it
+    int64_t macs = 0;           // multiply-accumulates for one image, likewise
+    std::string detail;         // "3x3, 64, stride 2"
+    bool shortcut = false;      // a layer of the shortcut path (downsample conv and BN)
 };
 
 /// How a value travels between two nodes.

@@ -214,9 +214,9 @@ uint64_t check_record(std::ifstream& in,
     if (e.flags & 0x61)
         throw WeightsError(quoted(path) + " is damaged: record '" + record +
                            "' is marked as encrypted or as patch data");
-    if (e.method == 0 ? e.size != e.compressed
-                      : e.method != 8 || e.compressed == 0 ||
-                            e.size / kMaxDeflateRatio > e.compressed)
+    if (e.method == 0
+            ? e.size != e.compressed
+            : e.method != 8 || e.compressed == 0 || e.size / kMaxDeflateRatio > e.compressed)
         throw WeightsError(quoted(path) + " is damaged: record '" + record +
                            "' has implausible sizes or an unknown compression");
     if (data_offset)

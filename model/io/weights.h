@@ -47,8 +47,8 @@ StateDict state_dict_of(const torch::nn::Module& module);
 
 /// What keeps a state_dict from loading into a module.
 struct StateDictMismatch {
-    std::vector<std::string> missing;    // in the module, not in the file
-    std::vector<std::string> unexpected; // in the file, not in the module
+    std::vector<std::string> missing;     // in the module, not in the file
+    std::vector<std::string> unexpected;  // in the file, not in the module
     std::vector<std::string> wrong_shape; // "name: file [64, 3, 7, 7], net [64, 1, 7, 7]"
     bool empty() const { return missing.empty() && unexpected.empty() && wrong_shape.empty(); }
     std::string describe() const;

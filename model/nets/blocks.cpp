@@ -4,18 +4,16 @@
 
 #include <stdexcept>
 
-#include <torch/nn/functional/padding.h>
 #include <torch/nn/functional/activation.h>
+#include <torch/nn/functional/padding.h>
 
 namespace reslab {
 namespace F = torch::nn::functional;
 namespace {
 
 torch::nn::Conv2d conv3x3(int64_t in, int64_t out, int64_t stride) {
-    return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, /*kernel_size=*/3)
-                                 .stride(stride)
-                                 .padding(1)
-                                 .bias(false));
+    return torch::nn::Conv2d(
+        torch::nn::Conv2dOptions(in, out, /*kernel_size=*/3).stride(stride).padding(1).bias(false));
 }
 
 torch::nn::Conv2d conv1x1(int64_t in, int64_t out, int64_t stride) {
@@ -55,12 +53,14 @@ torch::Tensor ResidualBlockImpl::shortcut(const torch::Tensor& x) {
     // the widely used CIFAR reproduction does, so its weights load unchanged.
     using namespace torch::indexing;
     const int64_t extra = out_planes - in_planes;
-    torch::Tensor identity = x.index({Slice(), Slice(), Slice(None, None, stride), Slice(None, None, stride)});
+    torch::Tensor identity =
+        x.index({Slice(), Slice(), Slice(None, None, stride), Slice(None, None, stride)});
     return F::pad(identity, F::PadFuncOptions({0, 0, 0, 0, extra / 2, extra - extra / 2}));
 }
 
-torch::Tensor ResidualBlockImpl::add_shortcut(
-    const torch::Tensor& x, const torch::Tensor& branch, BlockTrace* trace) {
+torch::Tensor ResidualBlockImpl::add_shortcut(const torch::Tensor& x,
+                                              const torch::Tensor& branch,
+                                              BlockTrace* trace) {
     torch::Tensor out;
     torch::Tensor identity;
     if (!residual) {

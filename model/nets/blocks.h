@@ -17,13 +17,17 @@ namespace reslab {
 struct BlockTrace {
     torch::Tensor input;    // x
     torch::Tensor branch;   // F(x): the residual branch, after its last BN, before the addition
-    torch::Tensor shortcut; // what the shortcut adds (x, padded x, or the projection); undefined in plain nets
+    torch::Tensor shortcut; // what the shortcut adds (x, padded x, or the projection); undefined in
+                            // plain nets
     torch::Tensor output;   // relu(F(x) + shortcut), or relu(F(x)) in a plain net
-    std::vector<std::string> response_names; // "conv1", "conv2", ...: the layer each response follows
-    std::vector<torch::Tensor> responses;    // each BN's output, before ReLU or addition (paper, Fig. 7)
+    std::vector<std::string>
+        response_names; // "conv1", "conv2", ...: the layer each response follows
+    std::vector<torch::Tensor>
+        responses; // each BN's output, before ReLU or addition (paper, Fig. 7)
 };
 
-/// The common face of BasicBlock and Bottleneck, so a net can walk its blocks without knowing which.
+/// The common face of BasicBlock and Bottleneck, so a net can walk its blocks without knowing
+/// which.
 struct ResidualBlockImpl : torch::nn::Module {
     /// trace, when given, receives the block's intermediate tensors.
     virtual torch::Tensor forward(const torch::Tensor& x, BlockTrace* trace = nullptr) = 0;
@@ -49,7 +53,8 @@ protected:
     ResidualBlockImpl(int64_t in, int64_t out, int64_t stride, Shortcut shortcut, bool residual);
     /// Registers downsample last, so the keys come in torchvision's order.
     void register_shortcut();
-    torch::Tensor add_shortcut(const torch::Tensor& x, const torch::Tensor& branch, BlockTrace* trace);
+    torch::Tensor
+    add_shortcut(const torch::Tensor& x, const torch::Tensor& branch, BlockTrace* trace);
     /// What the shortcut carries: x, x subsampled and zero-padded (option A), or the projection.
     torch::Tensor shortcut(const torch::Tensor& x);
 };
@@ -57,7 +62,8 @@ protected:
 /// A residual block of two 3x3 convolutions (ResNet-18/34 and the CIFAR nets).
 struct BasicBlockImpl : ResidualBlockImpl {
     static constexpr int64_t kExpansion = 1;
-    BasicBlockImpl(int64_t in_planes, int64_t planes, int64_t stride, Shortcut shortcut, bool residual);
+    BasicBlockImpl(
+        int64_t in_planes, int64_t planes, int64_t stride, Shortcut shortcut, bool residual);
     torch::Tensor forward(const torch::Tensor& x, BlockTrace* trace = nullptr) override;
 
     torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
@@ -68,7 +74,8 @@ struct BasicBlockImpl : ResidualBlockImpl {
 /// torchvision ("ResNet V1.5"), not on the first 1x1 conv as in the paper.
 struct BottleneckImpl : ResidualBlockImpl {
     static constexpr int64_t kExpansion = 4;
-    BottleneckImpl(int64_t in_planes, int64_t planes, int64_t stride, Shortcut shortcut, bool residual);
+    BottleneckImpl(
+        int64_t in_planes, int64_t planes, int64_t stride, Shortcut shortcut, bool residual);
     torch::Tensor forward(const torch::Tensor& x, BlockTrace* trace = nullptr) override;
 
     torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};

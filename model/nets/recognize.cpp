@@ -12,7 +12,9 @@ const torch::Tensor* find(const StateDict& state, const std::string& name) {
     return nullptr;
 }
 
-bool has(const StateDict& state, const std::string& name) { return find(state, name) != nullptr; }
+bool has(const StateDict& state, const std::string& name) {
+    return find(state, name) != nullptr;
+}
 
 bool same_shape(const ResNetSpec& a, const ResNetSpec& b) {
     return a.block == b.block && a.blocks == b.blocks && a.widths == b.widths && a.stem == b.stem &&
@@ -25,8 +27,9 @@ RecognizedSpec recognize_spec(const StateDict& state) {
     const torch::Tensor* conv1 = find(state, "conv1.weight");
     const torch::Tensor* fc = find(state, "fc.weight");
     if (!conv1 || conv1->dim() != 4 || !fc || fc->dim() != 2)
-        throw WeightsError("these weights are not a ResNet's: conv1.weight (4-d) and fc.weight (2-d) "
-                           "are needed to recognise the architecture");
+        throw WeightsError(
+            "these weights are not a ResNet's: conv1.weight (4-d) and fc.weight (2-d) "
+            "are needed to recognise the architecture");
     RecognizedSpec out;
     ResNetSpec& spec = out.spec;
     spec.in_channels = conv1->size(1);

@@ -72,7 +72,8 @@ ResNetSpec named_spec(std::string_view name) {
     std::string known;
     for (const auto& n : named_spec_names())
         known += (known.empty() ? "" : ", ") + n;
-    throw std::invalid_argument("unknown architecture '" + std::string(name) + "'; known: " + known);
+    throw std::invalid_argument("unknown architecture '" + std::string(name) +
+                                "'; known: " + known);
 }
 
 std::vector<std::string> named_spec_names() {
@@ -95,11 +96,15 @@ ResNetSpec twin_of(const ResNetSpec& spec) {
     return twin;
 }
 
-std::string to_string(BlockKind kind) { return kind == BlockKind::Basic ? "basic" : "bottleneck"; }
+std::string to_string(BlockKind kind) {
+    return kind == BlockKind::Basic ? "basic" : "bottleneck";
+}
 std::string to_string(Shortcut shortcut) {
     return shortcut == Shortcut::A ? "A" : shortcut == Shortcut::B ? "B" : "C";
 }
-std::string to_string(Stem stem) { return stem == Stem::ImageNet ? "imagenet" : "cifar"; }
+std::string to_string(Stem stem) {
+    return stem == Stem::ImageNet ? "imagenet" : "cifar";
+}
 
 BlockKind block_kind_from_string(std::string_view text) {
     if (text == "basic")

@@ -11,9 +11,9 @@ enum class BlockKind { Basic, Bottleneck };
 enum class Stem { ImageNet, Cifar };
 
 /// How a residual block's shortcut is formed (the paper, section 4.1):
-/// A: identity; where the shape changes, strided subsampling and zero-padded channels (no parameters).
-/// B: identity, and a 1x1 conv + BN projection only where the shape changes (torchvision's choice).
-/// C: a 1x1 conv + BN projection on every block.
+/// A: identity; where the shape changes, strided subsampling and zero-padded channels (no
+/// parameters). B: identity, and a 1x1 conv + BN projection only where the shape changes
+/// (torchvision's choice). C: a 1x1 conv + BN projection on every block.
 enum class Shortcut { A, B, C };
 
 /// Everything that decides a ResNet's architecture. A named spec (named_spec()) fills it in for
@@ -34,7 +34,8 @@ struct ResNetSpec {
 
     /// Output channels of a block: planes times 1 (Basic) or 4 (Bottleneck).
     int64_t expansion() const { return block == BlockKind::Bottleneck ? 4 : 1; }
-    /// Weighted layers on the main path, as the paper counts depth (20 for resnet20, 50 for resnet50).
+    /// Weighted layers on the main path, as the paper counts depth (20 for resnet20, 50 for
+    /// resnet50).
     int64_t depth() const;
 };
 

@@ -126,8 +126,9 @@ template <typename T> bool convertible(const json& v) {
     if constexpr (IsVector<T>::value) {
         if (!v.is_array())
             return false;
-        return std::all_of(v.begin(), v.end(),
-                           [](const json& item) { return convertible<typename T::value_type>(item); });
+        return std::all_of(v.begin(), v.end(), [](const json& item) {
+            return convertible<typename T::value_type>(item);
+        });
     } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
         return v.is_number_integer() && integer_fits<T>(v);
     } else {
@@ -192,7 +193,9 @@ ResNetSpec net_from_json(const json& j) {
 
 } // namespace
 
-std::string spec_to_json(const ResNetSpec& spec) { return net_json(spec).dump(2); }
+std::string spec_to_json(const ResNetSpec& spec) {
+    return net_json(spec).dump(2);
+}
 
 std::string to_json(const RunConfig& c) {
     json j;
@@ -210,7 +213,8 @@ std::string to_json(const RunConfig& c) {
 RunConfig run_config_from_json(const std::string& text) {
     const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (!j.is_object() || !j.contains("net") || !j.contains("train"))
-        throw std::runtime_error("spec.json is not a ResLab run description (no 'net' and 'train')");
+        throw std::runtime_error(
+            "spec.json is not a ResLab run description (no 'net' and 'train')");
     RunConfig c;
     Reader{j}("name", c.name, kAny);
     c.net = net_from_json(j["net"]);

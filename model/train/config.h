@@ -31,11 +31,11 @@ struct TrainConfig {
     double epochs = 0.0;
 
     // Records
-    int64_t record_every = 10;     // a train record every R steps
-    int64_t eval_every = 500;      // test loss and error every M steps (and at the end); 0: end only
-    int64_t eval_subset = 0;       // score a fixed subset of this many test images at every M steps
-                                   // (the whole split at the end); 0: the whole split every time
-    int64_t probe_every = 50;      // gradient norms and responses at step 1 and every K steps; 0: never
+    int64_t record_every = 10; // a train record every R steps
+    int64_t eval_every = 500;  // test loss and error every M steps (and at the end); 0: end only
+    int64_t eval_subset = 0;   // score a fixed subset of this many test images at every M steps
+                               // (the whole split at the end); 0: the whole split every time
+    int64_t probe_every = 50;  // gradient norms and responses at step 1 and every K steps; 0: never
     int64_t checkpoint_every = 500;
 
     uint64_t seed = 0;

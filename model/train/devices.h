@@ -6,7 +6,8 @@
 
 namespace reslab {
 
-/// "cpu", then "cuda:0", "cuda:1", ... for every GPU this LibTorch sees (none with a CPU-only build).
+/// "cpu", then "cuda:0", "cuda:1", ... for every GPU this LibTorch sees (none with a CPU-only
+/// build).
 std::vector<std::string> available_devices();
 
 /// Sets LibTorch's intra-op threads (for the calling thread's parallel regions too): threads, or

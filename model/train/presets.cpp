@@ -50,9 +50,12 @@ RunConfig make_run_config(const std::string& arch, const TrainConfig& train, int
     return c;
 }
 
-std::vector<std::string> preset_names() { return {"degradation", "depth-sweep", "shortcuts", "cifar-paper"}; }
+std::vector<std::string> preset_names() {
+    return {"degradation", "depth-sweep", "shortcuts", "cifar-paper"};
+}
 
-std::vector<RunConfig> preset_runs(const std::string& preset, const TrainConfig& base, bool steps_given) {
+std::vector<RunConfig>
+preset_runs(const std::string& preset, const TrainConfig& base, bool steps_given) {
     std::vector<RunConfig> runs;
     if (preset == "degradation" || preset == "depth-sweep") {
         const TrainConfig t = small_fashion(base, steps_given);
@@ -110,12 +113,14 @@ std::string preset_description(const std::string& preset) {
                "trains worse, its residual twin does not (the paper's Fig. 1); 600 steps, about 85 "
                "seconds on a 2-core CPU";
     if (preset == "depth-sweep")
-        return "plain and residual nets at depths 20, 32, 44 and 56: final training error against depth "
+        return "plain and residual nets at depths 20, 32, 44 and 56: final training error against "
+               "depth "
                "(the paper's Fig. 6 in one chart)";
     if (preset == "shortcuts")
         return "resnet-32 with shortcut options A, B and C (the paper's Table 3 on a small scale)";
     if (preset == "cifar-paper")
-        return "the paper's own CIFAR-10 recipe: plain and residual 20/56, 64k iterations at batch 128; "
+        return "the paper's own CIFAR-10 recipe: plain and residual 20/56, 64k iterations at batch "
+               "128; "
                "for a GPU and a CIFAR-10 copy";
     return {};
 }

@@ -11,7 +11,8 @@ namespace reslab {
 /// The named presets: "degradation", "depth-sweep", "shortcuts", "cifar-paper". base holds the
 /// options the user gave (seed, device, threads, data dir, steps...) and fills what a preset leaves
 /// open. Throws std::invalid_argument naming the presets for an unknown name.
-std::vector<RunConfig> preset_runs(const std::string& preset, const TrainConfig& base, bool steps_given);
+std::vector<RunConfig>
+preset_runs(const std::string& preset, const TrainConfig& base, bool steps_given);
 std::vector<std::string> preset_names();
 /// One sentence on what a preset shows, for menus and tooltips.
 std::string preset_description(const std::string& preset);

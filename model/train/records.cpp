@@ -12,7 +12,9 @@ namespace {
 using json = nlohmann::ordered_json;
 
 // "nan", "inf" or "-inf": how a non-finite value is named in a record.
-std::string nonfinite_name(double value) { return std::isnan(value) ? "nan" : (value > 0 ? "inf" : "-inf"); }
+std::string nonfinite_name(double value) {
+    return std::isnan(value) ? "nan" : (value > 0 ? "inf" : "-inf");
+}
 
 double from_nonfinite_name(const std::string& name) {
     if (name == "inf")
@@ -105,9 +107,12 @@ struct Get {
 
 int64_t MetricRecord::step() const {
     switch (kind) {
-    case Kind::Train: return train.step;
-    case Kind::Eval: return eval.step;
-    case Kind::Probe: return probe.step;
+    case Kind::Train:
+        return train.step;
+    case Kind::Eval:
+        return eval.step;
+    case Kind::Probe:
+        return probe.step;
     }
     return 0;
 }

@@ -36,13 +36,13 @@ struct EvalRecord {
 struct ProbeRecord {
     int64_t step = 0;
     double time = 0.0;
-    std::vector<std::string> layers;  // conv and fc weights: "conv1.weight", "layer1.0.conv1.weight"
-    std::vector<double> grad_norms;   // L2 norm of each one's gradient
-    std::vector<std::string> responses;   // "layer1.0.conv1": each 3x3 (and 1x1) layer after BN
+    std::vector<std::string> layers; // conv and fc weights: "conv1.weight", "layer1.0.conv1.weight"
+    std::vector<double> grad_norms;  // L2 norm of each one's gradient
+    std::vector<std::string> responses; // "layer1.0.conv1": each 3x3 (and 1x1) layer after BN
     std::vector<double>
         response_stds; // population std of its responses, before ReLU or addition (Fig. 7)
-    std::vector<std::string> blocks;      // "layer1.0"
-    std::vector<double> residual_ratios;  // ||F(x)|| / ||x|| (residual_ratio); plain blocks too
+    std::vector<std::string> blocks;     // "layer1.0"
+    std::vector<double> residual_ratios; // ||F(x)|| / ||x|| (residual_ratio); plain blocks too
 };
 
 /// One line of metrics.jsonl.

@@ -40,7 +40,8 @@ public:
     /// A new run. folder may be empty (nothing written); otherwise it is created and spec.json
     /// written. Throws on a bad config, unusable data, an unwritable folder or one that already
     /// holds a run (which is left untouched: resume it instead).
-    Run(RunConfig config, RunData data, std::string folder) : Run(std::move(config), std::move(data), std::move(folder), false) {}
+    Run(RunConfig config, RunData data, std::string folder)
+        : Run(std::move(config), std::move(data), std::move(folder), false) {}
     /// Continues the run in folder from its last checkpoint, exactly as if it had not stopped; one
     /// that never wrote a checkpoint starts again from step 0.
     static std::unique_ptr<Run> resume(const std::string& folder, RunData data);
@@ -118,12 +119,12 @@ private:
     int64_t m_total_steps = 0;
     int64_t m_steps_per_epoch = 1;
     int64_t m_order_epoch = -1;
-    torch::Tensor m_order; // this epoch's permutation of the training set
+    torch::Tensor m_order;       // this epoch's permutation of the training set
     torch::Tensor m_eval_subset; // the test images scored between whole evaluations (sorted)
 
     // Summed in place on the device since the last read-back (every step on CPU; on CUDA only when
     // a record, an evaluation or a checkpoint needs them, so nothing syncs the GPU every step):
-    torch::Tensor m_pending_loss; // float64: sum of batch loss x batch size
+    torch::Tensor m_pending_loss;  // float64: sum of batch loss x batch size
     torch::Tensor m_pending_wrong; // int64
     int64_t m_pending_seen = 0;
     // Since the last train record:

@@ -23,7 +23,8 @@ double Schedule::lr_at(int64_t step, int64_t total_steps) const {
     case Kind::Step: {
         std::vector<int64_t> at = milestones;
         if (at.empty())
-            at = {total_steps / 2, total_steps * 3 / 4}; // the paper: /10 at 50% and 75% of training
+            at = {total_steps / 2,
+                  total_steps * 3 / 4}; // the paper: /10 at 50% and 75% of training
         double lr = base_lr;
         for (int64_t m : at)
             if (step >= m)
@@ -36,9 +37,12 @@ double Schedule::lr_at(int64_t step, int64_t total_steps) const {
 
 std::string to_string(Schedule::Kind kind) {
     switch (kind) {
-    case Schedule::Kind::Step: return "step";
-    case Schedule::Kind::Cosine: return "cosine";
-    case Schedule::Kind::Constant: return "constant";
+    case Schedule::Kind::Step:
+        return "step";
+    case Schedule::Kind::Cosine:
+        return "cosine";
+    case Schedule::Kind::Constant:
+        return "constant";
     }
     return "step";
 }

@@ -14,7 +14,8 @@ std::string percent(double fraction) {
 }
 
 /// The shallowest and the deepest finished run of one kind.
-std::pair<const RunOutcome*, const RunOutcome*> extremes(const std::vector<RunOutcome>& runs, bool residual) {
+std::pair<const RunOutcome*, const RunOutcome*> extremes(const std::vector<RunOutcome>& runs,
+                                                         bool residual) {
     const RunOutcome* shallow = nullptr;
     const RunOutcome* deep = nullptr;
     for (const auto& r : runs) {
@@ -89,11 +90,13 @@ std::string degradation_verdict(const std::vector<RunOutcome>& runs) {
                     " (" + res_shallow->name + " " + percent(res_shallow->train_error) + ").";
         else if (res_shallow)
             text += ", below " + plain_deep->name + " but above " + res_shallow->name + " (" +
-                    percent(res_shallow->train_error) + "): shortcuts help, yet depth still costs here.";
+                    percent(res_shallow->train_error) +
+                    "): shortcuts help, yet depth still costs here.";
         else
             text += ", below " + plain_deep->name + ": shortcuts help.";
     } else {
-        text += ", no better than " + plain_deep->name + ": the shortcuts did not help in these runs.";
+        text +=
+            ", no better than " + plain_deep->name + ": the shortcuts did not help in these runs.";
     }
     return text;
 }

@@ -38,7 +38,8 @@ private:
 /// (an expanded view, stride 0, may count far more elements than the input holds).
 inline void touch(const pickle::Value& v) {
     (void)v.type_name();
-    if (v.is(pickle::Value::Kind::Tensor) && v.tensor.defined() && v.tensor.numel() <= (int64_t{1} << 20))
+    if (v.is(pickle::Value::Kind::Tensor) && v.tensor.defined() &&
+        v.tensor.numel() <= (int64_t{1} << 20))
         (void)v.tensor.to(torch::kDouble).sum().item<double>();
     if (v.is(pickle::Value::Kind::Dict))
         (void)v.find("state_dict");

@@ -1,6 +1,6 @@
 // Fuzzes the image reader: load_image, grey or RGB (PNG and BMP through stb_image, compiled in
-// instrumented; JPEG through Debian's libjpeg-turbo, which is not, so the fuzzer sees our checks and
-// the conversions around it but not its branches).
+// instrumented; JPEG through Debian's libjpeg-turbo, which is not, so the fuzzer sees our checks
+// and the conversions around it but not its branches).
 #include <cstddef>
 #include <cstdint>
 #include <exception>
