@@ -8,9 +8,9 @@
 
 #include "io/runfolder.h"
 #include "io/weights.h"
+#include "testsupport.h"
 #include "train/experiment.h"
 #include "train/verdict.h"
-#include "testsupport.h"
 
 using namespace reslab;
 using reslab::test::smallRun;
@@ -179,14 +179,18 @@ private Q_SLOTS:
         std::signal(SIGXFSZ, oldHandler);
 
         QCOMPARE(int(run.state()), int(Run::State::Failed));
-        QVERIFY2(QString::fromStdString(run.message()).contains("could not save the checkpoint of step 20"), run.message().c_str());
-        QVERIFY2(QString::fromStdString(run.message()).contains("trainer.pth"), run.message().c_str());
+        QVERIFY2(QString::fromStdString(run.message())
+                     .contains("could not save the checkpoint of step 20"),
+                 run.message().c_str());
+        QVERIFY2(QString::fromStdString(run.message()).contains("trainer.pth"),
+                 run.message().c_str());
         QVERIFY2(QString::fromStdString(run.message()).contains("resume"), run.message().c_str());
         // Both files are as the step-10 checkpoint left them, and no temporary file is left over.
         QCOMPARE(read_text(RunPaths(folder).trainer), trainer);
         QCOMPARE(read_text(RunPaths(folder).checkpoint), checkpoint);
         for (const auto& entry : std::filesystem::directory_iterator(folder))
-            QVERIFY2(entry.path().filename().string().find("tmp") == std::string::npos, entry.path().c_str());
+            QVERIFY2(entry.path().filename().string().find("tmp") == std::string::npos,
+                     entry.path().c_str());
         // The run resumes from it once there is room again.
         auto resumed = Run::resume(folder, m_data);
         QCOMPARE(resumed->steps_done(), int64_t(10));
@@ -212,7 +216,8 @@ private Q_SLOTS:
         QCOMPARE(resumed->steps_done(), int64_t(20));
         while (!resumed->done())
             resumed->step();
-        const auto a = read_metrics(RunPaths(whole).metrics), b = read_metrics(RunPaths(parts).metrics);
+        const auto a = read_metrics(RunPaths(whole).metrics),
+                   b = read_metrics(RunPaths(parts).metrics);
         QCOMPARE(a.size(), b.size());
         for (size_t i = 0; i < a.size(); ++i) {
             QCOMPARE(int(a[i].kind), int(b[i].kind));
@@ -229,6 +234,53 @@ private Q_SLOTS:
             QVERIFY2(torch::equal(wa[i].second, wb[i].second), wa[i].first.c_str());
     }
 
+    // A trainer.pth whose counters say nonsense is refused, naming the file and the counter, and
+    // changes nothing: metrics.jsonl keeps every record (step -1 used to truncate them all).
+    void damagedTrainerCountersAreRefused_data() {
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<double>("value");
+        QTest::addColumn<int>("elements");
+        QTest::newRow("step -1") << "state.step" << -1.0 << 1;
+        QTest::newRow("step past the run") << "state.step" << 1e15 << 1;
+        QTest::newRow("step of two elements") << "state.step" << 20.0 << 2;
+        QTest::newRow("more wrong than seen") << "state.wrong" << 1e9 << 1;
+        QTest::newRow("NaN loss sum") << "state.loss_sum" << std::nan("") << 1;
+        QTest::newRow("negative time") << "state.elapsed" << -5.0 << 1;
+    }
+    void damagedTrainerCountersAreRefused() {
+        QFETCH(QString, key);
+        QFETCH(double, value);
+        QFETCH(int, elements);
+        QTemporaryDir dir;
+        const std::string folder = dir.filePath("run").toStdString();
+        {
+            Run run(smallRun("resnet20", 40), m_data, folder);
+            for (int i = 0; i < 20; ++i)
+                run.step();
+        }
+        const RunPaths paths(folder);
+        const size_t records = read_metrics(paths.metrics).size();
+        StateDict trainer = read_state_dict(paths.trainer);
+        bool found = false;
+        for (auto& [name, tensor] : trainer)
+            if (name == key.toStdString()) {
+                tensor = torch::full({elements}, value, tensor.options());
+                if (elements == 1)
+                    tensor = tensor.reshape({});
+                found = true;
+            }
+        QVERIFY(found);
+        write_state_dict(trainer, paths.trainer);
+        try {
+            Run::resume(folder, m_data);
+            QFAIL("a damaged trainer.pth was trusted");
+        } catch (const RunFolderError& e) {
+            const QString message = e.what();
+            QVERIFY2(message.contains("trainer.pth") && message.contains(key.mid(6)), e.what());
+        }
+        QCOMPARE(read_metrics(paths.metrics).size(), records);
+    }
+
     void divergingRunStopsAndKeepsItsCheckpoint() {
         QTemporaryDir dir;
         const std::string folder = dir.filePath("run").toStdString();
@@ -240,7 +292,8 @@ private Q_SLOTS:
         while (!run.done())
             run.step();
         QCOMPARE(int(run.state()), int(Run::State::Diverged));
-        QVERIFY2(QString::fromStdString(run.message()).contains("smaller learning rate"), run.message().c_str());
+        QVERIFY2(QString::fromStdString(run.message()).contains("smaller learning rate"),
+                 run.message().c_str());
         // The folder says so to a reader that follows it.
         const auto status = read_folder_status(folder);
         QVERIFY(status);
@@ -353,11 +406,13 @@ private Q_SLOTS:
         c = smallRun("resnet20", 10);
         c.net.widths = {8, 16, 100000}; // beyond what spec.json may say, so it is never written
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, Run(c, m_data, ""));
-        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, preset_runs("nonsense", TrainConfig{}, false));
+        const TrainConfig defaults;
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, preset_runs("nonsense", defaults, false));
     }
 
     void presetsFollowTheIssue() {
-        const auto runs = preset_runs("degradation", TrainConfig{}, false);
+        const TrainConfig defaults;
+        const auto runs = preset_runs("degradation", defaults, false);
         QCOMPARE(runs.size(), size_t(4));
         QCOMPARE(runs[0].name, std::string("plain20"));
         QCOMPARE(runs[3].name, std::string("resnet56"));
@@ -366,7 +421,7 @@ private Q_SLOTS:
         QCOMPARE(runs[0].train.steps, int64_t(600));
         QCOMPARE(runs[0].train.eval_every, int64_t(50));
         QCOMPARE(runs[0].train.eval_subset, int64_t(1000));
-        const auto paper = preset_runs("cifar-paper", TrainConfig{}, false);
+        const auto paper = preset_runs("cifar-paper", defaults, false);
         QCOMPARE(paper[0].train.steps, int64_t(64000));
         QCOMPARE(paper[0].train.schedule.milestones, (std::vector<int64_t>{32000, 48000}));
         QVERIFY(paper[0].train.held_out);

@@ -1,32 +1,17 @@
 #include "run.h"
 
-#if __has_include(<malloc.h>)
-#include <malloc.h>
-#endif
-
 #include <cmath>
 #include <cstdlib>
-#if defined(__linux__)
-#include <sched.h>
-#endif
-#if __has_include(<unistd.h>)
-#include <unistd.h>
-#endif
 #include <filesystem>
 #include <limits>
-#include <thread>
 
-#include <ATen/CPUGeneratorImpl.h>
-#include <ATen/Parallel.h>
-#include <ATen/autocast_mode.h>
-#include <torch/cuda.h>
 #include <torch/nn/functional/loss.h>
 
 #include "data/augment.h"
 #include "inspect/describe.h"
 #include "inspect/probes.h"
-#include "io/atomicfile.h"
 #include "io/weights.h"
+#include "train/autocast.h"
 #include "train/verdict.h"
 
 namespace reslab {
@@ -53,45 +38,6 @@ std::shared_ptr<const Dataset> on_device(const std::shared_ptr<const Dataset>& d
     return copy;
 }
 
-/// bfloat16 autocast on the run's device for the scope of one forward pass, as Python's
-/// torch.autocast does it; no-op when the run trains in float32.
-class Autocast {
-public:
-    Autocast(torch::Device device, bool enabled) : m_type(device.type()), m_enabled(enabled) {
-        if (m_enabled)
-            set(true);
-    }
-    ~Autocast() {
-        if (!m_enabled)
-            return;
-        if (at::autocast::decrement_nesting() == 0)
-            at::autocast::clear_cache();
-        set(false);
-    }
-    Autocast(const Autocast&) = delete;
-    Autocast& operator=(const Autocast&) = delete;
-
-private:
-    void set(bool on) {
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-        at::autocast::set_autocast_dtype(m_type, at::kBFloat16);
-        at::autocast::set_autocast_enabled(m_type, on);
-#else
-        if (m_type == c10::DeviceType::CUDA) {
-            at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-            at::autocast::set_enabled(on);
-        } else {
-            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-            at::autocast::set_cpu_enabled(on);
-        }
-#endif
-        if (on)
-            at::autocast::increment_nesting();
-    }
-    c10::DeviceType m_type;
-    bool m_enabled;
-};
-
 DataOptions data_options(const TrainConfig& c, Split split) {
     DataOptions o;
     o.name = c.dataset;
@@ -101,82 +47,18 @@ DataOptions data_options(const TrainConfig& c, Split split) {
     o.downsample = c.downsample;
     o.seed = c.seed;
     if (c.dataset == "synthetic")
-        o.count = split == Split::Train ? c.synthetic_size : std::max<int64_t>(500, c.synthetic_size / 4);
+        o.count =
+            split == Split::Train ? c.synthetic_size : std::max<int64_t>(500, c.synthetic_size / 4);
     return o;
 }
 
 } // namespace
 
-torch::Device parse_device(const std::string& name) {
-    if (name == "cpu")
-        return torch::kCPU;
-    if (name.rfind("cuda", 0) == 0) {
-        if (!torch::cuda::is_available())
-            throw std::runtime_error(
-                "the device '" + name +
-                "' is not available: this LibTorch has no CUDA or sees no GPU; "
-                "train on the CPU instead");
-        return torch::Device(name);
-    }
-    throw std::runtime_error("unknown device '" + name + "'; use cpu or cuda");
-}
-
-double physical_memory_bytes() {
-#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
-    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    if (pages > 0 && page > 0)
-        return static_cast<double>(pages) * static_cast<double>(page);
-#endif
-    return 8.0 * (1ull << 30);
-}
-
-int core_count() {
-#if defined(__linux__)
-    // The affinity mask, not the machine: a container or taskset may allow fewer cores.
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0)
-        return std::max(1, CPU_COUNT(&set));
-#endif
-    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
-int set_intra_op_threads(int threads) {
-    const int n = threads > 0 ? threads : core_count();
-    at::set_num_threads(n);
-    return n;
-}
-
-int intra_op_threads() { return at::get_num_threads(); }
-
-void reuse_freed_memory() {
-#if defined(__GLIBC__)
-    // Blocks up to 32 MiB (glibc's ceiling) come from the heap, which is never trimmed. Both are
-    // needed: a fixed trim threshold alone also freezes the mmap threshold at 128 KiB.
-    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-    mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
-    // A thread other than main gets an arena of its own, made of 64 MiB heaps that glibc unmaps
-    // whenever one empties, whatever the trim threshold, so a training thread page-faults its
-    // activations in again (a single training thread took 100k to 450k faults where the main
-    // thread took 75k). One arena for all avoids that, but runs training side by side then queue
-    // for its lock: the degradation preset's 150 steps took 23.1-23.7 s with one arena and
-    // 21.9-22.3 s with one per training thread (three runs each, alternating), 50% more faults
-    // included. So each of the cores' training threads gets one, and the main thread keeps its own.
-    mallopt(M_ARENA_MAX, core_count() + 2);
-#endif
-}
-
-std::vector<std::string> available_devices() {
-    std::vector<std::string> devices{"cpu"};
-    if (torch::cuda::is_available())
-        for (size_t i = 0; i < torch::cuda::device_count(); ++i)
-            devices.push_back("cuda:" + std::to_string(i));
-    return devices;
-}
-
 RunData load_run_data(const TrainConfig& config) {
     RunData data;
     auto train = std::make_shared<Dataset>(load_dataset(data_options(config, Split::Train)));
-    DataOptions test_options = data_options(config, config.held_out ? Split::Validation : Split::Test);
+    DataOptions test_options =
+        data_options(config, config.held_out ? Split::Validation : Split::Test);
     // The synthetic test split must not repeat the training images.
     if (config.dataset == "synthetic")
         test_options.seed = config.seed + 1000003;
@@ -216,11 +98,12 @@ Run::Run(RunConfig config, RunData data, std::string folder, bool resuming)
                                     "' cannot be described: " + e.what());
     }
     if (t.precision != "float32" && t.precision != "bfloat16")
-        throw std::invalid_argument("unknown precision '" + t.precision + "'; use float32 or bfloat16");
+        throw std::invalid_argument("unknown precision '" + t.precision +
+                                    "'; use float32 or bfloat16");
     m_device = parse_device(t.device);
     m_steps_per_epoch = std::max<int64_t>(1, m_data.train->size() / t.batch_size);
-    m_total_steps = t.steps > 0 ? t.steps
-                                : static_cast<int64_t>(std::ceil(t.epochs * m_steps_per_epoch));
+    m_total_steps =
+        t.steps > 0 ? t.steps : static_cast<int64_t>(std::ceil(t.epochs * m_steps_per_epoch));
 
     // Refused before anything is allocated: a spec.json that asks for a net of billions of weights.
     const NetGraph shape = describe(m_config.net, m_data.train->height(), m_data.train->width());
@@ -251,12 +134,15 @@ Run::Run(RunConfig config, RunData data, std::string folder, bool resuming)
     if (!m_folder.empty()) {
         const RunPaths paths(m_folder);
         if (!resuming && fs::exists(paths.spec))
-            throw RunFolderError("'" + m_folder + "' already holds a run; resume it (reslab-cli resume, or File > " +
-                                 "Resume run folders in ResLab) or train into another folder. Nothing in it was changed");
+            throw RunFolderError("'" + m_folder +
+                                 "' already holds a run; resume it (reslab-cli resume, or File > " +
+                                 "Resume run folders in ResLab) or train into another folder. "
+                                 "Nothing in it was changed");
         std::error_code ec;
         fs::create_directories(m_folder, ec);
         if (ec)
-            throw RunFolderError("cannot create the run folder '" + m_folder + "': " + ec.message());
+            throw RunFolderError("cannot create the run folder '" + m_folder +
+                                 "': " + ec.message());
         if (!fs::exists(paths.spec)) {
             write_text_atomic(paths.spec, to_json(m_config));
             write_text_atomic(paths.metrics, "");
@@ -268,114 +154,6 @@ Run::Run(RunConfig config, RunData data, std::string folder, bool resuming)
 
 RunConfig Run::read_config(const std::string& folder) {
     return run_config_from_json(read_text(RunPaths(folder).spec));
-}
-
-std::unique_ptr<Run> Run::resume(const std::string& folder, RunData data) {
-    const RunPaths paths(folder);
-    // A process killed while it wrote a file leaves the temporary file of the write behind.
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(folder, ec)) {
-        if (is_interrupted_write(entry.path().filename().string()) && entry.is_regular_file(ec))
-            fs::remove(entry.path(), ec);
-    }
-    std::unique_ptr<Run> run(new Run(read_config(folder), std::move(data), folder, /*resuming=*/true));
-    if (fs::exists(paths.trainer)) {
-        run->load_trainer_state();
-    } else {
-        // Stopped before its first checkpoint (a compare killed early leaves such runs beside
-        // others that have one): it starts again from step 0, as its seed makes it, and the
-        // records it wrote before are written again.
-        truncate_metrics(paths.metrics, 0);
-    }
-    run->write_status();
-    return run;
-}
-
-void Run::load_trainer_state() {
-    const RunPaths paths(m_folder);
-    const StateDict state = read_state_dict(paths.trainer);
-    StateDict model;
-    std::map<std::string, torch::Tensor> momentum, counters;
-    for (const auto& [key, value] : state) {
-        if (key.rfind("model.", 0) == 0)
-            model.emplace_back(key.substr(6), value);
-        else if (key.rfind("momentum.", 0) == 0)
-            momentum[key.substr(9)] = value;
-        else if (key.rfind("state.", 0) == 0)
-            counters[key.substr(6)] = value;
-    }
-    for (const char* needed : {"step", "loss_sum", "wrong", "seen", "elapsed"})
-        if (!counters.count(needed))
-            throw RunFolderError("'" + paths.trainer + "' lacks the trainer's " + needed);
-    // Copied into the parameters, which keep their layout and stay views of the optimiser's buffer.
-    load_state_dict(*m_net, model);
-    std::vector<torch::Tensor> buffers;
-    if (!momentum.empty()) {
-        for (const auto& item : m_net->named_parameters()) {
-            const auto it = momentum.find(item.key());
-            if (it == momentum.end())
-                throw RunFolderError("'" + paths.trainer + "' lacks the momentum of " + item.key());
-            buffers.push_back(it->second);
-        }
-    }
-    try {
-        m_optimizer->set_momentum(buffers);
-    } catch (const std::invalid_argument& e) {
-        throw RunFolderError("'" + paths.trainer + "' does not fit the run: " + e.what());
-    }
-    m_step = counters["step"].item<int64_t>();
-    m_loss_sum = counters["loss_sum"].item<double>();
-    m_wrong = counters["wrong"].item<int64_t>();
-    m_seen = counters["seen"].item<int64_t>();
-    m_elapsed_before = counters["elapsed"].item<double>();
-    if (counters.count("final_wrong") && counters.count("final_seen")) {
-        m_final_wrong = counters["final_wrong"].item<int64_t>();
-        m_final_seen = counters["final_seen"].item<int64_t>();
-    }
-    truncate_metrics(paths.metrics, m_step);
-    if (m_step >= m_total_steps)
-        m_state = State::Finished;
-}
-
-void Run::save_checkpoint() {
-    if (m_folder.empty())
-        return;
-    const RunPaths paths(m_folder);
-    const StateDict model = state_dict_of(*m_net);
-    // One self-consistent file holds everything a resume needs, so a kill between two writes can
-    // never pair weights with the wrong optimiser state; checkpoint.pth is the torchvision-ready copy.
-    StateDict trainer;
-    for (const auto& [key, value] : model)
-        trainer.emplace_back("model." + key, value.contiguous());
-    const auto parameters = m_net->named_parameters();
-    for (size_t i = 0; i < parameters.size(); ++i) {
-        const torch::Tensor buffer = m_optimizer->momentum(i);
-        if (buffer.defined())
-            trainer.emplace_back("momentum." + parameters[i].key(), buffer.contiguous());
-    }
-    const double elapsed =
-        m_elapsed_before +
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
-    trainer.emplace_back("state.step", torch::tensor(m_step, torch::kInt64));
-    trainer.emplace_back("state.loss_sum", torch::tensor(m_loss_sum, torch::kFloat64));
-    trainer.emplace_back("state.wrong", torch::tensor(m_wrong, torch::kInt64));
-    trainer.emplace_back("state.seen", torch::tensor(m_seen, torch::kInt64));
-    trainer.emplace_back("state.elapsed", torch::tensor(elapsed, torch::kFloat64));
-    trainer.emplace_back("state.final_wrong", torch::tensor(m_final_wrong, torch::kInt64));
-    trainer.emplace_back("state.final_seen", torch::tensor(m_final_seen, torch::kInt64));
-    StateDict contiguous;
-    for (const auto& [key, value] : model)
-        contiguous.emplace_back(key, value.contiguous());
-    try {
-        write_state_dict(trainer, paths.trainer);
-        write_state_dict(contiguous, paths.checkpoint);
-        write_status();
-    } catch (const WeightsError& e) {
-        // Each file is replaced only once it is written whole, so the last good one is still there.
-        throw RunFolderError("could not save the checkpoint of step " + std::to_string(m_step) + ": " + e.what() +
-                             ". The last checkpoint saved before it is intact: fix the cause (a full disk?) "
-                             "and resume the run");
-    }
 }
 
 void Run::stop() {
@@ -395,7 +173,8 @@ void Run::stop() {
         return;
     }
     m_state = State::Stopped;
-    m_message = "stopped at step " + std::to_string(m_step) + " of " + std::to_string(m_total_steps);
+    m_message =
+        "stopped at step " + std::to_string(m_step) + " of " + std::to_string(m_total_steps);
     write_status();
 }
 
@@ -514,8 +293,8 @@ void Run::step() {
     const TrainConfig& t = m_config.train;
     const auto t0 = std::chrono::steady_clock::now();
     const double lr = t.schedule.lr_at(m_step, m_total_steps);
-    // The first step is probed too: a freshly initialised net is where plain and residual nets differ
-    // most (plain-56's first conv gets 300-1000x the last layer's gradient norm at step 1).
+    // The first step is probed too: a freshly initialised net is where plain and residual nets
+    // differ most (plain-56's first conv gets 300-1000x the last layer's gradient norm at step 1).
     const bool probe = t.probe_every > 0 && (m_step == 0 || (m_step + 1) % t.probe_every == 0);
     m_probe.reset();
 
@@ -568,11 +347,13 @@ void Run::step() {
     const bool read_back = m_device.is_cpu() || record || eval || checkpoint || m_probe;
     const bool finite = !read_back || read_back_counters();
     // After the read-back, which waits for a GPU's queued work: the time is the step's.
-    m_compute_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    m_compute_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!finite) {
         record_train();
         m_state = State::Diverged;
-        m_message = "the loss became " + std::string(std::isnan(m_last_train.loss) ? "NaN" : "infinite") +
+        m_message = "the loss became " +
+                    std::string(std::isnan(m_last_train.loss) ? "NaN" : "infinite") +
                     (m_device.is_cpu() ? " at step " : " by step ") + std::to_string(m_step) +
                     " (learning rate " + std::to_string(lr) +
                     "); the run stopped and its last good checkpoint is kept. Try a smaller "
