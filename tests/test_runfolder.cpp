@@ -1,6 +1,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -8,11 +9,16 @@
 #include <QDir>
 #include <QTemporaryDir>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "data/file_bytes.h"
+#include "data/image.h"
+#include "data/labels.h"
 #include "io/atomicfile.h"
 #include "io/runfolder.h"
+#include "io/weights.h"
 #include "testsupport.h"
 #include "train/config.h"
 
@@ -150,6 +156,43 @@ private Q_SLOTS:
                  QStringList{"checkpoint.pth"});
         QVERIFY(is_interrupted_write("spec.json.tmp")); // as ResLab 0.x left them
         QVERIFY(!is_interrupted_write("metrics.jsonl"));
+    }
+
+    // A named pipe or a folder where a file is expected: every reader says what it is at once,
+    // where opening a pipe used to block forever and a folder gave std::bad_alloc.
+    void pipesAndFoldersAreNotFiles_data() {
+        QTest::addColumn<bool>("pipe");
+        QTest::newRow("named pipe") << true;
+        QTest::newRow("folder") << false;
+    }
+    void pipesAndFoldersAreNotFiles() {
+        QFETCH(bool, pipe);
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("thing").toStdString();
+        if (pipe)
+            QCOMPARE(::mkfifo(path.c_str(), 0600), 0);
+        else
+            QVERIFY(std::filesystem::create_directory(path));
+        const std::string kind = pipe ? "named pipe" : "folder";
+        const std::vector<std::pair<const char*, std::function<void()>>> readers = {
+            {"weights", [&] { read_state_dict(path); }},
+            {"image", [&] { load_image(path, 3); }},
+            {"IDX file", [&] { read_file_bytes(path); }},
+            {"spec.json", [&] { read_text(path); }},
+            {"metrics.jsonl", [&] { MetricsFollower(path).poll(); }},
+            {"label list", [&] { class_labels(path); }},
+        };
+        for (const auto& [what, read] : readers) {
+            try {
+                read();
+                QFAIL(qPrintable(QString("the %1 reader accepted a %2").arg(what, kind.c_str())));
+            } catch (const std::exception& e) {
+                const std::string message = e.what();
+                QVERIFY2(message.find(kind) != std::string::npos &&
+                             message.find(path) != std::string::npos,
+                         (std::string(what) + ": " + message).c_str());
+            }
+        }
     }
 
     // Found by fuzzing (tests/fuzz/fuzz_runfolder): a "nonfinite" entry that is not a string made

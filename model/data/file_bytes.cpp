@@ -8,6 +8,8 @@
 
 #include <zlib.h>
 
+#include "io/filecheck.h"
+
 #include "dataset.h"
 
 namespace reslab {
@@ -89,6 +91,8 @@ std::string file_fault(const std::string& path, const std::string& fault) {
 }
 
 std::vector<uint8_t> read_whole_file(const std::string& path) {
+    if (const std::string why = unreadable_kind(path); !why.empty())
+        throw std::runtime_error(why);
     std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in)
         throw std::runtime_error(std::string("cannot open the file: ") + std::strerror(errno));

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "embedded.h"
+#include "io/filecheck.h"
 
 namespace reslab {
 namespace {
@@ -29,6 +30,9 @@ std::vector<std::string> class_labels(std::string_view set_or_path) {
         std::istringstream in{std::string(embedded)};
         return split_lines(in);
     }
+    if (const std::string why = unreadable_kind(std::string(set_or_path)); !why.empty())
+        throw std::runtime_error("cannot read the label file '" + std::string(set_or_path) +
+                                 "': " + why);
     std::ifstream file{std::string(set_or_path)};
     if (!file)
         throw std::runtime_error("cannot read the label file '" + std::string(set_or_path) +

@@ -1,6 +1,7 @@
 #include "runfolder.h"
 
 #include "atomicfile.h"
+#include "filecheck.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -129,6 +130,8 @@ void write_text_atomic(const std::string& path, const std::string& text) {
 }
 
 std::string read_text(const std::string& path) {
+    if (const std::string why = unreadable_kind(path); !why.empty())
+        throw RunFolderError("cannot read '" + path + "': " + why);
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw RunFolderError("cannot read '" + path + "': " + errno_text());
@@ -180,6 +183,8 @@ MetricsFollower::MetricsFollower(std::string path) : m_path(std::move(path)) {}
 std::vector<MetricRecord> MetricsFollower::poll() {
     std::vector<MetricRecord> records;
     m_restarted = false;
+    if (!unreadable_kind(m_path).empty())
+        throw RunFolderError("cannot follow '" + m_path + "': " + unreadable_kind(m_path));
     std::ifstream in(m_path, std::ios::binary);
     if (!in)
         return records; // not written yet

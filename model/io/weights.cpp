@@ -16,6 +16,7 @@
 #include <torch/utils.h>
 
 #include "atomicfile.h"
+#include "filecheck.h"
 #include "pickle.h"
 
 namespace reslab {
@@ -551,9 +552,8 @@ void write_storages(caffe2::serialize::PyTorchStreamWriter& writer,
 } // namespace
 
 pickle::ValuePtr read_torch_object(const std::string& path) {
-    std::error_code ec;
-    if (fs::is_directory(path, ec))
-        throw WeightsError(quoted(path) + " is a folder, not a weights file");
+    if (const std::string why = unreadable_kind(path); !why.empty())
+        throw WeightsError(quoted(path) + ": " + why);
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw WeightsError(quoted(path) + " cannot be opened: " + std::strerror(errno));
