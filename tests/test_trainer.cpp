@@ -148,6 +148,12 @@ private Q_SLOTS:
         }
         QCOMPARE(read_text(RunPaths(folder).metrics), metrics);
         QCOMPARE(read_text(RunPaths(folder).trainer), trainer);
+
+        // Without its spec.json it is still a run's folder: nothing of it is overwritten.
+        std::filesystem::remove(RunPaths(folder).spec);
+        QVERIFY_THROWS_EXCEPTION(RunFolderError, Run(smallRun("resnet20", 10, 2), m_data, folder));
+        QCOMPARE(read_text(RunPaths(folder).metrics), metrics);
+        QCOMPARE(read_text(RunPaths(folder).trainer), trainer);
     }
 
     void aFullDiskKeepsThePreviousCheckpoint() {

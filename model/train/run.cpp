@@ -133,11 +133,16 @@ Run::Run(RunConfig config, RunData data, std::string folder, bool resuming)
 
     if (!m_folder.empty()) {
         const RunPaths paths(m_folder);
-        if (!resuming && fs::exists(paths.spec))
-            throw RunFolderError("'" + m_folder +
-                                 "' already holds a run; resume it (reslab-cli resume, or File > " +
-                                 "Resume run folders in ResLab) or train into another folder. "
-                                 "Nothing in it was changed");
+        // Any file of a run makes the folder a run's, spec.json or not: a new run would
+        // overwrite its records and checkpoints.
+        std::error_code exists_ec;
+        for (const std::string* file :
+             {&paths.spec, &paths.metrics, &paths.checkpoint, &paths.trainer, &paths.status})
+            if (!resuming && fs::exists(*file, exists_ec))
+                throw RunFolderError("'" + m_folder + "' already holds a run (" +
+                                     fs::path(*file).filename().string() +
+                                     "); resume it or train into another folder. Nothing in it "
+                                     "was changed");
         std::error_code ec;
         fs::create_directories(m_folder, ec);
         if (ec)
