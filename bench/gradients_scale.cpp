@@ -99,8 +99,8 @@ int main(int argc, char* argv[]) {
     Selection selection;
     GradientsView view(&selection);
     view.resize(1300, 850);
-    view.addRun(0, QStringLiteral("plain-big"), Qt::blue, /*plain=*/true);
-    view.addRun(1, QStringLiteral("resnet-big"), Qt::red, /*plain=*/false);
+    view.addRun(0, QStringLiteral("plain-big"), Qt::blue, /*plain=*/true, /*depth=*/110);
+    view.addRun(1, QStringLiteral("resnet-big"), Qt::red, /*plain=*/false, /*depth=*/110);
     view.setPair(0, 1);
     view.show();
     QApplication::processEvents();

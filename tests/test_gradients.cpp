@@ -39,11 +39,36 @@ private:
     static void showTwins(GradientsView& view) {
         view.resize(1200, 800);
         view.show();
-        view.addRun(1, QStringLiteral("plain20"), Qt::blue, true);
-        view.addRun(2, QStringLiteral("resnet20"), Qt::red, false);
+        view.addRun(1, QStringLiteral("plain20"), Qt::blue, true, 20);
+        view.addRun(2, QStringLiteral("resnet20"), Qt::red, false, 20);
     }
 
 private Q_SLOTS:
+    // The views pair the deepest plain run with the residual run of its depth, the depth taken
+    // from each run's spec: names that carry no depth (or a misleading one) change nothing.
+    void twinsArePairedByTheirSpecsDepth() {
+        Selection selection;
+        GradientsView gradients(&selection);
+        LesionView lesion(&selection);
+        const struct {
+            int id;
+            const char* name;
+            bool plain;
+            int depth;
+        } runs[] = {{1, "deep-plain", true, 56},
+                    {2, "shallow-plain", true, 20},
+                    {3, "twin-of-20", false, 20},
+                    {4, "net110", false, 56}};
+        for (const auto& r : runs) {
+            gradients.addRun(r.id, QString::fromLatin1(r.name), Qt::blue, r.plain, r.depth);
+            lesion.addRun(r.id, QString::fromLatin1(r.name), Qt::blue, r.plain, QString(), r.depth);
+        }
+        QCOMPARE(gradients.leftRun(), 1);
+        QCOMPARE(gradients.rightRun(), 4);
+        QCOMPARE(lesion.residualRun(), 4);
+        QCOMPARE(lesion.plainRun(), 1);
+    }
+
     void initTestCase() {
         QVERIFY(m_dir.isValid());
         QProcess cli;
@@ -301,9 +326,9 @@ private Q_SLOTS:
         LesionView view(&selection);
         view.resize(1200, 700);
         view.addRun(1, QStringLiteral("plain20"), Qt::blue, true,
-                    m_dir.filePath(QStringLiteral("plain20")));
+                    m_dir.filePath(QStringLiteral("plain20")), 20);
         view.addRun(2, QStringLiteral("resnet20"), Qt::red, false,
-                    m_dir.filePath(QStringLiteral("resnet20")));
+                    m_dir.filePath(QStringLiteral("resnet20")), 20);
         QCOMPARE(view.residualRun(), 2);
         QCOMPARE(view.plainRun(), 1);
         view.setMaxImages(100000); // the whole test split, as the runs evaluated it
@@ -349,7 +374,7 @@ private Q_SLOTS:
         Selection selection;
         LesionView view(&selection);
         QTemporaryDir empty;
-        view.addRun(1, QStringLiteral("resnet20"), Qt::red, false, empty.path());
+        view.addRun(1, QStringLiteral("resnet20"), Qt::red, false, empty.path(), 20);
         QSignalSpy finished(&view, &LesionView::studyFinished);
         QString error;
         QVERIFY(view.startStudy(&error));

@@ -243,6 +243,7 @@ private Q_SLOTS:
         }
         {
             RunConfig c = tinyRun("plain20", 40, /*lr=*/1e6);
+            c.name = "mystery"; // a name that says nothing of the net
             Run run(c, data, diverged.toStdString());
             while (!run.done())
                 run.step();
@@ -274,6 +275,16 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(window.runList()->runState(ids[2]), QStringLiteral("interrupted"),
                                   10000);
         QTRY_VERIFY_WITH_TIMEOUT(!window.followingFolders(), 10000);
+        // The registry knows each run once, typed, with the depth of its spec.
+        const RegisteredRun* mystery = window.runs().find(ids[1]);
+        QVERIFY(mystery);
+        QCOMPARE(mystery->name, QStringLiteral("mystery"));
+        QCOMPARE(int(mystery->state), int(RunState::Diverged));
+        QCOMPARE(mystery->depth(), 20);
+        QVERIFY(!mystery->residual());
+        QVERIFY(mystery->faulty());
+        QCOMPARE(int(window.runs().find(ids[0])->state), int(RunState::Stopped));
+        QVERIFY(window.runs().find(ids[2])->interrupted);
         // The curves hold what the runs wrote before they ended.
         QCOMPARE(window.curves()->errorPlot()->pointCount(ids[0], 0),
                  3); // a record every 2 steps, 6 steps

@@ -1,3 +1,7 @@
+// CurvePlot: its series and runs, how their points become graphs, the axes, the note and the
+// legend. Its CSV export is in curvecsv.cpp and its crosshair in curvecrosshair.cpp; the legend's
+// rows and the log ticker are classes of their own (curvelegend, denselogticker). What is left
+// here is one piece past 500 lines: every part of it reads and writes the same series store.
 #include "curveplot.h"
 
 #include <algorithm>
@@ -10,9 +14,10 @@
 
 #include <QFontMetrics>
 #include <QLabel>
-#include <QSaveFile>
 #include <QVBoxLayout>
 
+#include "curvelegend.h"
+#include "denselogticker.h"
 #include "plotexport.h"
 
 namespace {
@@ -25,10 +30,8 @@ constexpr double kBoldWidth = 2.5; // meant for per-epoch series, whose few poin
 constexpr double kLegendLineWidth = 2.2;
 constexpr double kFaintWidth = 1.0;
 constexpr int kFaintAlpha = 60;
-constexpr double kMarkerSize = 6.0;
 constexpr double kMaxSmoothing = 0.999;
 constexpr int kReplotIntervalMs = 50; // at most ~20 repaints a second, however often data arrives
-const QColor kHiddenColor(185, 185, 185);
 const QColor kKeyColor(105, 105, 105);
 const QColor kTextColor(40, 40, 40);
 const QColor kNonFiniteColor(214, 39, 40);
@@ -68,20 +71,6 @@ QString wrapText(const QString& text, const QFontMetrics& metrics, int maxWidth)
     return lines.join(QLatin1Char('\n'));
 }
 
-QString csvField(const QString& text) {
-    if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')) &&
-        !text.contains(QLatin1Char('\n')) && !text.contains(QLatin1Char('\r')))
-        return text;
-    QString quoted = text;
-    quoted.replace(QLatin1String("\""), QLatin1String("\"\""));
-    return QLatin1Char('"') + quoted + QLatin1Char('"');
-}
-
-QString csvNumber(double value) {
-    // The shortest text that reads back as the same double.
-    return QString::number(value, 'g', QLocale::FloatingPointShortest);
-}
-
 QCPScatterStyle::ScatterShape markerShape(CurvePlot::Marker marker) {
     switch (marker) {
     case CurvePlot::Marker::Circle:
@@ -97,92 +86,6 @@ QCPScatterStyle::ScatterShape markerShape(CurvePlot::Marker marker) {
     }
     return QCPScatterStyle::ssNone;
 }
-
-/// A legend row of a line sample and a text: a run (clickable, greyed while hidden) or a key that
-/// explains a line style. One row per run, whatever number of graphs the run has.
-class LineLegendItem : public QCPAbstractLegendItem {
-public:
-    LineLegendItem(QCPLegend* legend, int runId) : QCPAbstractLegendItem(legend), m_runId(runId) {}
-
-    int runId() const { return m_runId; }
-    void setLine(const QPen& pen) { m_pen = pen; }
-    void setText(const QString& text) { m_text = text; }
-    void setHidden(bool hidden) { m_hidden = hidden; }
-    void setMarker(QCPScatterStyle::ScatterShape shape) { m_marker = shape; }
-
-protected:
-    void draw(QCPPainter* painter) override {
-        const QSize icon = mParentLegend->iconSize();
-        const double midY = mRect.top() + mRect.height() / 2.0;
-        QPen pen = m_pen;
-        if (m_hidden)
-            pen.setColor(kHiddenColor);
-        painter->setPen(pen);
-        painter->drawLine(QLineF(mRect.left(), midY, mRect.left() + icon.width(), midY));
-        if (m_marker != QCPScatterStyle::ssNone) {
-            QCPScatterStyle mark(m_marker, pen.color(), pen.color(), kMarkerSize);
-            mark.applyTo(painter, QPen(pen.color(), 1));
-            mark.drawShape(painter, mRect.left() + icon.width() / 2.0, midY);
-        }
-
-        painter->setFont(mFont);
-        painter->setPen(m_hidden ? kHiddenColor : mTextColor);
-        const int textLeft = mRect.left() + icon.width() + mParentLegend->iconTextPadding();
-        painter->drawText(
-            QRect(textLeft, mRect.top(), mRect.right() - textLeft + 1, mRect.height()),
-            Qt::AlignLeft | Qt::AlignVCenter | Qt::TextDontClip, m_text);
-    }
-
-    QSize minimumOuterSizeHint() const override {
-        const QFontMetrics metrics(mFont);
-        const QSize icon = mParentLegend->iconSize();
-        const QSize text = metrics.size(Qt::TextSingleLine, m_text);
-        return QSize(icon.width() + mParentLegend->iconTextPadding() + text.width() +
-                         mMargins.left() + mMargins.right(),
-                     std::max(icon.height(), text.height()) + mMargins.top() + mMargins.bottom());
-    }
-
-private:
-    int m_runId = -1; // -1 for a key row
-    QPen m_pen;
-    QString m_text;
-    bool m_hidden = false;
-    QCPScatterStyle::ScatterShape m_marker = QCPScatterStyle::ssNone;
-};
-
-/// Log ticks at 1, 2 and 5 times each power of ten while the range spans few decades, so an error
-/// curve from 2% to 90% gets more than two labels; wider ranges keep one tick per decade.
-class DenseLogTicker : public QCPAxisTickerLog {
-protected:
-    QVector<double> createTickVector(double tickStep, const QCPRange& range) override {
-        m_dense = range.lower > 0 && range.upper / range.lower < 300;
-        if (!m_dense)
-            return QCPAxisTickerLog::createTickVector(tickStep, range);
-        QVector<double> ticks;
-        const int first = int(std::floor(std::log10(range.lower)));
-        const int last = int(std::ceil(std::log10(range.upper)));
-        for (int exponent = first; exponent <= last; ++exponent)
-            for (const double mantissa : {1.0, 2.0, 5.0})
-                ticks.append(mantissa * std::pow(10.0, exponent));
-        return ticks; // QCPAxisTicker trims what lies outside the range
-    }
-
-    QVector<double> createSubTickVector(int subTickCount, const QVector<double>& ticks) override {
-        if (!m_dense || ticks.isEmpty())
-            return QCPAxisTickerLog::createSubTickVector(subTickCount, ticks);
-        // The remaining integer multiples of each power of ten, as on log paper.
-        QVector<double> subTicks;
-        const int first = int(std::floor(std::log10(ticks.first()))) - 1;
-        const int last = int(std::ceil(std::log10(ticks.last())));
-        for (int exponent = first; exponent <= last; ++exponent)
-            for (const double mantissa : {3.0, 4.0, 6.0, 7.0, 8.0, 9.0})
-                subTicks.append(mantissa * std::pow(10.0, exponent));
-        return subTicks;
-    }
-
-private:
-    bool m_dense = false;
-};
 
 LineLegendItem* lineItem(QCPAbstractLegendItem* item) {
     return dynamic_cast<LineLegendItem*>(item);
@@ -462,7 +365,8 @@ void CurvePlot::styleCurve(const Run& run, const Series& series, Curve& curve) c
         curve.raw->setPen(line);
     }
     // The mark goes on the line drawn in full colour.
-    const QCPScatterStyle mark(markerShape(series.marker), run.color, run.color, kMarkerSize);
+    const QCPScatterStyle mark(markerShape(series.marker), run.color, run.color,
+                               LineLegendItem::kMarkerSize);
     curve.raw->setScatterStyle(smoothing ? QCPScatterStyle() : mark);
     curve.smoothedGraph->setScatterStyle(smoothing ? mark : QCPScatterStyle());
     const QString name = run.name + QLatin1Char(' ') + series.label;
@@ -852,48 +756,6 @@ bool CurvePlot::exportImage(const QString& path, QString* error) {
     return ok;
 }
 
-bool CurvePlot::exportCsv(const QString& path, QString* error) const {
-    return exportCsv(path, {this}, error);
-}
-
-bool CurvePlot::exportCsv(const QString& path,
-                          const QList<const CurvePlot*>& plots,
-                          QString* error) {
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        if (error)
-            *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    file.write("run,series,step,epoch,time,value\n");
-    for (const CurvePlot* plot : plots)
-        plot->writeCsvRows(file);
-    if (!file.commit()) {
-        if (error)
-            *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    return true;
-}
-
-void CurvePlot::writeCsvRows(QIODevice& out) const {
-    for (const Run& run : m_runs) {
-        const QString name = csvField(run.name);
-        for (size_t i = 0; i < m_series.size(); ++i) {
-            const QString prefix =
-                name + QLatin1Char(',') + csvField(m_series[i].label) + QLatin1Char(',');
-            QByteArray chunk;
-            for (const CurvePoint& point : run.curves[i].points) {
-                chunk += (prefix + csvNumber(point.step) + QLatin1Char(',') +
-                          csvNumber(point.epoch) + QLatin1Char(',') + csvNumber(point.time) +
-                          QLatin1Char(',') + csvNumber(point.value) + QLatin1Char('\n'))
-                             .toUtf8();
-            }
-            out.write(chunk);
-        }
-    }
-}
-
 int CurvePlot::pointCount(int runId, int seriesId) const {
     const Run* run = findRun(runId);
     const int index = seriesIndex(seriesId);
@@ -983,122 +845,4 @@ bool CurvePlot::eventFilter(QObject* watched, QEvent* event) {
     if (watched == m_plot && event->type() == QEvent::Leave)
         hideCrosshair();
     return QWidget::eventFilter(watched, event);
-}
-
-int CurvePlot::lastIndexAtOrBefore(const Curve& curve, double x) const {
-    const QVector<CurvePoint>& points = curve.points;
-    if (curve.xMonotone) {
-        const auto it = std::upper_bound(
-            points.cbegin(), points.cend(), x,
-            [this](double value, const CurvePoint& point) { return value < xOf(point); });
-        return int(it - points.cbegin()) - 1;
-    }
-    // Out-of-order points (a resumed run): the latest point by x wins, ties by arrival.
-    int best = -1;
-    double bestX = -std::numeric_limits<double>::infinity();
-    for (int i = 0; i < points.size(); ++i) {
-        const double px = xOf(points[i]);
-        if (px <= x && px >= bestX) {
-            best = i;
-            bestX = px;
-        }
-    }
-    return best;
-}
-
-QString CurvePlot::formatValue(double value) const {
-    // Called for values a run did report: a NaN here is a NaN, not a missing value.
-    if (std::isnan(value))
-        return QStringLiteral("NaN");
-    if (std::isinf(value))
-        return value > 0 ? QStringLiteral("inf") : QStringLiteral("\u2212inf");
-    if (m_percent)
-        return QString::number(value * 100, 'f', 2) + QLatin1Char('%');
-    return QString::number(value, 'g', 4);
-}
-
-QString CurvePlot::formatX(double x) const {
-    switch (m_xAxis) {
-    case XAxis::Epoch:
-        return QStringLiteral("epoch %1").arg(x, 0, 'f', 2);
-    case XAxis::Time:
-        return QStringLiteral("%1 s").arg(x, 0, 'f', 1);
-    case XAxis::Iteration:
-        break;
-    }
-    return QStringLiteral("%1 %2").arg(m_stepLabel).arg(qRound64(x));
-}
-
-void CurvePlot::setStepLabel(const QString& label) {
-    m_stepLabel = label;
-    updateXAxisLabel();
-    scheduleReplot();
-}
-
-void CurvePlot::updateCrosshair(double x, const QPoint& cursor) {
-    m_crosshair->point1->setCoords(x, 0);
-    m_crosshair->point2->setCoords(x, 1);
-    m_crosshair->setVisible(true);
-    m_crosshair->layer()->replot();
-
-    QString html =
-        QStringLiteral("<table cellspacing=\"0\" cellpadding=\"1\"><tr><td colspan=\"%1\">"
-                       "<b>%2</b></td></tr>")
-            .arg(m_series.size() + 2)
-            .arg(formatX(x));
-    bool anyRun = false;
-    for (const Run& run : m_runs) {
-        if (!run.visible)
-            continue;
-        anyRun = true;
-        html += QStringLiteral("<tr><td style=\"color:%1\">&#9632;</td><td>%2</td>")
-                    .arg(run.color.name(), run.name.toHtmlEscaped());
-        for (size_t i = 0; i < m_series.size(); ++i) {
-            const Curve& curve = run.curves[i];
-            const int index = lastIndexAtOrBefore(curve, x);
-            QString value = QStringLiteral("\u2013");
-            if (index >= 0) {
-                const double raw = curve.points[index].value;
-                value = smooths(m_series[i])
-                            ? formatValue(curve.smoothed[index]) +
-                                  QStringLiteral(" <span style=\"color:#909090\">(%1)</span>")
-                                      .arg(formatValue(raw))
-                            : formatValue(raw);
-            }
-            const QString label = m_series.size() > 1
-                                      ? m_series[i].label.toHtmlEscaped() + QLatin1Char(' ')
-                                      : QString();
-            html += QStringLiteral("<td style=\"padding-left:10px\">%1%2</td>").arg(label, value);
-        }
-        html += QStringLiteral("</tr>");
-    }
-    html += QStringLiteral("</table>");
-    if (!anyRun) {
-        m_readout->hide();
-        return;
-    }
-    m_readout->setText(html);
-    m_readout->adjustSize();
-
-    // Beside the cursor, flipped to the other side where it would leave the plot area.
-    const QRect area = m_plot->axisRect()->rect();
-    const QSize size = m_readout->size();
-    constexpr int kOffset = 14;
-    int left = cursor.x() + kOffset;
-    if (left + size.width() > area.right())
-        left = std::max(area.left(), cursor.x() - kOffset - size.width());
-    int top = cursor.y() + kOffset;
-    if (top + size.height() > area.bottom())
-        top = std::max(area.top(), cursor.y() - kOffset - size.height());
-    m_readout->move(left, top);
-    m_readout->show();
-    m_readout->raise();
-}
-
-void CurvePlot::hideCrosshair() {
-    m_readout->hide();
-    if (m_crosshair->visible()) {
-        m_crosshair->setVisible(false);
-        m_crosshair->layer()->replot();
-    }
 }

@@ -76,13 +76,15 @@ QTreeWidgetItem* RunListView::item(int runId) const {
     return m_items.value(runId, nullptr);
 }
 
-void RunListView::setRunState(int runId, const QString& state, const QString& message) {
+void RunListView::setRunState(int runId,
+                              const QString& state,
+                              const QString& message,
+                              bool faulty) {
     if (auto* row = item(runId)) {
         row->setText(StateColumn, state);
         row->setToolTip(NameColumn, message);
         row->setToolTip(StateColumn, message);
-        const bool bad = state == QLatin1String("diverged") || state == QLatin1String("failed");
-        row->setForeground(StateColumn, bad ? QBrush(QColor(190, 30, 30)) : QBrush());
+        row->setForeground(StateColumn, faulty ? QBrush(QColor(190, 30, 30)) : QBrush());
     }
 }
 

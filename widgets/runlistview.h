@@ -24,7 +24,9 @@ public:
     void removeRun(int runId);
     void clearRuns();
     /// state: "running", "finished", ...; message becomes the row's tooltip (why it stopped).
-    void setRunState(int runId, const QString& state, const QString& message = {});
+    /// The state column's text; a faulty one (diverged, failed, unreadable) shows in red.
+    void
+    setRunState(int runId, const QString& state, const QString& message = {}, bool faulty = false);
     void setRunStep(int runId, qint64 step, qint64 total);
     /// Errors as fractions; NaN leaves the cell empty.
     void setRunErrors(int runId, double trainError, double testError);

@@ -1,9 +1,9 @@
 #include "experimentcontroller.h"
 
 ExperimentController::ExperimentController(QObject* parent) : QObject(parent) {
-    qRegisterMetaType<RunInfo>();
+    qRegisterMetaType<reslab::RunState>();
     qRegisterMetaType<RunRecords>();
-    qRegisterMetaType<QVector<RunInfo>>();
+    qRegisterMetaType<QVector<RegisteredRun>>();
     qRegisterMetaType<SnapshotPtr>();
     m_thread.setObjectName(QStringLiteral("training"));
 }
@@ -33,7 +33,7 @@ bool ExperimentController::launch(TrainingWorker* worker) {
     worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, worker, &QObject::deleteLater);
     connect(worker, &TrainingWorker::experimentReady, this,
-            [this](const QVector<RunInfo>& runs, const QString& split) {
+            [this](const QVector<RegisteredRun>& runs, const QString& split) {
                 if (m_state == State::Starting)
                     setState(State::Running);
                 Q_EMIT experimentReady(runs, split);

@@ -39,9 +39,9 @@ public Q_SLOTS:
 Q_SIGNALS:
     void stateChanged(ExperimentController::State state);
     /// split: how the runs share the cores ("4 runs side by side, 1 thread each").
-    void experimentReady(const QVector<RunInfo>& runs, const QString& split);
+    void experimentReady(const QVector<RegisteredRun>& runs, const QString& split);
     void recordsReady(const RunRecords& records);
-    void runStateChanged(int run, const QString& state, const QString& message);
+    void runStateChanged(int run, reslab::RunState state, const QString& message);
     void
     progress(qint64 stepsDone, qint64 stepsTotal, double imagesPerSecond, double secondsTraining);
     void failed(const QString& message);

@@ -21,7 +21,6 @@
 #include "curveplot.h"
 #include "heatmapplot.h"
 #include "plotexport.h"
-#include "runnames.h"
 #include "selection.h"
 
 namespace {
@@ -201,11 +200,13 @@ GradientsView::GradientsView(Selection* selection, QWidget* parent)
     updateCaption();
 }
 
-void GradientsView::addRun(int runId, const QString& name, const QColor& color, bool plain) {
+void GradientsView::addRun(
+    int runId, const QString& name, const QColor& color, bool plain, int depth) {
     RunProbes& r = m_runs[runId];
     r.name = name;
     r.color = color;
     r.plain = plain;
+    r.depth = depth;
     m_layerPlot->addRun(runId, name, color, plain);
     m_ratioPlot->addRun(runId, name, color, plain);
     m_responsePlot->addRun(runId, name, color, plain);
@@ -318,16 +319,16 @@ void GradientsView::fillPickers() {
 void GradientsView::choosePair() {
     if (m_pairChosen)
         return;
-    // The deepest plain run on the left and the residual run of the same name's depth on the right
+    // The deepest plain run on the left and the residual run of the same depth on the right
     // (plain56 beside resnet56); otherwise the first two runs.
     int plain = -1, residual = -1, depth = -1;
     for (auto it = m_runs.cbegin(); it != m_runs.cend(); ++it)
-        if (it->plain && depthFromRunName(it->name) > depth) {
+        if (it->plain && it->depth > depth) {
             plain = it.key();
-            depth = depthFromRunName(it->name);
+            depth = it->depth;
         }
     for (auto it = m_runs.cbegin(); it != m_runs.cend(); ++it)
-        if (!it->plain && (residual < 0 || depthFromRunName(it->name) == depth))
+        if (!it->plain && (residual < 0 || it->depth == depth))
             residual = it.key();
     if (plain < 0 || residual < 0) {
         const QList<int> ids = m_runs.keys();

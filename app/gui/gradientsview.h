@@ -32,7 +32,8 @@ class GradientsView : public QWidget {
 public:
     explicit GradientsView(Selection* selection, QWidget* parent = nullptr);
 
-    void addRun(int runId, const QString& name, const QColor& color, bool plain);
+    /// depth: the run's weighted layers, from its spec; the view pairs runs of one depth.
+    void addRun(int runId, const QString& name, const QColor& color, bool plain, int depth);
     void removeRun(int runId);
     /// Appends the probe records among these (others are ignored).
     void appendRecords(int runId, const std::vector<reslab::MetricRecord>& records);
@@ -71,6 +72,7 @@ private:
         QString name;
         QColor color;
         bool plain = false;
+        int depth = 0;
         QStringList layers;    // "conv1.weight", ..., "fc.weight"
         QStringList responses; // "layer1.0.conv1", ...
         QStringList blocks;    // "layer1.0", ...

@@ -20,7 +20,6 @@
 #include "curveplot.h"
 #include "inspect/lesion.h"
 #include "plotexport.h"
-#include "runnames.h"
 #include "selection.h"
 #include "train/devices.h"
 
@@ -45,6 +44,9 @@ LesionView::LesionView(Selection* selection, QWidget* parent)
     m_plainPicker = new QComboBox(this);
     m_residualPicker->setMinimumContentsLength(9);
     m_plainPicker->setMinimumContentsLength(9);
+    // A pair the user picks stays picked as runs come and go; until then the view picks.
+    for (QComboBox* picker : {m_residualPicker, m_plainPicker})
+        connect(picker, &QComboBox::activated, this, [this] { m_pairChosen = true; });
     m_images = new QSpinBox(this);
     m_images->setRange(100, 100000);
     m_images->setSingleStep(500);
@@ -134,14 +136,20 @@ LesionView::~LesionView() {
     }
 }
 
-void LesionView::addRun(
-    int runId, const QString& name, const QColor& color, bool plain, const QString& folder) {
-    m_runs[runId] = RunEntry{name, color, plain, folder};
+void LesionView::addRun(int runId,
+                        const QString& name,
+                        const QColor& color,
+                        bool plain,
+                        const QString& folder,
+                        int depth) {
+    m_runs[runId] = RunEntry{name, color, plain, folder, depth};
     m_random->addRun(runId, name, color, plain);
     fillPickers();
 }
 
 void LesionView::removeRun(int runId) {
+    if (runId == residualRun() || runId == plainRun())
+        m_pairChosen = false;
     m_runs.remove(runId);
     m_results.remove(runId);
     m_random->removeRun(runId);
@@ -158,18 +166,21 @@ void LesionView::fillPickers() {
     for (auto it = m_runs.cbegin(); it != m_runs.cend(); ++it)
         (it->plain ? m_plainPicker : m_residualPicker)->addItem(it->name, it.key());
     // Keep the choice; otherwise the deepest residual run and the plain run of the same depth.
-    int bestResidual = m_residualPicker->findData(residual);
+    auto depthAt = [this](QComboBox* picker, int i) {
+        return m_runs.value(picker->itemData(i).toInt()).depth;
+    };
+    int bestResidual = m_pairChosen ? m_residualPicker->findData(residual) : -1;
     if (bestResidual <= 0)
         for (int i = 1; i < m_residualPicker->count(); ++i)
-            if (bestResidual <= 0 || depthFromRunName(m_residualPicker->itemText(i)) >
-                                         depthFromRunName(m_residualPicker->itemText(bestResidual)))
+            if (bestResidual <= 0 ||
+                depthAt(m_residualPicker, i) > depthAt(m_residualPicker, bestResidual))
                 bestResidual = i;
     m_residualPicker->setCurrentIndex(std::max(0, bestResidual));
-    int bestPlain = m_plainPicker->findData(plain);
+    const int residualDepth = depthAt(m_residualPicker, m_residualPicker->currentIndex());
+    int bestPlain = m_pairChosen ? m_plainPicker->findData(plain) : -1;
     if (bestPlain <= 0)
         for (int i = 1; i < m_plainPicker->count(); ++i)
-            if (bestPlain <= 0 || depthFromRunName(m_plainPicker->itemText(i)) ==
-                                      depthFromRunName(m_residualPicker->currentText()))
+            if (bestPlain <= 0 || depthAt(m_plainPicker, i) == residualDepth)
                 bestPlain = i;
     m_plainPicker->setCurrentIndex(std::max(0, bestPlain));
 }
@@ -177,6 +188,7 @@ void LesionView::fillPickers() {
 void LesionView::setPair(int residualRun, int plainRun) {
     m_residualPicker->setCurrentIndex(std::max(0, m_residualPicker->findData(residualRun)));
     m_plainPicker->setCurrentIndex(std::max(0, m_plainPicker->findData(plainRun)));
+    m_pairChosen = true;
 }
 
 int LesionView::residualRun() const {

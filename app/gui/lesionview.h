@@ -30,8 +30,12 @@ public:
     explicit LesionView(Selection* selection, QWidget* parent = nullptr);
     ~LesionView() override;
 
-    void
-    addRun(int runId, const QString& name, const QColor& color, bool plain, const QString& folder);
+    void addRun(int runId,
+                const QString& name,
+                const QColor& color,
+                bool plain,
+                const QString& folder,
+                int depth);
     void removeRun(int runId);
     /// The runs the next study covers (-1: none on that side).
     void setPair(int residualRun, int plainRun);
@@ -62,6 +66,7 @@ private:
         QColor color;
         bool plain = false;
         QString folder;
+        int depth = 0; // weighted layers, from the run's spec: the deepest pair is studied first
     };
     struct Result {
         QStringList blocks;
@@ -78,6 +83,7 @@ private:
     void redraw();
 
     Selection* m_selection = nullptr;
+    bool m_pairChosen = false; // by the user or setPair; else the deepest pair is shown
     QMap<int, RunEntry> m_runs;
     QMap<int, Result> m_results;
     QComboBox* m_residualPicker = nullptr;

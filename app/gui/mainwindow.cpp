@@ -96,32 +96,31 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     addView(QStringLiteral("features"), tr("Feature maps"), m_features);
     // "Current run" in the feature maps: the selected run's folder, else the newest live one.
     m_features->setCurrentRunProvider([this] {
-        for (const auto& run : std::as_const(m_runs))
-            if (run.name == m_selection.run() && !run.folder.isEmpty())
-                return run.folder;
+        if (const RegisteredRun* run = m_registry.find(m_registry.idOf(m_selection.run()));
+            run && !run->folder.isEmpty())
+            return run->folder;
         for (auto it = m_liveIds.crbegin(); it != m_liveIds.crend(); ++it)
-            if (!m_runs.value(*it).folder.isEmpty())
-                return m_runs.value(*it).folder;
-        return m_runs.isEmpty() ? QString() : m_runs.last().folder;
+            if (const RegisteredRun* run = m_registry.find(*it); run && !run->folder.isEmpty())
+                return run->folder;
+        const QList<int> ids = m_registry.ids();
+        return ids.isEmpty() ? QString() : m_registry.find(ids.last())->folder;
     });
     // A run that is training answers with a copy of its weights taken between two steps.
     m_features->setSnapshotRequester([this](const QString& folder) {
-        const int index = static_cast<int>(
-            std::find_if(m_liveIds.cbegin(), m_liveIds.cend(),
-                         [&](int id) { return m_runs.value(id).folder == folder; }) -
-            m_liveIds.cbegin());
-        if (index >= m_liveIds.size() || !m_controller.requestSnapshot(index))
+        const int index = static_cast<int>(m_liveIds.indexOf(m_registry.idOfFolder(folder)));
+        if (index < 0 || !m_controller.requestSnapshot(index))
             return false;
         m_snapshotFolder = folder;
         return true;
     });
     connect(&m_controller, &ExperimentController::snapshotReady, this,
             [this](int run, const SnapshotPtr& weights) {
-                if (run < 0 || run >= m_liveIds.size() ||
-                    m_runs.value(m_liveIds[run]).folder != m_snapshotFolder)
+                const RegisteredRun* shown =
+                    run >= 0 && run < m_liveIds.size() ? m_registry.find(m_liveIds[run]) : nullptr;
+                if (!shown || shown->folder != m_snapshotFolder)
                     return;
                 m_snapshotFolder.clear();
-                m_features->loadSnapshot(m_runs.value(m_liveIds[run]).folder, weights);
+                m_features->loadSnapshot(shown->folder, weights);
             });
     m_gradients = new GradientsView(&m_selection, this);
     addView(QStringLiteral("gradients"), tr("Gradients"), m_gradients);
@@ -157,6 +156,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
             &MainWindow::onExperimentReady);
     connect(&m_controller, &ExperimentController::recordsReady, this, &MainWindow::onRecords);
     connect(&m_controller, &ExperimentController::runStateChanged, this, &MainWindow::onRunState);
+    connect(&m_registry, &RunRegistry::runAdded, this, &MainWindow::onRunAdded);
+    connect(&m_registry, &RunRegistry::runRemoved, this, &MainWindow::onRunRemoved);
+    connect(&m_registry, &RunRegistry::runStateChanged, this, &MainWindow::onRunStateChanged);
+    connect(&m_registry, &RunRegistry::runProgressed, this, &MainWindow::onRunProgressed);
     connect(&m_controller, &ExperimentController::progress, this, &MainWindow::onProgress);
     connect(&m_controller, &ExperimentController::finished, this, &MainWindow::onFinished);
     connect(&m_controller, &ExperimentController::stateChanged, this, &MainWindow::updateActions);
@@ -172,8 +175,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     // The run picked in the run list is the one the views (the block graph first) follow.
     connect(m_runList, &QTreeWidget::itemSelectionChanged, this, [this] {
         const QList<int> ids = m_runList->selectedRunIds();
-        if (!ids.isEmpty() && m_runs.contains(ids.first()))
-            m_selection.setRun(m_runs.value(ids.first()).name);
+        if (!ids.isEmpty() && m_registry.contains(ids.first()))
+            m_selection.setRun(m_registry.find(ids.first())->name);
     });
     connect(&m_selection, &Selection::runChanged, this, &MainWindow::updateGraphRun);
     m_followTimer.setInterval(kFollowIntervalMs);
@@ -249,39 +252,29 @@ bool MainWindow::applyViewRequest(const ViewRequest& request, QString* error) {
         m_selection.setLayer(request.layer);
     // The lesion study of the opened runs (the deepest residual one beside its plain twin) starts
     // at once, so that `reslab --open DIR --view lesion` shows its result.
-    if (request.view == QLatin1String("lesion") && !m_runs.isEmpty() &&
+    if (request.view == QLatin1String("lesion") && !m_registry.isEmpty() &&
         !m_lesion->startStudy(error))
         return false;
     return true;
 }
 
 void MainWindow::updateGraphRun() {
-    int id = -1;
-    for (auto it = m_runs.cbegin(); it != m_runs.cend() && id < 0; ++it)
-        if (it->name == m_selection.run())
-            id = it.key();
-    if (id < 0 && !m_runs.isEmpty())
-        id = m_runs.firstKey();
+    int id = m_registry.idOf(m_selection.run());
+    if (id < 0 && !m_registry.isEmpty())
+        id = m_registry.ids().first();
     if (id == m_graphRun)
         return;
-    if (id < 0) {
-        m_graphRun = -1;
+    m_graphRun = id;
+    const RegisteredRun* run = m_registry.find(id);
+    if (!run) {
         m_graph->setRunNet(QString(), reslab::ResNetSpec{}, 0);
         return;
     }
-    try {
-        const reslab::RunPaths paths(m_runs[id].folder.toStdString());
-        const reslab::RunConfig config =
-            reslab::run_config_from_json(reslab::read_text(paths.spec));
-        // The images the run's net sees, at the size it trains on (14 x 14 for the degradation
-        // preset).
-        m_graph->setRunNet(
-            m_runs[id].name, config.net,
-            reslab::input_side(config.train.dataset, config.train.downsample, config.net));
-        m_graphRun = id;
-    } catch (const std::exception&) {
-        // A run that has not written spec.json yet; its next records try again.
-    }
+    // The images the run's net sees, at the size it trains on (14 x 14 for the degradation preset).
+    const reslab::RunConfig& config = run->config;
+    m_graph->setRunNet(
+        run->name, config.net,
+        reslab::input_side(config.train.dataset, config.train.downsample, config.net));
 }
 
 void MainWindow::buildDocks() {
@@ -402,31 +395,50 @@ QColor MainWindow::nextColor() {
     return QColor(m_palette[m_colorIndex++ % m_palette.size()]);
 }
 
-int MainWindow::addRun(RunEntry entry) {
-    const int id = m_nextId++;
-    m_curves->addRun(id, entry.name, entry.color, !entry.residual);
-    m_gradients->addRun(id, entry.name, entry.color, !entry.residual);
-    m_lesion->addRun(id, entry.name, entry.color, !entry.residual, entry.folder);
-    m_runList->addRun(id, entry.name, entry.color, !entry.residual);
-    m_runList->setRunState(id, entry.state);
-    m_runList->setRunStep(id, entry.step, entry.total);
-    m_runs.insert(id, std::move(entry));
+int MainWindow::addRun(RegisteredRun run) {
+    run.color = nextColor();
+    return m_registry.add(std::move(run));
+}
+
+void MainWindow::onRunAdded(int id) {
+    const RegisteredRun& run = *m_registry.find(id);
+    const bool plain = !run.residual();
+    m_curves->addRun(id, run.name, run.color, plain);
+    m_gradients->addRun(id, run.name, run.color, plain, run.depth());
+    m_lesion->addRun(id, run.name, run.color, plain, run.folder, run.depth());
+    m_runList->addRun(id, run.name, run.color, plain);
+    m_runList->setRunState(id, run.stateText(), run.message, run.faulty());
+    m_runList->setRunStep(id, run.step, run.total);
     updateGraphRun();
-    return id;
+}
+
+void MainWindow::onRunRemoved(int id) {
+    m_curves->removeRun(id);
+    m_gradients->removeRun(id);
+    m_lesion->removeRun(id);
+    m_runList->removeRun(id);
+    if (m_registry.isEmpty())
+        m_colorIndex = 0;
+    updateGraphRun();
+}
+
+void MainWindow::onRunStateChanged(int id) {
+    const RegisteredRun& run = *m_registry.find(id);
+    m_runList->setRunState(id, run.stateText(), run.message, run.faulty());
+    if (run.faulty())
+        statusBar()->showMessage(tr("%1 %2: %3").arg(run.name, run.stateText(), run.message));
+}
+
+void MainWindow::onRunProgressed(int id) {
+    const RegisteredRun& run = *m_registry.find(id);
+    // A finished run shows its final training error, the figure the verdict and reslab-cli give.
+    m_runList->setRunErrors(id, run.reportedTrainError(), run.testError);
+    m_runList->setRunStep(id, run.step, run.total);
 }
 
 void MainWindow::removeLiveRuns() {
-    for (int id : m_liveIds) {
-        m_curves->removeRun(id);
-        m_gradients->removeRun(id);
-        m_lesion->removeRun(id);
-        m_runList->removeRun(id);
-        m_runs.remove(id);
-    }
-    m_liveIds.clear();
-    if (m_runs.isEmpty())
-        m_colorIndex = 0;
-    updateGraphRun();
+    for (int id : std::exchange(m_liveIds, {}))
+        m_registry.remove(id);
 }
 
 bool MainWindow::startRuns(std::vector<reslab::RunConfig> runs, const QString& label) {
@@ -472,7 +484,7 @@ bool MainWindow::startDemo(const QString& preset) {
     return startRuns(m_panel->runConfigs(), preset);
 }
 
-void MainWindow::onExperimentReady(const QVector<RunInfo>& runs, const QString& split) {
+void MainWindow::onExperimentReady(const QVector<RegisteredRun>& runs, const QString& split) {
     // What the status bar said of the cores is now what this experiment does with them.
     m_deviceLabel->setText(tr("%1 · LibTorch %2").arg(split, QStringLiteral(TORCH_VERSION)));
     m_deviceLabel->setToolTip(tr("How the runs share the cores"));
@@ -480,30 +492,20 @@ void MainWindow::onExperimentReady(const QVector<RunInfo>& runs, const QString& 
         tr("Training %n run(s): %1", nullptr, static_cast<int>(runs.size())).arg(split), 10000);
     m_liveIds.clear();
     qint64 done = 0;
-    for (const auto& info : runs) {
-        RunEntry entry;
-        entry.name = info.name;
-        entry.folder = info.folder;
-        entry.color = nextColor();
-        entry.residual = info.residual;
-        entry.depth = info.depth;
-        entry.state = QStringLiteral("running");
-        entry.step = info.stepsDone;
-        entry.total = info.totalSteps;
-        done += info.stepsDone;
-        m_liveIds.push_back(addRun(std::move(entry)));
+    for (const auto& run : runs) {
+        done += run.step;
+        m_liveIds.push_back(addRun(run));
     }
     m_stepsAtStart = done;
     // A resumed run shows what it had written before it stopped.
     for (int i = 0; i < runs.size(); ++i)
-        if (runs[i].stepsDone > 0 && !runs[i].folder.isEmpty())
-            applyRecords(m_liveIds[i],
-                         reslab::read_metrics(runs[i].folder.toStdString() + "/metrics.jsonl"));
+        if (runs[i].step > 0 && !runs[i].folder.isEmpty())
+            applyRecords(m_liveIds[i], reslab::read_metrics(
+                                           reslab::RunPaths(runs[i].folder.toStdString()).metrics));
 }
 
 void MainWindow::applyRecords(int runId, const std::vector<reslab::MetricRecord>& records) {
-    auto it = m_runs.find(runId);
-    if (it == m_runs.end() || records.empty())
+    if (!m_registry.contains(runId) || records.empty())
         return;
     m_curves->appendRecords(runId, records);
     m_gradients->appendRecords(runId, records);
@@ -511,25 +513,7 @@ void MainWindow::applyRecords(int runId, const std::vector<reslab::MetricRecord>
         updateGraphRun();
     if (m_graphRun == runId)
         m_graph->applyRecords(records);
-    for (const auto& r : records) {
-        if (r.kind == reslab::MetricRecord::Kind::Train) {
-            it->trainError = r.train.error;
-            it->step = r.train.step;
-            // A followed run of so many epochs: its records tell how many steps an epoch has.
-            if (it->total <= 0 && it->epochs > 0 && r.train.epoch > 0)
-                it->total = static_cast<qint64>(
-                    std::ceil(it->epochs * std::llround(r.train.step / r.train.epoch)));
-            if (it->total > 0)
-                it->finalError.add(r.train.step, r.train.error, it->total);
-        } else if (r.kind == reslab::MetricRecord::Kind::Eval) {
-            it->testError = r.eval.test_error;
-        }
-    }
-    // A finished run shows its final training error, the figure the verdict and reslab-cli give.
-    const double finalError = it->finalError.value();
-    const bool done = it->total > 0 && it->step >= it->total && std::isfinite(finalError);
-    m_runList->setRunErrors(runId, done ? finalError : it->trainError, it->testError);
-    m_runList->setRunStep(runId, it->step, it->total);
+    m_registry.applyRecords(runId, records);
 }
 
 void MainWindow::onRecords(const RunRecords& records) {
@@ -541,14 +525,9 @@ void MainWindow::onRecords(const RunRecords& records) {
         applyRecords(it.key(), it.value());
 }
 
-void MainWindow::onRunState(int run, const QString& state, const QString& message) {
-    if (run < 0 || run >= m_liveIds.size())
-        return;
-    const int id = m_liveIds[run];
-    m_runs[id].state = state;
-    m_runList->setRunState(id, state, message);
-    if (state == QLatin1String("diverged") || state == QLatin1String("failed"))
-        statusBar()->showMessage(tr("%1 %2: %3").arg(m_runs[id].name, state, message));
+void MainWindow::onRunState(int run, reslab::RunState state, const QString& message) {
+    if (run >= 0 && run < m_liveIds.size())
+        m_registry.setState(m_liveIds[run], state, message);
 }
 
 void MainWindow::onProgress(qint64 done, qint64 total, double imagesPerSecond, double seconds) {
@@ -560,7 +539,8 @@ void MainWindow::onProgress(qint64 done, qint64 total, double imagesPerSecond, d
     m_progress->setFormat(tr("%p% · ETA %1").arg(formatDuration(eta)));
     qint64 step = 0;
     for (int id : m_liveIds)
-        step = std::max(step, m_runs[id].step);
+        if (const RegisteredRun* run = m_registry.find(id))
+            step = std::max(step, run->step);
     m_stepLabel->setText(tr("step %1").arg(step));
     m_speedLabel->setText(tr("%1 images/s").arg(imagesPerSecond, 0, 'f', 0));
 }
@@ -569,9 +549,6 @@ void MainWindow::onFinished() {
     // Training ended before it could copy the weights asked for: its checkpoint holds them now.
     if (!m_snapshotFolder.isEmpty())
         m_features->loadWeights(std::exchange(m_snapshotFolder, QString()));
-    for (int id : m_liveIds)
-        if (m_runs[id].state == QLatin1String("running"))
-            m_runList->setRunState(id, m_runs[id].state);
     updateActions();
     updateConclusions();
     statusBar()->showMessage(
@@ -583,20 +560,21 @@ void MainWindow::onFinished() {
 void MainWindow::updateConclusions() {
     std::vector<reslab::RunOutcome> outcomes;
     QVector<DepthPoint> sweep;
-    for (auto it = m_runs.cbegin(); it != m_runs.cend(); ++it) {
-        if (!m_runList->isRunVisible(it.key()) || !std::isfinite(it->trainError) || it->depth <= 0)
+    for (int id : m_registry.ids()) {
+        const RegisteredRun& run = *m_registry.find(id);
+        if (!m_runList->isRunVisible(id) || !std::isfinite(run.trainError) || run.depth() <= 0)
             continue;
         reslab::RunOutcome o;
-        o.name = it->name.toStdString();
-        o.depth = it->depth;
-        o.residual = it->residual;
+        o.name = run.name.toStdString();
+        o.depth = run.depth();
+        o.residual = run.residual();
         // Over the final window of steps, as reslab-cli's summary: one record alone is noisy.
         o.train_error =
-            std::isfinite(it->finalError.value()) ? it->finalError.value() : it->trainError;
-        o.finished = it->state == QLatin1String("finished");
+            std::isfinite(run.finalError.value()) ? run.finalError.value() : run.trainError;
+        o.finished = run.finished();
         outcomes.push_back(o);
         if (o.finished)
-            sweep.push_back(DepthPoint{it->depth, !it->residual, o.train_error, it->testError});
+            sweep.push_back(DepthPoint{run.depth(), !o.residual, o.train_error, run.testError});
     }
     m_curves->setVerdict(qs(reslab::degradation_verdict(outcomes)));
     // The depth chart says more than the verdict only with three depths or more.
@@ -616,23 +594,14 @@ bool MainWindow::openRunFolder(const QString& folder, QString* error) {
             *error = tr("%1 is not a ResLab run folder: %2").arg(folder, qs(e.what()));
         return false;
     }
-    RunEntry entry;
-    entry.name = qs(config.name);
-    // Several seeds of one net share its name; their folders tell them apart.
-    const bool taken = std::any_of(m_runs.cbegin(), m_runs.cend(),
-                                   [&](const RunEntry& r) { return r.name == entry.name; });
-    if (taken)
-        entry.name = QStringLiteral("%1 (%2)").arg(entry.name, QFileInfo(folder).fileName());
-    entry.folder = folder;
-    entry.color = nextColor();
-    entry.residual = config.net.residual;
-    entry.depth = static_cast<int>(config.net.depth());
-    entry.state = QStringLiteral("following");
-    entry.total = config.train.steps;
-    entry.epochs = config.train.steps > 0 ? 0.0 : config.train.epochs;
-    entry.follower = std::make_shared<reslab::MetricsFollower>(paths.metrics);
-    const int id = addRun(std::move(entry));
-    m_runList->setRunState(id, QStringLiteral("following"), QDir::toNativeSeparators(folder));
+    RegisteredRun run;
+    run.config = config;
+    run.folder = folder;
+    run.state = reslab::RunState::Running;
+    run.message = QDir::toNativeSeparators(folder);
+    run.total = config.train.steps;
+    run.follower = std::make_shared<reslab::MetricsFollower>(paths.metrics);
+    addRun(std::move(run));
     pollFollowed();
     if (!m_followTimer.isActive())
         m_followTimer.start();
@@ -641,46 +610,40 @@ bool MainWindow::openRunFolder(const QString& folder, QString* error) {
 
 void MainWindow::pollFollowed() {
     bool any = false;
-    for (auto it = m_runs.begin(); it != m_runs.end(); ++it) {
-        if (!it->follower)
+    for (int id : m_registry.ids()) {
+        const RegisteredRun& run = *m_registry.find(id);
+        if (!run.followed())
             continue;
         any = true;
         // The status first: records written before it said the run ended are all in the file
         // by the time it says so, and the poll below reads them.
         const std::optional<reslab::FolderStatus> status =
-            reslab::read_folder_status(it->folder.toStdString());
+            reslab::read_folder_status(run.folder.toStdString());
         std::vector<reslab::MetricRecord> records;
         try {
-            records = it->follower->poll();
+            records = run.follower->poll();
         } catch (const std::exception& e) {
-            m_runList->setRunState(it.key(), tr("unreadable"), qs(e.what()));
+            m_registry.setUnreadable(id, true, qs(e.what()));
             continue;
         }
-        applyRecords(it.key(), records);
-        QString state = QStringLiteral("following");
-        QString message = QDir::toNativeSeparators(it->folder);
-        bool ended = false;
+        m_registry.setUnreadable(id, false, run.message);
+        applyRecords(id, records);
+        bool ended = true;
         if (status && reslab::is_end(status->state)) {
-            state = qs(reslab::to_string(status->state));
-            message = qs(status->message);
-            ended = true;
+            m_registry.setState(id, status->state, qs(status->message));
         } else if (status && reslab::writer_gone(*status)) {
-            state = QStringLiteral("interrupted");
-            message =
-                tr("The process that trained it ended at step %1 without finishing (killed?); "
-                   "File > Resume run folders continues it")
-                    .arg(status->step);
-            ended = true;
-        } else if (!status && it->total > 0 && it->step >= it->total) {
-            state = QStringLiteral("finished"); // a folder older than status.json
-            ended = true;
-        }
-        if (state != it->state) {
-            it->state = state;
-            m_runList->setRunState(it.key(), state, message);
+            m_registry.setInterrupted(
+                id, tr("The process that trained it ended at step %1 without finishing (killed?); "
+                       "File > Resume run folders continues it")
+                        .arg(status->step));
+        } else if (!status && run.total > 0 && run.step >= run.total) {
+            m_registry.setState(id, reslab::RunState::Finished,
+                                run.message); // older than status.json
+        } else {
+            ended = false;
         }
         if (ended) {
-            it->follower.reset(); // nothing more will be written: stop reading its file
+            m_registry.stopFollowing(id); // nothing more will be written: stop reading its file
             updateConclusions();
         }
     }
@@ -735,9 +698,9 @@ void MainWindow::saveExperiment() {
         return;
     settings.setValue(QStringLiteral("folders/save"), QFileInfo(path).absolutePath());
     QJsonArray folders;
-    for (const auto& run : std::as_const(m_runs))
-        if (!run.folder.isEmpty())
-            folders.append(run.folder);
+    for (int id : m_registry.ids())
+        if (const QString& folder = m_registry.find(id)->folder; !folder.isEmpty())
+            folders.append(folder);
     QJsonObject root{{QStringLiteral("reslab_experiment"), 1}, {QStringLiteral("runs"), folders}};
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(root).toJson()) < 0 ||

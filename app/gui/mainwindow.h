@@ -12,6 +12,7 @@
 #include <QTimer>
 
 #include "experimentcontroller.h"
+#include "runregistry.h"
 #include "selection.h"
 #include "train/verdict.h"
 
@@ -76,6 +77,8 @@ public:
     GradientsView* gradientsView() const { return m_gradients; }
     LesionView* lesionView() const { return m_lesion; }
     RunListView* runList() const { return m_runList; }
+    /// Every run the window shows, each once.
+    const RunRegistry& runs() const { return m_registry; }
     ExperimentPanel* experimentPanel() const { return m_panel; }
     QAction* startAction() const { return m_start; }
     QAction* pauseAction() const { return m_pause; }
@@ -103,31 +106,20 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
-    struct RunEntry {
-        QString name;
-        QString folder;
-        QColor color;
-        bool residual = true;
-        int depth = 0;
-        QString state;
-        double trainError = std::numeric_limits<double>::quiet_NaN();
-        double testError = std::numeric_limits<double>::quiet_NaN();
-        qint64 step = 0;
-        qint64 total = 0;
-        double epochs = 0.0; // a followed run given in epochs: total is known from its first record
-        reslab::FinalTrainError finalError; // over the final window of steps, as reslab-cli's table
-        std::shared_ptr<reslab::MetricsFollower> follower; // set for folders followed from disk
-    };
-
     void buildActions();
     void buildDocks();
     void updateActions();
-    int addRun(RunEntry entry);
+    /// Gives the run its colour and adds it to the registry, which adds it to every view.
+    int addRun(RegisteredRun run);
+    void onRunAdded(int id);
+    void onRunRemoved(int id);
+    void onRunStateChanged(int id);
+    void onRunProgressed(int id);
     void removeLiveRuns();
     void applyRecords(int runId, const std::vector<reslab::MetricRecord>& records);
-    void onExperimentReady(const QVector<RunInfo>& runs, const QString& split);
+    void onExperimentReady(const QVector<RegisteredRun>& runs, const QString& split);
     void onRecords(const RunRecords& records);
-    void onRunState(int run, const QString& state, const QString& message);
+    void onRunState(int run, reslab::RunState state, const QString& message);
     void onProgress(qint64 done, qint64 total, double imagesPerSecond, double secondsTraining);
     void onFinished();
     void pollFollowed();
@@ -164,9 +156,8 @@ private:
     QAction* m_resume = nullptr;
     QAction* m_stop = nullptr;
 
-    QMap<int, RunEntry> m_runs;
-    QVector<int> m_liveIds; // the experiment's run i is m_runs[m_liveIds[i]]
-    int m_nextId = 1;
+    RunRegistry m_registry;
+    QVector<int> m_liveIds; // the experiment's run i is the registry's m_liveIds[i]
     QStringList m_palette;
     int m_colorIndex = 0;
     QString m_runsFolder;

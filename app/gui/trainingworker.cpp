@@ -35,8 +35,7 @@ public:
                                                  : runs[i].state;
             if (state != m_states[i]) {
                 m_states[i] = state;
-                Q_EMIT m_worker.runStateChanged(static_cast<int>(i),
-                                                QString::fromStdString(reslab::to_string(state)),
+                Q_EMIT m_worker.runStateChanged(static_cast<int>(i), state,
                                                 QString::fromStdString(runs[i].message));
             }
         }
@@ -87,15 +86,13 @@ void TrainingWorker::run() {
         Q_EMIT finished();
         return;
     }
-    QVector<RunInfo> infos;
+    QVector<RegisteredRun> infos;
     for (const auto& run : experiment->runs()) {
-        RunInfo info;
-        info.name = QString::fromStdString(run->name());
+        RegisteredRun info;
+        info.config = run->config();
         info.folder = QString::fromStdString(run->folder());
-        info.residual = run->config().net.residual;
-        info.depth = static_cast<int>(run->config().net.depth());
-        info.totalSteps = run->total_steps();
-        info.stepsDone = run->steps_done();
+        info.total = run->total_steps();
+        info.step = run->steps_done();
         infos.push_back(info);
     }
     const std::string device = experiment->runs().front()->config().train.device;

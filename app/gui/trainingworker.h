@@ -8,19 +8,10 @@
 #include <QString>
 #include <QVector>
 
+#include "runregistry.h"
 #include "train/config.h"
 #include "train/records.h"
 #include "train/scheduler.h"
-
-/// What the GUI learns about one run of an experiment when it starts.
-struct RunInfo {
-    QString name;
-    QString folder;
-    bool residual = true;
-    int depth = 0;
-    qint64 totalSteps = 0;
-    qint64 stepsDone = 0; // more than 0 for a resumed run
-};
 
 /// One record of one run (its index in the experiment), as it crosses to the GUI thread.
 using RunRecord = reslab::RunRecord;
@@ -29,7 +20,7 @@ using RunRecords = QVector<RunRecord>;
 struct WeightsSnapshot; // weightssnapshot.h
 using SnapshotPtr = std::shared_ptr<const WeightsSnapshot>;
 
-Q_DECLARE_METATYPE(RunInfo)
+Q_DECLARE_METATYPE(reslab::RunState)
 Q_DECLARE_METATYPE(SnapshotPtr)
 Q_DECLARE_METATYPE(RunRecord)
 Q_DECLARE_METATYPE(RunRecords)
@@ -62,10 +53,11 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     /// split: how the runs share the cores ("4 runs side by side, 1 thread each").
-    void experimentReady(const QVector<RunInfo>& runs, const QString& split);
+    /// runs: each run as the registry holds it (spec, folder, steps), colour unset.
+    void experimentReady(const QVector<RegisteredRun>& runs, const QString& split);
     void recordsReady(const RunRecords& records);
-    /// state is "running", "finished", "stopped", "diverged" or "failed"; message says why.
-    void runStateChanged(int run, const QString& state, const QString& message);
+    /// Running (Ready is reported as Running), or one of the ends; message says why.
+    void runStateChanged(int run, reslab::RunState state, const QString& message);
     void
     progress(qint64 stepsDone, qint64 stepsTotal, double imagesPerSecond, double secondsTraining);
     void pausedChanged(bool paused);
