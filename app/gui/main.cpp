@@ -2,6 +2,7 @@
 #include <QCommandLineParser>
 #include <QTimer>
 
+#include "lesionview.h"
 #include "mainwindow.h"
 #include "train/devices.h"
 
@@ -32,7 +33,7 @@ int main(int argc, char* argv[]) {
     const QCommandLineOption after(
         QStringLiteral("after"),
         QStringLiteral("seconds before the screenshot (default 3), or 'end': when the "
-                       "experiment finishes"),
+                       "demo's training, the lesion study or the opened runs end"),
         QStringLiteral("SECONDS"), QStringLiteral("3"));
     const QCommandLineOption runsFolder(
         QStringLiteral("runs-folder"),
@@ -100,9 +101,25 @@ int main(int argc, char* argv[]) {
             window.stopAndClose();
         };
         if (parser.value(after) == QLatin1String("end")) {
-            // Let the last records and the verdict paint before the grab.
-            QObject::connect(window.controller(), &ExperimentController::finished, &window,
-                             [grab] { QTimer::singleShot(500, grab); });
+            // The end of what was asked for: the demo's training, else the lesion study, else
+            // the opened folders' runs. Let the last records and the verdict paint first.
+            auto later = [grab] { QTimer::singleShot(500, grab); };
+            if (parser.isSet(demo)) {
+                QObject::connect(window.controller(), &ExperimentController::finished, &window,
+                                 later);
+            } else if (request.view == QLatin1String("lesion")) {
+                QObject::connect(window.lesionView(), &LesionView::studyFinished, &window, later);
+            } else {
+                auto* poll = new QTimer(&window);
+                poll->setInterval(200);
+                QObject::connect(poll, &QTimer::timeout, &window, [&window, poll, later] {
+                    if (window.followingFolders())
+                        return;
+                    poll->stop();
+                    later();
+                });
+                poll->start();
+            }
         } else {
             bool ok = false;
             const double seconds = parser.value(after).toDouble(&ok);
