@@ -17,6 +17,7 @@
 
 #include "curveplot.h"
 #include "curvesview.h"
+#include "experimentfile.h"
 #include "experimentpanel.h"
 #include "featuresview.h"
 #include "inspect/inspector.h"
@@ -90,6 +91,31 @@ QList<int> runIds(MainWindow& window) {
 class TestMainWindow : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void savedExperimentsRoundTripAndDamagedOnesAreRefused() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("experiment.json"));
+        const QStringList folders{QStringLiteral("/runs/a, with a comma"),
+                                  QStringLiteral("/runs/b")};
+        QString error;
+        QVERIFY2(experimentfile::write(path, folders, &error), qPrintable(error));
+        const auto back = experimentfile::read(path, &error);
+        QVERIFY(back);
+        QCOMPARE(*back, folders);
+        for (const QByteArray& damaged : {QByteArray("{\"runs\": 3}"), QByteArray("[1, 2]"),
+                                          QByteArray("{\"reslab_experiment\": 1, \"ru")}) {
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(damaged);
+            file.close();
+            QVERIFY(!experimentfile::read(path, &error));
+            QVERIFY2(error.contains(QStringLiteral("not a saved ResLab experiment")),
+                     qPrintable(error));
+        }
+        QVERIFY(!experimentfile::write(dir.filePath(QStringLiteral("missing/e.json")), folders,
+                                       &error));
+        QVERIFY2(error.contains(QStringLiteral("missing/e.json")), qPrintable(error));
+    }
+
     void initTestCase() {
         QVERIFY(m_settings.isValid());
         isolateSettings(m_settings.path(), QStringLiteral("test_mainwindow"));

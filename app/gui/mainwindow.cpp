@@ -12,15 +12,11 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QScreen>
 #include <QScrollArea>
 #include <QScrollBar>
@@ -35,6 +31,7 @@
 
 #include "curvesview.h"
 #include "data/facts.h"
+#include "experimentfile.h"
 #include "experimentpanel.h"
 #include "featuresview.h"
 #include "gradientsview.h"
@@ -697,16 +694,13 @@ void MainWindow::saveExperiment() {
     if (path.isEmpty())
         return;
     settings.setValue(QStringLiteral("folders/save"), QFileInfo(path).absolutePath());
-    QJsonArray folders;
+    QStringList folders;
     for (int id : m_registry.ids())
         if (const QString& folder = m_registry.find(id)->folder; !folder.isEmpty())
-            folders.append(folder);
-    QJsonObject root{{QStringLiteral("reslab_experiment"), 1}, {QStringLiteral("runs"), folders}};
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(root).toJson()) < 0 ||
-        !file.commit())
-        QMessageBox::warning(this, tr("ResLab"),
-                             tr("Cannot write %1: %2").arg(path, file.errorString()));
+            folders << folder;
+    QString error;
+    if (!experimentfile::write(path, folders, &error))
+        QMessageBox::warning(this, tr("ResLab"), error);
     else
         statusBar()->showMessage(
             tr("Saved the experiment (%1 run folders) to %2").arg(folders.size()).arg(path));
@@ -720,20 +714,16 @@ void MainWindow::openExperiment() {
         tr("ResLab experiment (*.json)"));
     if (path.isEmpty())
         return;
-    QFile file(path);
-    const QJsonDocument doc =
-        file.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(file.readAll()) : QJsonDocument();
-    if (!doc.isObject() || !doc.object().contains(QStringLiteral("runs"))) {
-        QMessageBox::warning(this, tr("ResLab"),
-                             tr("%1 is not a saved ResLab experiment.").arg(path));
+    QString error;
+    const std::optional<QStringList> folders = experimentfile::read(path, &error);
+    if (!folders) {
+        QMessageBox::warning(this, tr("ResLab"), error);
         return;
     }
     QStringList problems;
-    for (const auto& value : doc.object().value(QStringLiteral("runs")).toArray()) {
-        QString error;
-        if (!openRunFolder(value.toString(), &error))
+    for (const QString& folder : *folders)
+        if (!openRunFolder(folder, &error))
             problems << error;
-    }
     if (!problems.isEmpty())
         QMessageBox::warning(this, tr("ResLab"), problems.join(QLatin1Char('\n')));
 }
