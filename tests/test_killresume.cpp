@@ -30,17 +30,14 @@ namespace {
 
 constexpr int kCheckpointEvery = 6; // --eval-every: the CLI checkpoints with every evaluation
 
-/// Two nets compared: the reference one at a time, the killed one side by side.
-QStringList compareArgs(const QString& folder, int parallel) {
-    return {"compare",
-            "--arch",
-            "resnet20,plain20",
-            "--dataset",
+/// What both commands train on: tiny nets on the synthetic set, one thread, a record each step.
+QStringList sharedArgs(int steps, const QString& folder) {
+    return {"--dataset",
             "synthetic",
             "--downsample",
             "2",
             "--steps",
-            "40",
+            QString::number(steps),
             "--batch",
             "16",
             "--eval-every",
@@ -53,38 +50,20 @@ QStringList compareArgs(const QString& folder, int parallel) {
             "3",
             "--threads",
             "1",
-            "--parallel-runs",
-            QString::number(parallel),
             "--quiet",
             "--out",
             folder};
 }
 
+/// Two nets compared: the reference one at a time, the killed one side by side.
+QStringList compareArgs(const QString& folder, int parallel) {
+    return QStringList{"compare", "--arch", "resnet20,plain20", "--parallel-runs",
+                       QString::number(parallel)} +
+           sharedArgs(40, folder);
+}
+
 QStringList trainArgs(const QString& folder) {
-    return {"train",
-            "--arch",
-            "resnet20",
-            "--dataset",
-            "synthetic",
-            "--downsample",
-            "2",
-            "--steps",
-            "60",
-            "--batch",
-            "16",
-            "--eval-every",
-            QString::number(kCheckpointEvery),
-            "--probe-every",
-            "4",
-            "--record-every",
-            "1",
-            "--seed",
-            "3",
-            "--threads",
-            "1",
-            "--quiet",
-            "--out",
-            folder};
+    return QStringList{"train", "--arch", "resnet20"} + sharedArgs(60, folder);
 }
 
 /// Equal to the bit, apart from the wall-clock fields (time, images/s); NaN equals NaN.
