@@ -427,7 +427,7 @@ std::function<int()> add_train_commands(CLI::App& app) {
     auto preset = std::make_shared<std::string>();
     auto archs = std::make_shared<std::vector<std::string>>();
     auto* compare_cmd =
-        app.add_subcommand("compare", "train several nets in lockstep, one folder each");
+        app.add_subcommand("compare", "train several nets side by side, one folder each");
     auto* preset_opt = compare_cmd->add_option("--preset", *preset,
                                                "degradation, depth-sweep, shortcuts, cifar-paper");
     auto* arch_opt =

@@ -158,7 +158,7 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
     layout->addWidget(trainBox);
 
     auto* start = new QPushButton(tr("Start"), this);
-    start->setToolTip(tr("Train these runs in lockstep (F5)"));
+    start->setToolTip(tr("Train these runs side by side (F5)"));
     layout->addWidget(start);
     layout->addStretch(1);
 
@@ -198,7 +198,7 @@ void ExperimentPanel::applyPreset(int index) {
     const QString name = m_preset->itemData(index).toString();
     if (name == QLatin1String(kCustom)) {
         m_description->setText(
-            tr("Add nets below; they train in lockstep on the same data order."));
+            tr("Add nets below; they train side by side on the same data order."));
         return;
     }
     reslab::TrainConfig base = trainConfig();
