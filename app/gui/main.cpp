@@ -1,5 +1,6 @@
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QTimer>
 
 #include "lesionview.h"
@@ -12,6 +13,8 @@ int main(int argc, char* argv[]) {
     QApplication::setApplicationName(QStringLiteral("ResLab"));
     QApplication::setOrganizationName(QStringLiteral("ResLab"));
     QApplication::setApplicationVersion(QStringLiteral(RESLAB_VERSION));
+    // The desktop entry (reslab.desktop) this window belongs to, for the shell's task bar.
+    QGuiApplication::setDesktopFileName(QStringLiteral("reslab"));
     // LibTorch starts with one intra-op thread here; use every core.
     reslab::set_intra_op_threads(0);
 
@@ -58,9 +61,11 @@ int main(int argc, char* argv[]) {
     parser.addOptions(
         {demo, open, screenshot, after, runsFolder, view, arch, twin, weights, image, layer});
     // `--open A B C` opens all three: the folders after the first arrive as positional arguments.
+    // A weights file among them (a double-click on a .pth in the file manager) opens in the
+    // feature maps.
     parser.addPositionalArgument(QStringLiteral("RUN_DIR"),
-                                 QStringLiteral("more run folders to open"),
-                                 QStringLiteral("[RUN_DIR...]"));
+                                 QStringLiteral("more run folders to open, or a .pth weights file"),
+                                 QStringLiteral("[RUN_DIR...|WEIGHTS.pth]"));
     parser.process(app);
 
     MainWindow window;
@@ -68,7 +73,15 @@ int main(int argc, char* argv[]) {
         window.setRunsFolder(parser.value(runsFolder));
     window.show();
     int status = 0;
-    for (const QString& folder : parser.values(open) + parser.positionalArguments()) {
+    QStringList folders = parser.values(open);
+    QString weightsFile = parser.value(weights);
+    for (const QString& argument : parser.positionalArguments()) {
+        if (QFileInfo(argument).isFile() && weightsFile.isEmpty())
+            weightsFile = argument;
+        else
+            folders << argument;
+    }
+    for (const QString& folder : folders) {
         QString error;
         if (!window.openRunFolder(folder, &error)) {
             qWarning("%s", qPrintable(error));
@@ -79,7 +92,9 @@ int main(int argc, char* argv[]) {
     request.view = parser.value(view);
     request.arch = parser.value(arch);
     request.twin = parser.isSet(twin);
-    request.weights = parser.value(weights);
+    request.weights = weightsFile;
+    if (request.view.isEmpty() && !parser.isSet(weights) && !weightsFile.isEmpty())
+        request.view = QStringLiteral("features");
     request.image = parser.value(image);
     request.layer = parser.value(layer);
     QString viewError;
