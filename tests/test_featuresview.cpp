@@ -128,6 +128,21 @@ private Q_SLOTS:
         QVERIFY(waitForCapture(view, ready, 0));
         QVERIFY(!view.loadSample(QStringLiteral("no-such-sample")));
     }
+
+    // File > Export net as ONNX writes the net shown; test_onnx checks such files in depth.
+    void theNetShownExportsAsOnnx() {
+        FeaturesView view(nullptr);
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("net.onnx"));
+        QString error;
+        QVERIFY(!view.exportOnnx(path, &error)); // no net yet
+        QVERIFY(!QFile::exists(path));
+        QVERIFY(view.useRandomWeights(QStringLiteral("resnet20")));
+        QTRY_VERIFY_WITH_TIMEOUT(!view.netName().isEmpty(), 30000);
+        QVERIFY2(view.exportOnnx(path, &error), qPrintable(error));
+        // 269,722 float parameters and the batch norms' statistics: over a megabyte.
+        QVERIFY(QFileInfo(path).size() > 269722 * 4);
+    }
 };
 
 QTEST_MAIN(TestFeaturesView)

@@ -18,6 +18,7 @@
 #include "inspect/describe.h"
 #include "inspect/graph_json.h"
 #include "inspect/inspector.h"
+#include "io/onnx_export.h"
 #include "io/runfolder.h"
 #include "io/weights.h"
 #include "nets/resnet.h"
@@ -96,6 +97,30 @@ const torch::Tensor* find_weight(const StateDict& state, const std::string& name
         if (key == name)
             return &tensor;
     return nullptr;
+}
+
+int export_onnx(const NetOptions& net_options,
+                const std::string& weights,
+                uint64_t seed,
+                const std::string& out) {
+    require_onnx_export();
+    LoadedNetPtr loaded;
+    if (!weights.empty()) {
+        loaded = load_net(weights, net_options.arch);
+    } else {
+        auto net = std::make_shared<LoadedNet>();
+        net->spec = net_options.spec();
+        net->net = build_seeded(net->spec, seed);
+        loaded = net;
+    }
+    // The side the net sees: a run's (14 for the degradation preset), else the spec's own.
+    const int64_t side = weights.empty() ? loaded->spec.input_size : loaded->preprocessing.size;
+    write_onnx(*loaded->net, side, out);
+    std::printf("wrote %s (%lld parameters, input N x %lld x %lld x %lld) to %s\n",
+                loaded->spec.name.c_str(), static_cast<long long>(parameter_count(*loaded->net)),
+                static_cast<long long>(loaded->spec.in_channels), static_cast<long long>(side),
+                static_cast<long long>(side), out.c_str());
+    return 0;
 }
 
 struct PredictOptions {
@@ -278,6 +303,19 @@ int run(int argc, char** argv) {
         ->check(CLI::IsMember({"imagenet", "cifar10", "fashion-mnist", "mnist"}));
     predict_cmd->add_option("--device", p.device, "cpu or cuda");
 
+    NetOptions export_net;
+    std::string export_weights, export_out, export_format = "onnx";
+    uint64_t export_seed = 0;
+    auto* export_cmd = app.add_subcommand(
+        "export", "write a net with its weights as ONNX, for Netron and ONNX Runtime");
+    export_net.add_to(*export_cmd);
+    export_cmd->add_option("--format", export_format, "onnx")->check(CLI::IsMember({"onnx"}));
+    export_cmd->add_option("--weights", export_weights,
+                           "a .pth state_dict, or a run folder (default: seeded initial weights)");
+    export_cmd->add_option("--seed", export_seed,
+                           "the seed of the initial weights, without --weights");
+    export_cmd->add_option("--out", export_out, "the .onnx file to write")->required();
+
     auto run_training = add_train_commands(app);
 
     CLI11_PARSE(app, argc, argv);
@@ -287,6 +325,8 @@ int run(int argc, char** argv) {
             return info(info_net, info_run, input_size, json);
         if (*init_cmd)
             return init(init_net, seed, out);
+        if (*export_cmd)
+            return export_onnx(export_net, export_weights, export_seed, export_out);
         if (const int status = run_training(); status >= 0)
             return status;
         if (*predict_cmd) {

@@ -33,6 +33,7 @@
 #include "featuregrid.h"
 #include "featuregridresponses.h"
 #include "inspect/inspector.h"
+#include "io/onnx_export.h"
 #include "selection.h"
 
 /// The torch side of the view, kept out of the header. Tensors here are made on the pool thread
@@ -1071,6 +1072,23 @@ void FeaturesView::dropEvent(QDropEvent* event) {
         loadImage(qvariant_cast<QImage>(mime->imageData()), tr("dropped image"));
     }
     event->acceptProposedAction();
+}
+
+bool FeaturesView::exportOnnx(const QString& path, QString* error) const {
+    const auto loaded = net();
+    if (!loaded) {
+        if (error)
+            *error = tr("no net is loaded");
+        return false;
+    }
+    try {
+        reslab::write_onnx(*loaded->net, loaded->preprocessing.size, path.toStdString());
+    } catch (const std::exception& e) {
+        if (error)
+            *error = qs(e.what());
+        return false;
+    }
+    return true;
 }
 
 bool FeaturesView::exportGrid(const QString& path, QString* error) const {

@@ -69,6 +69,8 @@ public:
     void useCurrentRun();
 
     bool exportGrid(const QString& path, QString* error = nullptr) const;
+    /// The net shown, with its weights, as ONNX (at the input side it is shown at).
+    bool exportOnnx(const QString& path, QString* error = nullptr) const;
     bool exportTile(const QString& path, QString* error = nullptr) const;
     bool exportResponses(const QString& path, QString* error = nullptr) const;
 

@@ -36,6 +36,7 @@
 #include "featuresview.h"
 #include "gradientsview.h"
 #include "graphview.h"
+#include "io/onnx_export.h"
 #include "io/runfolder.h"
 #include "lesionview.h"
 #include "runlistview.h"
@@ -346,6 +347,7 @@ void MainWindow::buildActions() {
     exportPlot->setShortcut(Qt::CTRL | Qt::Key_E);
     auto* exportCsv = file->addAction(tr("Export &data as CSV…"), this, &MainWindow::exportCsv);
     exportCsv->setShortcut(Qt::CTRL | Qt::SHIFT | Qt::Key_E);
+    file->addAction(tr("Export net as &ONNX…"), this, &MainWindow::exportOnnx);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
     bar->addSeparator();
@@ -739,6 +741,28 @@ void MainWindow::exportCsv() {
     exportWith(
         tr("Export data"), QStringLiteral("curves.csv"), tr("CSV (*.csv)"),
         [this](const QString& path, QString* error) { return m_curves->exportCsv(path, error); });
+}
+
+void MainWindow::exportOnnx() {
+    if (m_features->netName().isEmpty()) {
+        QMessageBox::information(this, tr("ResLab"),
+                                 tr("Load a net in Feature maps first (a run, a .pth file or "
+                                    "random weights): that net is what is exported."));
+        return;
+    }
+    if (!reslab::onnx_export_available()) {
+        QMessageBox::warning(this, tr("ResLab"),
+                             tr("This ResLab was built without ONNX export: install Debian's "
+                                "libonnx-dev and build it again."));
+        return;
+    }
+    exportWith(tr("Export net as ONNX"), m_features->netName() + QStringLiteral(".onnx"),
+               tr("ONNX model (*.onnx)"), [this](const QString& path, QString* error) {
+                   QApplication::setOverrideCursor(Qt::WaitCursor);
+                   const bool ok = m_features->exportOnnx(path, error);
+                   QApplication::restoreOverrideCursor();
+                   return ok;
+               });
 }
 
 void MainWindow::exportWith(const QString& title,

@@ -96,6 +96,8 @@ public Q_SLOTS:
     void openExperiment();
     void exportPlot();
     void exportCsv();
+    /// The net in the feature maps, with its weights, as an ONNX file (for Netron).
+    void exportOnnx();
 
     /// Closes without asking, stopping any training first (its checkpoints written); for scripts.
     void stopAndClose();
