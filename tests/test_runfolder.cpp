@@ -336,6 +336,47 @@ private Q_SLOTS:
         QVERIFY(!read_folder_status(folder));
     }
 
+    void aRunFolderIsReadOnce() {
+        QTemporaryDir dir;
+        const std::string folder = dir.path().toStdString();
+        auto message = [](const std::string& f) {
+            try {
+                read_run_folder(f);
+            } catch (const RunFolderError& e) {
+                return std::string(e.what());
+            }
+            return std::string("accepted");
+        };
+        QVERIFY2(message(folder + "/missing").find("no such folder") != std::string::npos,
+                 message(folder + "/missing").c_str());
+        QVERIFY2(message(folder).find("holds no spec.json") != std::string::npos,
+                 message(folder).c_str());
+        appendRaw(dir.filePath("spec.json"),
+                  R"({"net": {"widths": [1000000, 2, 3]}, "train": {}})");
+        const std::string damaged = message(folder);
+        QVERIFY2(damaged.find("spec.json") != std::string::npos &&
+                     damaged.find("widths") != std::string::npos,
+                 damaged.c_str());
+
+        RunConfig c;
+        c.name = "plain56";
+        c.net = named_spec("plain56");
+        c.train.dataset = "fashion-mnist";
+        c.train.downsample = 2;
+        write_text_atomic(RunPaths(folder).spec, to_json(c));
+        RunFolder f = read_run_folder(folder);
+        QCOMPARE(f.config.name, std::string("plain56"));
+        QCOMPARE(f.config.net.depth(), int64_t(56));
+        QCOMPARE(f.input_side(), int64_t(14)); // Fashion-MNIST's 28, averaged 2 x 2
+        QVERIFY(!f.status);
+        FolderStatus s = this_writer();
+        s.state = RunState::Stopped;
+        write_folder_status(folder, s);
+        f = read_run_folder(folder);
+        QVERIFY(f.status);
+        QCOMPARE(int(f.status->state), int(RunState::Stopped));
+    }
+
     void runFoldersInAFolder() {
         QTemporaryDir dir;
         const std::string root = dir.path().toStdString();

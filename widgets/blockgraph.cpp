@@ -1,3 +1,6 @@
+// The block graph widget: drawing, hit testing, zoom, tooltips and export of a laid-out graph
+// (the layout itself is blockgraphlayout.cpp). Past 500 lines because drawing and hit testing
+// walk the same node and edge geometry.
 #include "blockgraph.h"
 
 #include <algorithm>

@@ -71,9 +71,9 @@ int info(const NetOptions& net_options,
     int64_t size = 0;
     if (!run.empty()) {
         // The net a run trains, at the size of the images it sees (the block graph of the run).
-        const RunConfig config = run_config_from_json(read_text(RunPaths(run).spec));
-        spec = config.net;
-        size = input_size.value_or(input_side(config.train.dataset, config.train.downsample, spec));
+        const RunFolder folder = read_run_folder(run);
+        spec = folder.config.net;
+        size = input_size.value_or(folder.input_side());
     } else {
         spec = net_options.spec();
         size = input_size.value_or(spec.input_size);

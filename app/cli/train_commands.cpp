@@ -1,3 +1,5 @@
+// reslab-cli's train, compare, resume and bench: one file because they share their options
+// (TrainOptions) and the observer that prints a run's progress.
 #include "train_commands.h"
 
 #include <algorithm>

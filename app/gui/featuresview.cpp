@@ -1,3 +1,5 @@
+// The feature maps view. Still two things in one file, and the next to split: the session (the
+// net, the image and the background jobs that load and capture them) and the panels that show it.
 #include "featuresview.h"
 #include "weightssnapshot.h"
 

@@ -1,3 +1,5 @@
+// The gradients view. Past 500 lines because its heat maps, bars, layer lines and residual
+// diagnostics all read one store of each run's probes and one chosen pair of runs.
 #include "gradientsview.h"
 
 #include <algorithm>

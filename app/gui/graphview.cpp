@@ -1,3 +1,4 @@
+// The block graph view: the controls around widgets/blockgraph, and the run or named net it shows.
 #include "graphview.h"
 
 #include <cmath>

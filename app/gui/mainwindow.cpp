@@ -1,3 +1,6 @@
+// The main window: menus, docks, and the wiring from the runs (runregistry) and the training
+// thread (experimentcontroller) to the views. Saved experiments are read and written in
+// experimentfile.cpp. Past 500 lines because each menu command's handling lives here.
 #include "mainwindow.h"
 
 #include <algorithm>
@@ -584,16 +587,17 @@ void MainWindow::updateConclusions() {
 }
 
 bool MainWindow::openRunFolder(const QString& folder, QString* error) {
-    const reslab::RunPaths paths(folder.toStdString());
-    reslab::RunConfig config;
+    reslab::RunFolder opened;
     try {
-        config = reslab::run_config_from_json(reslab::read_text(paths.spec));
+        opened = reslab::read_run_folder(folder.toStdString());
     } catch (const std::exception& e) {
         if (error)
             *error = tr("%1 is not a ResLab run folder: %2").arg(folder, qs(e.what()));
         return false;
     }
     RegisteredRun run;
+    const reslab::RunConfig& config = opened.config;
+    const reslab::RunPaths paths = opened.paths();
     run.config = config;
     run.folder = folder;
     run.state = reslab::RunState::Running;

@@ -1,3 +1,5 @@
+// Inspecting one image: loading a net for it (a .pth file, a run folder or a snapshot), its
+// preprocessing, the capture of every layer, Grad-CAM and the layers' response statistics.
 #include "inspector.h"
 
 #include <algorithm>
@@ -321,7 +323,7 @@ LoadedNetPtr load_net(const std::string& path, const std::string& arch) {
 
 LoadedNetPtr
 load_run_net(const std::string& folder, const StateDict& state, const std::string& source) {
-    const RunConfig config = run_config_from_json(read_text(RunPaths(folder).spec));
+    const RunConfig config = read_run_folder(folder).config;
     ResNetSpec spec = config.net;
     if (spec.name.empty())
         spec.name = config.name;
@@ -357,7 +359,7 @@ LoadedNetPtr twin_net(const LoadedNet& net, const std::string& source_path) {
                 continue;
             try {
                 const RunPaths paths(entry.path().string());
-                const RunConfig config = run_config_from_json(read_text(paths.spec));
+                const RunConfig config = read_run_folder(entry.path().string()).config;
                 if (config.net.residual == spec.residual && config.net.blocks == spec.blocks &&
                     config.net.widths == spec.widths && config.net.block == spec.block &&
                     fs::exists(paths.checkpoint)) {

@@ -116,7 +116,7 @@ LesionResult lesion_study(ResNetImpl& net,
 LesionSubject load_lesion_subject(const std::string& folder) {
     const RunPaths paths(folder);
     LesionSubject s;
-    s.config = run_config_from_json(read_text(paths.spec));
+    s.config = read_run_folder(folder).config;
     s.net = ResNet(s.config.net);
     StateDict state;
     try {

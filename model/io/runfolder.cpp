@@ -1,6 +1,7 @@
 #include "runfolder.h"
 
 #include "atomicfile.h"
+#include "data/facts.h"
 #include "filecheck.h"
 
 #include <algorithm>
@@ -30,6 +31,29 @@ RunPaths::RunPaths(std::string folder_)
     : folder(std::move(folder_)), spec(folder + "/spec.json"), metrics(folder + "/metrics.jsonl"),
       checkpoint(folder + "/checkpoint.pth"), trainer(folder + "/trainer.pth"),
       status(folder + "/status.json") {}
+
+int64_t RunFolder::input_side() const {
+    return reslab::input_side(config.train.dataset, config.train.downsample, config.net);
+}
+
+RunFolder read_run_folder(const std::string& folder) {
+    std::error_code ec;
+    if (!fs::is_directory(folder, ec))
+        throw RunFolderError("'" + folder + "' is not a run folder: there is no such folder");
+    const RunPaths paths(folder);
+    if (!fs::exists(paths.spec, ec))
+        throw RunFolderError("'" + folder + "' is not a run folder: it holds no spec.json");
+    RunFolder f;
+    f.folder = folder;
+    const std::string text = read_text(paths.spec);
+    try {
+        f.config = run_config_from_json(text);
+    } catch (const std::exception& e) {
+        throw RunFolderError("'" + paths.spec + "': " + e.what());
+    }
+    f.status = read_folder_status(folder);
+    return f;
+}
 
 std::vector<std::string> run_folders_in(const std::string& folder) {
     std::error_code ec;

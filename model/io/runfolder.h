@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "train/config.h"
 #include "train/records.h"
 #include "train/runstate.h"
 
@@ -53,6 +54,23 @@ FolderStatus this_writer();
 /// process id that no longer exists (killed, or the machine restarted). A run on another machine
 /// cannot be told apart from a live one and counts as live.
 bool writer_gone(const FolderStatus& status);
+
+/// A run folder as its readers see it: what it trains (spec.json) and how it stands (status.json,
+/// absent in folders older than it). Every reader of spec.json (resume, the inspector, the lesion
+/// study, reslab-cli info and predict, the window) opens folders through read_run_folder.
+struct RunFolder {
+    std::string folder;
+    RunConfig config;
+    std::optional<FolderStatus> status;
+
+    RunPaths paths() const { return RunPaths(folder); }
+    /// The side of the images the run's net sees (14 for the degradation preset's 28 / 2).
+    int64_t input_side() const;
+};
+
+/// Opens a run folder. Throws RunFolderError naming it when it is no folder, holds no spec.json,
+/// or its spec.json cannot be read back (which field, and why).
+RunFolder read_run_folder(const std::string& folder);
 
 /// The run folders a folder names: itself when it holds a run (spec.json), else every folder in
 /// it that does (an experiment's folder), sorted. Throws RunFolderError when there is none.

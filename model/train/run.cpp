@@ -158,7 +158,7 @@ Run::Run(RunConfig config, RunData data, std::string folder, bool resuming)
 }
 
 RunConfig Run::read_config(const std::string& folder) {
-    return run_config_from_json(read_text(RunPaths(folder).spec));
+    return read_run_folder(folder).config;
 }
 
 void Run::stop() {
