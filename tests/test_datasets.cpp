@@ -363,6 +363,15 @@ private Q_SLOTS:
         png += QByteArray("\x08\x02\x00\x00\x00", 5);
         png += QByteArray(4, '\0'); // the CRC, which stb does not check
         QTest::newRow("PNG of 20000 x 10000") << png << "too large";
+        // Past stb's own limit of 2^24 a side, which it refused as "unknown image type".
+        QByteArray huge("\x89PNG\r\n\x1a\n", 8);
+        appendBigEndian(huge, 13);
+        huge += "IHDR";
+        appendBigEndian(huge, 100000);
+        appendBigEndian(huge, 100000);
+        huge += QByteArray("\x08\x02\x00\x00\x00", 5);
+        huge += QByteArray(4, '\0');
+        QTest::newRow("PNG of 100000 x 100000") << huge << "100000 x 100000 pixels is too large";
         // Found by fuzzing: an 8 x 8 PNG whose IDAT chunk claims 2^31 - 1 bytes, so that stb grew
         // its buffer to 2 GB before finding the file short.
         QByteArray idat("\x89PNG\r\n\x1a\n", 8);
@@ -390,6 +399,18 @@ private Q_SLOTS:
         bmp += QByteArray(24, '\0');    // no compression, sizes, resolutions, palette
         QTest::newRow("BMP without its pixels") << bmp << "truncated";
     }
+    // torchvision's Resize(256) would make an 8000 x 1 strip 2,048,000 x 256 before its crop:
+    // refused before anything is allocated for it, while a 4:1 photo still goes through.
+    void elongatedImagesAreRefusedBeforeResizing() {
+        const QString message = imageErrorOf([] {
+            preprocess_imagenet(torch::rand({3, 1, 8000}));
+        });
+        QVERIFY2(message.contains("too elongated") && message.contains("2048000 x 256"),
+                 qPrintable(message));
+        QCOMPARE(preprocess_imagenet(torch::rand({3, 100, 400})).sizes().vec(),
+                 (std::vector<int64_t>{3, 224, 224}));
+    }
+
     void imageBadFiles() {
         QFETCH(QByteArray, content);
         QFETCH(QString, fault);

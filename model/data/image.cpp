@@ -118,14 +118,14 @@ torch::Tensor to_channels(torch::Tensor pixels, int64_t channels) {
     return channels == 1 ? luma16(pixels, -1).to(torch::kUInt8) : pixels.expand({-1, -1, 3});
 }
 
-void check_size(const std::string& path, int width, int height, size_t file_bytes, Format format) {
-    if (width <= 0 || height <= 0 || int64_t(width) * height > kMaxImagePixels)
+void check_size(
+    const std::string& path, int64_t width, int64_t height, size_t file_bytes, Format format) {
+    if (width <= 0 || height <= 0 || width * height > kMaxImagePixels)
         throw ImageError(image_fault(path, "an image of " + std::to_string(width) + " x " +
                                                std::to_string(height) +
                                                " pixels is too large (at most " +
                                                std::to_string(kMaxImagePixels) + " pixels)"));
-    if (format == Format::Jpeg &&
-        int64_t(width) * height > kMaxJpegPixelsPerByte * int64_t(file_bytes))
+    if (format == Format::Jpeg && width * height > kMaxJpegPixelsPerByte * int64_t(file_bytes))
         throw ImageError(image_fault(path, "truncated or damaged JPEG: it claims " +
                                                std::to_string(width) + " x " +
                                                std::to_string(height) + " pixels in " +
@@ -168,6 +168,15 @@ torch::Tensor decode(const std::string& path, int64_t channels, int* file_channe
 
     if (format == Format::Png && !png_chunks_fit(bytes))
         throw ImageError(image_fault(path, "truncated: a PNG chunk runs past the end of the file"));
+    // The size a PNG declares (IHDR, big-endian at bytes 16 and 20), checked before stb sees it:
+    // stb refuses sides past 2^24 itself, with a message that names no size.
+    if (format == Format::Png && bytes.size() >= 24) {
+        auto be32 = [&](size_t at) {
+            return int64_t{bytes[at]} << 24 | int64_t{bytes[at + 1]} << 16 |
+                   int64_t{bytes[at + 2]} << 8 | int64_t{bytes[at + 3]};
+        };
+        check_size(path, be32(16), be32(20), bytes.size(), format);
+    }
     const auto size = static_cast<int>(bytes.size());
     int width = 0, height = 0;
     if (!stbi_info_from_memory(bytes.data(), size, &width, &height, file_channels))
@@ -247,6 +256,13 @@ torch::Tensor preprocess_imagenet(const torch::Tensor& image) {
     // torchvision's Resize(256) keeps the aspect ratio and truncates the long side.
     const int64_t nh = h <= w ? kResize : static_cast<int64_t>(kResize * h / w);
     const int64_t nw = h <= w ? static_cast<int64_t>(kResize * w / h) : kResize;
+    // A thin strip (8000 x 1) would become 2,048,000 x 256 before the crop: refused first.
+    if (nh * nw > kMaxImagePixels)
+        throw ImageError("an image of " + std::to_string(w) + " x " + std::to_string(h) +
+                         " is too elongated for ImageNet's transform: resizing its short side to " +
+                         std::to_string(kResize) + " would make it " + std::to_string(nw) + " x " +
+                         std::to_string(nh) + " pixels (at most " +
+                         std::to_string(kMaxImagePixels) + ")");
     return normalize(center_crop(resize(image, nh, nw), kCrop), normalization_for("imagenet"));
 }
 
