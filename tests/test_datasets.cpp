@@ -464,13 +464,14 @@ private Q_SLOTS:
 
     // The reader decodes as Pillow does, so an image the inspector shows is the one torchvision's
     // transforms would feed the net: libjpeg-turbo for JPEG (4:2:0 and 4:4:4, progressive, grey),
-    // alpha dropped, grey repeated into RGB, colour made grey with Pillow's luma; every byte.
+    // alpha dropped, grey repeated into RGB, colour made grey with Pillow's luma; a top-down BMP
+    // (negative height) the right way up; every byte.
     void imagesAsPillowSeesThem() {
         QTemporaryDir dir;
         const QByteArray listed =
             reslab::test::runPython("image_reference.py", {"make", dir.path()});
         const QJsonArray files = QJsonDocument::fromJson(listed).array();
-        QCOMPARE(files.size(), 7);
+        QCOMPARE(files.size(), 8);
         for (const auto& entry : files) {
             const QJsonObject o = entry.toObject();
             const QString path = dir.filePath(o["file"].toString());

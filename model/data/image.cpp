@@ -182,6 +182,10 @@ torch::Tensor decode(const std::string& path, int64_t channels, int* file_channe
     if (!stbi_info_from_memory(bytes.data(), size, &width, &height, file_channels))
         throw ImageError(
             image_fault(path, stbi_failure_reason() ? stbi_failure_reason() : "unreadable header"));
+    // A top-down BMP stores a negative height; stb's header reader passes it on as it is, while
+    // its decoder (as Pillow) reads such a file top row first.
+    if (format == Format::Bmp)
+        height = std::abs(height);
     check_size(path, width, height, bytes.size(), format);
     if (format == Format::Bmp) {
         const uint64_t offset = le(bytes, 10, 4);

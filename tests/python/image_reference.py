@@ -1,11 +1,13 @@
 """Images and the pixels Pillow decodes from them: the reference for ResLab's image reader.
 
-make DIR   writes JPEGs (4:2:0, 4:4:4, progressive, grey), PNGs with alpha and a BMP into DIR, each
+make DIR   writes JPEGs (4:2:0, 4:4:4, progressive, grey), PNGs with alpha and BMPs (bottom-up and
+           top-down) into DIR, each
            with what Pillow makes of it as torchvision's transforms see it: NAME.rgb holds the bytes of
            Image.open(NAME).convert("RGB"), NAME.l those of convert("L"); prints a JSON list of
            {"file", "width", "height", "mode"}.
 """
 import json
+import struct
 import sys
 
 import torch
@@ -29,6 +31,20 @@ def image(pixels, mode):
     return Image.frombytes(mode, (w, h), pixels.contiguous().numpy().tobytes())
 
 
+def top_down_bmp(pixels, path):
+    """A 24-bit BMP stored top row first (a negative height), which Pillow cannot write."""
+    h, w = pixels.shape[0], pixels.shape[1]
+    row = (w * 3 + 3) // 4 * 4
+    data = bytearray()
+    for y in range(h):
+        line = pixels[y].flip(-1).contiguous().numpy().tobytes()  # BGR
+        data += line + bytes(row - len(line))
+    header = b"BM" + struct.pack("<IHHI", 54 + len(data), 0, 0, 54)
+    header += struct.pack("<IiiHHIIiiII", 40, w, -h, 1, 24, 0, len(data), 2835, 2835, 0, 0)
+    with open(path, "wb") as f:
+        f.write(header + bytes(data))
+
+
 def make(folder):
     rgb = photo(37, 23, seed=1)  # odd sizes: the chroma planes of 4:2:0 have a half-filled edge
     alpha = torch.randint(0, 256, (23, 37, 1), generator=torch.Generator().manual_seed(2), dtype=torch.uint8)
@@ -40,6 +56,7 @@ def make(folder):
         "rgba.png": lambda p: image(torch.cat([rgb, alpha], dim=-1), "RGBA").save(p),
         "la.png": lambda p: image(torch.cat([rgb[:, :, :1], alpha], dim=-1), "LA").save(p),
         "rgb.bmp": lambda p: image(rgb, "RGB").save(p),
+        "topdown.bmp": lambda p: top_down_bmp(rgb, p),
     }
     listed = []
     for name, write in files.items():
