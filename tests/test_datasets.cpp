@@ -401,6 +401,23 @@ private Q_SLOTS:
     }
     // torchvision's Resize(256) would make an 8000 x 1 strip 2,048,000 x 256 before its crop:
     // refused before anything is allocated for it, while a 4:1 photo still goes through.
+    // A JPEG cut short: libjpeg would fill the missing rows with grey; Pillow refuses it ("image
+    // file is truncated"), and so does ResLab. The whole file still loads.
+    void truncatedJpegsAreRefused() {
+        QTemporaryDir dir;
+        const torch::Tensor rgb = torch::randint(0, 256, {64, 64, 3}, torch::kUInt8);
+        const std::string whole = dir.filePath("whole.jpg").toStdString();
+        QVERIFY(stbi_write_jpg(whole.c_str(), 64, 64, 3, rgb.data_ptr<uint8_t>(), 90));
+        QCOMPARE(load_image(whole, 3).sizes().vec(), (std::vector<int64_t>{3, 64, 64}));
+        QFile file(QString::fromStdString(whole));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray bytes = file.readAll();
+        const QString cut = dir.filePath("cut.jpg");
+        writeFile(cut, bytes.left(bytes.size() * 6 / 10));
+        const QString message = imageErrorOf([&] { load_image(cut.toStdString(), 3); });
+        QVERIFY2(message.contains("truncated") && message.contains(cut), qPrintable(message));
+    }
+
     void elongatedImagesAreRefusedBeforeResizing() {
         const QString message = imageErrorOf([] {
             preprocess_imagenet(torch::rand({3, 1, 8000}));

@@ -6,6 +6,8 @@
 
 // jpeglib.h needs size_t and FILE declared before it.
 #include <jpeglib.h>
+// After jpeglib.h, which it needs: the message codes (JWRN_JPEG_EOF).
+#include <jerror.h>
 
 namespace reslab {
 namespace {
@@ -31,6 +33,17 @@ struct ErrorManager {
 
 // Warnings are damaged data that libjpeg decodes past; Pillow goes on too, and stderr is not ours.
 void stay_quiet(j_common_ptr) {}
+
+// All but one: data that ends before the image does, which libjpeg fills with grey and Pillow
+// refuses ("image file is truncated"), so the net never sees pixels the file does not hold.
+void refuse_truncation(j_common_ptr info, int level) {
+    if (level != -1 || info->err->msg_code != JWRN_JPEG_EOF)
+        return;
+    auto* err = reinterpret_cast<ErrorManager*>(info->err);
+    std::snprintf(err->message, sizeof err->message,
+                  "the image file is truncated: its data ends before the image does");
+    std::longjmp(err->jump, 1);
+}
 
 void limit_scans(j_common_ptr info) {
     auto* d = reinterpret_cast<j_decompress_ptr>(info);
@@ -58,6 +71,7 @@ Pixels decode_jpeg(const uint8_t* data, size_t size, const std::function<void(in
     d.err = jpeg_std_error(&err.pub);
     err.pub.error_exit = jump_out;
     err.pub.output_message = stay_quiet;
+    err.pub.emit_message = refuse_truncation;
     if (!guarded(err, [&] { jpeg_create_decompress(&d); }))
         throw std::runtime_error(err.message);
     struct Destroy {
