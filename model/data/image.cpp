@@ -198,6 +198,24 @@ torch::Tensor decode(const std::string& path, int64_t channels, int* file_channe
     }
     // Grey (with or without alpha) decodes to 1 channel, colour to RGB: alpha is dropped.
     const int wanted = *file_channels <= 2 ? 1 : 3;
+    // A 16-bit grey PNG is Pillow's mode "I", whose conversion to 8 bits clips at 255 rather
+    // than scaling (stb keeps the high byte); 16-bit colour and grey with alpha Pillow reads by
+    // their high byte, as stb does.
+    if (format == Format::Png && *file_channels == 1 &&
+        stbi_is_16_bit_from_memory(bytes.data(), size)) {
+        int decoded_channels = 0;
+        stbi_us* wide =
+            stbi_load_16_from_memory(bytes.data(), size, &width, &height, &decoded_channels, 1);
+        if (!wide)
+            throw ImageError(image_fault(path, stbi_failure_reason() ? stbi_failure_reason()
+                                                                     : "unknown format"));
+        const torch::Tensor values =
+            torch::from_blob(wide, {height, width, 1}, stbi_image_free, torch::kInt16);
+        // int16 holds 0..65535 as negative past 32767: widen before clipping.
+        const torch::Tensor clipped =
+            values.to(torch::kInt32).bitwise_and(0xffff).clamp_max(255).to(torch::kUInt8);
+        return to_channels(clipped, channels);
+    }
     int decoded_channels = 0;
     stbi_uc* pixels =
         stbi_load_from_memory(bytes.data(), size, &width, &height, &decoded_channels, wanted);

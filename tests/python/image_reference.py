@@ -1,7 +1,7 @@
 """Images and the pixels Pillow decodes from them: the reference for ResLab's image reader.
 
-make DIR   writes JPEGs (4:2:0, 4:4:4, progressive, grey), PNGs with alpha and BMPs (bottom-up and
-           top-down) into DIR, each
+make DIR   writes JPEGs (4:2:0, 4:4:4, progressive, grey), PNGs with alpha, a 16-bit grey PNG
+           and BMPs (bottom-up and top-down) into DIR, each
            with what Pillow makes of it as torchvision's transforms see it: NAME.rgb holds the bytes of
            Image.open(NAME).convert("RGB"), NAME.l those of convert("L"); prints a JSON list of
            {"file", "width", "height", "mode"}.
@@ -57,6 +57,11 @@ def make(folder):
         "la.png": lambda p: image(torch.cat([rgb[:, :, :1], alpha], dim=-1), "LA").save(p),
         "rgb.bmp": lambda p: image(rgb, "RGB").save(p),
         "topdown.bmp": lambda p: top_down_bmp(rgb, p),
+        # 16-bit grey (Pillow's mode "I"), up to 1000: Pillow clips past 255 when it converts.
+        "grey16.png": lambda p: Image.frombytes(
+            "I;16", (37, 23),
+            torch.randint(0, 1000, (23, 37), generator=torch.Generator().manual_seed(3),
+                          dtype=torch.int32).numpy().astype("<u2").tobytes()).save(p),
     }
     listed = []
     for name, write in files.items():
