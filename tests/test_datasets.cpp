@@ -16,6 +16,7 @@
 
 #include "data/augment.h"
 #include "data/dataset.h"
+#include "data/file_bytes.h"
 #include "testsupport.h"
 
 using namespace reslab;
@@ -255,6 +256,27 @@ private Q_SLOTS:
         file.close();
         writeFile(path, bytes.left(bytes.size() / 2));
         VERIFY_DATA_ERROR(read_idx_images(path.toStdString()), "gzip data is truncated");
+    }
+
+    // A small gzip file that inflates far past what it may: refused by name once it passes the
+    // limit (a quarter of the machine's memory, at most 8 GiB, for read_file_bytes), not by
+    // std::bad_alloc.
+    void gzipBombsAreRefusedByName() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("bomb.gz");
+        writeGzip(path, QByteArray(8 << 20, '\0')); // 8 MiB of zeros: about 8 KiB on disk
+        const std::vector<uint8_t> packed = read_whole_file(path.toStdString());
+        QVERIFY(packed.size() < 64 * 1024);
+        try {
+            inflate_gzip(path.toStdString(), packed, 1 << 20);
+            QFAIL("inflated past its limit");
+        } catch (const DataError& e) {
+            QVERIFY2(QString(e.what()).contains("inflates to more than 1 MiB") &&
+                         QString(e.what()).contains(path),
+                     e.what());
+        }
+        QCOMPARE(inflate_gzip(path.toStdString(), packed, 16 << 20).size(), size_t(8 << 20));
+        QVERIFY(max_inflated_bytes() >= (uint64_t(256) << 20)); // Fashion-MNIST is 47 MB inflated
     }
 
     void missingFiles() {

@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "io/filecheck.h"
+#include "train/devices.h"
 
 #include "dataset.h"
 
@@ -20,14 +21,28 @@ constexpr uint64_t kMaxInflatedBytes = uint64_t(1) << 33;
 // deflate cannot compress better than about 1032:1, which bounds what a trailer may claim.
 constexpr uint64_t kMaxDeflateRatio = 1032;
 
-std::vector<uint8_t> inflate_gzip(const std::string& path, const std::vector<uint8_t>& packed) {
+std::string inflates_too_far(uint64_t limit) {
+    return "inflates to more than " + std::to_string(limit >> 20) +
+           " MiB, more than a data file is read into memory here (a decompression bomb?)";
+}
+
+} // namespace
+
+uint64_t max_inflated_bytes() {
+    // A quarter of this machine's memory at most: a bomb is refused by name, never by bad_alloc.
+    return std::min<uint64_t>(kMaxInflatedBytes,
+                              static_cast<uint64_t>(physical_memory_bytes() / 4));
+}
+
+std::vector<uint8_t>
+inflate_gzip(const std::string& path, const std::vector<uint8_t>& packed, uint64_t limit) {
     // gzip's trailer holds the inflated size modulo 2^32: a hint for the first allocation only.
     uint64_t hint = 0;
     if (packed.size() >= 18) {
         const uint8_t* t = packed.data() + packed.size() - 4;
         hint = uint64_t(t[0]) | uint64_t(t[1]) << 8 | uint64_t(t[2]) << 16 | uint64_t(t[3]) << 24;
     }
-    hint = std::min({hint, packed.size() * kMaxDeflateRatio, kMaxInflatedBytes});
+    hint = std::min({hint, packed.size() * kMaxDeflateRatio, limit});
     std::vector<uint8_t> out(std::max<uint64_t>(hint, 1 << 16));
 
     z_stream zs{};
@@ -38,12 +53,16 @@ std::vector<uint8_t> inflate_gzip(const std::string& path, const std::vector<uin
     size_t in_left = packed.size();
     for (;;) {
         if (used == out.size()) {
-            if (out.size() >= kMaxInflatedBytes) {
+            if (out.size() >= limit) {
                 inflateEnd(&zs);
-                throw DataError(file_fault(path, "inflates to more than " +
-                                                     std::to_string(kMaxInflatedBytes) + " bytes"));
+                throw DataError(file_fault(path, inflates_too_far(limit)));
             }
-            out.resize(std::min<uint64_t>(out.size() * 2, kMaxInflatedBytes));
+            try {
+                out.resize(std::min<uint64_t>(out.size() * 2, limit));
+            } catch (const std::bad_alloc&) {
+                inflateEnd(&zs);
+                throw DataError(file_fault(path, inflates_too_far(out.size())));
+            }
         }
         // avail_in and avail_out are 32-bit: feed and drain in chunks.
         const uInt in_chunk = static_cast<uInt>(std::min<size_t>(in_left, 1u << 30));
@@ -84,8 +103,6 @@ std::vector<uint8_t> inflate_gzip(const std::string& path, const std::vector<uin
     return out;
 }
 
-} // namespace
-
 std::string file_fault(const std::string& path, const std::string& fault) {
     return "'" + path + "': " + fault;
 }
@@ -114,7 +131,7 @@ std::vector<uint8_t> read_file_bytes(const std::string& path) {
         throw DataError(file_fault(path, e.what()));
     }
     if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
-        return inflate_gzip(path, bytes);
+        return inflate_gzip(path, bytes, max_inflated_bytes());
     return bytes;
 }
 
