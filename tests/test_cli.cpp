@@ -211,6 +211,10 @@ private Q_SLOTS:
             << QStringList{"predict",  "--arch",         "resnet18", "--weights",
                            "@r34.pth", "--input-tensor", "@x.pt"}
             << "layer1.2.conv1.weight";
+        QTest::newRow("input tensor expanded by stride 0")
+            << QStringList{"predict",  "--arch",         "resnet18",    "--weights",
+                           "@r18.pth", "--input-tensor", "@expanded.pt"}
+            << "15052800000 elements: more than the 268435456";
         QTest::newRow("weights as input tensor")
             << QStringList{"predict",  "--arch",         "resnet18", "--weights",
                            "@r18.pth", "--input-tensor", "@r18.pth"}

@@ -146,7 +146,16 @@ int predict_run(const PredictOptions& o) {
     const LoadedNetPtr net = load_net(o.weights);
     torch::Tensor input;
     if (!o.input_tensor.empty()) {
-        input = read_tensor_file(o.input_tensor).to(torch::kFloat32);
+        input = read_tensor_file(o.input_tensor);
+        // A tensor expanded by stride 0 holds a few numbers and claims billions: refused before
+        // converting it or running the net on it would write them all out.
+        constexpr int64_t kMaxInputElements = int64_t{1} << 28; // 1 GiB of floats
+        if (input.numel() > kMaxInputElements)
+            throw UsageError("the input tensor '" + o.input_tensor + "' has shape " +
+                             c10::str(input.sizes()) + ", " + std::to_string(input.numel()) +
+                             " elements: more than the " + std::to_string(kMaxInputElements) +
+                             " a net is run on at once");
+        input = input.to(torch::kFloat32);
         if (input.dim() == 3)
             input = input.unsqueeze(0);
     } else {
@@ -199,7 +208,16 @@ int predict(NetOptions net_options, const PredictOptions& o) {
 
     torch::Tensor input;
     if (!o.input_tensor.empty()) {
-        input = read_tensor_file(o.input_tensor).to(torch::kFloat32);
+        input = read_tensor_file(o.input_tensor);
+        // A tensor expanded by stride 0 holds a few numbers and claims billions: refused before
+        // converting it or running the net on it would write them all out.
+        constexpr int64_t kMaxInputElements = int64_t{1} << 28; // 1 GiB of floats
+        if (input.numel() > kMaxInputElements)
+            throw UsageError("the input tensor '" + o.input_tensor + "' has shape " +
+                             c10::str(input.sizes()) + ", " + std::to_string(input.numel()) +
+                             " elements: more than the " + std::to_string(kMaxInputElements) +
+                             " a net is run on at once");
+        input = input.to(torch::kFloat32);
         if (input.dim() == 3)
             input = input.unsqueeze(0);
         if (input.dim() != 4 || input.size(1) != spec.in_channels)

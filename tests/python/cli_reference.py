@@ -3,7 +3,8 @@
 make DIR         r18.pth / r34.pth (torchvision, seeded), x.pt (1x3x224x224) with PyTorch's logits
                  x_logits.pt, photo.png (320x240 RGB) with the logits of torchvision's tensor
                  transforms (Resize(256, antialias) + CenterCrop(224) + ImageNet Normalize)
-                 photo_logits.pt, and notimage.png (text, not an image).
+                 photo_logits.pt, notimage.png (text, not an image) and expanded.pt (one number
+                 expanded by stride 0 to 100000 x 3 x 224 x 224).
 strict FILE ARCH loads FILE strictly into torchvision's ARCH; prints {"params": N}.
 """
 import json
@@ -18,6 +19,8 @@ def make(folder):
     torch.manual_seed(0)
     net = torchvision.models.resnet18().eval()
     torch.save(net.state_dict(), f"{folder}/r18.pth")
+    # One number seen as 100000 images by stride 0: a few hundred bytes on disk.
+    torch.save(torch.zeros(1).expand(100000, 3, 224, 224), f"{folder}/expanded.pt")
     torch.save(torchvision.models.resnet34().state_dict(), f"{folder}/r34.pth")
     x = torch.randn(1, 3, 224, 224)
     torch.save(x, f"{folder}/x.pt")
