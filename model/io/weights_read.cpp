@@ -15,6 +15,7 @@
 
 #include "filecheck.h"
 #include "pickle.h"
+#include "train/devices.h"
 #include "weights_detail.h"
 
 namespace reslab {
@@ -179,7 +180,8 @@ uint64_t check_record(std::ifstream& in,
                       const ZipIndex& index,
                       const std::string& record,
                       const std::string& path,
-                      uint64_t* data_offset = nullptr) {
+                      uint64_t* data_offset = nullptr,
+                      bool* deflated = nullptr) {
     auto it = index.entries.find(index.prefix + record);
     if (it == index.entries.end())
         throw WeightsError(quoted(path) + " is damaged: it has no record '" + record + "'");
@@ -208,6 +210,8 @@ uint64_t check_record(std::ifstream& in,
                            "' has implausible sizes or an unknown compression");
     if (data_offset)
         *data_offset = data_at;
+    if (deflated)
+        *deflated = e.method == 8;
     return e.size;
 }
 
@@ -276,10 +280,26 @@ std::shared_ptr<pickle::Storage> new_storage(const StorageId& id) {
     return s;
 }
 
-pickle::ValuePtr load_zip(const std::string& path, std::ifstream& in, uint64_t file_size) {
+pickle::ValuePtr
+load_zip(const std::string& path, std::ifstream& in, uint64_t file_size, uint64_t max_inflated) {
     const ZipIndex index = scan_zip(in, file_size, path);
     check_version(in, file_size, index, path);
-    check_record(in, file_size, index, "data.pkl", path);
+    // What the compressed records inflate to, counted before each is inflated.
+    uint64_t inflated = 0;
+    auto count = [&](const std::string& record, uint64_t size, bool deflated) {
+        if (!deflated)
+            return; // stored: its bytes are in the file already
+        inflated += size;
+        if (inflated > max_inflated)
+            throw WeightsError(quoted(path) +
+                               " is refused: its compressed records inflate to more " + "than " +
+                               std::to_string(max_inflated >> 20) + " MiB (at '" + record +
+                               "'), more than a weights file is read into here " +
+                               "(torch.save compresses nothing: a decompression bomb?)");
+    };
+    bool deflated = false;
+    count("data.pkl", check_record(in, file_size, index, "data.pkl", path, nullptr, &deflated),
+          deflated);
 
     caffe2::serialize::PyTorchStreamReader reader(path);
     auto [pkl, pkl_size] = reader.getRecord("data.pkl");
@@ -294,7 +314,10 @@ pickle::ValuePtr load_zip(const std::string& path, std::ifstream& in, uint64_t f
             return found->second;
         }
         const std::string record = "data/" + id.key;
-        const uint64_t size = check_record(in, file_size, index, record, path);
+        bool record_deflated = false;
+        const uint64_t size =
+            check_record(in, file_size, index, record, path, nullptr, &record_deflated);
+        count(record, size, record_deflated);
         const auto element = static_cast<uint64_t>(c10::elementSize(id.dtype));
         if (static_cast<uint64_t>(id.numel) > size / element)
             throw WeightsError(quoted(path) + " is damaged: record '" + record + "' holds " +
@@ -420,7 +443,15 @@ pickle::ValuePtr load_legacy(const std::string& path, std::ifstream& in, uint64_
 
 } // namespace
 
+uint64_t max_inflated_weights() {
+    return static_cast<uint64_t>(physical_memory_bytes() / 4);
+}
+
 pickle::ValuePtr read_torch_object(const std::string& path) {
+    return read_torch_object(path, max_inflated_weights());
+}
+
+pickle::ValuePtr read_torch_object(const std::string& path, uint64_t max_inflated) {
     if (const std::string why = unreadable_kind(path); !why.empty())
         throw WeightsError(quoted(path) + ": " + why);
     std::ifstream in(path, std::ios::binary);
@@ -437,7 +468,7 @@ pickle::ValuePtr read_torch_object(const std::string& path) {
 
     try {
         if (head.size() == 4 && le(head.data(), 4) == 0x04034b50)
-            return load_zip(path, in, file_size);
+            return load_zip(path, in, file_size, max_inflated);
         if (head[0] == 0x80) // PROTO: the legacy format starts with a pickle
             return load_legacy(path, in, file_size);
     } catch (const WeightsError&) {
