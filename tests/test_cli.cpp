@@ -211,6 +211,21 @@ private Q_SLOTS:
             << QStringList{"predict",  "--arch",         "resnet18", "--weights",
                            "@r34.pth", "--input-tensor", "@x.pt"}
             << "layer1.2.conv1.weight";
+        QTest::newRow("a depth past any net's")
+            << QStringList{"info", "--arch", "resnet99999999999999999999"}
+            << "unknown architecture";
+        QTest::newRow("NaN learning rate")
+            << QStringList{"train", "--arch", "resnet20", "--dataset", "synthetic",
+                           "--lr",  "nan",    "--out",    "@nan-run"}
+            << "'nan' is not a finite number";
+        QTest::newRow("weights that do not fit, named")
+            << QStringList{"predict",  "--arch",         "resnet34", "--weights",
+                           "@r18.pth", "--input-tensor", "@x.pt"}
+            << "the weights in '";
+        QTest::newRow("channels past --in-channels' limit")
+            << QStringList{"predict",   "--arch",         "resnet18", "--weights",
+                           "@wide.pth", "--input-tensor", "@x.pt"}
+            << "take 100 input channels (conv1.weight), outside 1 to 64";
         QTest::newRow("input tensor expanded by stride 0")
             << QStringList{"predict",  "--arch",         "resnet18",    "--weights",
                            "@r18.pth", "--input-tensor", "@expanded.pt"}

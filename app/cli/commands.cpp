@@ -199,10 +199,19 @@ int predict(NetOptions net_options, const PredictOptions& o) {
     if (!net_options.classes)
         if (const auto* w = find_weight(state, "fc.weight"); w && w->dim() == 2)
             net_options.classes = w->size(0);
+    // What the file's shapes say, held to the options' own limits (--in-channels, --classes).
+    if (net_options.in_channels && (*net_options.in_channels < 1 || *net_options.in_channels > 64))
+        throw UsageError("the weights in '" + o.weights + "' take " +
+                         std::to_string(*net_options.in_channels) +
+                         " input channels (conv1.weight), outside 1 to 64");
+    if (net_options.classes && (*net_options.classes < 1 || *net_options.classes > 100000))
+        throw UsageError("the weights in '" + o.weights + "' have " +
+                         std::to_string(*net_options.classes) +
+                         " classes (fc.weight), outside 1 to 100000");
     const ResNetSpec spec = net_options.spec();
     const torch::Device device = parse_device(o.device);
     ResNet net(spec);
-    load_state_dict(*net, state);
+    load_state_dict(*net, state, o.weights);
     net->to(device);
     net->eval();
 

@@ -31,6 +31,17 @@
 namespace reslab::cli {
 namespace {
 
+// CLI::Range lets NaN through (every comparison with it is false): real-valued options also
+// pass this.
+const CLI::Validator kFinite(
+    [](std::string& text) {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        return end != text.c_str() && !std::isfinite(v) ? "'" + text + "' is not a finite number"
+                                                        : std::string();
+    },
+    "FINITE");
+
 // Lock-free atomics, so the signal handler may set them.
 TrainingControls g_controls;
 
@@ -62,16 +73,20 @@ struct TrainOptions {
         auto* s =
             cmd.add_option("--steps", steps, "training steps")->check(CLI::Range(1, 100000000));
         auto* e = cmd.add_option("--epochs", epochs, "training epochs")
+                      ->check(kFinite)
                       ->check(CLI::Range(0.001, 100000.0));
         s->excludes(e);
         cmd.add_option("--batch", batch, "batch size")->check(CLI::Range(1, 65536));
-        cmd.add_option("--lr", lr, "base learning rate")->check(CLI::Range(0.0, 100.0));
+        cmd.add_option("--lr", lr, "base learning rate")
+            ->check(kFinite)
+            ->check(CLI::Range(0.0, 100.0));
         cmd.add_option("--schedule", schedule, "step (/10 at 50% and 75%), cosine or constant")
             ->check(CLI::IsMember({"step", "cosine", "constant"}));
         cmd.add_option("--warmup", warmup, "linear warm-up steps");
         cmd.add_option(
-            "--warmup-lr", warmup_lr,
-            "a constant learning rate during warm-up instead (the paper: 0.01 for ResNet-110)");
+               "--warmup-lr", warmup_lr,
+               "a constant learning rate during warm-up instead (the paper: 0.01 for ResNet-110)")
+            ->check(kFinite);
         cmd.add_flag("--nesterov", train.nesterov, "Nesterov momentum");
         cmd.add_option("--downsample", downsample, "average k x k pixels at load (2: 28 -> 14)");
         cmd.add_flag("--held-out", train.held_out,

@@ -143,7 +143,7 @@ std::shared_ptr<LoadedNet> build(const ResNetSpec& spec,
     if (!mismatch.empty())
         throw WeightsError("the weights in '" + source + "' do not fit " + spec.name + ": " +
                            mismatch.describe());
-    load_state_dict(*loaded->net, state);
+    load_state_dict(*loaded->net, state, source);
     loaded->net->eval();
     loaded->preprocessing = pre;
     loaded->labels = labels_for(spec, pre.dataset);

@@ -125,7 +125,7 @@ LesionSubject load_lesion_subject(const std::string& folder) {
         throw std::runtime_error(paths.checkpoint + ": no checkpoint to study (" + e.what() +
                                  "); train the run until it writes one");
     }
-    load_state_dict(*s.net, state);
+    load_state_dict(*s.net, state, paths.checkpoint);
     if (s.config.train.channels_last)
         use_channels_last(*s.net);
     s.test = load_run_data(s.config.train).test;

@@ -122,11 +122,12 @@ StateDictMismatch compare_state_dict(const torch::nn::Module& module, const Stat
     return m;
 }
 
-void load_state_dict(torch::nn::Module& module, const StateDict& state) {
+void load_state_dict(torch::nn::Module& module, const StateDict& state, const std::string& from) {
     const StateDict normalized = normalize_keys(state);
     const StateDictMismatch mismatch = compare_state_dict(module, normalized);
     if (!mismatch.empty())
-        throw WeightsError("the weights do not fit the net:\n" + mismatch.describe());
+        throw WeightsError("the weights" + (from.empty() ? "" : " in '" + from + "'") +
+                           " do not fit the net:\n" + mismatch.describe());
 
     std::unordered_map<std::string, const torch::Tensor*> source;
     for (const auto& [name, tensor] : normalized)

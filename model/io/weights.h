@@ -70,6 +70,9 @@ StateDictMismatch compare_state_dict(const torch::nn::Module& module, const Stat
 
 /// Copies a state_dict into a module after normalize_keys(); on any mismatch throws WeightsError
 /// listing the missing, unexpected and wrongly shaped keys, and changes nothing in the module.
-void load_state_dict(torch::nn::Module& module, const StateDict& state);
+/// from names where the weights come from in the message ("the weights in 'w.pth' ...").
+void load_state_dict(torch::nn::Module& module,
+                     const StateDict& state,
+                     const std::string& from = {});
 
 } // namespace reslab

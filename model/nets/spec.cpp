@@ -59,7 +59,9 @@ ResNetSpec named_spec(std::string_view name) {
         if (name.substr(0, p.size()) != p)
             continue;
         const std::string digits(name.substr(p.size()));
-        if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos)
+        // More than 6 digits is no depth any net has (and would overflow std::stoll).
+        if (digits.empty() || digits.size() > 6 ||
+            digits.find_first_not_of("0123456789") != std::string::npos)
             break;
         const auto it = specs_by_depth().find(std::stoll(digits));
         if (it == specs_by_depth().end())

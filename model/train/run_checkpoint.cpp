@@ -104,7 +104,7 @@ void Run::load_trainer_state() {
         final_wrong = whole("final_wrong", 0, static_cast<double>(final_seen));
     }
     // Copied into the parameters, which keep their layout and stay views of the optimiser's buffer.
-    load_state_dict(*m_net, model);
+    load_state_dict(*m_net, model, paths.trainer);
     std::vector<torch::Tensor> buffers;
     if (!momentum.empty()) {
         for (const auto& item : m_net->named_parameters()) {

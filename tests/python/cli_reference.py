@@ -3,8 +3,9 @@
 make DIR         r18.pth / r34.pth (torchvision, seeded), x.pt (1x3x224x224) with PyTorch's logits
                  x_logits.pt, photo.png (320x240 RGB) with the logits of torchvision's tensor
                  transforms (Resize(256, antialias) + CenterCrop(224) + ImageNet Normalize)
-                 photo_logits.pt, notimage.png (text, not an image) and expanded.pt (one number
-                 expanded by stride 0 to 100000 x 3 x 224 x 224).
+                 photo_logits.pt, notimage.png (text, not an image), expanded.pt (one number
+                 expanded by stride 0 to 100000 x 3 x 224 x 224) and wide.pth (a resnet18 taking
+                 100 input channels).
 strict FILE ARCH loads FILE strictly into torchvision's ARCH; prints {"params": N}.
 """
 import json
@@ -19,6 +20,10 @@ def make(folder):
     torch.manual_seed(0)
     net = torchvision.models.resnet18().eval()
     torch.save(net.state_dict(), f"{folder}/r18.pth")
+    # A resnet18 whose first conv takes 100 channels: more than reslab-cli's --in-channels allows.
+    wide = torchvision.models.resnet18()
+    wide.conv1 = torch.nn.Conv2d(100, 64, 7, 2, 3, bias=False)
+    torch.save(wide.state_dict(), f"{folder}/wide.pth")
     # One number seen as 100000 images by stride 0: a few hundred bytes on disk.
     torch.save(torch.zeros(1).expand(100000, 3, 224, 224), f"{folder}/expanded.pt")
     torch.save(torchvision.models.resnet34().state_dict(), f"{folder}/r34.pth")
