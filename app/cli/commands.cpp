@@ -140,24 +140,27 @@ std::string default_dataset(const ResNetSpec& spec) {
     return spec.in_channels == 1 ? "fashion-mnist" : "cifar10";
 }
 
+/// An input tensor file as float, N x C x H x W (a C x H x W one gets N = 1). A tensor expanded
+/// by stride 0 holds a few numbers and claims billions: refused before converting it or running
+/// the net on it would write them all out.
+torch::Tensor read_input_tensor(const std::string& path) {
+    constexpr int64_t kMaxInputElements = int64_t{1} << 28; // 1 GiB of floats
+    torch::Tensor input = read_tensor_file(path);
+    if (input.numel() > kMaxInputElements)
+        throw UsageError("the input tensor '" + path + "' has shape " + c10::str(input.sizes()) +
+                         ", " + std::to_string(input.numel()) + " elements: more than the " +
+                         std::to_string(kMaxInputElements) + " a net is run on at once");
+    input = input.to(torch::kFloat32);
+    return input.dim() == 3 ? input.unsqueeze(0) : input;
+}
+
 /// predict on a run folder: its net, checkpoint and preprocessing, through the inspector's own
 /// functions, so the window and the CLI feed the same weights the same pixels.
 int predict_run(const PredictOptions& o) {
     const LoadedNetPtr net = load_net(o.weights);
     torch::Tensor input;
     if (!o.input_tensor.empty()) {
-        input = read_tensor_file(o.input_tensor);
-        // A tensor expanded by stride 0 holds a few numbers and claims billions: refused before
-        // converting it or running the net on it would write them all out.
-        constexpr int64_t kMaxInputElements = int64_t{1} << 28; // 1 GiB of floats
-        if (input.numel() > kMaxInputElements)
-            throw UsageError("the input tensor '" + o.input_tensor + "' has shape " +
-                             c10::str(input.sizes()) + ", " + std::to_string(input.numel()) +
-                             " elements: more than the " + std::to_string(kMaxInputElements) +
-                             " a net is run on at once");
-        input = input.to(torch::kFloat32);
-        if (input.dim() == 3)
-            input = input.unsqueeze(0);
+        input = read_input_tensor(o.input_tensor);
     } else {
         input = prepare_input(*net, load_image(o.image, net->spec.in_channels));
     }
@@ -217,18 +220,7 @@ int predict(NetOptions net_options, const PredictOptions& o) {
 
     torch::Tensor input;
     if (!o.input_tensor.empty()) {
-        input = read_tensor_file(o.input_tensor);
-        // A tensor expanded by stride 0 holds a few numbers and claims billions: refused before
-        // converting it or running the net on it would write them all out.
-        constexpr int64_t kMaxInputElements = int64_t{1} << 28; // 1 GiB of floats
-        if (input.numel() > kMaxInputElements)
-            throw UsageError("the input tensor '" + o.input_tensor + "' has shape " +
-                             c10::str(input.sizes()) + ", " + std::to_string(input.numel()) +
-                             " elements: more than the " + std::to_string(kMaxInputElements) +
-                             " a net is run on at once");
-        input = input.to(torch::kFloat32);
-        if (input.dim() == 3)
-            input = input.unsqueeze(0);
+        input = read_input_tensor(o.input_tensor);
         if (input.dim() != 4 || input.size(1) != spec.in_channels)
             throw UsageError("the input tensor '" + o.input_tensor + "' has shape " +
                              c10::str(input.sizes()) + "; the net takes N x " +
