@@ -52,6 +52,19 @@ void appendBigEndian(QByteArray& bytes, uint32_t v) {
     bytes.append(char(v >> 24)).append(char(v >> 16)).append(char(v >> 8)).append(char(v));
 }
 
+// A PNG's signature and IHDR chunk (8-bit RGB) declaring width x height, with no pixels; the CRC
+// is left zero, which stb does not check.
+QByteArray pngHeader(uint32_t width, uint32_t height) {
+    QByteArray png("\x89PNG\r\n\x1a\n", 8);
+    appendBigEndian(png, 13);
+    png += "IHDR";
+    appendBigEndian(png, width);
+    appendBigEndian(png, height);
+    png += QByteArray("\x08\x02\x00\x00\x00", 5);
+    png += QByteArray(4, '\0');
+    return png;
+}
+
 QByteArray idxImages(const torch::Tensor& images) { // uint8 N x H x W
     QByteArray bytes;
     appendBigEndian(bytes, 0x00000803);
@@ -377,32 +390,13 @@ private Q_SLOTS:
                              << "not a PNG, JPEG or BMP";
         QTest::newRow("PSD") << QByteArray("8BPS\x00\x01", 6) << "not a PNG, JPEG or BMP";
         // A PNG header that claims 20000 x 10000 RGB pixels (2.4 GB as floats), and nothing else.
-        QByteArray png("\x89PNG\r\n\x1a\n", 8);
-        appendBigEndian(png, 13);
-        png += "IHDR";
-        appendBigEndian(png, 20000);
-        appendBigEndian(png, 10000);
-        png += QByteArray("\x08\x02\x00\x00\x00", 5);
-        png += QByteArray(4, '\0'); // the CRC, which stb does not check
-        QTest::newRow("PNG of 20000 x 10000") << png << "too large";
+        QTest::newRow("PNG of 20000 x 10000") << pngHeader(20000, 10000) << "too large";
         // Past stb's own limit of 2^24 a side, which it refused as "unknown image type".
-        QByteArray huge("\x89PNG\r\n\x1a\n", 8);
-        appendBigEndian(huge, 13);
-        huge += "IHDR";
-        appendBigEndian(huge, 100000);
-        appendBigEndian(huge, 100000);
-        huge += QByteArray("\x08\x02\x00\x00\x00", 5);
-        huge += QByteArray(4, '\0');
-        QTest::newRow("PNG of 100000 x 100000") << huge << "100000 x 100000 pixels is too large";
+        QTest::newRow("PNG of 100000 x 100000")
+            << pngHeader(100000, 100000) << "100000 x 100000 pixels is too large";
         // Found by fuzzing: an 8 x 8 PNG whose IDAT chunk claims 2^31 - 1 bytes, so that stb grew
         // its buffer to 2 GB before finding the file short.
-        QByteArray idat("\x89PNG\r\n\x1a\n", 8);
-        appendBigEndian(idat, 13);
-        idat += "IHDR";
-        appendBigEndian(idat, 8);
-        appendBigEndian(idat, 8);
-        idat += QByteArray("\x08\x02\x00\x00\x00", 5);
-        idat += QByteArray(4, '\0');
+        QByteArray idat = pngHeader(8, 8);
         appendBigEndian(idat, 0x7fffffff);
         idat += "IDAT";
         idat += QByteArray("\x78\x9c\x01\x00\x00\xff\xff", 7);

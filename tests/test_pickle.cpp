@@ -13,6 +13,7 @@
 #include "io/pickle.h"
 #include "io/weights.h"
 #include "testsupport.h"
+#include "train/devices.h"
 
 using namespace reslab;
 using pickle::Value;
@@ -87,7 +88,7 @@ private Q_SLOTS:
         QVERIFY(read_torch_object(file, 64 << 20));
         const StateDict state = read_state_dict(file);
         QCOMPARE(int(state.size()), m_expected["deflated"].toObject().size());
-        QVERIFY(max_inflated_weights() >= (uint64_t(256) << 20));
+        QVERIFY(file_memory_budget() >= (uint64_t(256) << 20));
     }
 
     void stateDict_data() {

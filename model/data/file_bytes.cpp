@@ -29,9 +29,7 @@ std::string inflates_too_far(uint64_t limit) {
 } // namespace
 
 uint64_t max_inflated_bytes() {
-    // A quarter of this machine's memory at most: a bomb is refused by name, never by bad_alloc.
-    return std::min<uint64_t>(kMaxInflatedBytes,
-                              static_cast<uint64_t>(physical_memory_bytes() / 4));
+    return std::min<uint64_t>(kMaxInflatedBytes, file_memory_budget());
 }
 
 std::vector<uint8_t>

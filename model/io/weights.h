@@ -36,9 +36,8 @@ torch::Tensor read_tensor_file(const std::string& path);
 /// may inflate to max_inflated bytes in all (a decompression bomb is refused before it
 /// inflates). Throws WeightsError.
 pickle::ValuePtr read_torch_object(const std::string& path, uint64_t max_inflated);
+/// With file_memory_budget() (train/devices.h) as max_inflated.
 pickle::ValuePtr read_torch_object(const std::string& path);
-/// What compressed records may inflate to by default: a quarter of this machine's memory.
-uint64_t max_inflated_weights();
 
 /// Writes a state_dict so that Python's torch.load(path) returns it and load_state_dict accepts it
 /// strictly. Atomic: written to a temporary file beside path, then renamed. Throws WeightsError.

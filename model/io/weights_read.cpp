@@ -443,12 +443,8 @@ pickle::ValuePtr load_legacy(const std::string& path, std::ifstream& in, uint64_
 
 } // namespace
 
-uint64_t max_inflated_weights() {
-    return static_cast<uint64_t>(physical_memory_bytes() / 4);
-}
-
 pickle::ValuePtr read_torch_object(const std::string& path) {
-    return read_torch_object(path, max_inflated_weights());
+    return read_torch_object(path, file_memory_budget());
 }
 
 pickle::ValuePtr read_torch_object(const std::string& path, uint64_t max_inflated) {

@@ -47,6 +47,10 @@ double physical_memory_bytes() {
     return 8.0 * (1ull << 30);
 }
 
+uint64_t file_memory_budget() {
+    return static_cast<uint64_t>(physical_memory_bytes() / 4);
+}
+
 int core_count() {
 #if defined(__linux__)
     // The affinity mask, not the machine: a container or taskset may allow fewer cores.

@@ -1,6 +1,7 @@
 #pragma once
 // Plain data (no torch in this header): which devices the LibTorch in use can train on.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@ int set_intra_op_threads(int threads);
 int core_count();
 /// This machine's physical memory in bytes (8 GiB where it cannot be read).
 double physical_memory_bytes();
+/// What one file a user hands ResLab may grow to in memory once inflated (a weights zip's
+/// compressed records, a gzipped data file): a quarter of physical memory, so a decompression
+/// bomb is refused by name and never ends in std::bad_alloc.
+uint64_t file_memory_budget();
 /// LibTorch's intra-op thread count now.
 int intra_op_threads();
 
