@@ -100,19 +100,18 @@ void RunRegistry::setState(int id, reslab::RunState state, const QString& messag
 }
 
 void RunRegistry::setInterrupted(int id, const QString& message) {
-    const auto it = m_runs.find(id);
-    if (it == m_runs.end() || (it->interrupted && it->message == message))
-        return;
-    it->interrupted = true;
-    it->message = message;
-    Q_EMIT runStateChanged(id);
+    setFlag(id, &RegisteredRun::interrupted, true, message);
 }
 
 void RunRegistry::setUnreadable(int id, bool unreadable, const QString& message) {
+    setFlag(id, &RegisteredRun::unreadable, unreadable, message);
+}
+
+void RunRegistry::setFlag(int id, bool RegisteredRun::*flag, bool value, const QString& message) {
     const auto it = m_runs.find(id);
-    if (it == m_runs.end() || (it->unreadable == unreadable && it->message == message))
+    if (it == m_runs.end() || ((*it).*flag == value && it->message == message))
         return;
-    it->unreadable = unreadable;
+    (*it).*flag = value;
     it->message = message;
     Q_EMIT runStateChanged(id);
 }

@@ -92,6 +92,9 @@ Q_SIGNALS:
     void runProgressed(int id);
 
 private:
+    /// Sets one of a run's state flags (interrupted, unreadable) and its message.
+    void setFlag(int id, bool RegisteredRun::*flag, bool value, const QString& message);
+
     QMap<int, RegisteredRun> m_runs;
     int m_nextId = 1;
 };
