@@ -20,6 +20,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
+#include <QMenu>
 #include <QMimeData>
 #include <QPainter>
 #include <QPushButton>
@@ -29,36 +30,17 @@
 #include <QSplitter>
 #include <QTabWidget>
 #include <QThreadPool>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include "data/dataset.h"
 #include "featuregrid.h"
 #include "featuregridresponses.h"
-#include "inspect/inspector.h"
+#include "featuresstate.h"
+#include "framesource.h"
+#include "inspect/inspection.h"
 #include "io/onnx_export.h"
 #include "selection.h"
-
-/// The torch side of the view, kept out of the header. Tensors here are made on the pool thread
-/// and never changed afterwards, so the GUI thread may hand them to the next job.
-struct FeaturesState {
-    QThreadPool pool;
-    reslab::LoadedNetPtr net;
-    reslab::LoadedNetPtr twin;
-    QString netPath; // file or run folder the net came from (the twin is looked up beside it)
-    std::optional<reslab::InputImage> image; // as read, in its own channels
-    QString imageDescription;
-    torch::Tensor input; // prepared for net
-    std::shared_ptr<const reslab::Capture> capture;
-    std::shared_ptr<const reslab::Capture> twinCapture;
-    reslab::FeatureMap seen;
-    reslab::FeatureMap cam;
-    int64_t camClass = -1;
-    std::vector<reslab::Prediction> top;
-    std::shared_ptr<const reslab::Dataset> testSet;
-    std::string testSetName;
-    std::vector<reslab::LayerResponse> batchNet, batchTwin;
-    int batchSize = 0;
-};
 
 namespace {
 
@@ -120,6 +102,10 @@ FeaturesView::FeaturesView(Selection* selection, QWidget* parent)
     // and the net is never run from two threads at once.
     m_state->pool.setMaxThreadCount(1);
     setAcceptDrops(true);
+    m_frames = new FrameSource(this);
+    connect(m_frames, &FrameSource::frameReady, this, &FeaturesView::onLiveFrame);
+    connect(m_frames, &FrameSource::failed, this, &FeaturesView::onLiveEnded);
+    connect(m_frames, &FrameSource::ended, this, [this] { onLiveEnded(QString()); });
     buildUi();
     if (m_selection)
         connect(m_selection, &Selection::layerChanged, this, &FeaturesView::onSelectionChanged);
@@ -157,8 +143,17 @@ void FeaturesView::buildUi() {
             loadSample(m_sampleCombo->itemText(i));
         m_sampleCombo->setCurrentIndex(0);
     });
-    for (QWidget* w :
-         std::initializer_list<QWidget*>{openImage, pasteButton, testButton, m_sampleCombo})
+    m_cameraButton = new QToolButton(this);
+    m_cameraButton->setText(tr("Camera"));
+    m_cameraButton->setToolTip(
+        tr("Frames from a camera or a video file, live through the net (frames it cannot keep "
+           "up with are dropped)"));
+    m_cameraButton->setPopupMode(QToolButton::InstantPopup);
+    m_cameraButton->setMenu(new QMenu(m_cameraButton));
+    // Listed when opened: a camera plugged in after start shows up.
+    connect(m_cameraButton->menu(), &QMenu::aboutToShow, this, &FeaturesView::buildCameraMenu);
+    for (QWidget* w : std::initializer_list<QWidget*>{openImage, pasteButton, testButton,
+                                                      m_sampleCombo, m_cameraButton})
         imageRow->addWidget(w);
     m_imageLabel = new QLabel(tr("no image"), this);
     m_imageLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -223,8 +218,15 @@ void FeaturesView::buildUi() {
     m_prepLabel->setWordWrap(true);
     m_prepLabel->setMaximumWidth(kSeenSide);
     leftLayout->addWidget(m_prepLabel);
+    m_invertCheck = new QCheckBox(tr("Invert (light on dark)"), left);
+    m_invertCheck->setToolTip(
+        tr("Fashion-MNIST and MNIST draw light objects on black; a camera sees dark objects on "
+           "a light ground. Shown while the camera or a video plays."));
+    m_invertCheck->setVisible(false);
+    leftLayout->addWidget(m_invertCheck);
     auto* camRow = new QHBoxLayout;
     m_camCheck = new QCheckBox(tr("Grad-CAM for"), left);
+    m_camCheck->setObjectName(QStringLiteral("gradCamCheck"));
     m_camCheck->setToolTip(tr("Where the last stage looks for this class (Selvaraju et al. 2017)"));
     m_camClass = new QComboBox(left);
     camRow->addWidget(m_camCheck);
@@ -383,6 +385,10 @@ QStringList FeaturesView::layerNames() const {
     return names;
 }
 
+QImage FeaturesView::seenImage() const {
+    return toImage(m_state->seen);
+}
+
 QStringList FeaturesView::topPredictions() const {
     QStringList out;
     for (const auto& p : m_state->top)
@@ -465,8 +471,12 @@ void FeaturesView::adoptNet(reslab::LoadedNetPtr net,
     m_state->testSet.reset();
     m_netLabel->setText(label);
     showMessage(note, false);
+    // Light-on-dark data sets see a camera's dark-on-light world inverted.
+    m_invertCheck->setChecked(reslab::draws_light_on_dark(*m_state->net));
     Q_EMIT netChanged(name);
     m_sinceChosen.start();
+    if (isLive())
+        return; // the next frame goes through the new net
     if (m_state->image)
         startCapture();
     else
@@ -474,6 +484,7 @@ void FeaturesView::adoptNet(reslab::LoadedNetPtr net,
 }
 
 bool FeaturesView::loadImageFile(const QString& path, QString* error) {
+    stopLive();
     m_sinceChosen.start();
     try {
         m_state->image = reslab::read_input_image(path.toStdString(), 0);
@@ -493,6 +504,7 @@ bool FeaturesView::loadImageFile(const QString& path, QString* error) {
 }
 
 bool FeaturesView::loadImage(const QImage& image, const QString& description, QString* error) {
+    stopLive();
     m_sinceChosen.start();
     if (image.isNull()) {
         const QString why = tr("%1 holds no image").arg(description);
@@ -501,19 +513,8 @@ bool FeaturesView::loadImage(const QImage& image, const QString& description, QS
             *error = why;
         return false;
     }
-    const bool grey = image.isGrayscale();
-    const QImage converted =
-        image.convertToFormat(grey ? QImage::Format_Grayscale8 : QImage::Format_RGB888);
-    const int channels = grey ? 1 : 3;
-    // QImage pads its lines to 4 bytes; the model wants them packed.
-    std::vector<uint8_t> packed(static_cast<size_t>(converted.width()) * converted.height() *
-                                channels);
-    const size_t line = static_cast<size_t>(converted.width()) * channels;
-    for (int y = 0; y < converted.height(); ++y)
-        std::copy_n(converted.constScanLine(y), line, packed.data() + y * line);
     try {
-        m_state->image = reslab::input_image_from_pixels(packed.data(), converted.height(),
-                                                         converted.width(), channels, 0);
+        m_state->image = inputFromQImage(image);
     } catch (const std::exception& e) {
         const QString why = firstLine(e.what());
         showMessage(why, true);
@@ -562,6 +563,7 @@ void FeaturesView::loadTestSample(int index) {
             true);
         return;
     }
+    stopLive();
     m_sinceChosen.start();
     auto cached = m_state->testSetName == dataset ? m_state->testSet : nullptr;
     runInBackground(
@@ -592,43 +594,62 @@ void FeaturesView::loadTestSample(int index) {
         });
 }
 
-void FeaturesView::startCapture() {
-    if (!m_state->net || !m_state->image)
+void FeaturesView::startCapture(bool live) {
+    if (!m_state->net || !m_state->image) {
+        if (live)
+            m_frames->frameDone();
         return;
+    }
     const quint64 generation = ++m_generation;
     auto net = m_state->net;
     const reslab::InputImage image = *m_state->image;
+    // A still image shows its grid first and its Grad-CAM after, in a job of its own; a live
+    // frame has both in one job, so the overlay always belongs to the frame under it.
+    const int64_t cam = live && m_camCheck->isChecked() ? reslab::kCamTopClass : reslab::kNoCam;
+    const reslab::FrameFit fit{live && m_invertCheck->isChecked()};
     struct Result {
-        torch::Tensor input;
-        std::shared_ptr<const reslab::Capture> capture;
-        reslab::FeatureMap seen;
-        std::vector<reslab::Prediction> top;
-        std::string note;
+        std::optional<reslab::Inspection> inspection;
+        QString error;
     };
     runInBackground(
-        [net, image] {
+        [net, image, cam, live, fit] {
             Result r;
-            const reslab::InputImage fitted =
-                reslab::convert_input_image(image, net->spec.in_channels);
-            r.note = fitted.note;
-            r.input = reslab::prepare_input(*net, fitted.pixels);
-            r.capture = std::make_shared<const reslab::Capture>(reslab::capture(*net, r.input));
-            r.seen = reslab::seen_image(*net, r.input);
-            r.top = reslab::top_k(*r.capture, kTopK, net->labels);
+            try {
+                r.inspection = reslab::inspect_image(
+                    *net, live ? reslab::fit_frame(image, *net, fit) : image, kTopK, cam);
+            } catch (const std::exception& e) {
+                if (!live)
+                    throw;
+                r.error = firstLine(e.what()); // the live view stops with it
+            }
             return r;
         },
-        [this, generation](Result r) {
-            if (generation != m_generation)
-                return; // a newer image or net was chosen meanwhile
-            m_state->input = r.input;
-            m_state->capture = r.capture;
-            m_state->seen = std::move(r.seen);
-            m_state->top = std::move(r.top);
+        [this, generation, live](Result r) {
+            if (live && !r.error.isEmpty()) {
+                onLiveEnded(r.error);
+                return;
+            }
+            if (generation != m_generation) { // a newer image or net was chosen meanwhile
+                if (live)
+                    m_frames->frameDone();
+                return;
+            }
+            reslab::Inspection& i = *r.inspection;
+            m_state->input = i.input;
+            m_state->capture = i.capture;
+            m_state->seen = std::move(i.seen);
+            m_state->top = std::move(i.top);
             m_state->twinCapture.reset();
-            m_state->cam = {};
-            if (!r.note.empty())
-                showMessage(qs(r.note), false);
-            showCapture();
+            m_state->cam = std::move(i.cam);
+            m_state->camClass = i.cam_class;
+            if (!i.note.empty() && !live)
+                showMessage(qs(i.note), false);
+            showCapture(live);
+            if (live) {
+                Q_EMIT liveFrameShown();
+                m_frames->frameDone();
+                updateLiveCaption();
+            }
         });
 }
 
@@ -694,11 +715,15 @@ void FeaturesView::startGradCam() {
                     });
 }
 
-void FeaturesView::showCapture() {
+void FeaturesView::showCapture(bool live) {
     const auto& c = *m_state->capture;
-    m_layerCombo->clear();
+    QStringList names;
     for (const auto& name : c.layer_names())
-        m_layerCombo->addItem(qs(name));
+        names << qs(name);
+    if (names != layerNames()) { // refilled for a new net only: a live frame keeps the list open
+        m_layerCombo->clear();
+        m_layerCombo->addItems(names);
+    }
     if (m_layer.isEmpty() || !c.layer(m_layer.toStdString()))
         m_layer = QStringLiteral("layer1.0");
     showLayer();
@@ -719,9 +744,11 @@ void FeaturesView::showCapture() {
     showSeenImage();
     showResponses();
     m_netLabel->setToolTip(qs(m_state->net->source));
-    if (m_side->currentIndex() >= 1)
+    // Live, the twin runs only for the pages that are about it: on the Block page it would halve
+    // the frames per second for one tile.
+    if (m_side->currentIndex() >= (live ? 2 : 1))
         startTwinCapture();
-    if (m_camCheck->isChecked())
+    if (m_camCheck->isChecked() && !live)
         startGradCam();
     Q_EMIT captureReady();
 }

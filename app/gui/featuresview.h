@@ -10,6 +10,7 @@
 #include <QWidget>
 
 class FeatureGrid;
+class FrameSource;
 class FeatureTileView;
 class QCheckBox;
 class QComboBox;
@@ -19,6 +20,7 @@ class QLabel;
 class QListWidget;
 class QPushButton;
 class QTabWidget;
+class QToolButton;
 class ResponsesPlot;
 class Selection;
 struct FeaturesState;
@@ -68,6 +70,17 @@ public:
     /// What "Current run" does: the training net's snapshot, or the run's latest checkpoint.
     void useCurrentRun();
 
+    /// Live view: each frame of a camera (a description from FrameSource::cameras(), empty for
+    /// the default) or a video file goes through the net as an image does, on the pool, one at
+    /// a time; frames that come while one is being looked at are dropped. Needs a net (loaded or
+    /// loading). False, and why, when it cannot start; a failure later stops it and says why.
+    bool startCamera(const QString& camera = {}, QString* error = nullptr);
+    bool startVideo(const QString& path, bool loop = true, QString* error = nullptr);
+    void stopLive();
+    bool isLive() const;
+    /// Where the live frames come from, with its counts (for the caption and the tests).
+    const FrameSource* frameSource() const { return m_frames; }
+
     bool exportGrid(const QString& path, QString* error = nullptr) const;
     /// The net shown, with its weights, as ONNX (at the input side it is shown at).
     bool exportOnnx(const QString& path, QString* error = nullptr) const;
@@ -82,6 +95,8 @@ public:
     /// The net shown (null before one is loaded).
     std::shared_ptr<const reslab::LoadedNet> net() const;
     QStringList topPredictions() const;
+    /// What the net sees (its input with the normalisation undone), without the Grad-CAM overlay.
+    QImage seenImage() const;
     FeatureGrid* grid() const { return m_grid; }
     FeatureTileView* blockTile(int i) const { return m_blockTiles[i]; }
     /// Milliseconds from choosing the image to the first grid drawn, for the last capture.
@@ -93,6 +108,10 @@ Q_SIGNALS:
     /// A load failed; the previous net and image stay.
     void loadFailed(const QString& message);
     void netChanged(const QString& name);
+    /// A live frame went through the net and is on screen.
+    void liveFrameShown();
+    /// The live view stopped: why (empty when asked to, or a video's end).
+    void liveStopped(const QString& why);
 
 protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
@@ -101,7 +120,14 @@ protected:
 private:
     void buildUi();
     void showMessage(const QString& text, bool error);
-    void startCapture();
+    /// The image through the net. live: a frame, fitted to the net, with Grad-CAM in the same
+    /// job, and the frame source told when it is on screen.
+    void startCapture(bool live = false);
+    void onLiveFrame(const QImage& frame);
+    void onLiveEnded(const QString& why);
+    void updateLiveCaption();
+    void buildCameraMenu();
+    bool startLive(const std::function<bool(QString*)>& open, QString* error);
     void warmUp();
     /// Shows a newly loaded net (label and note above the grid) and captures the image through it.
     void adoptNet(std::shared_ptr<const reslab::LoadedNet> net,
@@ -111,7 +137,7 @@ private:
                   const QString& note);
     void startTwinCapture();
     void startGradCam();
-    void showCapture();
+    void showCapture(bool live = false);
     void showLayer();
     void showBlockPanel();
     void showTwinPanel();
@@ -144,6 +170,9 @@ private:
     QLabel* m_seenLabel = nullptr;
     QLabel* m_prepLabel = nullptr;
     QListWidget* m_topList = nullptr;
+    FrameSource* m_frames = nullptr;
+    QToolButton* m_cameraButton = nullptr;
+    QCheckBox* m_invertCheck = nullptr; // live frames: light objects on dark, as MNIST draws them
     QCheckBox* m_camCheck = nullptr;
     QComboBox* m_camClass = nullptr;
     FeatureGrid* m_grid = nullptr;

@@ -58,8 +58,17 @@ int main(int argc, char* argv[]) {
     const QCommandLineOption layer(QStringLiteral("layer"),
                                    QStringLiteral("the layer to select (layer2.0.conv1, ...)"),
                                    QStringLiteral("NAME"));
-    parser.addOptions(
-        {demo, open, screenshot, after, runsFolder, view, arch, twin, weights, image, layer});
+    const QCommandLineOption video(
+        QStringLiteral("video"),
+        QStringLiteral("play a video file through the net in the feature maps, looping"),
+        QStringLiteral("FILE"));
+    const QCommandLineOption camera(
+        QStringLiteral("camera"),
+        QStringLiteral("a camera's frames through the net in the feature maps ('default' for the "
+                       "first camera)"),
+        QStringLiteral("NAME"));
+    parser.addOptions({demo, open, screenshot, after, runsFolder, view, arch, twin, weights, image,
+                       layer, video, camera});
     // `--open A B C` opens all three: the folders after the first arrive as positional arguments.
     // A weights file among them (a double-click on a .pth in the file manager) opens in the
     // feature maps.
@@ -97,6 +106,10 @@ int main(int argc, char* argv[]) {
         request.view = QStringLiteral("features");
     request.image = parser.value(image);
     request.layer = parser.value(layer);
+    request.video = parser.value(video);
+    request.camera = parser.value(camera);
+    if (request.view.isEmpty() && (parser.isSet(video) || parser.isSet(camera)))
+        request.view = QStringLiteral("features");
     QString viewError;
     if (!window.applyViewRequest(request, &viewError)) {
         qWarning("reslab: %s", qPrintable(viewError));

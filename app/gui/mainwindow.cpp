@@ -248,6 +248,12 @@ bool MainWindow::applyViewRequest(const ViewRequest& request, QString* error) {
         } else if (!request.image.isEmpty() && !m_features->loadImageFile(request.image, error)) {
             return false;
         }
+        if (!request.video.isEmpty() && !m_features->startVideo(request.video, true, error))
+            return false;
+        if (!request.camera.isEmpty() &&
+            !m_features->startCamera(
+                request.camera == QLatin1String("default") ? QString() : request.camera, error))
+            return false;
     }
     if (!request.layer.isEmpty())
         m_selection.setLayer(request.layer);

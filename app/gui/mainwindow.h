@@ -39,6 +39,8 @@ struct ViewRequest {
     QString weights;   // a .pth file or a run folder
     QString image;     // an image file
     QString layer;     // a module path to select
+    QString video;     // a video file to play through the net, looping
+    QString camera;    // a camera to start ("default": the first one)
 };
 
 /// ResLab's main window: the experiment panel and the run list dock beside the curves; later views
