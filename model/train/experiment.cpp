@@ -1,7 +1,10 @@
 #include "experiment.h"
 
+#include <filesystem>
 #include <map>
 #include <stdexcept>
+
+#include "io/runfolder.h"
 
 namespace reslab {
 namespace {
@@ -16,6 +19,24 @@ std::string data_key(const TrainConfig& t) {
 } // namespace
 
 Experiment::Experiment(std::vector<RunConfig> runs, const std::vector<std::string>& folders) {
+    // Every folder is checked before any is made or any data loaded: a run that cannot start
+    // leaves no half-made experiment behind.
+    std::map<std::string, std::string> owner; // folder, resolved -> the run that writes it
+    for (size_t i = 0; i < runs.size() && i < folders.size(); ++i) {
+        if (folders[i].empty())
+            continue;
+        std::error_code ec;
+        std::string key = std::filesystem::weakly_canonical(folders[i], ec).string();
+        if (ec)
+            key = std::filesystem::absolute(folders[i]).lexically_normal().string();
+        const auto [it, fresh] = owner.emplace(key, runs[i].name);
+        if (!fresh)
+            throw RunFolderError("the runs " + it->second + " and " + runs[i].name +
+                                 " would both write to '" + folders[i] +
+                                 "': give each run a name (or a net) of its own. Nothing was "
+                                 "written");
+        Run::check_new_folder(folders[i]);
+    }
     std::map<std::string, RunData> shared;
     for (size_t i = 0; i < runs.size(); ++i) {
         const std::string key = data_key(runs[i].train);

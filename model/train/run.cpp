@@ -133,16 +133,8 @@ Run::Run(RunConfig config, RunData data, std::string folder, bool resuming)
 
     if (!m_folder.empty()) {
         const RunPaths paths(m_folder);
-        // Any file of a run makes the folder a run's, spec.json or not: a new run would
-        // overwrite its records and checkpoints.
-        std::error_code exists_ec;
-        for (const std::string* file :
-             {&paths.spec, &paths.metrics, &paths.checkpoint, &paths.trainer, &paths.status})
-            if (!resuming && fs::exists(*file, exists_ec))
-                throw RunFolderError("'" + m_folder + "' already holds a run (" +
-                                     fs::path(*file).filename().string() +
-                                     "); resume it or train into another folder. Nothing in it "
-                                     "was changed");
+        if (!resuming)
+            check_new_folder(m_folder);
         std::error_code ec;
         fs::create_directories(m_folder, ec);
         if (ec)
@@ -155,6 +147,20 @@ Run::Run(RunConfig config, RunData data, std::string folder, bool resuming)
     }
     m_started = std::chrono::steady_clock::now();
     write_status();
+}
+
+void Run::check_new_folder(const std::string& folder) {
+    const RunPaths paths(folder);
+    // Any file of a run makes the folder a run's, spec.json or not: a new run would overwrite its
+    // records and checkpoints.
+    std::error_code ec;
+    for (const std::string* file :
+         {&paths.spec, &paths.metrics, &paths.checkpoint, &paths.trainer, &paths.status})
+        if (fs::exists(*file, ec))
+            throw RunFolderError("'" + folder + "' already holds a run (" +
+                                 fs::path(*file).filename().string() +
+                                 "); resume it or train into another folder. Nothing in it "
+                                 "was changed");
 }
 
 RunConfig Run::read_config(const std::string& folder) {

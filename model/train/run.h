@@ -47,6 +47,9 @@ public:
     static std::unique_ptr<Run> resume(const std::string& folder, RunData data);
     /// Reads a run folder's spec.json.
     static RunConfig read_config(const std::string& folder);
+    /// Throws RunFolderError if folder holds any of a run's files (a new run there would
+    /// overwrite them).
+    static void check_new_folder(const std::string& folder);
 
     void set_callback(Callback callback) { m_callback = std::move(callback); }
 
