@@ -245,6 +245,10 @@ private Q_SLOTS:
                                                           "--out",
                                                           "/nonexistent/dir/w.pth"}
                                            << "/nonexistent/dir/w.pth";
+        QTest::newRow("the same net twice")
+            << QStringList{"compare", "--arch", "resnet20,resnet20", "--dataset", "synthetic",
+                           "--steps", "1",      "--out",             "@twice"}
+            << "the runs resnet20 and resnet20 would both write to '";
         // model/ says what is missing; the CLI says which of its options names it.
         QTest::newRow("no data folder")
             << QStringList{"train",   "--arch", "resnet20", "--dataset", "cifar10",
@@ -262,6 +266,28 @@ private Q_SLOTS:
         test::runCli(args, &code, &err);
         QVERIFY2(code > 0, qPrintable(QString("exit %1").arg(code))); // an error, not a crash
         QVERIFY2(err.contains(message.toUtf8()), err.constData());
+        // Refused before anything was written: no half-made run folder stays behind.
+        for (const auto& folder : {"twice", "nan-run", "run"})
+            QVERIFY2(!QFileInfo::exists(file(folder)), folder);
+    }
+
+    void aRunThatCannotStartLeavesTheOthersUnmade() {
+        // The second run's folder already holds a run: the first one's is not made either.
+        const QString out = file("half");
+        QVERIFY(QDir().mkpath(out + "/plain20"));
+        QFile status(out + "/plain20/status.json");
+        QVERIFY(status.open(QIODevice::WriteOnly));
+        status.write("{}");
+        status.close();
+        QByteArray err;
+        int code = 0;
+        test::runCli({"compare", "--arch", "resnet20,plain20", "--dataset", "synthetic", "--steps",
+                      "1", "--out", out},
+                     &code, &err);
+        QCOMPARE(code, 1);
+        QVERIFY2(err.contains("already holds a run (status.json)"), err.constData());
+        QVERIFY(!QFileInfo::exists(out + "/resnet20"));
+        QCOMPARE(QDir(out + "/plain20").entryList(QDir::Files), QStringList{"status.json"});
     }
 };
 
