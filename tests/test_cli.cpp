@@ -1,6 +1,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QTemporaryDir>
 
 #include "data/image.h"
@@ -246,8 +247,9 @@ private Q_SLOTS:
                                                           "/nonexistent/dir/w.pth"}
                                            << "/nonexistent/dir/w.pth";
         QTest::newRow("the same net twice")
-            << QStringList{"compare", "--arch", "resnet20,resnet20", "--dataset", "synthetic",
-                           "--steps", "1",      "--out",             "@twice"}
+            << QStringList{"compare",   "--arch",    "resnet20,resnet20",
+                           "--dataset", "synthetic", "--steps",
+                           "1",         "--out",     "@twice"}
             << "the runs resnet20 and resnet20 would both write to '";
         // model/ says what is missing; the CLI says which of its options names it.
         QTest::newRow("no data folder")
@@ -269,6 +271,30 @@ private Q_SLOTS:
         // Refused before anything was written: no half-made run folder stays behind.
         for (const auto& folder : {"twice", "nan-run", "run"})
             QVERIFY2(!QFileInfo::exists(file(folder)), folder);
+    }
+
+    void memoryThatRunsOutSaysWhatToLower() {
+#if defined(__SANITIZE_ADDRESS__)
+        QSKIP("AddressSanitizer reserves more address space than the limit this test sets");
+#endif
+        // 4 GiB of address space: LibTorch starts, resnet56's step at batch 2048 (several GiB of
+        // activations) does not fit.
+        const QString cli = QStringLiteral(RESLAB_CLI);
+        QProcess p;
+        p.start(QStringLiteral("/bin/sh"),
+                {"-c", "ulimit -v 4000000; exec \"$0\" \"$@\"", cli, "train", "--arch", "resnet56",
+                 "--dataset", "synthetic", "--batch", "2048", "--steps", "1", "--threads", "1",
+                 "--out", file("oom")});
+        QVERIFY(p.waitForFinished(300000));
+        const QByteArray err = p.readAllStandardError();
+        QVERIFY2(p.exitCode() > 0, err.constData());
+        QVERIFY2(err.contains("not enough memory at step 1 (batch 2048, on cpu)"), err.constData());
+        QVERIFY2(err.contains("Lower the batch size"), err.constData());
+        QVERIFY2(!err.contains("frame #"), err.constData()); // no LibTorch backtrace
+        QFile status(file("oom/status.json"));
+        QVERIFY(status.open(QIODevice::ReadOnly));
+        const QByteArray text = status.readAll();
+        QVERIFY2(text.contains("not enough memory") && !text.contains("frame #"), text.constData());
     }
 
     void aRunThatCannotStartLeavesTheOthersUnmade() {

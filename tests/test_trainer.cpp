@@ -178,7 +178,7 @@ private Q_SLOTS:
             try {
                 run.step();
             } catch (const std::exception& e) {
-                run.fail(e.what()); // what Experiment::step does
+                run.fail(e); // what the scheduler does
             }
         }
         QCOMPARE(setrlimit(RLIMIT_FSIZE, &old), 0);

@@ -3,7 +3,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <iomanip>
 #include <limits>
+#include <new>
+#include <sstream>
 
 #include <torch/nn/functional/loss.h>
 
@@ -180,7 +183,7 @@ void Run::stop() {
     try {
         save_checkpoint();
     } catch (const std::exception& e) {
-        fail(e.what());
+        fail(e);
         return;
     }
     m_state = State::Stopped;
@@ -189,7 +192,31 @@ void Run::stop() {
     write_status();
 }
 
-void Run::fail(std::string message) {
+void Run::fail(const std::exception& error) {
+    std::string message = error.what();
+    const bool torch = dynamic_cast<const c10::Error*>(&error) != nullptr;
+    if (torch)
+        message = message.substr(0, message.find('\n')); // the rest is a C++ backtrace
+    const bool memory = dynamic_cast<const std::bad_alloc*>(&error) ||
+                        (torch && message.find("can't allocate memory") != std::string::npos) ||
+                        (torch && message.find("out of memory") != std::string::npos);
+    if (memory) {
+        const auto bytes = [&] {
+            const size_t at = message.find("allocate ");
+            const size_t digits = message.find_first_of("0123456789", at);
+            return at == std::string::npos || digits == std::string::npos
+                       ? 0.0
+                       : std::strtod(message.c_str() + digits, nullptr);
+        }();
+        std::ostringstream why;
+        why << "not enough memory at step " << m_step + 1 << " (batch " << m_config.train.batch_size
+            << ", on " << m_device.str() << ")";
+        if (bytes > 0)
+            why << ": " << std::fixed << std::setprecision(0) << bytes / (1024.0 * 1024.0)
+                << " MiB more were asked for";
+        why << ". Lower the batch size, or train fewer runs side by side";
+        message = why.str();
+    }
     m_state = State::Failed;
     m_message = std::move(message);
     write_status();

@@ -61,8 +61,9 @@ public:
     /// Marks the run stopped by its user, with a checkpoint written; Failed, with the reason, when
     /// the checkpoint cannot be written.
     void stop();
-    /// Marks the run failed (its worker threw); its last checkpoint stays.
-    void fail(std::string message);
+    /// Marks the run failed (its worker threw); its last checkpoint stays. The message is what
+    /// a user reads: LibTorch's backtrace is cut off, and memory that ran out says what to lower.
+    void fail(const std::exception& error);
 
     bool done() const { return is_end(m_state); }
     State state() const { return m_state; }

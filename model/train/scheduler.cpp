@@ -96,7 +96,7 @@ void worker(WorkQueue& q, Experiment& experiment, int threads) {
         try {
             run.step();
         } catch (const std::exception& e) {
-            run.fail(e.what());
+            run.fail(e);
         }
         --q.stepping;
         {
