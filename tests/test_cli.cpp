@@ -297,6 +297,30 @@ private Q_SLOTS:
         QVERIFY2(text.contains("not enough memory") && !text.contains("frame #"), text.constData());
     }
 
+    void resumeNamesTheFileOfAnUnknownDataSet() {
+        const QString run = file("unknown-data");
+        int code = 0;
+        test::runCli({"train", "--arch", "resnet20", "--dataset", "synthetic", "--steps", "1",
+                      "--quiet", "--out", run},
+                     &code);
+        QCOMPARE(code, 0);
+        QFile spec(run + "/spec.json");
+        QVERIFY(spec.open(QIODevice::ReadOnly));
+        QByteArray text = spec.readAll();
+        spec.close();
+        QVERIFY(text.contains("\"synthetic\""));
+        text.replace("\"synthetic\"", "\"imagenet22k\"");
+        QVERIFY(spec.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        spec.write(text);
+        spec.close();
+        QByteArray err;
+        test::runCli({"resume", run}, &code, &err);
+        QCOMPARE(code, 1);
+        QVERIFY2(err.contains(
+                     QString("'%1/spec.json': unknown data set 'imagenet22k'").arg(run).toUtf8()),
+                 err.constData());
+    }
+
     void aRunThatCannotStartLeavesTheOthersUnmade() {
         // The second run's folder already holds a run: the first one's is not made either.
         const QString out = file("half");

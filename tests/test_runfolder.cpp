@@ -297,6 +297,51 @@ private Q_SLOTS:
         }
     }
 
+    // A field of the wrong type is named with its value and what it must be.
+    void specWrongTypesSayTheValue_data() {
+        QTest::addColumn<QString>("json");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("lr as a word") << R"({"net": {}, "train": {"lr": "fast"}})"
+                                      << R"(the field 'lr' is "fast" where a number is wanted)";
+        QTest::newRow("block as a number") << R"({"net": {"block": 7}, "train": {}})"
+                                           << "the field 'block' is 7 where a string is wanted";
+        QTest::newRow("a word among the blocks")
+            << R"({"net": {"blocks": ["three", 3, 3]}, "train": {}})"
+            << R"(the field 'blocks' is ["three",3,3] where a list of whole numbers is wanted)";
+        QTest::newRow("flip as a number") << R"({"net": {}, "train": {"augment_flip": 3}})"
+                                          << "the field 'augment_flip' is 3 where true or false";
+        QTest::newRow("a long value, cut short")
+            << QString(R"({"net": {}, "train": {"dataset": [%1]}})")
+                   .arg(QString("1,").repeated(400) + "1")
+            << "the field 'dataset' is [" + QString("1,").repeated(28) + "... where a string";
+        QTest::newRow("train not an object") << R"({"net": {}, "train": 5})"
+                                             << "'train' is not an object";
+    }
+    void specWrongTypesSayTheValue() {
+        QFETCH(QString, json);
+        QFETCH(QString, message);
+        try {
+            run_config_from_json(json.toStdString());
+            QFAIL("no error");
+        } catch (const std::runtime_error& e) {
+            QVERIFY2(QString(e.what()).contains(message), e.what());
+            QVERIFY2(QString(e.what()).size() < 200, e.what());
+        }
+        // Read from a folder, the message starts with the file.
+        QTemporaryDir dir;
+        QFile spec(dir.filePath("spec.json"));
+        QVERIFY(spec.open(QIODevice::WriteOnly));
+        spec.write(json.toUtf8());
+        spec.close();
+        try {
+            read_run_folder(dir.path().toStdString());
+            QFAIL("no error");
+        } catch (const std::runtime_error& e) {
+            QVERIFY2(QString(e.what()).startsWith("'" + dir.filePath("spec.json") + "': "),
+                     e.what());
+        }
+    }
+
     void statusRoundTripAndTheWriterGone() {
         QTemporaryDir dir;
         const std::string folder = dir.path().toStdString();

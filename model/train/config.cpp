@@ -148,25 +148,52 @@ template <typename T> bool within(const T& value, Bounds b) {
     }
 }
 
+/// What a field of type T holds, for messages.
+template <typename T> std::string wanted() {
+    if constexpr (IsVector<T>::value)
+        return std::is_integral_v<typename T::value_type> ? "a list of whole numbers"
+                                                          : "a list of numbers";
+    else if constexpr (std::is_same_v<T, bool>)
+        return "true or false";
+    else if constexpr (std::is_integral_v<T>)
+        return "a whole number";
+    else if constexpr (std::is_arithmetic_v<T>)
+        return "a number";
+    else
+        return "a string";
+}
+
+/// A field's value as the file has it, cut short: a message quotes it, never a whole file.
+std::string quoted_value(const json& value) {
+    std::string text = value.dump();
+    if (text.size() > 60)
+        text = text.substr(0, 57) + "...";
+    return text;
+}
+
+/// Reads the fields of spec.json. A message names the field, its value and what it must be;
+/// the caller adds the file.
 struct Reader {
     const json& j;
     template <typename T> void operator()(const char* key, T& out, Bounds bounds) {
         if (!j.contains(key))
             return; // keep the default: older files may lack newer fields
-        const std::string field = std::string("spec.json: the field '") + key + "'";
+        const std::string field = std::string("the field '") + key + "'";
         if constexpr (IsEnumName<T>::value) {
             std::string text;
             (*this)(key, text, kAny);
             if (!text.empty())
                 from_name(text, out);
         } else {
+            const std::string is =
+                field + " is " + quoted_value(j.at(key)) + " where " + wanted<T>() + " is wanted";
             if (!convertible<T>(j.at(key)))
-                throw std::runtime_error(field + " has the wrong type or is out of range");
+                throw std::runtime_error(is + " (or it is out of range)");
             T value;
             try {
                 value = j.at(key).get<T>();
             } catch (const json::exception&) {
-                throw std::runtime_error(field + " has the wrong type");
+                throw std::runtime_error(is);
             }
             if (!within(value, bounds))
                 throw std::runtime_error(field + " is out of range (" + j.at(key).dump() +
@@ -186,7 +213,7 @@ json net_json(const ResNetSpec& s) {
 ResNetSpec net_from_json(const json& j) {
     ResNetSpec s;
     if (!j.is_object())
-        throw std::runtime_error("spec.json: 'net' is not an object");
+        throw std::runtime_error("'net' is not an object");
     net_fields(s, Reader{j});
     return s;
 }
@@ -219,7 +246,7 @@ RunConfig run_config_from_json(const std::string& text) {
     Reader{j}("name", c.name, kAny);
     c.net = net_from_json(j["net"]);
     if (!j["train"].is_object())
-        throw std::runtime_error("spec.json: 'train' is not an object");
+        throw std::runtime_error("'train' is not an object");
     train_fields(c.train, Reader{j["train"]});
     return c;
 }

@@ -4,6 +4,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "data/dataset.h"
 #include "io/runfolder.h"
 
 namespace reslab {
@@ -60,8 +61,16 @@ Experiment Experiment::resume(const std::vector<std::string>& folders) {
     for (const auto& folder : folders) {
         const RunConfig config = Run::read_config(folder);
         const std::string key = data_key(config.train);
-        if (!shared.count(key))
-            shared[key] = load_run_data(config.train);
+        if (!shared.count(key)) {
+            try {
+                shared[key] = load_run_data(config.train);
+            } catch (const DataFolderNotGiven&) {
+                throw; // the caller says where to give it
+            } catch (const DataError& e) {
+                // An unknown or unusable data set named by the file: say which file.
+                throw DataError("'" + RunPaths(folder).spec + "': " + e.what());
+            }
+        }
         e.m_runs.push_back(Run::resume(folder, shared[key]));
     }
     return e;
