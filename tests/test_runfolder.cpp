@@ -316,6 +316,13 @@ private Q_SLOTS:
             << "the field 'dataset' is [" + QString("1,").repeated(28) + "... where a string";
         QTest::newRow("train not an object") << R"({"net": {}, "train": 5})"
                                              << "'train' is not an object";
+        // 200000 stages are within each element's bounds; describing them froze the window.
+        QTest::newRow("200000 stages") << QString(R"({"net": {"blocks": [%1]}, "train": {}})")
+                                              .arg(QString("1,").repeated(199999) + "1")
+                                       << "the field 'blocks' lists 200000 items, at most 16";
+        QTest::newRow("17 stages of widths") << QString(R"({"net": {"widths": [%1]}, "train": {}})")
+                                                    .arg(QString("8,").repeated(16) + "8")
+                                             << "the field 'widths' lists 17 items, at most 16";
     }
     void specWrongTypesSayTheValue() {
         QFETCH(QString, json);

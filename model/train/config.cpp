@@ -20,11 +20,13 @@ using json = nlohmann::ordered_json;
 struct Bounds {
     double low = std::numeric_limits<double>::lowest();
     double high = std::numeric_limits<double>::max();
+    size_t max_items = 4096; // of a list
 };
 constexpr Bounds kAny{};
-constexpr Bounds kCount{0, 1e9};   // steps, intervals
-constexpr Bounds kWidth{1, 16384}; // channels of a layer
-constexpr Bounds kBlocks{0, 2000}; // blocks of a stage (resnet1202 has 200)
+constexpr Bounds kCount{0, 1e9};               // steps, intervals
+constexpr size_t kMaxStages = 16;              // the paper's nets have 3 or 4
+constexpr Bounds kWidth{1, 16384, kMaxStages}; // channels of a layer, per stage
+constexpr Bounds kBlocks{0, 2000, kMaxStages}; // blocks of a stage (resnet1202 has 200)
 constexpr Bounds kThreads{0, 1024};
 
 // The fields of each struct, listed once: the writer and the reader both walk these lists, so a
@@ -185,6 +187,10 @@ struct Reader {
             if (!text.empty())
                 from_name(text, out);
         } else {
+            if constexpr (IsVector<T>::value)
+                if (j.at(key).is_array() && j.at(key).size() > bounds.max_items)
+                    throw std::runtime_error(field + " lists " + std::to_string(j.at(key).size()) +
+                                             " items, at most " + std::to_string(bounds.max_items));
             const std::string is =
                 field + " is " + quoted_value(j.at(key)) + " where " + wanted<T>() + " is wanted";
             if (!convertible<T>(j.at(key)))
