@@ -37,6 +37,25 @@ struct FeaturesState {
     int batchSize = 0;
 };
 
+/// What the view's source files share besides the session.
+namespace features_detail {
+
+constexpr int kTopK = 5;
+constexpr int kBatchImages = 64; // test images for the batch responses (Fig. 7)
+constexpr int kSeenSide = 224;   // pixels the "what the net sees" image is shown at
+
+inline QString qs(const std::string& s) {
+    return QString::fromStdString(s);
+}
+
+/// c10::Error carries a C++ backtrace after its first line; the first line is the message.
+inline QString firstLine(const char* what) {
+    const QString text = QString::fromUtf8(what);
+    return text.section(QLatin1Char('\n'), 0, 0);
+}
+
+} // namespace features_detail
+
 /// A QImage (from the clipboard, a drop, a sample or a camera) as the model reads images: grey
 /// or RGB, packed. Throws reslab::ImageError for an image it cannot take.
 reslab::InputImage inputFromQImage(const QImage& image);
