@@ -10,7 +10,7 @@
 #include <QMenu>
 #include <QToolButton>
 
-#include "featuresstate.h"
+#include "featuressession.h"
 #include "framesource.h"
 #include "inspect/inspection.h"
 
@@ -45,7 +45,7 @@ bool FeaturesView::startVideo(const QString& path, bool loop, QString* error) {
 
 bool FeaturesView::startLive(const std::function<bool(QString*)>& open, QString* error) {
     QString why;
-    if (!m_state->net && m_pending == 0)
+    if (!m_session->state().net && !m_session->busy())
         why = tr("Load weights first (a .pth file, a run folder or Random): each frame goes "
                  "through that net");
     else if (!open(&why) && why.isEmpty())
@@ -82,20 +82,19 @@ void FeaturesView::onLiveEnded(const QString& why) {
 
 void FeaturesView::onLiveFrame(const QImage& frame) {
     try {
-        m_state->image = inputFromQImage(frame);
+        m_session->setImage(inputFromQImage(frame), m_frames->sourceName());
     } catch (const std::exception& e) {
         onLiveEnded(tr("%1 gave a frame ResLab cannot read: %2")
                         .arg(m_frames->sourceName(), QString::fromUtf8(e.what())));
         return;
     }
-    m_state->imageDescription = m_frames->sourceName();
     startCapture(/*live=*/true);
 }
 
 void FeaturesView::updateLiveCaption() {
     const FrameSource::Stats s = m_frames->stats();
     if (s.handed == 0) {
-        m_imageLabel->setText(m_state->imageDescription);
+        m_imageLabel->setText(m_session->state().imageDescription);
         return;
     }
     // Short enough for a laptop's screen; the counts in full in the tool tip.

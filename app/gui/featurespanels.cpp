@@ -14,7 +14,7 @@
 
 #include "featuregrid.h"
 #include "featuregridresponses.h"
-#include "featuresstate.h"
+#include "featuressession.h"
 #include "io/onnx_export.h"
 
 using namespace features_detail;
@@ -59,11 +59,11 @@ QImage toImage(const reslab::FeatureMap& m) {
 } // namespace
 
 QImage FeaturesView::seenImage() const {
-    return toImage(m_state->seen);
+    return toImage(m_session->state().seen);
 }
 
 void FeaturesView::showCapture(bool live) {
-    const auto& c = *m_state->capture;
+    const auto& c = *m_session->state().capture;
     QStringList names;
     for (const auto& name : c.layer_names())
         names << qs(name);
@@ -78,19 +78,19 @@ void FeaturesView::showCapture(bool live) {
 
     m_topList->clear();
     m_camClass->clear();
-    for (const auto& p : m_state->top) {
+    for (const auto& p : m_session->state().top) {
         m_topList->addItem(
             QStringLiteral("%1%  %2").arg(100.0 * p.probability, 5, 'f', 1).arg(qs(p.name)));
         m_camClass->addItem(qs(p.name), QVariant::fromValue<qlonglong>(p.index));
     }
-    const auto& pre = m_state->net->preprocessing;
+    const auto& pre = m_session->state().net->preprocessing;
     m_prepLabel->setText(tr("%1 x %2 after: %3")
-                             .arg(m_state->seen.width)
-                             .arg(m_state->seen.height)
+                             .arg(m_session->state().seen.width)
+                             .arg(m_session->state().seen.height)
                              .arg(qs(pre.describe())));
     showSeenImage();
     showResponses();
-    m_netLabel->setToolTip(qs(m_state->net->source));
+    m_netLabel->setToolTip(qs(m_session->state().net->source));
     // Live, the twin runs only for the pages that are about it: on the Block page it would halve
     // the frames per second for one tile.
     if (m_side->currentIndex() >= (live ? 2 : 1))
@@ -101,9 +101,9 @@ void FeaturesView::showCapture(bool live) {
 }
 
 void FeaturesView::showLayer() {
-    if (!m_state->capture)
+    if (!m_session->state().capture)
         return;
-    const reslab::FeatureMap* map = m_state->capture->layer(m_layer.toStdString());
+    const reslab::FeatureMap* map = m_session->state().capture->layer(m_layer.toStdString());
     if (!map)
         return;
     const QString name = qs(map->name);
@@ -154,9 +154,9 @@ void FeaturesView::onTileClicked(int channel) {
 void FeaturesView::showBlockPanel() {
     for (auto* t : m_blockTiles)
         t->clear();
-    if (!m_state->capture)
+    if (!m_session->state().capture)
         return;
-    const auto& c = *m_state->capture;
+    const auto& c = *m_session->state().capture;
     const reslab::BlockCapture* block = c.block(m_layer.toStdString());
     if (!block) {
         m_blockLabel->setText(
@@ -169,10 +169,10 @@ void FeaturesView::showBlockPanel() {
     const int ch = std::min(m_channel, branch.channels - 1);
     FeatureMapData twinOut;
     QString twinName;
-    if (m_state->twinCapture)
-        if (const auto* tb = m_state->twinCapture->block(block->name)) {
-            twinOut = toData(m_state->twinCapture->layers[tb->output]);
-            twinName = qs(m_state->twin->spec.name);
+    if (m_session->state().twinCapture)
+        if (const auto* tb = m_session->state().twinCapture->block(block->name)) {
+            twinOut = toData(m_session->state().twinCapture->layers[tb->output]);
+            twinName = qs(m_session->state().twin->spec.name);
         }
     const auto range = sharedRange({&x, &branch, &out, &twinOut}, ch);
     const auto map = FeatureColorMap::Diverging;
@@ -205,12 +205,12 @@ void FeaturesView::showBlockPanel() {
 void FeaturesView::showTwinPanel() {
     for (auto* t : m_twinTiles)
         t->clear();
-    if (!m_state->capture || !m_state->twinCapture) {
-        m_twinLabel->setText(m_state->capture ? tr("Running the twin…") : QString());
+    if (!m_session->state().capture || !m_session->state().twinCapture) {
+        m_twinLabel->setText(m_session->state().capture ? tr("Running the twin…") : QString());
         return;
     }
-    const auto* a = m_state->capture->layer(m_layer.toStdString());
-    const auto* b = m_state->twinCapture->layer(m_layer.toStdString());
+    const auto* a = m_session->state().capture->layer(m_layer.toStdString());
+    const auto* b = m_session->state().twinCapture->layer(m_layer.toStdString());
     if (!a || !b || a->values.size() != b->values.size()) {
         m_twinLabel->setText(tr("The twin has no map of this shape at %1").arg(m_layer));
         return;
@@ -222,8 +222,9 @@ void FeaturesView::showTwinPanel() {
         diff.values[i] = da.values[i] - db.values[i];
     const int ch = std::min(m_channel, da.channels - 1);
     const auto range = sharedRange({&da, &db}, ch);
-    const bool residual = m_state->net->spec.residual;
-    const QString netName = qs(m_state->net->spec.name), twinName = qs(m_state->twin->spec.name);
+    const bool residual = m_session->state().net->spec.residual;
+    const QString netName = qs(m_session->state().net->spec.name),
+                  twinName = qs(m_session->state().twin->spec.name);
     m_twinTiles[0]->setTile(da, ch, FeatureColorMap::Diverging, range,
                             tr("%1, ch %2").arg(netName).arg(ch));
     m_twinTiles[1]->setTile(db, ch, FeatureColorMap::Diverging, range, twinName);
@@ -232,11 +233,11 @@ void FeaturesView::showTwinPanel() {
         featuregrid::channelRange(diff, ch, FeatureColorMap::Diverging),
         tr("%1 − %2").arg(residual ? netName : twinName, residual ? twinName : netName));
     m_twinLabel->setText(
-        tr("%1 at %2. Twin: %3").arg(netName, qs(a->name), qs(m_state->twin->note)));
+        tr("%1 at %2. Twin: %3").arg(netName, qs(a->name), qs(m_session->state().twin->note)));
 }
 
 void FeaturesView::showResponses() {
-    if (!m_state->capture)
+    if (!m_session->state().capture)
         return;
     auto series = [](const QString& name, bool residual,
                      const std::vector<reslab::LayerResponse>& r) {
@@ -248,24 +249,27 @@ void FeaturesView::showResponses() {
             s.stds.push_back(l.std);
         return s;
     };
-    const bool batch = m_state->batchSize > 0;
+    const bool batch = m_session->state().batchSize > 0;
     std::vector<ResponseSeries> all;
-    all.push_back(series(qs(m_state->net->spec.name), m_state->net->spec.residual,
-                         batch ? m_state->batchNet : m_state->capture->responses));
-    if (m_state->twin && (batch || m_state->twinCapture))
-        all.push_back(series(qs(m_state->twin->spec.name), m_state->twin->spec.residual,
-                             batch ? m_state->batchTwin : m_state->twinCapture->responses));
+    all.push_back(
+        series(qs(m_session->state().net->spec.name), m_session->state().net->spec.residual,
+               batch ? m_session->state().batchNet : m_session->state().capture->responses));
+    if (m_session->state().twin && (batch || m_session->state().twinCapture))
+        all.push_back(series(
+            qs(m_session->state().twin->spec.name), m_session->state().twin->spec.residual,
+            batch ? m_session->state().batchTwin : m_session->state().twinCapture->responses));
     m_responses->setSeries(std::move(all),
-                           batch ? tr("%1 test images").arg(m_state->batchSize) : tr("this image"));
+                           batch ? tr("%1 test images").arg(m_session->state().batchSize)
+                                 : tr("this image"));
 }
 
 void FeaturesView::showSeenImage() {
-    QImage image = toImage(m_state->seen);
+    QImage image = toImage(m_session->state().seen);
     if (image.isNull()) {
         m_seenLabel->clear();
         return;
     }
-    const auto& cam = m_state->cam;
+    const auto& cam = m_session->state().cam;
     if (m_camCheck->isChecked() && !cam.empty() && cam.width == image.width() &&
         cam.height == image.height()) {
         // The map over the image, half transparent, in viridis so hot and cold read at a glance.

@@ -10,7 +10,6 @@
 
 #include <QImage>
 #include <QString>
-#include <QThreadPool>
 
 #include "data/dataset.h"
 #include "inspect/inspector.h"
@@ -18,7 +17,6 @@
 /// The torch side of the view, kept out of the header. Tensors here are made on the pool thread
 /// and never changed afterwards, so the GUI thread may hand them to the next job.
 struct FeaturesState {
-    QThreadPool pool;
     reslab::LoadedNetPtr net;
     reslab::LoadedNetPtr twin;
     QString netPath; // file or run folder the net came from (the twin is looked up beside it)

@@ -28,19 +28,18 @@
 
 #include "featuregrid.h"
 #include "featuregridresponses.h"
-#include "featuresstate.h"
+#include "featuressession.h"
 #include "framesource.h"
 #include "selection.h"
 
 using namespace features_detail;
 
 FeaturesView::FeaturesView(Selection* selection, QWidget* parent)
-    : QWidget(parent), m_selection(selection), m_state(std::make_unique<FeaturesState>()) {
+    : QWidget(parent), m_selection(selection) {
     setObjectName(QStringLiteral("FeaturesView"));
-    // One job at a time: a capture, a twin pass and Grad-CAM would only fight over the same cores,
-    // and the net is never run from two threads at once.
-    m_state->pool.setMaxThreadCount(1);
     setAcceptDrops(true);
+    m_session = new FeaturesSession(this);
+    connectSession();
     m_frames = new FrameSource(this);
     connect(m_frames, &FrameSource::frameReady, this, &FeaturesView::onLiveFrame);
     connect(m_frames, &FrameSource::failed, this, &FeaturesView::onLiveEnded);
@@ -54,8 +53,10 @@ FeaturesView::FeaturesView(Selection* selection, QWidget* parent)
 }
 
 FeaturesView::~FeaturesView() {
-    // Jobs post their results to this object: let them finish before it goes.
-    m_state->pool.waitForDone();
+    // The session's running job ends here, while the widgets its answer would reach still exist;
+    // answers still queued go with it.
+    m_frames->stop();
+    delete m_session;
 }
 
 void FeaturesView::buildUi() {
@@ -312,11 +313,11 @@ QString FeaturesView::currentLayer() const {
 }
 
 std::shared_ptr<const reslab::LoadedNet> FeaturesView::net() const {
-    return m_state->net;
+    return m_session->state().net;
 }
 
 QString FeaturesView::netName() const {
-    return m_state->net ? qs(m_state->net->spec.name) : QString();
+    return m_session->state().net ? qs(m_session->state().net->spec.name) : QString();
 }
 
 QStringList FeaturesView::layerNames() const {
@@ -328,7 +329,7 @@ QStringList FeaturesView::layerNames() const {
 
 QStringList FeaturesView::topPredictions() const {
     QStringList out;
-    for (const auto& p : m_state->top)
+    for (const auto& p : m_session->state().top)
         out << qs(p.name);
     return out;
 }

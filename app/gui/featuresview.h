@@ -23,7 +23,7 @@ class QTabWidget;
 class QToolButton;
 class ResponsesPlot;
 class Selection;
-struct FeaturesState;
+class FeaturesSession;
 namespace reslab {
 struct LoadedNet;
 }
@@ -87,7 +87,7 @@ public:
     bool exportTile(const QString& path, QString* error = nullptr) const;
     bool exportResponses(const QString& path, QString* error = nullptr) const;
 
-    bool busy() const { return m_pending > 0; }
+    bool busy() const;
     QString message() const;
     QString currentLayer() const;
     QStringList layerNames() const;
@@ -128,13 +128,9 @@ private:
     void updateLiveCaption();
     void buildCameraMenu();
     bool startLive(const std::function<bool(QString*)>& open, QString* error);
-    void warmUp();
+    void connectSession();
     /// Shows a newly loaded net (label and note above the grid) and captures the image through it.
-    void adoptNet(std::shared_ptr<const reslab::LoadedNet> net,
-                  const QString& path,
-                  const QString& label,
-                  const QString& name,
-                  const QString& note);
+    void onNetLoaded(const QString& label, const QString& name, const QString& note);
     void startTwinCapture();
     void startGradCam();
     void showCapture(bool live = false);
@@ -151,10 +147,9 @@ private:
     void paste();
     void responsesForBatch();
     void exportDialog(int what);
-    template <class Work, class Done> void runInBackground(Work work, Done done);
 
     Selection* m_selection = nullptr;
-    std::unique_ptr<FeaturesState> m_state;
+    FeaturesSession* m_session = nullptr;
     std::function<QString()> m_currentRun;
     std::function<bool(const QString&)> m_requestSnapshot;
 
@@ -185,10 +180,8 @@ private:
     QLabel* m_twinLabel = nullptr;
     ResponsesPlot* m_responses = nullptr;
 
-    QString m_layer;          // the module path asked for
-    int m_channel = 0;        // the channel shown large
-    int m_pending = 0;        // background jobs running
-    quint64 m_generation = 0; // a capture older than this is stale
+    QString m_layer;   // the module path asked for
+    int m_channel = 0; // the channel shown large
     QElapsedTimer m_sinceChosen;
     double m_lastCaptureMs = 0.0;
     QString m_message;
