@@ -52,6 +52,13 @@ void FeaturesView::connectSession() {
     });
 }
 
+bool FeaturesView::refuse(const QString& why, QString* error) {
+    showMessage(why, true);
+    if (error)
+        *error = why;
+    return false;
+}
+
 bool FeaturesView::busy() const {
     return m_session->busy();
 }
@@ -59,10 +66,7 @@ bool FeaturesView::busy() const {
 bool FeaturesView::loadWeights(const QString& path, const QString& arch, QString* error) {
     if (!QFileInfo::exists(path)) {
         const QString why = tr("There is no weights file or run folder %1").arg(path);
-        showMessage(why, true);
-        if (error)
-            *error = why;
-        return false;
+        return refuse(why, error);
     }
     showMessage(tr("Loading %1…").arg(QDir::toNativeSeparators(path)), false);
     m_session->loadNet(path, arch);
@@ -74,10 +78,7 @@ bool FeaturesView::useRandomWeights(const QString& arch, QString* error) {
         m_session->useRandomNet(arch);
     } catch (const std::exception& e) {
         const QString why = firstLine(e.what());
-        showMessage(why, true);
-        if (error)
-            *error = why;
-        return false;
+        return refuse(why, error);
     }
     return true;
 }
@@ -105,11 +106,8 @@ bool FeaturesView::loadImageFile(const QString& path, QString* error) {
                             QDir::toNativeSeparators(path));
     } catch (const std::exception& e) {
         const QString why = firstLine(e.what());
-        showMessage(why, true);
         Q_EMIT loadFailed(why);
-        if (error)
-            *error = why;
-        return false;
+        return refuse(why, error);
     }
     m_imageLabel->setText(m_session->state().imageDescription);
     showMessage(QString(), false);
@@ -131,10 +129,7 @@ bool FeaturesView::loadImage(const QImage& image, const QString& description, QS
         }
     }
     if (!why.isEmpty()) {
-        showMessage(why, true);
-        if (error)
-            *error = why;
-        return false;
+        return refuse(why, error);
     }
     m_imageLabel->setText(description);
     showMessage(QString(), false);
@@ -156,10 +151,7 @@ bool FeaturesView::loadSample(const QString& name, QString* error) {
     if (image.isNull()) {
         const QString why = tr("There is no sample image '%1'; the samples are: %2")
                                 .arg(name, sampleNames().join(QStringLiteral(", ")));
-        showMessage(why, true);
-        if (error)
-            *error = why;
-        return false;
+        return refuse(why, error);
     }
     return loadImage(image, tr("sample: %1").arg(name), error);
 }

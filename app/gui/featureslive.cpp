@@ -51,10 +51,7 @@ bool FeaturesView::startLive(const std::function<bool(QString*)>& open, QString*
     else if (!open(&why) && why.isEmpty())
         why = tr("the live view cannot start");
     if (!why.isEmpty()) {
-        showMessage(why, true);
-        if (error)
-            *error = why;
-        return false;
+        return refuse(why, error);
     }
     m_invertCheck->setVisible(true);
     showMessage(QString(), false);

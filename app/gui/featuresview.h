@@ -120,6 +120,8 @@ protected:
 private:
     void buildUi();
     void showMessage(const QString& text, bool error);
+    /// Shows why something was refused, hands it to the caller, and returns false.
+    bool refuse(const QString& why, QString* error);
     /// The image through the net. live: a frame, fitted to the net, with Grad-CAM in the same
     /// job, and the frame source told when it is on screen.
     void startCapture(bool live = false);
