@@ -1,4 +1,5 @@
 #include "commands.h"
+#include "landscape_command.h"
 #include "train_commands.h"
 
 #include <algorithm>
@@ -336,6 +337,7 @@ int run(int argc, char** argv) {
     export_cmd->add_option("--out", export_out, "the .onnx file to write")->required();
 
     auto run_training = add_train_commands(app);
+    auto run_landscape = add_landscape_command(app);
 
     CLI11_PARSE(app, argc, argv);
 
@@ -347,6 +349,8 @@ int run(int argc, char** argv) {
         if (*export_cmd)
             return export_onnx(export_net, export_weights, export_seed, export_out);
         if (const int status = run_training(); status >= 0)
+            return status;
+        if (const int status = run_landscape(); status >= 0)
             return status;
         if (*predict_cmd) {
             if (p.image.empty() && p.input_tensor.empty())

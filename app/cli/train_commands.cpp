@@ -20,6 +20,7 @@
 #include <torch/optim/sgd.h>
 #include <torch/utils.h>
 
+#include "common.h"
 #include "data/augment.h"
 #include "inspect/describe.h"
 #include "inspect/probes.h"
@@ -30,17 +31,6 @@
 
 namespace reslab::cli {
 namespace {
-
-// CLI::Range lets NaN through (every comparison with it is false): real-valued options also
-// pass this.
-const CLI::Validator kFinite(
-    [](std::string& text) {
-        char* end = nullptr;
-        const double v = std::strtod(text.c_str(), &end);
-        return end != text.c_str() && !std::isfinite(v) ? "'" + text + "' is not a finite number"
-                                                        : std::string();
-    },
-    "FINITE");
 
 // Lock-free atomics, so the signal handler may set them.
 TrainingControls g_controls;
@@ -152,22 +142,6 @@ struct TrainOptions {
     }
 };
 
-std::string percent(double fraction) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.2f%%", 100.0 * fraction);
-    return text;
-}
-
-std::string duration(double seconds) {
-    char text[32];
-    const int s = static_cast<int>(seconds + 0.5);
-    if (s >= 3600)
-        std::snprintf(text, sizeof text, "%dh%02dm", s / 3600, s / 60 % 60);
-    else
-        std::snprintf(text, sizeof text, "%dm%02ds", s / 60, s % 60);
-    return text;
-}
-
 /// The progress line on stderr: rewritten in place on a terminal, a line every 30 s otherwise.
 class ProgressLine : public TrainingObserver {
 public:
@@ -200,16 +174,7 @@ private:
             line +=
                 "  " + run.name + " " + (run.last_train.step ? percent(run.last_train.error) : "-");
         }
-        const double rate = (done - done_before) / std::max(m_seconds, 1e-9);
-        const double eta = rate > 0 ? (total - done) / rate : 0.0;
-        const int width = 24;
-        const int filled = total ? static_cast<int>(width * done / total) : width;
-        const std::string bar = std::string(filled, '#') + std::string(width - filled, '.');
-        std::fprintf(stderr, "%s[%s] %lld/%lld steps  %s elapsed  ETA %s %s%s", m_tty ? "\r" : "",
-                     bar.c_str(), static_cast<long long>(done), static_cast<long long>(total),
-                     duration(m_seconds).c_str(), duration(eta).c_str(), line.c_str(),
-                     (m_tty && !final) ? "\033[K" : "\n");
-        std::fflush(stderr);
+        print_progress(m_tty, final, done - done_before, done, total, "steps", m_seconds, line);
     }
 
     bool m_quiet;

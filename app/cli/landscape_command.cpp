@@ -1,0 +1,85 @@
+// reslab-cli landscape: the loss surface around each run's trained weights (Li et al. 2018),
+// written into the run's folder, with a progress line and a summary table.
+#include "landscape_command.h"
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "common.h"
+#include "inspect/landscape.h"
+#include "io/runfolder.h"
+
+namespace reslab::cli {
+
+std::function<int()> add_landscape_command(CLI::App& app) {
+    struct Options {
+        std::vector<std::string> runs;
+        LandscapeOptions landscape;
+        bool quiet = false;
+    };
+    auto o = std::make_shared<Options>();
+    auto* cmd = app.add_subcommand(
+        "landscape",
+        "the loss surface around a run's weights along two filter-normalised random directions "
+        "(Li et al. 2018), written into the run folder");
+    cmd->add_option("RUN_DIR", o->runs, "run folders: a run and its twin side by side")->required();
+    cmd->add_option("--grid", o->landscape.grid, "points along each axis (default 21)")
+        ->check(CLI::Range(3, 201));
+    cmd->add_option("--range", o->landscape.range, "a and b run over [-R, R] (default 1)")
+        ->check(kFinite & CLI::Range(1e-6, 100.0));
+    cmd->add_option("--images", o->landscape.images,
+                    "training images the loss is averaged over, a seeded subset (default 1000)")
+        ->check(CLI::Range(1, 100000));
+    cmd->add_option("--seed", o->landscape.seed, "the directions' and the subset's seed");
+    cmd->add_flag("--quiet", o->quiet, "no progress line");
+
+    return [cmd, o]() -> int {
+        if (!*cmd)
+            return -1;
+        // Every folder is a run with a checkpoint before the first surface is computed.
+        for (const auto& run : o->runs)
+            read_run_folder(run);
+        const bool tty = isatty(fileno(stderr));
+        const int64_t points = o->landscape.grid * o->landscape.grid;
+        const int64_t total = points * static_cast<int64_t>(o->runs.size());
+        std::vector<std::pair<std::string, Landscape>> done;
+        double seconds_before = 0.0;
+        for (size_t r = 0; r < o->runs.size(); ++r) {
+            const std::string& run = o->runs[r];
+            double last = -1.0;
+            const Landscape l = landscape_for_run(run, o->landscape, [&](const Landscape& now) {
+                if (o->quiet || (now.seconds - last < (tty ? 0.5 : 30.0) && !now.complete()))
+                    return true;
+                last = now.seconds;
+                print_progress(tty, false, now.computed,
+                               static_cast<int64_t>(r) * points + now.computed, total, "points",
+                               seconds_before + now.seconds,
+                               "  " + run + " min loss " + std::to_string(summarize(now).min_loss));
+                return true;
+            });
+            seconds_before += l.seconds;
+            done.emplace_back(run, l);
+        }
+        if (!o->quiet)
+            std::fputc('\n', stderr);
+        std::printf("%-28s %12s %10s %10s %10s %8s %9s\n", "run", "centre loss", "min loss",
+                    "max loss", "edge/min", "minima", "points/s");
+        for (const auto& [run, l] : done) {
+            const LandscapeSummary s = summarize(l);
+            std::printf("%-28s %12.4f %10.4f %10.4f %10.2f %8lld %9.1f\n", run.c_str(),
+                        s.centre_loss, s.min_loss, s.max_loss, s.edge_to_min,
+                        static_cast<long long>(s.local_minima),
+                        l.seconds > 0 ? l.computed / l.seconds : 0.0);
+        }
+        for (const auto& [run, l] : done)
+            std::printf("wrote %s and its directions\n",
+                        landscape_json_path(run, l.options.seed).c_str());
+        return 0;
+    };
+}
+
+} // namespace reslab::cli

@@ -1,0 +1,274 @@
+#include "inspect/landscape.h"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+#include <torch/nn/functional/loss.h>
+
+#include "data/augment.h"
+#include "inspect/inspector.h"
+#include "io/runfolder.h"
+#include "train/run.h"
+
+namespace reslab {
+namespace {
+
+using json = nlohmann::ordered_json;
+namespace F = torch::nn::functional;
+
+constexpr int64_t kMaxGrid = 201; // a read-back grid larger than this is a damaged file
+
+/// A net of the same spec holding a copy of net's parameters and buffers: the points are
+/// evaluated on it, never on the net itself.
+ResNet copy_of(const ResNetImpl& net) {
+    ResNet copy = build_seeded(net.spec(), 0);
+    load_state_dict(*copy, state_dict_of(net), "the net whose surface is computed");
+    copy->eval();
+    return copy;
+}
+
+} // namespace
+
+Directions filter_normalized_directions(const ResNetImpl& net, uint64_t seed) {
+    torch::NoGradGuard no_grad;
+    torch::Generator generator = make_generator(seed);
+    Directions d;
+    const auto params = net.named_parameters(/*recurse=*/true);
+    for (const auto& p : params)
+        d.names.push_back(p.key());
+    for (std::vector<torch::Tensor>* out : {&d.d1, &d.d2})
+        for (const auto& p : params) {
+            const torch::Tensor w = p.value().detach();
+            torch::Tensor r = torch::randn(w.sizes(), generator, w.options());
+            if (w.dim() <= 1) {
+                r.zero_(); // ignore=biasbn: BN weights and biases and the fc bias stay put
+            } else {
+                // Each filter (a row of the weight seen as out x rest) to its weight's norm;
+                // 1e-10 as the reference adds, against a zero row.
+                const torch::Tensor rows = r.view({r.size(0), -1});
+                const torch::Tensor wn = w.reshape({w.size(0), -1}).norm(2, 1, true);
+                rows.mul_(wn / (rows.norm(2, 1, true) + 1e-10));
+            }
+            out->push_back(r);
+        }
+    return d;
+}
+
+void write_directions(const Directions& directions, const std::string& path) {
+    StateDict saved;
+    for (size_t i = 0; i < directions.names.size(); ++i)
+        saved.emplace_back("d1." + directions.names[i], directions.d1[i]);
+    for (size_t i = 0; i < directions.names.size(); ++i)
+        saved.emplace_back("d2." + directions.names[i], directions.d2[i]);
+    write_state_dict(saved, path);
+}
+
+std::vector<std::pair<int64_t, int64_t>> coarse_to_fine(int64_t grid) {
+    std::vector<std::pair<int64_t, int64_t>> order;
+    std::vector<char> taken(static_cast<size_t>(grid * grid), 0);
+    for (int64_t stride : {4, 2, 1})
+        for (int64_t b = 0; b < grid; b += stride)
+            for (int64_t a = 0; a < grid; a += stride)
+                if (!taken[b * grid + a]) {
+                    taken[b * grid + a] = 1;
+                    order.emplace_back(b, a);
+                }
+    return order;
+}
+
+void compute_landscape(const ResNetImpl& net,
+                       const torch::Tensor& x,
+                       const torch::Tensor& y,
+                       const Directions& directions,
+                       Landscape& landscape,
+                       const std::function<bool(const Landscape&)>& progress) {
+    torch::NoGradGuard no_grad;
+    const LandscapeOptions& o = landscape.options;
+    const int64_t n = o.grid;
+    landscape.coords.resize(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i)
+        landscape.coords[i] = n == 1 ? 0.0 : -o.range + 2.0 * o.range * i / (n - 1);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    landscape.loss.assign(static_cast<size_t>(n * n), nan);
+    landscape.error.assign(static_cast<size_t>(n * n), nan);
+    landscape.computed = 0;
+
+    ResNet work = copy_of(net);
+    // Channels-last, as training runs: oneDNN's convolutions of these narrow nets are about 1.2x
+    // faster so (bench_landscape_speed).
+    use_channels_last(*work);
+    const torch::Tensor xin = x.contiguous(torch::MemoryFormat::ChannelsLast);
+    std::vector<torch::Tensor> params;
+    for (const auto& p : work->named_parameters(/*recurse=*/true))
+        params.push_back(p.value());
+    std::vector<torch::Tensor> theta;
+    for (const auto& p : params)
+        theta.push_back(p.detach().clone());
+    const int64_t count = x.size(0);
+    const auto started = std::chrono::steady_clock::now();
+    for (const auto& [ib, ia] : coarse_to_fine(n)) {
+        const double a = landscape.coords[ia], b = landscape.coords[ib];
+        for (size_t i = 0; i < params.size(); ++i)
+            params[i].copy_(theta[i] + a * directions.d1[i] + b * directions.d2[i]);
+        double loss_sum = 0.0;
+        int64_t wrong = 0;
+        for (int64_t start = 0; start < count; start += o.batch) {
+            const int64_t len = std::min(o.batch, count - start);
+            const torch::Tensor logits = work->forward(xin.narrow(0, start, len));
+            const torch::Tensor target = y.narrow(0, start, len);
+            loss_sum += F::cross_entropy(logits, target,
+                                         F::CrossEntropyFuncOptions().reduction(torch::kSum))
+                            .item<double>();
+            wrong += logits.argmax(1).ne(target).sum().item<int64_t>();
+        }
+        landscape.loss[ib * n + ia] = count ? loss_sum / count : nan;
+        landscape.error[ib * n + ia] = count ? static_cast<double>(wrong) / count : nan;
+        ++landscape.computed;
+        landscape.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        if (progress && !progress(landscape))
+            return;
+    }
+}
+
+LandscapeSummary summarize(const Landscape& l) {
+    LandscapeSummary s;
+    const int64_t n = l.options.grid;
+    s.min_loss = std::numeric_limits<double>::infinity();
+    s.max_loss = -std::numeric_limits<double>::infinity();
+    double edge = 0.0;
+    int64_t edges = 0;
+    for (int64_t b = 0; b < n; ++b)
+        for (int64_t a = 0; a < n; ++a) {
+            const double v = l.loss_at(b, a);
+            if (std::isnan(v))
+                continue;
+            s.min_loss = std::min(s.min_loss, v);
+            s.max_loss = std::max(s.max_loss, v);
+            if (a == 0 || b == 0 || a == n - 1 || b == n - 1) {
+                edge += v;
+                ++edges;
+            }
+            bool lowest = true;
+            int64_t neighbours = 0;
+            for (int64_t db = -1; db <= 1; ++db)
+                for (int64_t da = -1; da <= 1; ++da) {
+                    const int64_t nb = b + db, na = a + da;
+                    if ((db == 0 && da == 0) || nb < 0 || na < 0 || nb >= n || na >= n)
+                        continue;
+                    const double w = l.loss_at(nb, na);
+                    if (std::isnan(w))
+                        continue;
+                    ++neighbours;
+                    lowest = lowest && v < w;
+                }
+            s.local_minima += lowest && neighbours > 0;
+        }
+    const int64_t mid = n / 2;
+    s.centre_loss = n % 2 ? l.loss_at(mid, mid) : std::numeric_limits<double>::quiet_NaN();
+    s.edge_to_min = edges && s.min_loss > 0 ? edge / edges / s.min_loss : 0.0;
+    return s;
+}
+
+std::string landscape_json_path(const std::string& folder, uint64_t seed) {
+    return folder + "/landscape-" + std::to_string(seed) + ".json";
+}
+
+std::string landscape_directions_path(const std::string& folder, uint64_t seed) {
+    return folder + "/landscape-" + std::to_string(seed) + "-directions.pth";
+}
+
+Landscape landscape_for_run(const std::string& folder,
+                            const LandscapeOptions& options,
+                            const std::function<bool(const Landscape&)>& progress) {
+    const RunPaths paths(folder);
+    const RunConfig config = read_run_folder(folder).config;
+    const LoadedNetPtr net =
+        load_run_net(folder, read_state_dict(paths.checkpoint), paths.checkpoint);
+    const RunData data = load_run_data(config.train);
+    const Dataset& train = *data.train;
+    const int64_t images = std::min(options.images, train.size());
+    // The same images for every point, chosen by the seed; sorted, as the run's own
+    // evaluation subset is.
+    const torch::Tensor indices =
+        std::get<0>(epoch_order(train.size(), options.seed, 0).narrow(0, 0, images).sort());
+    const torch::Tensor x = make_batch(train, indices);
+    const torch::Tensor y = train.labels.index_select(0, indices);
+    const Directions directions = filter_normalized_directions(*net->net, options.seed);
+
+    Landscape landscape;
+    landscape.options = options;
+    landscape.options.images = images;
+    compute_landscape(*net->net, x, y, directions, landscape, progress);
+    if (!landscape.complete())
+        return landscape;
+
+    write_directions(directions, landscape_directions_path(folder, options.seed));
+    // The subset's indices go with it, so that anyone can evaluate the same images.
+    write_tensor_file(indices,
+                      folder + "/landscape-" + std::to_string(options.seed) + "-images.pth");
+
+    json j;
+    j["what"] = "loss surface, Li et al. 2018: theta + a d1 + b d2";
+    j["net"] = config.net.name.empty() ? config.name : config.net.name;
+    j["run"] = config.name;
+    j["seed"] = options.seed;
+    j["grid"] = options.grid;
+    j["range"] = options.range;
+    j["images"] = images;
+    j["images_from"] = "training set, seeded subset (landscape-<seed>-images.pth)";
+    j["directions"] = "gaussian, filter-normalised; BN and bias directions zero";
+    j["bn"] = "eval: the trained net's running statistics";
+    j["loss"] = "mean cross-entropy";
+    j["coords"] = landscape.coords;
+    j["losses"] = landscape.loss;
+    j["errors"] = landscape.error;
+    j["seconds"] = landscape.seconds;
+    write_text_atomic(landscape_json_path(folder, options.seed), j.dump(1));
+    return landscape;
+}
+
+Landscape read_landscape(const std::string& path) {
+    const json j = json::parse(read_text(path), nullptr, /*allow_exceptions=*/false);
+    auto bad = [&](const std::string& why) {
+        return RunFolderError("'" + path + "' is not a ResLab loss surface: " + why);
+    };
+    if (!j.is_object() || !j.contains("grid") || !j.contains("losses"))
+        throw bad("no grid and losses");
+    Landscape l;
+    try {
+        l.options.grid = j.at("grid").get<int64_t>();
+        if (l.options.grid < 1 || l.options.grid > kMaxGrid)
+            throw bad("a grid of " + j.at("grid").dump() + " points, at most " +
+                      std::to_string(kMaxGrid));
+        l.options.range = j.value("range", 1.0);
+        l.options.images = j.value("images", int64_t{0});
+        l.options.seed = j.value("seed", uint64_t{0});
+        l.coords = j.at("coords").get<std::vector<double>>();
+        // A loss that overflowed was written as null (JSON has no NaN or infinity).
+        auto numbers = [&](const char* key) {
+            std::vector<double> v;
+            for (const json& item : j.at(key))
+                v.push_back(item.is_null() ? std::numeric_limits<double>::quiet_NaN()
+                                           : item.get<double>());
+            return v;
+        };
+        if (!j.at("losses").is_array() || !j.at("errors").is_array())
+            throw bad("its losses or errors are not lists");
+        l.loss = numbers("losses");
+        l.error = numbers("errors");
+        l.seconds = j.value("seconds", 0.0);
+    } catch (const json::exception& e) {
+        throw bad(e.what());
+    }
+    const size_t points = static_cast<size_t>(l.options.grid * l.options.grid);
+    if (l.coords.size() != static_cast<size_t>(l.options.grid) || l.loss.size() != points ||
+        l.error.size() != points)
+        throw bad("its coordinates or losses do not fill its grid");
+    l.computed = static_cast<int64_t>(points);
+    return l;
+}
+
+} // namespace reslab

@@ -1,0 +1,99 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <torch/types.h>
+
+#include "io/weights.h"
+#include "nets/resnet.h"
+
+namespace reslab {
+
+/// How a loss surface is computed (Li, Xu, Taylor, Studer and Goldstein, "Visualizing the Loss
+/// Landscape of Neural Nets", NeurIPS 2018).
+struct LandscapeOptions {
+    int64_t grid = 21;     // points along each axis
+    double range = 1.0;    // a and b run over [-range, range]
+    int64_t images = 1000; // training images, a seeded subset, the same for every point
+    uint64_t seed = 0;     // the directions' seed and the subset's
+    int64_t batch = 500;   // images a forward pass
+};
+
+/// Two directions in weight space, a tensor per parameter of the net (state_dict names).
+struct Directions {
+    std::vector<std::string> names;
+    std::vector<torch::Tensor> d1, d2;
+};
+
+/// Two seeded Gaussian directions, filter-normalised as Li et al. define it (section 4): each
+/// filter of a direction (an output channel of a conv weight, a row of the fc weight) is scaled
+/// to the norm of the same filter of the net's weights, so that the surface of a net does not
+/// depend on how its weights happen to be scaled (BN makes a net invariant to that). Directions
+/// for 1-D parameters (BN's weight and bias, the fc bias) are zero: the reference's
+/// `ignore=biasbn`. Buffers (BN's running statistics) are not parameters and are not moved.
+Directions filter_normalized_directions(const ResNetImpl& net, uint64_t seed);
+
+/// Writes directions as a state_dict of "d1.<name>" and "d2.<name>" that Python's torch.load
+/// reads. Throws WeightsError.
+void write_directions(const Directions& directions, const std::string& path);
+
+/// The surface: loss and error at theta + a d1 + b d2 for a and b on the grid.
+struct Landscape {
+    LandscapeOptions options;
+    std::vector<double> coords; // the grid's values of a (and of b)
+    std::vector<double> loss;   // grid x grid, row by b then column by a; NaN until computed
+    std::vector<double> error;  // the fraction misclassified, likewise
+    int64_t computed = 0;       // points done
+    double seconds = 0.0;       // spent computing them
+
+    double loss_at(int64_t ib, int64_t ia) const { return loss[ib * options.grid + ia]; }
+    bool complete() const { return computed == options.grid * options.grid; }
+};
+
+/// The grid's points, coarse to fine: every 4th point of each axis, then every 2nd, then the
+/// rest, so that a picture of the whole surface comes first and sharpens. (b index, a index).
+std::vector<std::pair<int64_t, int64_t>> coarse_to_fine(int64_t grid);
+
+/// Fills landscape in coarse-to-fine order on a copy of net, so that the net itself (a run that
+/// trains on) is not touched. x: the images, N x C x H x W as the net takes them (normalised);
+/// y: their labels. The net is evaluated in eval mode, with BN's running statistics of the
+/// trained net, as the reference's evaluation.py does; the loss is the mean cross-entropy over
+/// the images. progress is called after each point; returning false stops (the landscape keeps
+/// what was computed).
+void compute_landscape(const ResNetImpl& net,
+                       const torch::Tensor& x,
+                       const torch::Tensor& y,
+                       const Directions& directions,
+                       Landscape& landscape,
+                       const std::function<bool(const Landscape&)>& progress = {});
+
+/// What a surface shows in numbers, for captions and the CLI.
+struct LandscapeSummary {
+    double centre_loss = 0.0; // at a = b = 0: the trained net
+    double min_loss = 0.0;
+    double max_loss = 0.0;
+    double edge_to_min = 0.0; // mean loss on the grid's border over the minimum
+    int64_t local_minima = 0; // points lower than all their computed neighbours
+};
+LandscapeSummary summarize(const Landscape& landscape);
+
+/// A run folder's net (its checkpoint) over a seeded subset of its own training set, written to
+/// the folder: landscape-<seed>.json (the grid, the losses, the errors and the settings) and
+/// landscape-<seed>-directions.pth (the two directions, as "d1.<name>" and "d2.<name>", which
+/// Python's torch.load reads). Returns the landscape; cancelled (progress false) writes nothing.
+Landscape landscape_for_run(const std::string& folder,
+                            const LandscapeOptions& options,
+                            const std::function<bool(const Landscape&)>& progress = {});
+
+/// The files landscape_for_run writes.
+std::string landscape_json_path(const std::string& folder, uint64_t seed);
+std::string landscape_directions_path(const std::string& folder, uint64_t seed);
+
+/// Reads landscape-<seed>.json back. Throws RunFolderError naming the file.
+Landscape read_landscape(const std::string& path);
+
+} // namespace reslab

@@ -1,0 +1,190 @@
+#include <cmath>
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <torch/nn/functional/loss.h>
+
+#include "inspect/inspector.h"
+#include "inspect/landscape.h"
+#include "io/runfolder.h"
+#include "io/weights.h"
+#include "testsupport.h"
+#include "train/experiment.h"
+
+using namespace reslab;
+
+// The loss surface of issue 18 against plain PyTorch (tests/python/landscape_reference.py): the
+// same weights, directions and images give the same grid; the directions are filter-normalised;
+// the grid fills coarse to fine, stops when asked, and goes into the run folder and back.
+class TestLandscape : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+    QString file(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
+    std::string path(const char* name) const { return file(name).toStdString(); }
+
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(m_dir.isValid());
+        test::runPython(QStringLiteral("landscape_reference.py"), {"make", m_dir.path()});
+    }
+
+    void theGridIsPyTorchs() {
+        const LoadedNetPtr net = load_net(path("resnet18.pth"));
+        const torch::Tensor x = read_tensor_file(path("x.pt"));
+        const torch::Tensor y = read_tensor_file(path("y.pt"));
+        const Directions d = filter_normalized_directions(*net->net, 7);
+        write_directions(d, path("directions.pth"));
+        Landscape l;
+        l.options.grid = 5;
+        l.options.range = 0.5;
+        l.options.batch = 6; // three batches of the 16 images, the last short
+        compute_landscape(*net->net, x, y, d, l);
+        QVERIFY(l.complete());
+        QJsonObject grid;
+        auto array = [](const std::vector<double>& v) {
+            QJsonArray a;
+            for (double x : v)
+                a.append(x);
+            return a;
+        };
+        grid["coords"] = array(l.coords);
+        grid["losses"] = array(l.loss);
+        grid["errors"] = array(l.error);
+        QFile out(file("grid.json"));
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(QJsonDocument(grid).toJson());
+        out.close();
+
+        const QJsonObject r =
+            QJsonDocument::fromJson(
+                test::runPython(QStringLiteral("landscape_reference.py"), {"check", m_dir.path()}))
+                .object();
+        QCOMPARE(r["points"].toInt(), 25);
+        QVERIFY2(r["max_rel_loss_diff"].toDouble(1) < 1e-4,
+                 qPrintable(QString::number(r["max_rel_loss_diff"].toDouble(1))));
+        QVERIFY(r["max_error_diff"].toDouble(1) <= 1.0 / 16 + 1e-9); // one image, at a tie
+        QVERIFY2(r["max_rel_filter_norm_diff"].toDouble(1) < 1e-4,
+                 qPrintable(QString::number(r["max_rel_filter_norm_diff"].toDouble(1))));
+        QVERIFY(r["biasbn_zero"].toBool());
+
+        // At a = b = 0 the loss is the net's own on these images, and the net itself was not
+        // moved (the points are evaluated on a copy).
+        torch::NoGradGuard no_grad;
+        const double own =
+            torch::nn::functional::cross_entropy(net->net.ptr()->forward(x), y).item<double>();
+        QVERIFY2(std::abs(l.loss_at(2, 2) - own) <= 1e-5 * own,
+                 qPrintable(QString("%1 vs %2").arg(l.loss_at(2, 2)).arg(own)));
+        // Further out the loss is another: the directions move the net.
+        QVERIFY(std::abs(l.loss_at(0, 0) - own) > 1e-3 * own);
+    }
+
+    void directionsAreSeededAndFilterNormalised() {
+        const ResNet net = build_seeded(test::smallRun("resnet20", 1).net, 1);
+        const Directions a = filter_normalized_directions(*net, 3);
+        const Directions b = filter_normalized_directions(*net, 3);
+        const Directions c = filter_normalized_directions(*net, 4);
+        QCOMPARE(a.names.size(), net->named_parameters().size());
+        int filters = 0;
+        for (size_t i = 0; i < a.names.size(); ++i) {
+            QVERIFY(torch::equal(a.d1[i], b.d1[i]) && torch::equal(a.d2[i], b.d2[i]));
+            const torch::Tensor w = net->named_parameters()[a.names[i]];
+            if (w.dim() <= 1) {
+                QVERIFY2(a.d1[i].abs().max().item<float>() == 0.0f, a.names[i].c_str());
+                continue;
+            }
+            QVERIFY(!torch::equal(a.d1[i], c.d1[i]));
+            QVERIFY(!torch::equal(a.d1[i], a.d2[i]));
+            const torch::Tensor dn = a.d2[i].reshape({w.size(0), -1}).norm(2, 1);
+            const torch::Tensor wn = w.reshape({w.size(0), -1}).norm(2, 1);
+            QVERIFY2(((dn - wn).abs() / wn).max().item<float>() < 1e-5f, a.names[i].c_str());
+            filters += static_cast<int>(w.size(0));
+        }
+        QVERIFY(filters > 100); // every conv of resnet20 and the fc were checked
+    }
+
+    void theGridFillsCoarseToFineAndStopsWhenAsked() {
+        const auto order = coarse_to_fine(21);
+        QCOMPARE(order.size(), size_t(441));
+        std::set<std::pair<int64_t, int64_t>> seen(order.begin(), order.end());
+        QCOMPARE(seen.size(), size_t(441));
+        // The first picture: every 4th point, the corners among them; then every 2nd.
+        for (int i = 0; i < 36; ++i)
+            QVERIFY(order[i].first % 4 == 0 && order[i].second % 4 == 0);
+        for (int i = 36; i < 121; ++i)
+            QVERIFY(order[i].first % 2 == 0 && order[i].second % 2 == 0);
+        QVERIFY(seen.count({20, 20}) &&
+                std::find(order.begin(), order.begin() + 36,
+                          std::make_pair<int64_t, int64_t>(20, 20)) != order.begin() + 36);
+
+        ResNet net = build_seeded(test::smallRun("resnet20", 1).net, 1);
+        net->eval();
+        const torch::Tensor x = torch::randn({8, 1, 28, 28});
+        const torch::Tensor y = torch::randint(0, 10, {8}, torch::kInt64);
+        Landscape l;
+        l.options.grid = 9;
+        int calls = 0;
+        compute_landscape(*net, x, y, filter_normalized_directions(*net, 1), l,
+                          [&](const Landscape&) { return ++calls < 10; });
+        QCOMPARE(l.computed, int64_t(10));
+        QCOMPARE(calls, 10);
+        int finite = 0;
+        for (double v : l.loss)
+            finite += std::isfinite(v);
+        QCOMPARE(finite, 10);
+        QVERIFY(!l.complete());
+    }
+
+    void aRunFolderKeepsItsSurface() {
+        const std::string folder = path("run");
+        {
+            Experiment e({test::smallRun("resnet20", 10)}, {folder});
+            while (!e.runs().front()->done())
+                e.runs().front()->step();
+        }
+        LandscapeOptions o;
+        o.grid = 5;
+        o.images = 64;
+        o.seed = 11;
+        const Landscape l = landscape_for_run(folder, o);
+        QVERIFY(l.complete());
+        QCOMPARE(l.options.images, int64_t(64));
+        const Landscape back = read_landscape(landscape_json_path(folder, 11));
+        QCOMPARE(back.options.grid, int64_t(5));
+        QCOMPARE(back.coords, l.coords);
+        QCOMPARE(back.loss, l.loss);
+        QCOMPARE(back.error, l.error);
+        const StateDict d = read_state_dict(landscape_directions_path(folder, 11));
+        QCOMPARE(d.size(),
+                 2 * build_seeded(test::smallRun("resnet20", 1).net, 1)->named_parameters().size());
+        QCOMPARE(QString::fromStdString(d.front().first), QStringLiteral("d1.conv1.weight"));
+        const LandscapeSummary s = summarize(l);
+        QVERIFY(s.min_loss <= s.centre_loss && s.centre_loss <= s.max_loss);
+        QVERIFY(s.local_minima >= 1);
+
+        // A cancelled surface writes nothing; a damaged file is refused by name.
+        o.seed = 12;
+        landscape_for_run(folder, o, [](const Landscape&) { return false; });
+        QVERIFY(!QFileInfo::exists(QString::fromStdString(landscape_json_path(folder, 12))));
+        QFile json(QString::fromStdString(landscape_json_path(folder, 11)));
+        QVERIFY(json.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        json.write(R"({"grid": 100000, "losses": []})");
+        json.close();
+        try {
+            read_landscape(landscape_json_path(folder, 11));
+            QFAIL("no error");
+        } catch (const RunFolderError& e) {
+            QVERIFY2(QString(e.what()).contains("landscape-11.json") &&
+                         QString(e.what()).contains("at most 201"),
+                     e.what());
+        }
+    }
+};
+
+QTEST_APPLESS_MAIN(TestLandscape)
+#include "test_landscape.moc"
