@@ -16,19 +16,6 @@ constexpr int kRebuildMs = 40;    // at most 25 rebuilds a second, however fast 
 constexpr int kMaxCells = 1024;   // columns drawn at most; more records share cells
 constexpr int kMaxRowLabels = 48; // beyond this, only the first row of each stage is labelled
 
-/// The shared viridis map as QCustomPlot's gradient; NaN cells get the view's own colour.
-QCPColorGradient viridis() {
-    QCPColorGradient g;
-    g.clearColorStops();
-    const auto& stops = colormap::kViridisStops;
-    for (size_t i = 0; i < stops.size(); ++i)
-        g.setColorStopAt(double(i) / double(stops.size() - 1), QColor::fromRgb(stops[i]));
-    g.setColorInterpolation(QCPColorGradient::ciRGB);
-    g.setLevelCount(256);
-    g.setNanHandling(QCPColorGradient::nhNanColor);
-    g.setNanColor(HeatmapPlot::nanColor());
-    return g;
-}
 
 /// "layer2.0.conv1.weight" -> "layer2"; the stem's and the head's layers are their own group.
 QString groupOf(const QString& row) {
@@ -60,7 +47,7 @@ HeatmapPlot::HeatmapPlot(QWidget* parent) : QWidget(parent) {
     m_map = new QCPColorMap(m_plot->xAxis, m_plot->yAxis);
     m_map->setInterpolate(false);
     m_map->setTightBoundary(false);
-    m_map->setGradient(viridis());
+    m_map->setGradient(PlotStyle::viridisGradient(nanColor()));
     m_map->setDataScaleType(QCPAxis::stLogarithmic);
 
     m_scale = new QCPColorScale(m_plot);
@@ -73,7 +60,7 @@ HeatmapPlot::HeatmapPlot(QWidget* parent) : QWidget(parent) {
         1); // a scale within one decade labels 1.5 and 1, not 10^0 twice
     m_scale->setBarWidth(12);
     m_map->setColorScale(m_scale); // the map takes the scale's gradient from here on
-    m_scale->setGradient(viridis());
+    m_scale->setGradient(PlotStyle::viridisGradient(nanColor()));
     auto* margins = new QCPMarginGroup(m_plot);
     m_plot->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
     m_scale->setMarginGroup(QCP::msTop | QCP::msBottom, margins);

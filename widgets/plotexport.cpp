@@ -6,7 +6,22 @@
 #include <QFileInfo>
 #include <QSvgGenerator>
 
+#include "colormaps.h"
+
 namespace PlotStyle {
+
+QCPColorGradient viridisGradient(const QColor& nanColor) {
+    QCPColorGradient g;
+    g.clearColorStops();
+    const auto& stops = colormap::kViridisStops;
+    for (size_t i = 0; i < stops.size(); ++i)
+        g.setColorStopAt(double(i) / double(stops.size() - 1), QColor::fromRgb(stops[i]));
+    g.setColorInterpolation(QCPColorGradient::ciRGB);
+    g.setLevelCount(256);
+    g.setNanHandling(QCPColorGradient::nhNanColor);
+    g.setNanColor(nanColor);
+    return g;
+}
 
 void apply(QCustomPlot* plot, const QFont& baseFont) {
     const QColor text(40, 40, 40);

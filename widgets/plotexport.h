@@ -1,8 +1,10 @@
 #pragma once
 
+#include <QColor>
 #include <QFont>
 #include <QString>
 
+class QCPColorGradient;
 class QCustomPlot;
 
 /// The look every ResLab plot shares: white background, light grid, grey axes, the legend at the
@@ -10,6 +12,9 @@ class QCustomPlot;
 namespace PlotStyle {
 
 void apply(QCustomPlot* plot, const QFont& baseFont);
+
+/// The shared viridis map (widgets/colormaps) as QCustomPlot's gradient, NaN in nanColor.
+QCPColorGradient viridisGradient(const QColor& nanColor);
 
 } // namespace PlotStyle
 

@@ -43,7 +43,8 @@ int main(int argc, char* argv[]) {
         QStringLiteral("where new experiments write their run folders"), QStringLiteral("DIR"));
     const QCommandLineOption view(
         QStringLiteral("view"),
-        QStringLiteral("the view to show: curves, depth-sweep, graph, features, gradients, lesion"),
+        QStringLiteral("the view to show: curves, depth-sweep, graph, features, gradients, lesion, "
+                       "landscape"),
         QStringLiteral("NAME"));
     const QCommandLineOption arch(QStringLiteral("arch"),
                                   QStringLiteral("the net to show (resnet18, plain56, ...)"),

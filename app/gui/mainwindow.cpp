@@ -41,6 +41,7 @@
 #include "graphview.h"
 #include "io/onnx_export.h"
 #include "io/runfolder.h"
+#include "landscapeview.h"
 #include "lesionview.h"
 #include "runlistview.h"
 #include "train/devices.h"
@@ -129,6 +130,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     addView(QStringLiteral("lesion"), tr("Lesion study"), m_lesion);
     // The block graph greys out the blocks a lesion study has removed at the moment.
     connect(m_lesion, &LesionView::lesionChanged, m_graph, &GraphView::setGreyedBlocks);
+    m_landscape = new LandscapeView(&m_registry, &m_selection, this);
+    addView(QStringLiteral("landscape"), tr("Loss landscape"), m_landscape);
     buildDocks();
     buildActions();
 

@@ -21,6 +21,7 @@ class ExperimentPanel;
 class FeaturesView;
 class GradientsView;
 class GraphView;
+class LandscapeView;
 class LesionView;
 class QAction;
 class QLabel;
@@ -148,6 +149,7 @@ private:
     FeaturesView* m_features = nullptr;
     GradientsView* m_gradients = nullptr;
     LesionView* m_lesion = nullptr;
+    LandscapeView* m_landscape = nullptr;
     int m_graphRun = -1; // the run whose net and probes the block graph shows
     RunListView* m_runList = nullptr;
     ExperimentPanel* m_panel = nullptr;

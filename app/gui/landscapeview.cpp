@@ -1,0 +1,488 @@
+#include "landscapeview.h"
+
+#include <cmath>
+
+#include <QComboBox>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPainter>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTextStream>
+#include <QThread>
+#include <QVBoxLayout>
+
+#include "inspect/landscape.h"
+#include "plotexport.h"
+#include "runregistry.h"
+#include "selection.h"
+#include "surfaceplot.h"
+
+namespace {
+
+constexpr int kUpdateMs = 250; // a surface being filled is redrawn at most this often
+
+SurfaceData toSurface(const reslab::Landscape& l, const QString& run, const QString& folder) {
+    SurfaceData d;
+    d.run = run;
+    d.folder = folder;
+    d.grid = static_cast<int>(l.options.grid);
+    d.coords = QVector<double>(l.coords.begin(), l.coords.end());
+    d.loss = QVector<double>(l.loss.begin(), l.loss.end());
+    d.error = QVector<double>(l.error.begin(), l.error.end());
+    d.computed = static_cast<int>(l.computed);
+    d.seconds = l.seconds;
+    return d;
+}
+
+reslab::Landscape toLandscape(const SurfaceData& d) {
+    reslab::Landscape l;
+    l.options.grid = d.grid;
+    l.coords.assign(d.coords.begin(), d.coords.end());
+    l.loss.assign(d.loss.begin(), d.loss.end());
+    l.error.assign(d.error.begin(), d.error.end());
+    l.computed = d.computed;
+    return l;
+}
+
+} // namespace
+
+LandscapeView::LandscapeView(const RunRegistry* runs, Selection* selection, QWidget* parent)
+    : QWidget(parent), m_runs(runs), m_selection(selection) {
+    setObjectName(QStringLiteral("LandscapeView"));
+    auto* root = new QVBoxLayout(this);
+    root->setContentsMargins(6, 6, 6, 6);
+
+    auto* controls = new QHBoxLayout;
+    for (int side = 0; side < 2; ++side) {
+        m_pick[side] = new QComboBox(this);
+        m_pick[side]->setMinimumContentsLength(10);
+        controls->addWidget(new QLabel(side == 0 ? tr("Run") : tr("beside"), this));
+        controls->addWidget(m_pick[side]);
+        connect(m_pick[side], &QComboBox::activated, this, [this] { loadStored(); });
+    }
+    m_grid = new QSpinBox(this);
+    m_grid->setRange(5, 101);
+    m_grid->setValue(21);
+    m_grid->setToolTip(tr("Points along each axis"));
+    m_images = new QSpinBox(this);
+    m_images->setRange(50, 60000);
+    m_images->setSingleStep(100);
+    m_images->setValue(1000);
+    m_images->setToolTip(tr("Training images the loss is averaged over: a seeded subset, the same "
+                            "for every point"));
+    m_range = new QDoubleSpinBox(this);
+    m_range->setRange(0.05, 10.0);
+    m_range->setSingleStep(0.25);
+    m_range->setValue(1.0);
+    m_range->setToolTip(tr("a and b run over [-range, range], in units of the filter norms"));
+    m_seed = new QSpinBox(this);
+    m_seed->setRange(0, 1000000);
+    m_seed->setToolTip(
+        tr("The directions' seed; a surface already computed with it opens at once"));
+    connect(m_seed, &QSpinBox::valueChanged, this, [this] { loadStored(); });
+    for (auto [label, w] :
+         std::initializer_list<std::pair<QString, QWidget*>>{{tr("grid"), m_grid},
+                                                             {tr("images"), m_images},
+                                                             {tr("range"), m_range},
+                                                             {tr("seed"), m_seed}}) {
+        controls->addWidget(new QLabel(label, this));
+        controls->addWidget(w);
+    }
+    m_computeButton = new QPushButton(tr("Compute"), this);
+    m_computeButton->setToolTip(
+        tr("Computes the surfaces not in the run folders yet, on copies of the nets"));
+    connect(m_computeButton, &QPushButton::clicked, this, [this] { compute(); });
+    m_cancelButton = new QPushButton(tr("Cancel"), this);
+    m_cancelButton->setEnabled(false);
+    connect(m_cancelButton, &QPushButton::clicked, this, &LandscapeView::cancel);
+    auto* exportButton = new QPushButton(tr("Export…"), this);
+    exportButton->setToolTip(tr("The two surfaces as PNG, PDF or SVG, or their points as CSV"));
+    connect(exportButton, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export the surfaces"), QStringLiteral("landscape.png"),
+            PlotExport::fileFilter() + QStringLiteral(";;CSV (*.csv)"));
+        if (path.isEmpty())
+            return;
+        QString error;
+        const bool ok = path.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive)
+                            ? exportCsv(path, &error)
+                            : exportPng(path, &error);
+        if (!ok)
+            m_message->setText(error);
+    });
+    controls->addWidget(m_computeButton);
+    controls->addWidget(m_cancelButton);
+    controls->addWidget(exportButton);
+    controls->addStretch(1);
+    root->addLayout(controls);
+
+    m_progress = new QProgressBar(this);
+    m_progress->setVisible(false);
+    root->addWidget(m_progress);
+    m_message = new QLabel(this);
+    m_message->setWordWrap(true);
+    root->addWidget(m_message);
+
+    auto* plots = new QHBoxLayout;
+    for (int side = 0; side < 2; ++side) {
+        m_plots[side] = new SurfacePlot(this);
+        plots->addWidget(m_plots[side], 1);
+    }
+    root->addLayout(plots, 1);
+    m_caption = new QLabel(this);
+    m_caption->setWordWrap(true);
+    m_caption->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    root->addWidget(m_caption);
+
+    if (m_runs) {
+        connect(m_runs, &RunRegistry::runAdded, this, [this] { fillPickers(); });
+        connect(m_runs, &RunRegistry::runRemoved, this, [this] { fillPickers(); });
+    }
+    if (m_selection)
+        connect(m_selection, &Selection::runChanged, this, &LandscapeView::followSelection);
+    fillPickers();
+}
+
+LandscapeView::~LandscapeView() {
+    cancel();
+    if (m_thread)
+        m_thread->wait();
+}
+
+int LandscapeView::leftRun() const {
+    return m_pick[0]->currentData().isValid() ? m_pick[0]->currentData().toInt() : -1;
+}
+
+int LandscapeView::rightRun() const {
+    return m_pick[1]->currentData().isValid() ? m_pick[1]->currentData().toInt() : -1;
+}
+
+void LandscapeView::setGrid(int points) {
+    m_grid->setValue(points);
+}
+
+void LandscapeView::setImages(int images) {
+    m_images->setValue(images);
+}
+
+void LandscapeView::setSeed(int seed) {
+    m_seed->setValue(seed);
+}
+
+int LandscapeView::twinOf(int id) const {
+    const RegisteredRun* run = m_runs ? m_runs->find(id) : nullptr;
+    if (!run)
+        return -1;
+    for (int other : m_runs->ids()) {
+        const RegisteredRun* o = m_runs->find(other);
+        if (other != id && o->residual() != run->residual() &&
+            o->config.net.blocks == run->config.net.blocks &&
+            o->config.net.widths == run->config.net.widths)
+            return other;
+    }
+    return -1;
+}
+
+void LandscapeView::fillPickers() {
+    const int left = leftRun(), right = rightRun();
+    for (auto* pick : m_pick) {
+        pick->clear();
+        pick->addItem(tr("(none)"));
+        if (m_runs)
+            for (int id : m_runs->ids())
+                pick->addItem(m_runs->find(id)->name, id);
+    }
+    auto select = [](QComboBox* pick, int id) {
+        const int i = pick->findData(id);
+        pick->setCurrentIndex(i >= 0 ? i : 0);
+    };
+    if (left >= 0 || right >= 0) {
+        select(m_pick[0], left);
+        // A twin opened after its run takes the empty place beside it.
+        select(m_pick[1], right >= 0 ? right : twinOf(left));
+    } else if (m_runs) {
+        // The deepest plain run beside its residual twin: the paper's (and Li et al.'s) pair.
+        int plain = -1;
+        for (int id : m_runs->ids()) {
+            const RegisteredRun* r = m_runs->find(id);
+            if (!r->residual() && (plain < 0 || r->depth() > m_runs->find(plain)->depth()))
+                plain = id;
+        }
+        select(m_pick[0], plain);
+        select(m_pick[1], twinOf(plain));
+    }
+    loadStored();
+}
+
+void LandscapeView::setPair(int left, int right) {
+    m_pick[0]->setCurrentIndex(std::max(0, m_pick[0]->findData(left)));
+    m_pick[1]->setCurrentIndex(std::max(0, m_pick[1]->findData(right)));
+    loadStored();
+}
+
+void LandscapeView::followSelection(const QString& run) {
+    const int id = m_runs ? m_runs->idOf(run) : -1;
+    if (id < 0 || isComputing() || id == leftRun() || id == rightRun())
+        return;
+    setPair(id, twinOf(id));
+}
+
+void LandscapeView::loadStored() {
+    if (isComputing())
+        return;
+    m_message->clear();
+    for (int side = 0; side < 2; ++side) {
+        const int id = side == 0 ? leftRun() : rightRun();
+        const RegisteredRun* run = m_runs && id >= 0 ? m_runs->find(id) : nullptr;
+        m_surfaces[side] = SurfaceData();
+        if (!run)
+            continue;
+        m_surfaces[side].run = run->name;
+        m_surfaces[side].folder = run->folder;
+        const std::string path = reslab::landscape_json_path(
+            run->folder.toStdString(), static_cast<uint64_t>(m_seed->value()));
+        if (!QFileInfo::exists(QString::fromStdString(path)))
+            continue;
+        try {
+            m_surfaces[side] = toSurface(reslab::read_landscape(path), run->name, run->folder);
+        } catch (const std::exception& e) {
+            m_message->setText(QString::fromUtf8(e.what()));
+        }
+    }
+    redraw();
+}
+
+bool LandscapeView::compute(QString* error) {
+    auto refuse = [&](const QString& why) {
+        m_message->setText(why);
+        if (error)
+            *error = why;
+        return false;
+    };
+    if (isComputing())
+        return refuse(tr("A surface is being computed; cancel it first"));
+    struct Job {
+        int side;
+        QString run, folder;
+    };
+    QVector<Job> jobs;
+    for (int side = 0; side < 2; ++side) {
+        const int id = side == 0 ? leftRun() : rightRun();
+        const RegisteredRun* run = m_runs && id >= 0 ? m_runs->find(id) : nullptr;
+        if (!run)
+            continue;
+        if (!QFileInfo::exists(run->folder + QStringLiteral("/checkpoint.pth")))
+            return refuse(
+                tr("%1 has no checkpoint yet: its surface needs trained weights").arg(run->name));
+        const SurfaceData& have = m_surfaces[side];
+        if (!have.complete() || have.grid != m_grid->value())
+            jobs.push_back({side, run->name, run->folder});
+    }
+    if (jobs.isEmpty())
+        return refuse(m_surfaces[0].complete() || m_surfaces[1].complete()
+                          ? tr("Both surfaces are already computed for this seed and grid")
+                          : tr("Pick a run (and its twin) first"));
+    reslab::LandscapeOptions o;
+    o.grid = m_grid->value();
+    o.images = m_images->value();
+    o.range = m_range->value();
+    o.seed = static_cast<uint64_t>(m_seed->value());
+    m_stop = std::make_shared<std::atomic<bool>>(false);
+    auto stop = m_stop;
+    const int total = static_cast<int>(jobs.size()) * o.grid * o.grid;
+    m_progress->setRange(0, total);
+    m_progress->setValue(0);
+    m_progress->setVisible(true);
+    m_progress->setFormat(tr("%v of %m points"));
+    m_computeButton->setEnabled(false);
+    m_cancelButton->setEnabled(true);
+    m_message->setText(tr("Computing on copies of the nets: training goes on meanwhile"));
+    m_thread = QThread::create([this, jobs, o, stop, total] {
+        QString failure;
+        int before = 0;
+        for (const Job& job : jobs) {
+            QElapsedTimer sinceUpdate;
+            sinceUpdate.start();
+            try {
+                const reslab::Landscape l = reslab::landscape_for_run(
+                    job.folder.toStdString(), o, [&](const reslab::Landscape& now) {
+                        if (now.complete() || sinceUpdate.elapsed() >= kUpdateMs) {
+                            sinceUpdate.restart();
+                            const SurfaceData data = toSurface(now, job.run, job.folder);
+                            const int done = before + static_cast<int>(now.computed);
+                            const double eta =
+                                now.seconds / std::max<int64_t>(1, now.computed) * (total - done);
+                            QMetaObject::invokeMethod(
+                                this,
+                                [this, side = job.side, data, done, eta] {
+                                    onSurface(side, data);
+                                    m_progress->setValue(done);
+                                    m_progress->setFormat(
+                                        tr("%v of %m points, about %1 s left").arg(qRound(eta)));
+                                },
+                                Qt::QueuedConnection);
+                        }
+                        return !*stop;
+                    });
+                before += static_cast<int>(l.computed);
+            } catch (const std::exception& e) {
+                failure =
+                    tr("%1: %2").arg(job.run, QString::fromUtf8(e.what()).section('\n', 0, 0));
+                break;
+            }
+            if (*stop)
+                break;
+        }
+        QMetaObject::invokeMethod(
+            this,
+            [this, failure, cancelled = stop->load()] {
+                m_thread->wait();
+                m_thread->deleteLater();
+                m_thread = nullptr;
+                m_progress->setVisible(false);
+                m_computeButton->setEnabled(true);
+                m_cancelButton->setEnabled(false);
+                const QString message =
+                    !failure.isEmpty() ? failure
+                    : cancelled
+                        ? tr("Cancelled: nothing was written")
+                        : tr("Written to the run folders (landscape-%1.json)").arg(m_seed->value());
+                m_message->setText(message);
+                Q_EMIT computeFinished(failure.isEmpty() && !cancelled, message);
+            },
+            Qt::QueuedConnection);
+    });
+    m_thread->start();
+    return true;
+}
+
+void LandscapeView::cancel() {
+    if (m_stop)
+        *m_stop = true;
+}
+
+void LandscapeView::onSurface(int side, const SurfaceData& data) {
+    m_surfaces[side] = data;
+    redraw();
+}
+
+void LandscapeView::redraw() {
+    double lo = 1.0, hi = 0.0;
+    for (int side = 0; side < 2; ++side) {
+        const SurfaceData& s = m_surfaces[side];
+        m_plots[side]->setTitle(s.run.isEmpty() ? tr("no run")
+                                : s.grid == 0   ? tr("%1: not computed yet (Compute)").arg(s.run)
+                                                : s.run);
+        m_plots[side]->setSurface(s.coords, s.loss);
+        const auto [a, b] = m_plots[side]->dataRange();
+        if (a <= b) {
+            lo = lo <= hi ? std::min(lo, a) : a;
+            hi = lo <= hi ? std::max(hi, b) : b;
+        }
+    }
+    for (auto* plot : m_plots) // one scale for both, so their colours compare
+        plot->setColorRange(lo, hi);
+    m_caption->setText(caption());
+}
+
+QString LandscapeView::caption() const {
+    QStringList parts;
+    reslab::LandscapeSummary sum[2];
+    bool have[2] = {false, false};
+    for (int side = 0; side < 2; ++side) {
+        const SurfaceData& s = m_surfaces[side];
+        if (!s.complete())
+            continue;
+        have[side] = true;
+        sum[side] = reslab::summarize(toLandscape(s));
+        const int minima = static_cast<int>(sum[side].local_minima);
+        parts << tr("<b>%1</b>: loss %2 at the trained weights, %3 to %4 on the grid; its edge "
+                    "averages %5x the lowest loss; %6")
+                     .arg(s.run)
+                     .arg(sum[side].centre_loss, 0, 'g', 3)
+                     .arg(sum[side].min_loss, 0, 'g', 3)
+                     .arg(sum[side].max_loss, 0, 'g', 3)
+                     .arg(sum[side].edge_to_min, 0, 'f', 1)
+                     .arg(minima == 1 ? tr("1 local minimum") : tr("%1 local minima").arg(minima));
+    }
+    if (parts.isEmpty())
+        return tr("Li et al. (NeurIPS 2018, Fig. 5) find the loss surface of a 56-layer net "
+                  "without shortcuts chaotic, and ResNet-56's smooth and nearly convex. Compute "
+                  "the surfaces of a run and its twin to see what these runs show.");
+    QString text = parts.join(QStringLiteral(". ")) + QStringLiteral(".");
+    const int l = 0, r = 1;
+    if (have[l] && have[r]) {
+        const RegisteredRun* left = m_runs ? m_runs->find(leftRun()) : nullptr;
+        const RegisteredRun* right = m_runs ? m_runs->find(rightRun()) : nullptr;
+        if (left && right && left->residual() != right->residual()) {
+            const int plain = left->residual() ? r : l, residual = plain == l ? r : l;
+            QStringList why;
+            if (sum[plain].local_minima > sum[residual].local_minima)
+                why << tr("more local minima (%1 against %2)")
+                           .arg(sum[plain].local_minima)
+                           .arg(sum[residual].local_minima);
+            if (sum[plain].edge_to_min > 1.5 * sum[residual].edge_to_min)
+                why << tr("steeper walls (its edge at %1x its lowest loss against %2x)")
+                           .arg(sum[plain].edge_to_min, 0, 'f', 1)
+                           .arg(sum[residual].edge_to_min, 0, 'f', 1);
+            text += !why.isEmpty()
+                        ? tr(" The plain net's surface is the rougher here, as Li et al. find "
+                             "(Fig. 5): %1.")
+                              .arg(why.join(tr(" and ")))
+                        : tr(" Li et al. find the surface without shortcuts the rougher "
+                             "(Fig. 5); this grid does not show that: the plain net has no "
+                             "more local minima and no walls 1.5x steeper than its twin's.");
+        }
+    }
+    return text;
+}
+
+bool LandscapeView::exportPng(const QString& path, QString* error) const {
+    // Both surfaces side by side in one picture.
+    QWidget* area = m_plots[0]->parentWidget();
+    const QRect r = m_plots[0]->geometry().united(m_plots[1]->geometry());
+    const QPixmap pixmap = area->grab(r);
+    if (!path.endsWith(QLatin1String(".png"), Qt::CaseInsensitive)) {
+        // PDF and SVG: the left plot alone would be half the story; the left plot's own export
+        // keeps vectors.
+        return m_plots[0]->exportImage(path, error);
+    }
+    if (!pixmap.save(path)) {
+        if (error)
+            *error = tr("Cannot write %1").arg(QDir::toNativeSeparators(path));
+        return false;
+    }
+    return true;
+}
+
+bool LandscapeView::exportCsv(const QString& path, QString* error) const {
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
+        if (error)
+            *error =
+                tr("Cannot write %1: %2").arg(QDir::toNativeSeparators(path), file.errorString());
+        return false;
+    }
+    QTextStream out(&file);
+    out << "run,a,b,loss,error\n";
+    for (const SurfaceData& s : m_surfaces)
+        for (int b = 0; b < s.grid; ++b)
+            for (int a = 0; a < s.grid; ++a) {
+                const double loss = s.loss.value(b * s.grid + a, qQNaN());
+                if (std::isnan(loss))
+                    continue;
+                out << s.run << ',' << s.coords[a] << ',' << s.coords[b] << ','
+                    << QString::number(loss, 'g', 10) << ','
+                    << QString::number(s.error.value(b * s.grid + a), 'g', 10) << '\n';
+            }
+    return true;
+}

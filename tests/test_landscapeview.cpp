@@ -1,0 +1,126 @@
+#include <QFileInfo>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "landscapeview.h"
+#include "mainwindow.h"
+#include "surfaceplot.h"
+
+// The Loss landscape tab in the window: a run and its twin opened from their folders, their
+// surfaces computed on a thread (coarse to fine, cancellable), written beside them and reopened
+// at once; its caption states the numbers reslab-cli landscape prints for the same surfaces.
+class TestLandscapeView : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+    QString file(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
+
+    bool cli(const QStringList& args, QString* out = nullptr) {
+        QProcess p;
+        p.start(QStringLiteral(RESLAB_CLI), args);
+        if (!p.waitForFinished(300000) || p.exitCode() != 0) {
+            qWarning("%s", p.readAllStandardError().constData());
+            return false;
+        }
+        if (out)
+            *out = QString::fromUtf8(p.readAllStandardOutput());
+        return true;
+    }
+
+    static LandscapeView* open(MainWindow& window, const QStringList& folders) {
+        for (const QString& f : folders) {
+            QString error;
+            if (!window.openRunFolder(f, &error))
+                qWarning("%s", qPrintable(error));
+        }
+        return window.findChild<LandscapeView*>();
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(m_dir.isValid());
+        for (const char* arch : {"resnet20", "plain20"})
+            QVERIFY(cli({"train", "--arch", arch, "--dataset", "synthetic", "--steps", "6",
+                         "--quiet", "--out", file(arch)}));
+    }
+
+    void computesThePairAndSaysWhatItShows() {
+        MainWindow window;
+        LandscapeView* view = open(window, {file("resnet20"), file("plain20")});
+        QVERIFY(view);
+        // The plain run first, its residual twin beside it.
+        QCOMPARE(view->surface(0).run, QStringLiteral("plain20"));
+        QVERIFY(view->rightRun() >= 0);
+        view->setGrid(5);
+        view->setImages(64);
+        QSignalSpy finished(view, &LandscapeView::computeFinished);
+        QString error;
+        QVERIFY2(view->compute(&error), qPrintable(error));
+        QVERIFY(view->isComputing());
+        QVERIFY(QTest::qWaitFor([&] { return finished.count() == 1; }, 300000));
+        QVERIFY2(finished.first().first().toBool(), qPrintable(finished.first().last().toString()));
+        for (int side = 0; side < 2; ++side) {
+            QVERIFY(view->surface(side).complete());
+            QVERIFY(QFileInfo::exists(view->surface(side).folder + "/landscape-0.json"));
+        }
+        // One colour scale for both surfaces.
+        const auto plots = view->findChildren<SurfacePlot*>();
+        QCOMPARE(plots.size(), 2);
+        QCOMPARE(plots[0]->colorRange(), plots[1]->colorRange());
+        QVERIFY(plots[0]->colorRange().first < plots[0]->colorRange().second);
+
+        // The caption's numbers are reslab-cli's for the same surfaces (recomputed there).
+        const QString caption = view->caption();
+        QString out;
+        QVERIFY(cli({"landscape", file("plain20"), file("resnet20"), "--grid", "5", "--images",
+                     "64", "--quiet"},
+                    &out));
+        const QStringList rows = out.split('\n', Qt::SkipEmptyParts);
+        QVERIFY(rows.size() >= 3);
+        for (int i = 1; i <= 2; ++i) {
+            const QStringList cells = rows[i].simplified().split(' ');
+            const double centre = cells[1].toDouble();
+            const int minima = cells[5].toInt();
+            QVERIFY2(caption.contains(
+                         QStringLiteral("loss %1 at the trained weights").arg(centre, 0, 'g', 3)),
+                     qPrintable(caption + " | " + rows[i]));
+            QVERIFY2(caption.contains(minima == 1 ? QStringLiteral("1 local minimum")
+                                                  : QStringLiteral("%1 local minima").arg(minima)),
+                     qPrintable(caption + " | " + rows[i]));
+        }
+        QVERIFY(view->exportCsv(file("surfaces.csv")));
+        QFile csv(file("surfaces.csv"));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        QCOMPARE(csv.readAll().count('\n'), 1 + 2 * 25);
+        QVERIFY(view->exportPng(file("surfaces.png")));
+        QVERIFY(!QImage(file("surfaces.png")).isNull());
+    }
+
+    void aStoredSurfaceOpensAtOnceAndCancelWritesNothing() {
+        MainWindow window;
+        LandscapeView* view = open(window, {file("plain20"), file("resnet20")});
+        QVERIFY(view->surface(0).complete() && view->surface(1).complete()); // from the folders
+        QString error;
+        view->setGrid(5);
+        QVERIFY(!view->compute(&error)); // nothing left to compute
+        QVERIFY2(error.contains(QStringLiteral("already computed")), qPrintable(error));
+
+        view->setSeed(9);
+        QVERIFY(!view->surface(0).complete());
+        QSignalSpy finished(view, &LandscapeView::computeFinished);
+        view->setGrid(21);
+        QVERIFY(view->compute(&error));
+        view->cancel();
+        QVERIFY(QTest::qWaitFor([&] { return finished.count() == 1; }, 300000));
+        QCOMPARE(finished.first().first().toBool(), false);
+        QVERIFY2(finished.first().last().toString().contains(QStringLiteral("Cancelled")),
+                 qPrintable(finished.first().last().toString()));
+        QVERIFY(!QFileInfo::exists(file("plain20") + "/landscape-9.json"));
+        QVERIFY(!QFileInfo::exists(file("resnet20") + "/landscape-9.json"));
+    }
+};
+
+QTEST_MAIN(TestLandscapeView)
+#include "test_landscapeview.moc"

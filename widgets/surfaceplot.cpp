@@ -1,0 +1,110 @@
+#include "surfaceplot.h"
+
+#include <cmath>
+#include <limits>
+
+#include <qcustomplot.h>
+
+#include <QVBoxLayout>
+
+#include "plotexport.h"
+
+SurfacePlot::SurfacePlot(QWidget* parent) : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    m_plot = new QCustomPlot(this);
+    PlotStyle::apply(m_plot, font());
+    layout->addWidget(m_plot);
+    m_plot->xAxis->setLabel(QStringLiteral("a (direction 1)"));
+    m_plot->yAxis->setLabel(QStringLiteral("b (direction 2)"));
+    m_map = new QCPColorMap(m_plot->xAxis, m_plot->yAxis);
+    m_map->setInterpolate(false);
+    m_scale = new QCPColorScale(m_plot);
+    m_plot->plotLayout()->addElement(0, m_plot->plotLayout()->columnCount(), m_scale);
+    m_scale->setType(QCPAxis::atRight);
+    m_scale->setDataScaleType(QCPAxis::stLogarithmic);
+    m_scale->axis()->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    m_scale->axis()->setLabel(QStringLiteral("training loss"));
+    m_scale->setBarWidth(12);
+    m_map->setColorScale(m_scale);
+    m_scale->setGradient(PlotStyle::viridisGradient(QColor(0xdddddd)));
+    auto* margins = new QCPMarginGroup(m_plot);
+    m_plot->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
+    m_scale->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
+    m_plot->plotLayout()->insertRow(0);
+    m_plot->plotLayout()->addElement(0, 0, new QCPTextElement(m_plot, QString()));
+}
+
+SurfacePlot::~SurfacePlot() = default;
+
+void SurfacePlot::setTitle(const QString& title) {
+    if (auto* t = qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0)))
+        t->setText(title);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void SurfacePlot::clear() {
+    setSurface({}, {});
+}
+
+void SurfacePlot::setSurface(const QVector<double>& coords, const QVector<double>& values) {
+    const int n = static_cast<int>(coords.size());
+    m_coords = coords;
+    m_painted = values.size() == n * n ? values : QVector<double>(n * n, qQNaN());
+    // A point not computed yet shows the nearest point of the lattice of every 2nd, then every
+    // 4th point that is (the order the surface is filled in).
+    const QVector<double> own = m_painted;
+    for (int b = 0; b < n; ++b)
+        for (int a = 0; a < n; ++a) {
+            double& v = m_painted[b * n + a];
+            for (int stride : {2, 4})
+                if (std::isnan(v)) {
+                    const int nb = std::min(n - 1, (b + stride / 2) / stride * stride);
+                    const int na = std::min(n - 1, (a + stride / 2) / stride * stride);
+                    v = own[nb * n + na];
+                }
+        }
+    m_min = std::numeric_limits<double>::infinity();
+    m_max = -m_min;
+    for (double v : m_painted)
+        if (std::isfinite(v) && v > 0) {
+            m_min = std::min(m_min, v);
+            m_max = std::max(m_max, v);
+        }
+    if (m_min > m_max) {
+        m_min = 1.0;
+        m_max = 0.0;
+    }
+    m_map->data()->setSize(std::max(n, 1), std::max(n, 1));
+    if (n > 0) {
+        m_map->data()->setRange(QCPRange(coords.front(), coords.back()),
+                                QCPRange(coords.front(), coords.back()));
+        for (int b = 0; b < n; ++b)
+            for (int a = 0; a < n; ++a)
+                m_map->data()->setCell(a, b, m_painted[b * n + a]);
+        m_plot->xAxis->setRange(coords.front(), coords.back());
+        m_plot->yAxis->setRange(coords.front(), coords.back());
+    } else {
+        m_map->data()->setCell(0, 0, qQNaN());
+    }
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void SurfacePlot::setColorRange(double lower, double upper) {
+    if (lower > 0 && upper > lower)
+        m_scale->setDataRange(QCPRange(lower, upper));
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QPair<double, double> SurfacePlot::colorRange() const {
+    return {m_scale->dataRange().lower, m_scale->dataRange().upper};
+}
+
+double SurfacePlot::paintedValue(int ib, int ia) const {
+    const int n = static_cast<int>(m_coords.size());
+    return ib >= 0 && ia >= 0 && ib < n && ia < n ? m_painted[ib * n + ia] : qQNaN();
+}
+
+bool SurfacePlot::exportImage(const QString& path, QString* error) {
+    return PlotExport::saveImage(m_plot, path, error);
+}
