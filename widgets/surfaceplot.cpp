@@ -100,6 +100,19 @@ QPair<double, double> SurfacePlot::colorRange() const {
     return {m_scale->dataRange().lower, m_scale->dataRange().upper};
 }
 
+void SurfacePlot::setScaleVisible(bool visible) {
+    // A hidden layout element still takes its place: it leaves the layout instead.
+    QCPLayoutGrid* layout = m_plot->plotLayout();
+    const bool placed = layout->hasElement(1, 1);
+    if (!visible && placed)
+        layout->take(m_scale);
+    else if (visible && !placed)
+        layout->addElement(1, 1, m_scale);
+    m_scale->setVisible(visible);
+    layout->simplify();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
 double SurfacePlot::paintedValue(int ib, int ia) const {
     const int n = static_cast<int>(m_coords.size());
     return ib >= 0 && ia >= 0 && ib < n && ia < n ? m_painted[ib * n + ia] : qQNaN();

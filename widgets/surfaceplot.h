@@ -29,6 +29,8 @@ public:
     /// Fixes the colour range, so that a run and its twin share one scale.
     void setColorRange(double lower, double upper);
     QPair<double, double> colorRange() const;
+    /// Hides the colour legend where another plot beside this one shows the same scale.
+    void setScaleVisible(bool visible);
     /// The value painted at grid point (ib, ia): its own, or the coarser neighbour's.
     double paintedValue(int ib, int ia) const;
     bool exportImage(const QString& path, QString* error = nullptr);

@@ -62,6 +62,7 @@ LandscapeView::LandscapeView(const RunRegistry* runs, Selection* selection, QWid
     root->setContentsMargins(6, 6, 6, 6);
 
     auto* controls = new QHBoxLayout;
+    auto* settings = new QHBoxLayout;
     for (int side = 0; side < 2; ++side) {
         m_pick[side] = new QComboBox(this);
         m_pick[side]->setMinimumContentsLength(10);
@@ -94,8 +95,8 @@ LandscapeView::LandscapeView(const RunRegistry* runs, Selection* selection, QWid
                                                              {tr("images"), m_images},
                                                              {tr("range"), m_range},
                                                              {tr("seed"), m_seed}}) {
-        controls->addWidget(new QLabel(label, this));
-        controls->addWidget(w);
+        settings->addWidget(new QLabel(label, this));
+        settings->addWidget(w);
     }
     m_computeButton = new QPushButton(tr("Compute"), this);
     m_computeButton->setToolTip(
@@ -123,7 +124,10 @@ LandscapeView::LandscapeView(const RunRegistry* runs, Selection* selection, QWid
     controls->addWidget(m_cancelButton);
     controls->addWidget(exportButton);
     controls->addStretch(1);
+    settings->addStretch(1);
+    // Two rows, so that the tab fits beside the experiment panel on a laptop's screen.
     root->addLayout(controls);
+    root->addLayout(settings);
 
     m_progress = new QProgressBar(this);
     m_progress->setVisible(false);
@@ -135,6 +139,7 @@ LandscapeView::LandscapeView(const RunRegistry* runs, Selection* selection, QWid
     auto* plots = new QHBoxLayout;
     for (int side = 0; side < 2; ++side) {
         m_plots[side] = new SurfacePlot(this);
+        m_plots[side]->setScaleVisible(side == 1); // one scale serves both
         plots->addWidget(m_plots[side], 1);
     }
     root->addLayout(plots, 1);
@@ -154,8 +159,10 @@ LandscapeView::LandscapeView(const RunRegistry* runs, Selection* selection, QWid
 
 LandscapeView::~LandscapeView() {
     cancel();
-    if (m_thread)
+    if (m_thread) { // its last message to this view is dropped with the view
         m_thread->wait();
+        delete m_thread;
+    }
 }
 
 int LandscapeView::leftRun() const {
