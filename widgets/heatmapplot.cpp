@@ -16,7 +16,6 @@ constexpr int kRebuildMs = 40;    // at most 25 rebuilds a second, however fast 
 constexpr int kMaxCells = 1024;   // columns drawn at most; more records share cells
 constexpr int kMaxRowLabels = 48; // beyond this, only the first row of each stage is labelled
 
-
 /// "layer2.0.conv1.weight" -> "layer2"; the stem's and the head's layers are their own group.
 QString groupOf(const QString& row) {
     const int dot = row.indexOf(QLatin1Char('.'));
