@@ -16,18 +16,13 @@ import torch
 import torch.nn.functional as F
 import torchvision
 
+from parity_reference import randomize_bn
+
 
 def make(folder):
     torch.manual_seed(1)
     net = torchvision.models.resnet18()
-    gen = torch.Generator().manual_seed(2)
-    for m in net.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            with torch.no_grad():
-                m.weight.uniform_(0.5, 1.5, generator=gen)
-                m.bias.uniform_(-0.2, 0.2, generator=gen)
-                m.running_mean.uniform_(-0.2, 0.2, generator=gen)
-                m.running_var.uniform_(0.5, 2.0, generator=gen)
+    randomize_bn(net, torch.Generator().manual_seed(2))
     torch.save(net.state_dict(), f"{folder}/resnet18.pth")
     torch.manual_seed(3)
     torch.save(torch.randn(16, 3, 32, 32), f"{folder}/x.pt")
