@@ -9,12 +9,14 @@
 
 #include <torch/nn/functional/loss.h>
 
+#include "data/augment.h"
 #include "inspect/inspector.h"
 #include "inspect/landscape.h"
 #include "io/runfolder.h"
 #include "io/weights.h"
 #include "testsupport.h"
 #include "train/experiment.h"
+#include "train/run.h"
 
 using namespace reslab;
 
@@ -166,6 +168,35 @@ private Q_SLOTS:
         const LandscapeSummary s = summarize(l);
         QVERIFY(s.min_loss <= s.centre_loss && s.centre_loss <= s.max_loss);
         QVERIFY(s.local_minima >= 1);
+
+        // The line from the initial weights: at alpha 1 the trained net (the surface's centre);
+        // at alpha 0 the run's initial parameters with the trained BN statistics, evaluated here
+        // on the same images.
+        const Interpolation line = interpolation_for_run(folder, o);
+        QCOMPARE(line.alpha, (std::vector<double>{-0.5, 0.0, 0.5, 1.0, 1.5}));
+        QVERIFY(std::abs(line.loss[3] - l.loss_at(2, 2)) <= 1e-6 * l.loss_at(2, 2));
+        {
+            torch::NoGradGuard no_grad;
+            const RunConfig config = read_run_folder(folder).config;
+            ResNet initial = build_seeded(config.net, config.train.seed);
+            const StateDict trained = read_state_dict(folder + "/checkpoint.pth");
+            for (auto& b : initial->named_buffers())
+                for (const auto& [name, t] : trained)
+                    if (name == b.key())
+                        b.value().copy_(t);
+            initial->eval();
+            const RunData data = load_run_data(config.train);
+            const torch::Tensor indices = read_tensor_file(folder + "/landscape-11-images.pth");
+            QCOMPARE(indices.size(0), int64_t(64));
+            const torch::Tensor x = make_batch(*data.train, indices);
+            const torch::Tensor y = data.train->labels.index_select(0, indices);
+            const double own =
+                torch::nn::functional::cross_entropy(initial->forward(x), y).item<double>();
+            QVERIFY2(std::abs(line.loss[1] - own) <= 1e-5 * own,
+                     qPrintable(QString("%1 vs %2").arg(line.loss[1]).arg(own)));
+            QVERIFY(std::abs(line.loss[1] - line.loss[3]) > 1e-3);
+        }
+        QVERIFY(QFileInfo::exists(QString::fromStdString(interpolation_json_path(folder, 11))));
 
         // A cancelled surface writes nothing; a damaged file is refused by name.
         o.seed = 12;

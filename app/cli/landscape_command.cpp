@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <string>
 #include <unistd.h>
@@ -15,11 +16,45 @@
 
 namespace reslab::cli {
 
+namespace {
+
+/// --interpolate: each run's line, and a table of what it shows.
+int interpolate_runs(const std::vector<std::string>& runs, const LandscapeOptions& options) {
+    std::printf("%-28s %12s %12s %16s %10s\n", "run", "loss at 0", "loss at 1", "highest in 0..1",
+                "monotone");
+    for (const auto& run : runs) {
+        const Interpolation line = interpolation_for_run(run, options);
+        double at0 = 0, at1 = 0, highest = -1;
+        bool monotone = true;
+        double previous = std::numeric_limits<double>::infinity();
+        for (size_t i = 0; i < line.alpha.size(); ++i) {
+            const double a = line.alpha[i], loss = line.loss[i];
+            if (std::abs(a) < 1e-9)
+                at0 = loss;
+            if (std::abs(a - 1.0) < 1e-9)
+                at1 = loss;
+            if (a >= -1e-9 && a <= 1.0 + 1e-9) {
+                highest = std::max(highest, loss);
+                monotone = monotone && loss <= previous;
+                previous = loss;
+            }
+        }
+        std::printf("%-28s %12.4f %12.4f %16.4f %10s\n", run.c_str(), at0, at1, highest,
+                    monotone ? "yes" : "no");
+    }
+    for (const auto& run : runs)
+        std::printf("wrote %s\n", interpolation_json_path(run, options.seed).c_str());
+    return 0;
+}
+
+} // namespace
+
 std::function<int()> add_landscape_command(CLI::App& app) {
     struct Options {
         std::vector<std::string> runs;
         LandscapeOptions landscape;
         bool quiet = false;
+        bool interpolate = false;
     };
     auto o = std::make_shared<Options>();
     auto* cmd = app.add_subcommand(
@@ -36,6 +71,10 @@ std::function<int()> add_landscape_command(CLI::App& app) {
         ->check(CLI::Range(1, 100000));
     cmd->add_option("--seed", o->landscape.seed, "the directions' and the subset's seed");
     cmd->add_flag("--quiet", o->quiet, "no progress line");
+    cmd->add_flag("--interpolate", o->interpolate,
+                  "the loss along the line from the run's initial weights to its trained ones "
+                  "(Goodfellow et al. 2015), at --grid points from alpha -0.5 to 1.5, instead of "
+                  "the surface");
 
     return [cmd, o]() -> int {
         if (!*cmd)
@@ -43,6 +82,8 @@ std::function<int()> add_landscape_command(CLI::App& app) {
         // Every folder is a run with a checkpoint before the first surface is computed.
         for (const auto& run : o->runs)
             read_run_folder(run);
+        if (o->interpolate)
+            return interpolate_runs(o->runs, o->landscape);
         const bool tty = isatty(fileno(stderr));
         const int64_t points = o->landscape.grid * o->landscape.grid;
         const int64_t total = points * static_cast<int64_t>(o->runs.size());

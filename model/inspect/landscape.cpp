@@ -18,7 +18,9 @@ namespace {
 using json = nlohmann::ordered_json;
 namespace F = torch::nn::functional;
 
-constexpr int64_t kMaxGrid = 201; // a read-back grid larger than this is a damaged file
+constexpr int64_t kMaxGrid = 201;   // a read-back grid larger than this is a damaged file
+constexpr double kAlphaFrom = -0.5; // the interpolation runs past both ends, as Goodfellow et al.'s
+constexpr double kAlphaTo = 1.5;
 
 /// A net of the same spec holding a copy of net's parameters and buffers: the points are
 /// evaluated on it, never on the net itself.
@@ -27,6 +29,41 @@ ResNet copy_of(const ResNetImpl& net) {
     load_state_dict(*copy, state_dict_of(net), "the net whose surface is computed");
     copy->eval();
     return copy;
+}
+
+/// The mean cross-entropy and the fraction misclassified of net (in eval mode) over x and y.
+std::pair<double, double>
+evaluate(ResNetImpl& net, const torch::Tensor& x, const torch::Tensor& y, int64_t batch) {
+    const int64_t count = x.size(0);
+    double loss_sum = 0.0;
+    int64_t wrong = 0;
+    for (int64_t start = 0; start < count; start += batch) {
+        const int64_t len = std::min(batch, count - start);
+        const torch::Tensor logits = net.forward(x.narrow(0, start, len));
+        const torch::Tensor target = y.narrow(0, start, len);
+        loss_sum +=
+            F::cross_entropy(logits, target, F::CrossEntropyFuncOptions().reduction(torch::kSum))
+                .item<double>();
+        wrong += logits.argmax(1).ne(target).sum().item<int64_t>();
+    }
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    return {count ? loss_sum / count : nan, count ? static_cast<double>(wrong) / count : nan};
+}
+
+/// A seeded subset of a run's training set, as its network takes it (normalised, no
+/// augmentation), sorted as the run's own evaluation subset is.
+struct Subset {
+    torch::Tensor indices, x, y;
+};
+Subset training_subset(const RunConfig& config, int64_t images, uint64_t seed) {
+    const RunData data = load_run_data(config.train);
+    const Dataset& train = *data.train;
+    Subset s;
+    s.indices = std::get<0>(
+        epoch_order(train.size(), seed, 0).narrow(0, 0, std::min(images, train.size())).sort());
+    s.x = make_batch(train, s.indices);
+    s.y = train.labels.index_select(0, s.indices);
+    return s;
 }
 
 } // namespace
@@ -106,25 +143,14 @@ void compute_landscape(const ResNetImpl& net,
     std::vector<torch::Tensor> theta;
     for (const auto& p : params)
         theta.push_back(p.detach().clone());
-    const int64_t count = x.size(0);
     const auto started = std::chrono::steady_clock::now();
     for (const auto& [ib, ia] : coarse_to_fine(n)) {
         const double a = landscape.coords[ia], b = landscape.coords[ib];
         for (size_t i = 0; i < params.size(); ++i)
             params[i].copy_(theta[i] + a * directions.d1[i] + b * directions.d2[i]);
-        double loss_sum = 0.0;
-        int64_t wrong = 0;
-        for (int64_t start = 0; start < count; start += o.batch) {
-            const int64_t len = std::min(o.batch, count - start);
-            const torch::Tensor logits = work->forward(xin.narrow(0, start, len));
-            const torch::Tensor target = y.narrow(0, start, len);
-            loss_sum += F::cross_entropy(logits, target,
-                                         F::CrossEntropyFuncOptions().reduction(torch::kSum))
-                            .item<double>();
-            wrong += logits.argmax(1).ne(target).sum().item<int64_t>();
-        }
-        landscape.loss[ib * n + ia] = count ? loss_sum / count : nan;
-        landscape.error[ib * n + ia] = count ? static_cast<double>(wrong) / count : nan;
+        const auto [loss, error] = evaluate(*work, xin, y, o.batch);
+        landscape.loss[ib * n + ia] = loss;
+        landscape.error[ib * n + ia] = error;
         ++landscape.computed;
         landscape.seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -187,21 +213,15 @@ Landscape landscape_for_run(const std::string& folder,
     const RunConfig config = read_run_folder(folder).config;
     const LoadedNetPtr net =
         load_run_net(folder, read_state_dict(paths.checkpoint), paths.checkpoint);
-    const RunData data = load_run_data(config.train);
-    const Dataset& train = *data.train;
-    const int64_t images = std::min(options.images, train.size());
-    // The same images for every point, chosen by the seed; sorted, as the run's own
-    // evaluation subset is.
-    const torch::Tensor indices =
-        std::get<0>(epoch_order(train.size(), options.seed, 0).narrow(0, 0, images).sort());
-    const torch::Tensor x = make_batch(train, indices);
-    const torch::Tensor y = train.labels.index_select(0, indices);
+    const Subset subset = training_subset(config, options.images, options.seed);
+    const torch::Tensor& indices = subset.indices;
+    const int64_t images = indices.size(0);
     const Directions directions = filter_normalized_directions(*net->net, options.seed);
 
     Landscape landscape;
     landscape.options = options;
     landscape.options.images = images;
-    compute_landscape(*net->net, x, y, directions, landscape, progress);
+    compute_landscape(*net->net, subset.x, subset.y, directions, landscape, progress);
     if (!landscape.complete())
         return landscape;
 
@@ -228,6 +248,70 @@ Landscape landscape_for_run(const std::string& folder,
     j["seconds"] = landscape.seconds;
     write_text_atomic(landscape_json_path(folder, options.seed), j.dump(1));
     return landscape;
+}
+
+Interpolation interpolate(const ResNetImpl& initial,
+                          const ResNetImpl& trained,
+                          const torch::Tensor& x,
+                          const torch::Tensor& y,
+                          int64_t points,
+                          int64_t batch) {
+    torch::NoGradGuard no_grad;
+    ResNet work = copy_of(trained);
+    use_channels_last(*work);
+    const torch::Tensor xin = x.contiguous(torch::MemoryFormat::ChannelsLast);
+    std::vector<torch::Tensor> params, from, to;
+    for (const auto& p : work->named_parameters(/*recurse=*/true))
+        params.push_back(p.value());
+    for (const auto& p : initial.named_parameters(/*recurse=*/true))
+        from.push_back(p.value().detach());
+    for (const auto& p : trained.named_parameters(/*recurse=*/true))
+        to.push_back(p.value().detach());
+    if (from.size() != params.size())
+        throw std::invalid_argument("the initial and the trained net are not the same net");
+    Interpolation line;
+    const auto started = std::chrono::steady_clock::now();
+    for (int64_t i = 0; i < points; ++i) {
+        const double alpha =
+            points == 1 ? 1.0 : kAlphaFrom + (kAlphaTo - kAlphaFrom) * i / (points - 1);
+        for (size_t k = 0; k < params.size(); ++k)
+            params[k].copy_((1.0 - alpha) * from[k] + alpha * to[k]);
+        const auto [loss, error] = evaluate(*work, xin, y, batch);
+        line.alpha.push_back(alpha);
+        line.loss.push_back(loss);
+        line.error.push_back(error);
+    }
+    line.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return line;
+}
+
+std::string interpolation_json_path(const std::string& folder, uint64_t seed) {
+    return folder + "/interpolation-" + std::to_string(seed) + ".json";
+}
+
+Interpolation interpolation_for_run(const std::string& folder, const LandscapeOptions& options) {
+    const RunPaths paths(folder);
+    const RunConfig config = read_run_folder(folder).config;
+    const LoadedNetPtr net =
+        load_run_net(folder, read_state_dict(paths.checkpoint), paths.checkpoint);
+    // The run's own initial weights: Run builds its net from the spec and the run's seed.
+    ResNet initial = build_seeded(config.net, config.train.seed);
+    const Subset subset = training_subset(config, options.images, options.seed);
+    const Interpolation line =
+        interpolate(*initial, *net->net, subset.x, subset.y, options.grid, options.batch);
+    json j;
+    j["what"] = "loss along (1 - alpha) theta0 + alpha theta1, Goodfellow et al. 2015";
+    j["run"] = config.name;
+    j["seed"] = options.seed;
+    j["images"] = subset.indices.size(0);
+    j["initial"] = "the run's initial weights, rebuilt from its spec and seed";
+    j["bn"] = "eval: the trained net's running statistics";
+    j["alpha"] = line.alpha;
+    j["losses"] = line.loss;
+    j["errors"] = line.error;
+    write_text_atomic(interpolation_json_path(folder, options.seed), j.dump(1));
+    return line;
 }
 
 Landscape read_landscape(const std::string& path) {

@@ -93,6 +93,27 @@ Landscape landscape_for_run(const std::string& folder,
 std::string landscape_json_path(const std::string& folder, uint64_t seed);
 std::string landscape_directions_path(const std::string& folder, uint64_t seed);
 
+/// The loss along the straight line between a net's initial weights (alpha 0) and its trained
+/// ones (alpha 1), from alpha -0.5 to 1.5 (Goodfellow, Vinyals and Saxe, "Qualitatively
+/// characterizing neural network optimization problems", ICLR 2015): parameters
+/// (1 - alpha) theta0 + alpha theta1, BN's running statistics the trained net's (eval mode), as
+/// for the surface.
+struct Interpolation {
+    std::vector<double> alpha, loss, error;
+    double seconds = 0.0;
+};
+Interpolation interpolate(const ResNetImpl& initial,
+                          const ResNetImpl& trained,
+                          const torch::Tensor& x,
+                          const torch::Tensor& y,
+                          int64_t points,
+                          int64_t batch);
+/// A run folder's line, from its initial weights (rebuilt from its spec and seed) to its
+/// checkpoint, over options.grid points on the same subset as its surface; written to
+/// interpolation-<seed>.json.
+Interpolation interpolation_for_run(const std::string& folder, const LandscapeOptions& options);
+std::string interpolation_json_path(const std::string& folder, uint64_t seed);
+
 /// Reads landscape-<seed>.json back. Throws RunFolderError naming the file.
 Landscape read_landscape(const std::string& path);
 
