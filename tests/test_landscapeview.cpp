@@ -64,6 +64,11 @@ private Q_SLOTS:
         for (int side = 0; side < 2; ++side) {
             QVERIFY(view->surface(side).complete());
             QVERIFY(QFileInfo::exists(view->surface(side).folder + "/landscape-0.json"));
+            // And the line from the initial weights, at as many points as the grid has.
+            QVERIFY(QFileInfo::exists(view->surface(side).folder + "/interpolation-0.json"));
+            QCOMPARE(view->surface(side).alpha.size(), 5);
+            QCOMPARE(view->surface(side).alpha.first(), -0.5);
+            QCOMPARE(view->surface(side).alpha.last(), 1.5);
         }
         // One colour scale for both surfaces.
         const auto plots = view->findChildren<SurfacePlot*>();
@@ -102,6 +107,7 @@ private Q_SLOTS:
         MainWindow window;
         LandscapeView* view = open(window, {file("plain20"), file("resnet20")});
         QVERIFY(view->surface(0).complete() && view->surface(1).complete()); // from the folders
+        QCOMPARE(view->surface(0).alpha.size(), 5);
         QString error;
         view->setGrid(5);
         QVERIFY(!view->compute(&error)); // nothing left to compute

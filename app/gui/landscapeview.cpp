@@ -20,6 +20,7 @@
 #include <QThread>
 #include <QVBoxLayout>
 
+#include "curveplot.h"
 #include "inspect/landscape.h"
 #include "plotexport.h"
 #include "runregistry.h"
@@ -142,7 +143,19 @@ LandscapeView::LandscapeView(const RunRegistry* runs, Selection* selection, QWid
         m_plots[side]->setScaleVisible(side == 1); // one scale serves both
         plots->addWidget(m_plots[side], 1);
     }
-    root->addLayout(plots, 1);
+    root->addLayout(plots, 3);
+    auto* lines = new QHBoxLayout;
+    m_slice = new CurvePlot(this);
+    m_slice->setStepLabel(tr("a, at b = 0"));
+    m_line = new CurvePlot(this);
+    m_line->setStepLabel(tr("alpha: 0 initial weights, 1 trained"));
+    for (CurvePlot* p : {m_slice, m_line}) {
+        p->addSeries(0, tr("training loss"), CurvePlot::SeriesRole::Bold, /*smoothed=*/false);
+        p->setYLabel(tr("training loss"));
+        p->setLogY(true);
+        lines->addWidget(p, 1);
+    }
+    root->addLayout(lines, 2);
     m_caption = new QLabel(this);
     m_caption->setWordWrap(true);
     m_caption->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -261,6 +274,13 @@ void LandscapeView::loadStored() {
             continue;
         try {
             m_surfaces[side] = toSurface(reslab::read_landscape(path), run->name, run->folder);
+            const std::string line = reslab::interpolation_json_path(
+                run->folder.toStdString(), static_cast<uint64_t>(m_seed->value()));
+            if (QFileInfo::exists(QString::fromStdString(line))) {
+                const reslab::Interpolation l = reslab::read_interpolation(line);
+                m_surfaces[side].alpha = QVector<double>(l.alpha.begin(), l.alpha.end());
+                m_surfaces[side].lineLoss = QVector<double>(l.loss.begin(), l.loss.end());
+            }
         } catch (const std::exception& e) {
             m_message->setText(QString::fromUtf8(e.what()));
         }
@@ -341,6 +361,17 @@ bool LandscapeView::compute(QString* error) {
                         return !*stop;
                     });
                 before += static_cast<int>(l.computed);
+                if (!*stop && l.complete()) {
+                    // The line from the initial weights, on the same images: a few seconds more.
+                    const reslab::Interpolation line =
+                        reslab::interpolation_for_run(job.folder.toStdString(), o);
+                    SurfaceData data = toSurface(l, job.run, job.folder);
+                    data.alpha = QVector<double>(line.alpha.begin(), line.alpha.end());
+                    data.lineLoss = QVector<double>(line.loss.begin(), line.loss.end());
+                    QMetaObject::invokeMethod(
+                        this, [this, side = job.side, data] { onSurface(side, data); },
+                        Qt::QueuedConnection);
+                }
             } catch (const std::exception& e) {
                 failure =
                     tr("%1: %2").arg(job.run, QString::fromUtf8(e.what()).section('\n', 0, 0));
@@ -398,6 +429,29 @@ void LandscapeView::redraw() {
     }
     for (auto* plot : m_plots) // one scale for both, so their colours compare
         plot->setColorRange(lo, hi);
+    m_slice->clearRuns();
+    m_line->clearRuns();
+    for (int side = 0; side < 2; ++side) {
+        const SurfaceData& s = m_surfaces[side];
+        const int id = side == 0 ? leftRun() : rightRun();
+        const RegisteredRun* run = m_runs && id >= 0 ? m_runs->find(id) : nullptr;
+        if (!run || s.grid == 0)
+            continue;
+        QVector<CurvePoint> slice, line;
+        const int mid = s.grid / 2; // b = 0 on an odd grid
+        for (int a = 0; a < s.grid; ++a)
+            if (std::isfinite(s.loss.value(mid * s.grid + a, qQNaN())))
+                slice.push_back({s.coords[a], 0, 0, s.loss[mid * s.grid + a]});
+        for (int i = 0; i < s.alpha.size(); ++i)
+            if (std::isfinite(s.lineLoss[i]))
+                line.push_back({s.alpha[i], 0, 0, s.lineLoss[i]});
+        for (CurvePlot* p : {m_slice, m_line})
+            p->addRun(side, run->name, run->color, !run->residual());
+        m_slice->appendPoints(side, 0, slice);
+        m_line->appendPoints(side, 0, line);
+    }
+    m_slice->fitAll();
+    m_line->fitAll();
     m_caption->setText(caption());
 }
 

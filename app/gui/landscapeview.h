@@ -16,6 +16,7 @@ class QThread;
 class RunRegistry;
 class Selection;
 class SurfacePlot;
+class CurvePlot;
 
 /// One net's loss surface as the view keeps it: Qt types only, so this header stays torch-free.
 struct SurfaceData {
@@ -26,6 +27,7 @@ struct SurfaceData {
     QVector<double> loss, error; // grid x grid, row by b; NaN until computed
     int computed = 0;
     double seconds = 0.0;
+    QVector<double> alpha, lineLoss; // the line from the initial weights, when computed
     bool complete() const { return grid > 0 && computed == grid * grid; }
 };
 
@@ -83,6 +85,8 @@ private:
     QPushButton* m_cancelButton = nullptr;
     QProgressBar* m_progress = nullptr;
     SurfacePlot* m_plots[2] = {nullptr, nullptr};
+    CurvePlot* m_slice = nullptr; // the loss along a at b = 0, through the trained weights
+    CurvePlot* m_line = nullptr;  // the loss from the initial weights to the trained ones
     QLabel* m_caption = nullptr;
     QLabel* m_message = nullptr;
     SurfaceData m_surfaces[2];

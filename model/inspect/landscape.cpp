@@ -31,6 +31,15 @@ ResNet copy_of(const ResNetImpl& net) {
     return copy;
 }
 
+/// A list of numbers as written; a loss that overflowed was written as null (JSON has no NaN or
+/// infinity).
+std::vector<double> numbers(const json& list) {
+    std::vector<double> v;
+    for (const json& item : list)
+        v.push_back(item.is_null() ? std::numeric_limits<double>::quiet_NaN() : item.get<double>());
+    return v;
+}
+
 /// The mean cross-entropy and the fraction misclassified of net (in eval mode) over x and y.
 std::pair<double, double>
 evaluate(ResNetImpl& net, const torch::Tensor& x, const torch::Tensor& y, int64_t batch) {
@@ -331,18 +340,10 @@ Landscape read_landscape(const std::string& path) {
         l.options.images = j.value("images", int64_t{0});
         l.options.seed = j.value("seed", uint64_t{0});
         l.coords = j.at("coords").get<std::vector<double>>();
-        // A loss that overflowed was written as null (JSON has no NaN or infinity).
-        auto numbers = [&](const char* key) {
-            std::vector<double> v;
-            for (const json& item : j.at(key))
-                v.push_back(item.is_null() ? std::numeric_limits<double>::quiet_NaN()
-                                           : item.get<double>());
-            return v;
-        };
         if (!j.at("losses").is_array() || !j.at("errors").is_array())
             throw bad("its losses or errors are not lists");
-        l.loss = numbers("losses");
-        l.error = numbers("errors");
+        l.loss = numbers(j.at("losses"));
+        l.error = numbers(j.at("errors"));
         l.seconds = j.value("seconds", 0.0);
     } catch (const json::exception& e) {
         throw bad(e.what());
@@ -353,6 +354,29 @@ Landscape read_landscape(const std::string& path) {
         throw bad("its coordinates or losses do not fill its grid");
     l.computed = static_cast<int64_t>(points);
     return l;
+}
+
+Interpolation read_interpolation(const std::string& path) {
+    const json j = json::parse(read_text(path), nullptr, /*allow_exceptions=*/false);
+    auto bad = [&](const std::string& why) {
+        return RunFolderError("'" + path + "' is not a ResLab interpolation: " + why);
+    };
+    if (!j.is_object() || !j.contains("alpha") || !j.contains("losses") || !j.contains("errors") ||
+        !j.at("alpha").is_array() || !j.at("losses").is_array() || !j.at("errors").is_array())
+        throw bad("no alpha, losses and errors");
+    if (j.at("alpha").size() > static_cast<size_t>(kMaxGrid))
+        throw bad("more than " + std::to_string(kMaxGrid) + " points");
+    Interpolation line;
+    try {
+        line.alpha = numbers(j.at("alpha"));
+        line.loss = numbers(j.at("losses"));
+        line.error = numbers(j.at("errors"));
+    } catch (const json::exception& e) {
+        throw bad(e.what());
+    }
+    if (line.loss.size() != line.alpha.size() || line.error.size() != line.alpha.size())
+        throw bad("its lists differ in length");
+    return line;
 }
 
 } // namespace reslab

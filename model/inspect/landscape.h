@@ -113,6 +113,8 @@ Interpolation interpolate(const ResNetImpl& initial,
 /// interpolation-<seed>.json.
 Interpolation interpolation_for_run(const std::string& folder, const LandscapeOptions& options);
 std::string interpolation_json_path(const std::string& folder, uint64_t seed);
+/// Reads interpolation-<seed>.json back. Throws RunFolderError naming the file.
+Interpolation read_interpolation(const std::string& path);
 
 /// Reads landscape-<seed>.json back. Throws RunFolderError naming the file.
 Landscape read_landscape(const std::string& path);
