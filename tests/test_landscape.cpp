@@ -142,6 +142,70 @@ private Q_SLOTS:
         QVERIFY(!l.complete());
     }
 
+    void trajectoryDirectionsArePrincipalComponents() {
+        // Snapshots that lie in a plane spanned by two known directions u and v (over the
+        // conv and fc weights): the first two principal directions span that plane, and each
+        // snapshot's projection keeps its distance from the final weights.
+        torch::manual_seed(5);
+        ResNet net = build_seeded(test::smallRun("resnet20", 1).net, 1);
+        const auto params = net->named_parameters();
+        std::vector<torch::Tensor> u, v;
+        double uu = 0, vv = 0;
+        for (const auto& p : params) {
+            const bool moved = p.value().dim() > 1;
+            u.push_back(moved ? torch::randn_like(p.value()) : torch::zeros_like(p.value()));
+            v.push_back(moved ? torch::randn_like(p.value()) : torch::zeros_like(p.value()));
+            uu += u.back().pow(2).sum().item<double>();
+        }
+        for (auto& t : u)
+            t /= std::sqrt(uu);
+        double uv = 0;
+        for (size_t i = 0; i < v.size(); ++i)
+            uv += (u[i] * v[i]).sum().item<double>();
+        for (size_t i = 0; i < v.size(); ++i)
+            v[i] -= uv * u[i]; // orthogonal to u
+        for (const auto& t : v)
+            vv += t.pow(2).sum().item<double>();
+        for (auto& t : v)
+            t /= std::sqrt(vv);
+        const std::vector<std::pair<double, double>> c = {{3, 1}, {2, -1.5}, {1, 0.5}, {0.2, 0.1}};
+        std::vector<std::pair<int64_t, StateDict>> snapshots;
+        for (size_t k = 0; k < c.size(); ++k) {
+            StateDict state;
+            for (size_t i = 0; i < params.size(); ++i)
+                state.emplace_back(
+                    params[i].key(),
+                    (params[i].value().detach() + c[k].first * u[i] + c[k].second * v[i]).clone());
+            snapshots.emplace_back(static_cast<int64_t>(k) * 10, state);
+        }
+        Trajectory t;
+        const Directions d = pca_directions(*net, snapshots, &t);
+        auto dot = [&](const std::vector<torch::Tensor>& x, const std::vector<torch::Tensor>& y) {
+            double s = 0;
+            for (size_t i = 0; i < x.size(); ++i)
+                s += (x[i].to(torch::kFloat64) * y[i].to(torch::kFloat64)).sum().item<double>();
+            return s;
+        };
+        QVERIFY(std::abs(dot(d.d1, d.d1) - 1) < 1e-4);
+        QVERIFY(std::abs(dot(d.d2, d.d2) - 1) < 1e-4);
+        QVERIFY(std::abs(dot(d.d1, d.d2)) < 1e-4);
+        for (const auto* dir : {&d.d1, &d.d2}) // in the plane of u and v
+            QVERIFY(std::abs(std::pow(dot(*dir, u), 2) + std::pow(dot(*dir, v), 2) - 1) < 1e-3);
+        for (size_t i = 0; i < params.size(); ++i)
+            if (params[i].value().dim() <= 1)
+                QVERIFY(d.d1[i].abs().max().item<float>() == 0.0f);
+        QCOMPARE(t.steps, (std::vector<int64_t>{0, 10, 20, 30}));
+        for (size_t k = 0; k < c.size(); ++k) {
+            const double want = std::hypot(c[k].first, c[k].second);
+            QVERIFY2(std::abs(std::hypot(t.a[k], t.b[k]) - want) < 1e-3 * want,
+                     qPrintable(QString::number(k)));
+        }
+        QVERIFY(std::abs(t.explained[0] + t.explained[1] - 1) < 1e-6); // all in the plane
+        QVERIFY(t.explained[0] >= t.explained[1]);
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                                 pca_directions(*net, {snapshots.front()}, nullptr));
+    }
+
     void aRunFolderKeepsItsSurface() {
         const std::string folder = path("run");
         {

@@ -1,3 +1,4 @@
+#include <QDir>
 #include <QFileInfo>
 #include <QProcess>
 #include <QSignalSpy>
@@ -43,7 +44,7 @@ private Q_SLOTS:
         QVERIFY(m_dir.isValid());
         for (const char* arch : {"resnet20", "plain20"})
             QVERIFY(cli({"train", "--arch", arch, "--dataset", "synthetic", "--steps", "6",
-                         "--quiet", "--out", file(arch)}));
+                         "--snapshots", "3", "--quiet", "--out", file(arch)}));
     }
 
     void computesThePairAndSaysWhatItShows() {
@@ -101,6 +102,29 @@ private Q_SLOTS:
         QCOMPARE(csv.readAll().count('\n'), 1 + 2 * 25);
         QVERIFY(view->exportPng(file("surfaces.png")));
         QVERIFY(!QImage(file("surfaces.png")).isNull());
+    }
+
+    void theTrajectoryIsDrawnOnItsPlane() {
+        // Trained with 3 snapshots besides the initial weights: 4 points of the path.
+        QCOMPARE(QDir(file("plain20") + "/snapshots").entryList(QDir::Files),
+                 (QStringList{"step-00000000.pth", "step-00000002.pth", "step-00000004.pth",
+                              "step-00000006.pth"}));
+        MainWindow window;
+        LandscapeView* view = open(window, {file("plain20"), file("resnet20")});
+        view->setDirections(QStringLiteral("trajectory"));
+        QVERIFY(!view->surface(0).complete()); // the random surfaces are other files
+        view->setGrid(5);
+        view->setImages(64);
+        QSignalSpy finished(view, &LandscapeView::computeFinished);
+        QVERIFY(view->compute());
+        QVERIFY(QTest::qWaitFor([&] { return finished.count() == 1; }, 300000));
+        QVERIFY2(finished.first().first().toBool(), qPrintable(finished.first().last().toString()));
+        QVERIFY(QFileInfo::exists(file("plain20") + "/landscape-trajectory-0.json"));
+        QCOMPARE(view->surface(0).pathA.size(), 4);
+        const auto plots = view->findChildren<SurfacePlot*>();
+        QCOMPARE(plots[0]->pathPoints(), 4);
+        // The path ends at the trained weights, the centre of the plane.
+        QCOMPARE(view->surface(0).pathA.last(), 0.0);
     }
 
     void aStoredSurfaceOpensAtOnceAndCancelWritesNothing() {

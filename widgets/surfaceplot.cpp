@@ -31,6 +31,10 @@ SurfacePlot::SurfacePlot(QWidget* parent) : QWidget(parent) {
     auto* margins = new QCPMarginGroup(m_plot);
     m_plot->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
     m_scale->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
+    m_path = new QCPCurve(m_plot->xAxis, m_plot->yAxis);
+    m_path->setPen(QPen(Qt::white, 2));
+    m_path->setScatterStyle(
+        QCPScatterStyle(QCPScatterStyle::ssDisc, QPen(Qt::black), QBrush(Qt::white), 6));
     m_plot->plotLayout()->insertRow(0);
     m_plot->plotLayout()->addElement(0, 0, new QCPTextElement(m_plot, QString()));
 }
@@ -41,6 +45,15 @@ void SurfacePlot::setTitle(const QString& title) {
     if (auto* t = qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0)))
         t->setText(title);
     m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void SurfacePlot::setPath(const QVector<double>& a, const QVector<double>& b) {
+    m_path->setData(a, b);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+int SurfacePlot::pathPoints() const {
+    return m_path->dataCount();
 }
 
 void SurfacePlot::clear() {

@@ -8,6 +8,7 @@
 // qcustomplot.h uses Qt's bare keywords (see curveplot.h): only its class names here.
 class QCPColorMap;
 class QCPColorScale;
+class QCPCurve;
 class QCustomPlot;
 
 /// A surface over a square grid of (a, b): one positive value per point (a loss), in colour on a
@@ -24,6 +25,9 @@ public:
     /// coords: the grid's values along each axis; values: coords.size()^2, row by b.
     void setSurface(const QVector<double>& coords, const QVector<double>& values);
     void clear();
+    /// A path drawn over the surface (training's trajectory), point by point; empty: none.
+    void setPath(const QVector<double>& a, const QVector<double>& b);
+    int pathPoints() const;
     /// The smallest and largest finite positive value; lower > upper when there is none.
     QPair<double, double> dataRange() const { return {m_min, m_max}; }
     /// Fixes the colour range, so that a run and its twin share one scale.
@@ -40,6 +44,7 @@ private:
     QCustomPlot* m_plot = nullptr;
     QCPColorMap* m_map = nullptr;
     QCPColorScale* m_scale = nullptr;
+    QCPCurve* m_path = nullptr;
     QVector<double> m_coords, m_painted;
     double m_min = 1.0, m_max = 0.0;
 };

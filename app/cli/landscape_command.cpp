@@ -70,6 +70,10 @@ std::function<int()> add_landscape_command(CLI::App& app) {
                     "training images the loss is averaged over, a seeded subset (default 1000)")
         ->check(CLI::Range(1, 100000));
     cmd->add_option("--seed", o->landscape.seed, "the directions' and the subset's seed");
+    cmd->add_option("--directions", o->landscape.directions,
+                    "random (filter-normalised Gaussian) or trajectory (the first two principal "
+                    "directions of the run's weight snapshots: train it with --snapshots K)")
+        ->check(CLI::IsMember({"random", "trajectory"}));
     cmd->add_flag("--quiet", o->quiet, "no progress line");
     cmd->add_flag("--interpolate", o->interpolate,
                   "the loss along the line from the run's initial weights to its trained ones "
@@ -118,7 +122,7 @@ std::function<int()> add_landscape_command(CLI::App& app) {
         }
         for (const auto& [run, l] : done)
             std::printf("wrote %s and its directions\n",
-                        landscape_json_path(run, l.options.seed).c_str());
+                        landscape_json_path(run, l.options.seed, l.options.directions).c_str());
         return 0;
     };
 }

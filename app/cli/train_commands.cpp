@@ -51,6 +51,7 @@ struct TrainOptions {
     std::optional<double> warmup_lr;
     std::optional<int64_t> eval_every;
     std::optional<int64_t> eval_subset;
+    std::optional<int64_t> snapshots;
     std::string schedule;
     std::string out;
     bool quiet = false;
@@ -106,6 +107,10 @@ struct TrainOptions {
                        "probe at step 1 and every K steps (0: never)");
         cmd.add_option("--record-every", train.record_every, "a train record every R steps")
             ->check(CLI::Range(1, 1000000));
+        cmd.add_option("--snapshots", snapshots,
+                       "keep the initial weights and K snapshots at evenly spaced steps, for "
+                       "reslab-cli landscape --directions trajectory")
+            ->check(CLI::Range(0, 1000));
         cmd.add_option("--out", out, "the folder to write the run(s) to")->required();
         cmd.add_flag("--quiet", quiet, "no progress bar");
     }
@@ -137,6 +142,8 @@ struct TrainOptions {
             t.eval_every = *eval_every;
         if (eval_subset)
             t.eval_subset = *eval_subset;
+        if (snapshots)
+            t.snapshots = *snapshots;
         if (t.checkpoint_every <= 0 || (t.eval_every > 0 && t.checkpoint_every > t.eval_every))
             t.checkpoint_every = t.eval_every;
     }

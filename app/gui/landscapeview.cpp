@@ -41,6 +41,8 @@ SurfaceData toSurface(const reslab::Landscape& l, const QString& run, const QStr
     d.error = QVector<double>(l.error.begin(), l.error.end());
     d.computed = static_cast<int>(l.computed);
     d.seconds = l.seconds;
+    d.pathA = QVector<double>(l.trajectory.a.begin(), l.trajectory.a.end());
+    d.pathB = QVector<double>(l.trajectory.b.begin(), l.trajectory.b.end());
     return d;
 }
 
@@ -85,17 +87,27 @@ LandscapeView::LandscapeView(const RunRegistry* runs, Selection* selection, QWid
     m_range->setRange(0.05, 10.0);
     m_range->setSingleStep(0.25);
     m_range->setValue(1.0);
-    m_range->setToolTip(tr("a and b run over [-range, range], in units of the filter norms"));
+    m_range->setToolTip(tr("a and b run over [-range, range], in units of the filter norms (along "
+                           "the trajectory, the grid covers its path whatever this says)"));
     m_seed = new QSpinBox(this);
     m_seed->setRange(0, 1000000);
     m_seed->setToolTip(
         tr("The directions' seed; a surface already computed with it opens at once"));
     connect(m_seed, &QSpinBox::valueChanged, this, [this] { loadStored(); });
+    m_directions = new QComboBox(this);
+    m_directions->addItem(tr("random directions"), QStringLiteral("random"));
+    m_directions->addItem(tr("training trajectory"), QStringLiteral("trajectory"));
+    m_directions->setToolTip(
+        tr("Random: two filter-normalised Gaussian directions. Trajectory: the first two "
+           "principal directions of the run's weight snapshots, with its path drawn (the run "
+           "must have been trained with snapshots)"));
+    connect(m_directions, &QComboBox::activated, this, [this] { loadStored(); });
     for (auto [label, w] :
          std::initializer_list<std::pair<QString, QWidget*>>{{tr("grid"), m_grid},
                                                              {tr("images"), m_images},
                                                              {tr("range"), m_range},
-                                                             {tr("seed"), m_seed}}) {
+                                                             {tr("seed"), m_seed},
+                                                             {tr("along"), m_directions}}) {
         settings->addWidget(new QLabel(label, this));
         settings->addWidget(w);
     }
@@ -198,6 +210,11 @@ void LandscapeView::setSeed(int seed) {
     m_seed->setValue(seed);
 }
 
+void LandscapeView::setDirections(const QString& directions) {
+    m_directions->setCurrentIndex(std::max(0, m_directions->findData(directions)));
+    loadStored();
+}
+
 int LandscapeView::twinOf(int id) const {
     const RegisteredRun* run = m_runs ? m_runs->find(id) : nullptr;
     if (!run)
@@ -269,7 +286,8 @@ void LandscapeView::loadStored() {
         m_surfaces[side].run = run->name;
         m_surfaces[side].folder = run->folder;
         const std::string path = reslab::landscape_json_path(
-            run->folder.toStdString(), static_cast<uint64_t>(m_seed->value()));
+            run->folder.toStdString(), static_cast<uint64_t>(m_seed->value()),
+            m_directions->currentData().toString().toStdString());
         if (!QFileInfo::exists(QString::fromStdString(path)))
             continue;
         try {
@@ -323,6 +341,7 @@ bool LandscapeView::compute(QString* error) {
     o.images = m_images->value();
     o.range = m_range->value();
     o.seed = static_cast<uint64_t>(m_seed->value());
+    o.directions = m_directions->currentData().toString().toStdString();
     m_stop = std::make_shared<std::atomic<bool>>(false);
     auto stop = m_stop;
     const int total = static_cast<int>(jobs.size()) * o.grid * o.grid;
@@ -421,6 +440,7 @@ void LandscapeView::redraw() {
                                 : s.grid == 0   ? tr("%1: not computed yet (Compute)").arg(s.run)
                                                 : s.run);
         m_plots[side]->setSurface(s.coords, s.loss);
+        m_plots[side]->setPath(s.pathA, s.pathB);
         const auto [a, b] = m_plots[side]->dataRange();
         if (a <= b) {
             lo = lo <= hi ? std::min(lo, a) : a;

@@ -28,6 +28,7 @@ struct SurfaceData {
     int computed = 0;
     double seconds = 0.0;
     QVector<double> alpha, lineLoss; // the line from the initial weights, when computed
+    QVector<double> pathA, pathB;    // the training trajectory, with trajectory directions
     bool complete() const { return grid > 0 && computed == grid * grid; }
 };
 
@@ -50,6 +51,8 @@ public:
     void setImages(int images);
     /// The directions' seed; a surface stored with it opens at once.
     void setSeed(int seed);
+    /// "random" or "trajectory" (the first two principal directions of the run's snapshots).
+    void setDirections(const QString& directions);
 
     /// Computes the surfaces of the pair that are not in their folders yet; false (and why) when
     /// it cannot start.
@@ -81,6 +84,7 @@ private:
     QSpinBox* m_images = nullptr;
     QDoubleSpinBox* m_range = nullptr;
     QSpinBox* m_seed = nullptr;
+    QComboBox* m_directions = nullptr;
     QPushButton* m_computeButton = nullptr;
     QPushButton* m_cancelButton = nullptr;
     QProgressBar* m_progress = nullptr;

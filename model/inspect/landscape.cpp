@@ -1,7 +1,10 @@
 #include "inspect/landscape.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -75,6 +78,28 @@ Subset training_subset(const RunConfig& config, int64_t images, uint64_t seed) {
     return s;
 }
 
+/// A run's weight snapshots (snapshots/step-NNNNNNNN.pth), in the order of their steps.
+std::vector<std::pair<int64_t, StateDict>> read_snapshots(const std::string& folder) {
+    namespace fs = std::filesystem;
+    std::vector<std::pair<int64_t, std::string>> files;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(fs::path(folder) / "snapshots", ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.size() == 17 && name.rfind("step-", 0) == 0 && name.compare(13, 4, ".pth") == 0 &&
+            std::all_of(name.begin() + 5, name.begin() + 13, ::isdigit))
+            files.emplace_back(std::stoll(name.substr(5, 8)), entry.path().string());
+    }
+    if (files.size() < 2)
+        throw RunFolderError("'" + folder + "' has " + std::to_string(files.size()) +
+                             " weight snapshots; a trajectory needs two or more: train it with "
+                             "snapshots kept");
+    std::sort(files.begin(), files.end());
+    std::vector<std::pair<int64_t, StateDict>> out;
+    for (const auto& [step, path] : files)
+        out.emplace_back(step, read_state_dict(path));
+    return out;
+}
+
 } // namespace
 
 Directions filter_normalized_directions(const ResNetImpl& net, uint64_t seed) {
@@ -99,6 +124,68 @@ Directions filter_normalized_directions(const ResNetImpl& net, uint64_t seed) {
             }
             out->push_back(r);
         }
+    return d;
+}
+
+Directions pca_directions(const ResNetImpl& net,
+                          const std::vector<std::pair<int64_t, StateDict>>& snapshots,
+                          Trajectory* trajectory) {
+    torch::NoGradGuard no_grad;
+    if (snapshots.size() < 2)
+        throw std::invalid_argument("a trajectory needs at least two weight snapshots, not " +
+                                    std::to_string(snapshots.size()));
+    Directions d;
+    std::vector<torch::Tensor> finals;
+    std::vector<bool> moved; // 1-D parameters stay out, as for random directions
+    for (const auto& p : net.named_parameters(/*recurse=*/true)) {
+        d.names.push_back(p.key());
+        finals.push_back(p.value().detach().to(torch::kFloat64).flatten());
+        moved.push_back(p.value().dim() > 1);
+    }
+    std::vector<torch::Tensor> rows;
+    for (const auto& [step, state] : snapshots) {
+        std::vector<torch::Tensor> parts;
+        for (size_t i = 0; i < d.names.size(); ++i) {
+            if (!moved[i])
+                continue;
+            const auto it = std::find_if(state.begin(), state.end(),
+                                         [&](const auto& kv) { return kv.first == d.names[i]; });
+            if (it == state.end() || it->second.numel() != finals[i].numel())
+                throw std::invalid_argument("the snapshot of step " + std::to_string(step) +
+                                            " has no " + d.names[i] + " of this net's shape");
+            parts.push_back(it->second.to(torch::kFloat64).flatten() - finals[i]);
+        }
+        rows.push_back(torch::cat(parts));
+    }
+    const torch::Tensor m = torch::stack(rows); // snapshots x moved parameters
+    const auto [u, sv, vh] = at::linalg_svd(m, /*full_matrices=*/false);
+    const torch::Tensor variance = sv.pow(2);
+    const double total = variance.sum().item<double>();
+    Trajectory t;
+    for (int k = 0; k < 2; ++k) {
+        const torch::Tensor dir =
+            k < vh.size(0) ? vh[k] : torch::zeros({m.size(1)}, torch::kFloat64);
+        t.explained[k] = k < variance.size(0) && total > 0 ? variance[k].item<double>() / total : 0;
+        const torch::Tensor proj = m.matmul(dir);
+        for (int64_t i = 0; i < proj.size(0); ++i)
+            (k == 0 ? t.a : t.b).push_back(proj[i].item<double>());
+        // Back into one tensor a parameter, zeros for the 1-D ones.
+        std::vector<torch::Tensor>& out = k == 0 ? d.d1 : d.d2;
+        int64_t at = 0;
+        for (size_t i = 0; i < d.names.size(); ++i) {
+            const torch::Tensor w = net.named_parameters()[d.names[i]];
+            if (!moved[i]) {
+                out.push_back(torch::zeros_like(w));
+                continue;
+            }
+            out.push_back(dir.narrow(0, at, w.numel()).to(w.scalar_type()).view(w.sizes()).clone());
+            at += w.numel();
+        }
+    }
+    for (const auto& [step, state] : snapshots)
+        t.steps.push_back(step);
+    if (trajectory)
+        *trajectory = std::move(t);
     return d;
 }
 
@@ -207,12 +294,24 @@ LandscapeSummary summarize(const Landscape& l) {
     return s;
 }
 
-std::string landscape_json_path(const std::string& folder, uint64_t seed) {
-    return folder + "/landscape-" + std::to_string(seed) + ".json";
+namespace {
+
+std::string
+landscape_stem(const std::string& folder, uint64_t seed, const std::string& directions) {
+    return folder + "/landscape-" + (directions == "trajectory" ? "trajectory-" : "") +
+           std::to_string(seed);
 }
 
-std::string landscape_directions_path(const std::string& folder, uint64_t seed) {
-    return folder + "/landscape-" + std::to_string(seed) + "-directions.pth";
+} // namespace
+
+std::string
+landscape_json_path(const std::string& folder, uint64_t seed, const std::string& directions) {
+    return landscape_stem(folder, seed, directions) + ".json";
+}
+
+std::string
+landscape_directions_path(const std::string& folder, uint64_t seed, const std::string& directions) {
+    return landscape_stem(folder, seed, directions) + "-directions.pth";
 }
 
 Landscape landscape_for_run(const std::string& folder,
@@ -225,19 +324,33 @@ Landscape landscape_for_run(const std::string& folder,
     const Subset subset = training_subset(config, options.images, options.seed);
     const torch::Tensor& indices = subset.indices;
     const int64_t images = indices.size(0);
-    const Directions directions = filter_normalized_directions(*net->net, options.seed);
-
     Landscape landscape;
     landscape.options = options;
     landscape.options.images = images;
+    Directions directions;
+    if (options.directions == "trajectory") {
+        directions = pca_directions(*net->net, read_snapshots(folder), &landscape.trajectory);
+        // The grid covers the path, with a margin: its coordinates are distances in weight space.
+        double reach = 0.0;
+        for (const auto* v : {&landscape.trajectory.a, &landscape.trajectory.b})
+            for (double x : *v)
+                reach = std::max(reach, std::abs(x));
+        landscape.options.range = reach > 0 ? 1.2 * reach : options.range;
+    } else if (options.directions == "random") {
+        directions = filter_normalized_directions(*net->net, options.seed);
+    } else {
+        throw std::invalid_argument("unknown directions '" + options.directions +
+                                    "'; use random or trajectory");
+    }
     compute_landscape(*net->net, subset.x, subset.y, directions, landscape, progress);
     if (!landscape.complete())
         return landscape;
 
-    write_directions(directions, landscape_directions_path(folder, options.seed));
+    write_directions(directions,
+                     landscape_directions_path(folder, options.seed, options.directions));
     // The subset's indices go with it, so that anyone can evaluate the same images.
     write_tensor_file(indices,
-                      folder + "/landscape-" + std::to_string(options.seed) + "-images.pth");
+                      landscape_stem(folder, options.seed, options.directions) + "-images.pth");
 
     json j;
     j["what"] = "loss surface, Li et al. 2018: theta + a d1 + b d2";
@@ -245,17 +358,28 @@ Landscape landscape_for_run(const std::string& folder,
     j["run"] = config.name;
     j["seed"] = options.seed;
     j["grid"] = options.grid;
-    j["range"] = options.range;
     j["images"] = images;
     j["images_from"] = "training set, seeded subset (landscape-<seed>-images.pth)";
-    j["directions"] = "gaussian, filter-normalised; BN and bias directions zero";
+    j["directions"] = options.directions == "trajectory"
+                          ? "trajectory: PCA of the snapshots minus the final weights (unit "
+                            "vectors); BN and bias directions zero"
+                          : "gaussian, filter-normalised; BN and bias directions zero";
+    j["direction_kind"] = options.directions;
+    j["range"] = landscape.options.range;
+    if (!landscape.trajectory.steps.empty()) {
+        j["trajectory"] = {
+            {"steps", landscape.trajectory.steps},
+            {"a", landscape.trajectory.a},
+            {"b", landscape.trajectory.b},
+            {"explained", {landscape.trajectory.explained[0], landscape.trajectory.explained[1]}}};
+    }
     j["bn"] = "eval: the trained net's running statistics";
     j["loss"] = "mean cross-entropy";
     j["coords"] = landscape.coords;
     j["losses"] = landscape.loss;
     j["errors"] = landscape.error;
     j["seconds"] = landscape.seconds;
-    write_text_atomic(landscape_json_path(folder, options.seed), j.dump(1));
+    write_text_atomic(landscape_json_path(folder, options.seed, options.directions), j.dump(1));
     return landscape;
 }
 
@@ -345,6 +469,17 @@ Landscape read_landscape(const std::string& path) {
         l.loss = numbers(j.at("losses"));
         l.error = numbers(j.at("errors"));
         l.seconds = j.value("seconds", 0.0);
+        l.options.directions = j.value("direction_kind", std::string("random"));
+        if (j.contains("trajectory")) {
+            const json& t = j.at("trajectory");
+            l.trajectory.steps = t.at("steps").get<std::vector<int64_t>>();
+            l.trajectory.a = numbers(t.at("a"));
+            l.trajectory.b = numbers(t.at("b"));
+            if (l.trajectory.a.size() != l.trajectory.steps.size() ||
+                l.trajectory.b.size() != l.trajectory.steps.size() ||
+                l.trajectory.steps.size() > 100000)
+                throw bad("its trajectory's lists differ in length");
+        }
     } catch (const json::exception& e) {
         throw bad(e.what());
     }

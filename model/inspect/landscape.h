@@ -21,6 +21,9 @@ struct LandscapeOptions {
     int64_t images = 1000; // training images, a seeded subset, the same for every point
     uint64_t seed = 0;     // the directions' seed and the subset's
     int64_t batch = 500;   // images a forward pass
+    /// "random": filter-normalised Gaussian directions; "trajectory": the first two principal
+    /// directions of the run's weight snapshots (Li et al. section 7), with the path drawn on it.
+    std::string directions = "random";
 };
 
 /// Two directions in weight space, a tensor per parameter of the net (state_dict names).
@@ -37,6 +40,23 @@ struct Directions {
 /// `ignore=biasbn`. Buffers (BN's running statistics) are not parameters and are not moved.
 Directions filter_normalized_directions(const ResNetImpl& net, uint64_t seed);
 
+/// Where training went, seen in the plane of two directions: each snapshot's weights minus the
+/// final ones, projected onto them.
+struct Trajectory {
+    std::vector<int64_t> steps;
+    std::vector<double> a, b;
+    double explained[2] = {0.0, 0.0}; // the share of the path's variance along each direction
+};
+
+/// Li et al. section 7: the first two principal directions of the matrix whose rows are each
+/// snapshot's parameters minus the final ones (1-D parameters left out, as for random
+/// directions), unit vectors in weight space, not filter-normalised (the coordinates are then
+/// distances along them, as in the reference's PCA plots). snapshots: state_dicts of the same
+/// net; at least two. Fills trajectory with the snapshots' projections.
+Directions pca_directions(const ResNetImpl& net,
+                          const std::vector<std::pair<int64_t, StateDict>>& snapshots,
+                          Trajectory* trajectory);
+
 /// Writes directions as a state_dict of "d1.<name>" and "d2.<name>" that Python's torch.load
 /// reads. Throws WeightsError.
 void write_directions(const Directions& directions, const std::string& path);
@@ -49,6 +69,7 @@ struct Landscape {
     std::vector<double> error;  // the fraction misclassified, likewise
     int64_t computed = 0;       // points done
     double seconds = 0.0;       // spent computing them
+    Trajectory trajectory;      // with trajectory directions
 
     double loss_at(int64_t ib, int64_t ia) const { return loss[ib * options.grid + ia]; }
     bool complete() const { return computed == options.grid * options.grid; }
@@ -82,16 +103,23 @@ struct LandscapeSummary {
 LandscapeSummary summarize(const Landscape& landscape);
 
 /// A run folder's net (its checkpoint) over a seeded subset of its own training set, written to
-/// the folder: landscape-<seed>.json (the grid, the losses, the errors and the settings) and
-/// landscape-<seed>-directions.pth (the two directions, as "d1.<name>" and "d2.<name>", which
-/// Python's torch.load reads). Returns the landscape; cancelled (progress false) writes nothing.
+/// the folder (names for random directions; see landscape_json_path): landscape-<seed>.json (the
+/// grid, the losses, the errors and the settings) and landscape-<seed>-directions.pth (the two
+/// directions, as "d1.<name>" and "d2.<name>", which Python's torch.load reads). Returns the
+/// landscape; cancelled (progress false) writes nothing.
 Landscape landscape_for_run(const std::string& folder,
                             const LandscapeOptions& options,
                             const std::function<bool(const Landscape&)>& progress = {});
 
 /// The files landscape_for_run writes.
-std::string landscape_json_path(const std::string& folder, uint64_t seed);
-std::string landscape_directions_path(const std::string& folder, uint64_t seed);
+/// landscape-<seed>.json for random directions, landscape-trajectory-<seed>.json for the
+/// trajectory's (the seed then chooses the images alone).
+std::string landscape_json_path(const std::string& folder,
+                                uint64_t seed,
+                                const std::string& directions = "random");
+std::string landscape_directions_path(const std::string& folder,
+                                      uint64_t seed,
+                                      const std::string& directions = "random");
 
 /// The loss along the straight line between a net's initial weights (alpha 0) and its trained
 /// ones (alpha 1), from alpha -0.5 to 1.5 (Goodfellow, Vinyals and Saxe, "Qualitatively

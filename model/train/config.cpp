@@ -70,6 +70,7 @@ template <typename Train, typename Visit> void train_fields(Train& t, Visit&& v)
     v("eval_subset", t.eval_subset, kCount);
     v("probe_every", t.probe_every, kCount);
     v("checkpoint_every", t.checkpoint_every, kCount);
+    v("snapshots", t.snapshots, Bounds{0, 1000});
     v("seed", t.seed, kAny);
     v("device", t.device, kAny);
     v("threads", t.threads, kThreads);

@@ -37,6 +37,9 @@ struct TrainConfig {
                                // (the whole split at the end); 0: the whole split every time
     int64_t probe_every = 50;  // gradient norms and responses at step 1 and every K steps; 0: never
     int64_t checkpoint_every = 500;
+    // Weight snapshots for the loss landscape's trajectory (Li et al. 2018, section 7): the
+    // initial weights and K more at evenly spaced steps, in the run folder's snapshots/; 0: none.
+    int64_t snapshots = 0;
 
     uint64_t seed = 0;
     std::string device = "cpu"; // cpu or cuda (when the LibTorch in use has it)

@@ -335,6 +335,8 @@ void Run::step() {
     // differ most (plain-56's first conv gets 300-1000x the last layer's gradient norm at step 1).
     const bool probe = t.probe_every > 0 && (m_step == 0 || (m_step + 1) % t.probe_every == 0);
     m_probe.reset();
+    if (t.snapshots > 0 && m_step == 0)
+        save_snapshot(); // where the trajectory starts
 
     m_cuda->on_stream([&] {
         const torch::Tensor indices = batch_indices(m_step);
@@ -422,6 +424,10 @@ void Run::step() {
     }
     if (checkpoint)
         save_checkpoint(); // and status.json with it: the last one says finished
+    // K snapshots at evenly spaced steps, the last at the last step.
+    if (t.snapshots > 0 &&
+        (m_step * t.snapshots) / m_total_steps > ((m_step - 1) * t.snapshots) / m_total_steps)
+        save_snapshot();
 }
 
 EvalRecord Run::evaluate(bool whole) {

@@ -58,6 +58,9 @@ public:
     void step();
     /// Writes the checkpoint and the trainer state now (the run can be resumed from here).
     void save_checkpoint();
+    /// Writes the net's weights now to snapshots/step-NNNNNNNN.pth (the loss landscape's
+    /// trajectory); TrainConfig::snapshots says when.
+    void save_snapshot();
     /// Marks the run stopped by its user, with a checkpoint written; Failed, with the reason, when
     /// the checkpoint cannot be written.
     void stop();

@@ -4,12 +4,14 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <limits>
 #include <map>
 #include <sstream>
 
 #include "io/atomicfile.h"
+#include "io/runfolder.h"
 #include "io/weights.h"
 
 namespace reslab {
@@ -129,6 +131,23 @@ void Run::load_trainer_state() {
     truncate_metrics(paths.metrics, m_step);
     if (m_step >= m_total_steps)
         m_state = State::Finished;
+}
+
+void Run::save_snapshot() {
+    if (m_folder.empty())
+        return;
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::path(m_folder) / "snapshots";
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec)
+        throw RunFolderError("cannot create '" + dir.string() + "': " + ec.message());
+    char name[32];
+    std::snprintf(name, sizeof name, "step-%08lld.pth", static_cast<long long>(m_step));
+    StateDict weights;
+    for (const auto& [key, value] : state_dict_of(*m_net))
+        weights.emplace_back(key, value.contiguous());
+    write_state_dict(weights, (dir / name).string());
 }
 
 void Run::save_checkpoint() {
