@@ -31,6 +31,9 @@ SurfacePlot::SurfacePlot(QWidget* parent) : QWidget(parent) {
     auto* margins = new QCPMarginGroup(m_plot);
     m_plot->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
     m_scale->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
+    m_contours = new QCPCurve(m_plot->xAxis, m_plot->yAxis);
+    m_contours->setPen(QPen(QColor(255, 255, 255, 150), 1));
+    m_contours->setLineStyle(QCPCurve::lsLine);
     m_path = new QCPCurve(m_plot->xAxis, m_plot->yAxis);
     m_path->setPen(QPen(Qt::white, 2));
     m_path->setScatterStyle(
@@ -100,13 +103,73 @@ void SurfacePlot::setSurface(const QVector<double>& coords, const QVector<double
     } else {
         m_map->data()->setCell(0, 0, qQNaN());
     }
+    updateContours();
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void SurfacePlot::setColorRange(double lower, double upper) {
     if (lower > 0 && upper > lower)
         m_scale->setDataRange(QCPRange(lower, upper));
+    updateContours();
     m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QVector<double> SurfacePlot::contourLevels() const {
+    constexpr int kLevels = 12;
+    const double lo = m_scale->dataRange().lower, hi = m_scale->dataRange().upper;
+    QVector<double> levels;
+    if (!(lo > 0 && hi > lo))
+        return levels;
+    for (int i = 1; i < kLevels; ++i)
+        levels << std::pow(10.0, std::log10(lo) + (std::log10(hi) - std::log10(lo)) * i / kLevels);
+    return levels;
+}
+
+void SurfacePlot::updateContours() {
+    // One curve for every level's segments, NaN between them so that they are not joined.
+    QVector<double> xs, ys;
+    for (double level : contourLevels())
+        for (const QLineF& l : isoline(m_coords, m_painted, level)) {
+            xs << l.x1() << l.x2() << qQNaN();
+            ys << l.y1() << l.y2() << qQNaN();
+        }
+    m_contours->setData(xs, ys);
+}
+
+QVector<QLineF>
+SurfacePlot::isoline(const QVector<double>& coords, const QVector<double>& values, double level) {
+    QVector<QLineF> segments;
+    const int n = static_cast<int>(coords.size());
+    if (values.size() != n * n || !(level > 0))
+        return segments;
+    const double target = std::log10(level);
+    auto at = [&](int b, int a) {
+        const double v = values[b * n + a];
+        return v > 0 ? std::log10(v) - target : qQNaN();
+    };
+    for (int b = 0; b + 1 < n; ++b)
+        for (int a = 0; a + 1 < n; ++a) {
+            // The corners counter-clockwise from (a, b), and the edges between them.
+            const double v[4] = {at(b, a), at(b, a + 1), at(b + 1, a + 1), at(b + 1, a)};
+            const QPointF p[4] = {{coords[a], coords[b]},
+                                  {coords[a + 1], coords[b]},
+                                  {coords[a + 1], coords[b + 1]},
+                                  {coords[a], coords[b + 1]}};
+            if (std::isnan(v[0]) || std::isnan(v[1]) || std::isnan(v[2]) || std::isnan(v[3]))
+                continue;
+            QVector<QPointF> crossings;
+            for (int e = 0; e < 4; ++e) {
+                const double v0 = v[e], v1 = v[(e + 1) % 4];
+                if ((v0 < 0) != (v1 < 0)) {
+                    const double t = v0 / (v0 - v1);
+                    crossings << p[e] + t * (p[(e + 1) % 4] - p[e]);
+                }
+            }
+            // Two crossings: one segment; four (a saddle): two, paired along the edges' order.
+            for (int i = 0; i + 1 < crossings.size(); i += 2)
+                segments << QLineF(crossings[i], crossings[i + 1]);
+        }
+    return segments;
 }
 
 QPair<double, double> SurfacePlot::colorRange() const {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QLineF>
 #include <QPair>
 #include <QString>
 #include <QVector>
@@ -28,6 +29,13 @@ public:
     /// A path drawn over the surface (training's trajectory), point by point; empty: none.
     void setPath(const QVector<double>& a, const QVector<double>& b);
     int pathPoints() const;
+    /// Where the surface crosses level, by marching squares over its grid cells (values
+    /// compared on a log scale, crossings placed linearly between grid points): segments in
+    /// (a, b). Cells with a NaN corner have none.
+    static QVector<QLineF>
+    isoline(const QVector<double>& coords, const QVector<double>& values, double level);
+    /// The levels the contour lines are drawn at: evenly spaced on the log scale of the colours.
+    QVector<double> contourLevels() const;
     /// The smallest and largest finite positive value; lower > upper when there is none.
     QPair<double, double> dataRange() const { return {m_min, m_max}; }
     /// Fixes the colour range, so that a run and its twin share one scale.
@@ -41,10 +49,13 @@ public:
     QCustomPlot* plot() const { return m_plot; }
 
 private:
+    void updateContours();
+
     QCustomPlot* m_plot = nullptr;
     QCPColorMap* m_map = nullptr;
     QCPColorScale* m_scale = nullptr;
     QCPCurve* m_path = nullptr;
+    QCPCurve* m_contours = nullptr;
     QVector<double> m_coords, m_painted;
     double m_min = 1.0, m_max = 0.0;
 };
