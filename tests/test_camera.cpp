@@ -13,6 +13,7 @@
 
 #include "featuresview.h"
 #include "framesource.h"
+#include "qttestsupport.h"
 #include "rawavi.h"
 
 // The feature inspector's live view, fed by video files the test writes (no machine here has a
@@ -41,18 +42,6 @@ private:
     }
 
     static int frameIndex(const QImage& frame) { return qRound(qRed(frame.pixel(1, 1)) / 5.0); }
-
-    bool runCli(const QStringList& args, QString* out = nullptr) {
-        QProcess cli;
-        cli.start(QStringLiteral(RESLAB_CLI), args);
-        if (!cli.waitForFinished(120000) || cli.exitCode() != 0) {
-            qWarning("%s", cli.readAllStandardError().constData());
-            return false;
-        }
-        if (out)
-            *out = QString::fromUtf8(cli.readAllStandardOutput());
-        return true;
-    }
 
     /// Plays path through the view to its end; checks what must hold of every live run.
     struct Played {
@@ -99,9 +88,10 @@ private:
 private Q_SLOTS:
     void initTestCase() {
         QVERIFY(m_dir.isValid());
-        QVERIFY(runCli({"init", "--arch", "resnet20", "--seed", "1", "--out", file("r20.pth")}));
-        QVERIFY(runCli({"init", "--arch", "resnet20", "--in-channels", "1", "--classes", "10",
-                        "--seed", "2", "--out", file("fashion20.pth")}));
+        QVERIFY(
+            runReslabCli({"init", "--arch", "resnet20", "--seed", "1", "--out", file("r20.pth")}));
+        QVERIFY(runReslabCli({"init", "--arch", "resnet20", "--in-channels", "1", "--classes", "10",
+                              "--seed", "2", "--out", file("fashion20.pth")}));
     }
 
     void videoFramesGoThroughTheNet() {
@@ -132,9 +122,9 @@ private Q_SLOTS:
         // What the view predicts for it is what reslab-cli predicts for the same picture.
         QVERIFY(frames.last().save(file("last.png")));
         QString out;
-        QVERIFY(runCli({"predict", "--arch", "resnet20", "--weights", file("r20.pth"), "--image",
-                        file("last.png"), "--topk", "3"},
-                       &out));
+        QVERIFY(runReslabCli({"predict", "--arch", "resnet20", "--weights", file("r20.pth"),
+                              "--image", file("last.png"), "--topk", "3"},
+                             &out));
         const QStringList rows = out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
         QCOMPARE(rows.size(), 3);
         const auto* top = view.findChild<QListWidget*>(); // "38.5%  deer", as the user reads it

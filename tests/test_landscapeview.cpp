@@ -7,6 +7,7 @@
 
 #include "landscapeview.h"
 #include "mainwindow.h"
+#include "qttestsupport.h"
 #include "surfaceplot.h"
 
 // The Loss landscape tab in the window: a run and its twin opened from their folders, their
@@ -17,18 +18,6 @@ class TestLandscapeView : public QObject {
 private:
     QTemporaryDir m_dir;
     QString file(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
-
-    bool cli(const QStringList& args, QString* out = nullptr) {
-        QProcess p;
-        p.start(QStringLiteral(RESLAB_CLI), args);
-        if (!p.waitForFinished(300000) || p.exitCode() != 0) {
-            qWarning("%s", p.readAllStandardError().constData());
-            return false;
-        }
-        if (out)
-            *out = QString::fromUtf8(p.readAllStandardOutput());
-        return true;
-    }
 
     static LandscapeView* open(MainWindow& window, const QStringList& folders) {
         for (const QString& f : folders) {
@@ -42,9 +31,10 @@ private:
 private Q_SLOTS:
     void initTestCase() {
         QVERIFY(m_dir.isValid());
+        isolateSettings(m_dir.path(), QStringLiteral("test_landscapeview"));
         for (const char* arch : {"resnet20", "plain20"})
-            QVERIFY(cli({"train", "--arch", arch, "--dataset", "synthetic", "--steps", "6",
-                         "--snapshots", "3", "--quiet", "--out", file(arch)}));
+            QVERIFY(runReslabCli({"train", "--arch", arch, "--dataset", "synthetic", "--steps", "6",
+                                  "--snapshots", "3", "--quiet", "--out", file(arch)}));
     }
 
     void computesThePairAndSaysWhatItShows() {
@@ -80,9 +70,9 @@ private Q_SLOTS:
         // The caption's numbers are reslab-cli's for the same surfaces (recomputed there).
         const QString caption = view->caption();
         QString out;
-        QVERIFY(cli({"landscape", file("plain20"), file("resnet20"), "--grid", "5", "--images",
-                     "64", "--quiet"},
-                    &out));
+        QVERIFY(runReslabCli({"landscape", file("plain20"), file("resnet20"), "--grid", "5",
+                              "--images", "64", "--quiet"},
+                             &out));
         const QStringList rows = out.split('\n', Qt::SkipEmptyParts);
         QVERIFY(rows.size() >= 3);
         for (int i = 1; i <= 2; ++i) {
