@@ -40,6 +40,7 @@ SurfaceData toSurface(const reslab::Landscape& l, const QString& run, const QStr
     d.loss = QVector<double>(l.loss.begin(), l.loss.end());
     d.error = QVector<double>(l.error.begin(), l.error.end());
     d.computed = static_cast<int>(l.computed);
+    d.images = static_cast<int>(l.options.images);
     d.seconds = l.seconds;
     d.pathA = QVector<double>(l.trajectory.a.begin(), l.trajectory.a.end());
     d.pathB = QVector<double>(l.trajectory.b.begin(), l.trajectory.b.end());
@@ -436,9 +437,13 @@ void LandscapeView::redraw() {
     double lo = 1.0, hi = 0.0;
     for (int side = 0; side < 2; ++side) {
         const SurfaceData& s = m_surfaces[side];
+        // The surface's own settings, which the spin boxes above need not show any more.
         m_plots[side]->setTitle(s.run.isEmpty() ? tr("no run")
                                 : s.grid == 0   ? tr("%1: not computed yet (Compute)").arg(s.run)
-                                                : s.run);
+                                                : tr("%1 · %2 x %2 points · %3 training images")
+                                                    .arg(s.run)
+                                                    .arg(s.grid)
+                                                    .arg(s.images));
         m_plots[side]->setSurface(s.coords, s.loss);
         m_plots[side]->setPath(s.pathA, s.pathB);
         const auto [a, b] = m_plots[side]->dataRange();

@@ -23,6 +23,7 @@ struct SurfaceData {
     QString run; // the run's name
     QString folder;
     int grid = 0;
+    int images = 0; // training images the loss is averaged over
     QVector<double> coords;
     QVector<double> loss, error; // grid x grid, row by b; NaN until computed
     int computed = 0;
