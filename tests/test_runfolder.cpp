@@ -349,6 +349,27 @@ private Q_SLOTS:
         }
     }
 
+    void anOversizedSpecIsRefusedUnread() {
+        // A spec.json of 2 MiB (a valid one padded with spaces) is not one ResLab wrote: refused
+        // by its size before it is read.
+        QTemporaryDir dir;
+        const std::string folder = dir.path().toStdString();
+        std::string text = to_json(test::smallRun("resnet20", 5));
+        text += std::string(2 << 20, ' ');
+        write_text_atomic(folder + "/spec.json", text);
+        try {
+            read_run_folder(folder);
+            QFAIL("no error");
+        } catch (const RunFolderError& e) {
+            QVERIFY2(QString(e.what()).contains("spec.json' is 2") &&
+                         QString(e.what()).contains("at most 1048576"),
+                     e.what());
+        }
+        // Without the padding it reads.
+        write_text_atomic(folder + "/spec.json", to_json(test::smallRun("resnet20", 5)));
+        QCOMPARE(read_run_folder(folder).config.train.steps, int64_t(5));
+    }
+
     void statusRoundTripAndTheWriterGone() {
         QTemporaryDir dir;
         const std::string folder = dir.path().toStdString();

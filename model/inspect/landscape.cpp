@@ -21,7 +21,9 @@ namespace {
 using json = nlohmann::ordered_json;
 namespace F = torch::nn::functional;
 
-constexpr int64_t kMaxGrid = 201;   // a read-back grid larger than this is a damaged file
+constexpr int64_t kMaxGrid = 201;      // a read-back grid larger than this is a damaged file
+constexpr size_t kMaxSnapshots = 1000; // TrainConfig::snapshots' bound
+constexpr uint64_t kMaxSurfaceBytes = 64 << 20; // a 201 x 201 surface is about 2 MB of JSON
 constexpr double kAlphaFrom = -0.5; // the interpolation runs past both ends, as Goodfellow et al.'s
 constexpr double kAlphaTo = 1.5;
 
@@ -89,6 +91,10 @@ std::vector<std::pair<int64_t, StateDict>> read_snapshots(const std::string& fol
             std::all_of(name.begin() + 5, name.begin() + 13, ::isdigit))
             files.emplace_back(std::stoll(name.substr(5, 8)), entry.path().string());
     }
+    if (files.size() > kMaxSnapshots + 1)
+        throw RunFolderError("'" + folder + "' has " + std::to_string(files.size()) +
+                             " weight snapshots, more than training keeps (at most " +
+                             std::to_string(kMaxSnapshots) + " and the initial weights)");
     if (files.size() < 2)
         throw RunFolderError("'" + folder + "' has " + std::to_string(files.size()) +
                              " weight snapshots; a trajectory needs two or more: train it with "
@@ -448,7 +454,8 @@ Interpolation interpolation_for_run(const std::string& folder, const LandscapeOp
 }
 
 Landscape read_landscape(const std::string& path) {
-    const json j = json::parse(read_text(path), nullptr, /*allow_exceptions=*/false);
+    const json j =
+        json::parse(read_text(path, kMaxSurfaceBytes), nullptr, /*allow_exceptions=*/false);
     auto bad = [&](const std::string& why) {
         return RunFolderError("'" + path + "' is not a ResLab loss surface: " + why);
     };
@@ -492,7 +499,8 @@ Landscape read_landscape(const std::string& path) {
 }
 
 Interpolation read_interpolation(const std::string& path) {
-    const json j = json::parse(read_text(path), nullptr, /*allow_exceptions=*/false);
+    const json j =
+        json::parse(read_text(path, kMaxSurfaceBytes), nullptr, /*allow_exceptions=*/false);
     auto bad = [&](const std::string& why) {
         return RunFolderError("'" + path + "' is not a ResLab interpolation: " + why);
     };

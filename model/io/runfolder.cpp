@@ -45,7 +45,7 @@ RunFolder read_run_folder(const std::string& folder) {
         throw RunFolderError("'" + folder + "' is not a run folder: it holds no spec.json");
     RunFolder f;
     f.folder = folder;
-    const std::string text = read_text(paths.spec);
+    const std::string text = read_text(paths.spec, kMaxDescriptionBytes);
     try {
         f.config = run_config_from_json(text);
     } catch (const std::exception& e) {
@@ -111,7 +111,7 @@ std::optional<FolderStatus> read_folder_status(const std::string& folder) {
         return std::nullopt;
     std::string text;
     try {
-        text = read_text(path);
+        text = read_text(path, kMaxDescriptionBytes);
     } catch (const RunFolderError&) {
         return std::nullopt;
     }
@@ -153,9 +153,15 @@ void write_text_atomic(const std::string& path, const std::string& text) {
     }
 }
 
-std::string read_text(const std::string& path) {
+std::string read_text(const std::string& path, uint64_t max_bytes) {
     if (const std::string why = unreadable_kind(path); !why.empty())
         throw RunFolderError("cannot read '" + path + "': " + why);
+    std::error_code size_ec;
+    const uint64_t size = fs::file_size(path, size_ec);
+    if (!size_ec && size > max_bytes)
+        throw RunFolderError("'" + path + "' is " + std::to_string(size) +
+                             " bytes, more than such a file can be (at most " +
+                             std::to_string(max_bytes) + "): it is not one ResLab wrote");
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw RunFolderError("cannot read '" + path + "': " + errno_text());

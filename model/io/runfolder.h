@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -22,8 +23,13 @@ struct RunFolderError : std::runtime_error {
 /// Writes text to path through a temporary file beside it and a rename, so a reader (or a crash)
 /// sees the old file or the new one, never half of one. Throws RunFolderError.
 void write_text_atomic(const std::string& path, const std::string& text);
-/// Reads a whole text file; throws RunFolderError naming it.
-std::string read_text(const std::string& path);
+/// Reads a whole text file of at most max_bytes (its size is checked before anything is read);
+/// throws RunFolderError naming it.
+std::string read_text(const std::string& path,
+                      uint64_t max_bytes = std::numeric_limits<uint64_t>::max());
+/// What a run folder's small descriptions (spec.json, status.json) may weigh: far above what
+/// ResLab writes (about 2 KB), far below what would stall a reader.
+constexpr uint64_t kMaxDescriptionBytes = 1 << 20;
 
 /// The files of one run: spec.json, metrics.jsonl, checkpoint.pth, the trainer's state and
 /// status.json.
