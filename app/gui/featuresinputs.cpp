@@ -2,6 +2,8 @@
 // what the view does with the session's answers.
 #include "featuresview.h"
 
+#include <algorithm>
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
@@ -14,6 +16,23 @@
 #include "inspect/inspection.h"
 
 using namespace features_detail;
+
+reslab::InputImage inputFromQImage(const QImage& image) {
+    if (image.isNull())
+        throw reslab::ImageError("the image is empty");
+    const bool grey = image.isGrayscale();
+    const QImage converted =
+        image.convertToFormat(grey ? QImage::Format_Grayscale8 : QImage::Format_RGB888);
+    const int channels = grey ? 1 : 3;
+    // QImage pads its lines to 4 bytes; the model wants them packed.
+    std::vector<uint8_t> packed(static_cast<size_t>(converted.width()) * converted.height() *
+                                channels);
+    const size_t line = static_cast<size_t>(converted.width()) * channels;
+    for (int y = 0; y < converted.height(); ++y)
+        std::copy_n(converted.constScanLine(y), line, packed.data() + y * line);
+    return reslab::input_image_from_pixels(packed.data(), converted.height(), converted.width(),
+                                           channels, 0);
+}
 
 void FeaturesView::connectSession() {
     connect(m_session, &FeaturesSession::failed, this, [this](const QString& why) {

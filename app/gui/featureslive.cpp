@@ -1,8 +1,6 @@
 // The feature maps view's live input: a camera or a video file, frame by frame through the net.
 #include "featuresview.h"
 
-#include <algorithm>
-
 #include <QAction>
 #include <QCheckBox>
 #include <QFileDialog>
@@ -13,23 +11,6 @@
 #include "featuressession.h"
 #include "framesource.h"
 #include "inspect/inspection.h"
-
-reslab::InputImage inputFromQImage(const QImage& image) {
-    if (image.isNull())
-        throw reslab::ImageError("the image is empty");
-    const bool grey = image.isGrayscale();
-    const QImage converted =
-        image.convertToFormat(grey ? QImage::Format_Grayscale8 : QImage::Format_RGB888);
-    const int channels = grey ? 1 : 3;
-    // QImage pads its lines to 4 bytes; the model wants them packed.
-    std::vector<uint8_t> packed(static_cast<size_t>(converted.width()) * converted.height() *
-                                channels);
-    const size_t line = static_cast<size_t>(converted.width()) * channels;
-    for (int y = 0; y < converted.height(); ++y)
-        std::copy_n(converted.constScanLine(y), line, packed.data() + y * line);
-    return reslab::input_image_from_pixels(packed.data(), converted.height(), converted.width(),
-                                           channels, 0);
-}
 
 bool FeaturesView::isLive() const {
     return m_frames && m_frames->active();
@@ -50,9 +31,8 @@ bool FeaturesView::startLive(const std::function<bool(QString*)>& open, QString*
                  "through that net");
     else if (!open(&why) && why.isEmpty())
         why = tr("the live view cannot start");
-    if (!why.isEmpty()) {
+    if (!why.isEmpty())
         return refuse(why, error);
-    }
     m_invertCheck->setVisible(true);
     showMessage(QString(), false);
     updateLiveCaption();
@@ -60,10 +40,8 @@ bool FeaturesView::startLive(const std::function<bool(QString*)>& open, QString*
 }
 
 void FeaturesView::stopLive() {
-    if (!isLive())
-        return;
-    m_frames->stop();
-    onLiveEnded(QString());
+    if (isLive())
+        onLiveEnded(QString());
 }
 
 void FeaturesView::onLiveEnded(const QString& why) {

@@ -281,18 +281,28 @@ void LandscapeView::loadStored() {
     for (int side = 0; side < 2; ++side) {
         const int id = side == 0 ? leftRun() : rightRun();
         const RegisteredRun* run = m_runs && id >= 0 ? m_runs->find(id) : nullptr;
-        m_surfaces[side] = SurfaceData();
-        if (!run)
+        if (!run) {
+            m_surfaces[side] = SurfaceData();
             continue;
-        m_surfaces[side].run = run->name;
-        m_surfaces[side].folder = run->folder;
+        }
         const std::string path = reslab::landscape_json_path(
             run->folder.toStdString(), static_cast<uint64_t>(m_seed->value()),
             m_directions->currentData().toString().toStdString());
-        if (!QFileInfo::exists(QString::fromStdString(path)))
+        const QFileInfo file(QString::fromStdString(path));
+        // Runs are added one by one and each refills the pickers: a surface already read from
+        // an unchanged file is kept, not parsed again.
+        if (m_surfaces[side].source == file.filePath() && file.exists() &&
+            m_surfaces[side].sourceTime == file.lastModified())
+            continue;
+        m_surfaces[side] = SurfaceData();
+        m_surfaces[side].run = run->name;
+        m_surfaces[side].folder = run->folder;
+        if (!file.exists())
             continue;
         try {
             m_surfaces[side] = toSurface(reslab::read_landscape(path), run->name, run->folder);
+            m_surfaces[side].source = file.filePath();
+            m_surfaces[side].sourceTime = file.lastModified();
             const std::string line = reslab::interpolation_json_path(
                 run->folder.toStdString(), static_cast<uint64_t>(m_seed->value()));
             if (QFileInfo::exists(QString::fromStdString(line))) {
@@ -360,8 +370,11 @@ bool LandscapeView::compute(QString* error) {
             QElapsedTimer sinceUpdate;
             sinceUpdate.start();
             try {
-                const reslab::Landscape l = reslab::landscape_for_run(
-                    job.folder.toStdString(), o, [&](const reslab::Landscape& now) {
+                // Loaded once for the surface and the line: the net and the training images.
+                const reslab::RunSubject subject =
+                    reslab::load_run_subject(job.folder.toStdString(), o);
+                const reslab::Landscape l =
+                    reslab::landscape_for_run(subject, o, [&](const reslab::Landscape& now) {
                         if (now.complete() || sinceUpdate.elapsed() >= kUpdateMs) {
                             sinceUpdate.restart();
                             const SurfaceData data = toSurface(now, job.run, job.folder);
@@ -383,8 +396,7 @@ bool LandscapeView::compute(QString* error) {
                 before += static_cast<int>(l.computed);
                 if (!*stop && l.complete()) {
                     // The line from the initial weights, on the same images: a few seconds more.
-                    const reslab::Interpolation line =
-                        reslab::interpolation_for_run(job.folder.toStdString(), o);
+                    const reslab::Interpolation line = reslab::interpolation_for_run(subject, o);
                     SurfaceData data = toSurface(l, job.run, job.folder);
                     data.alpha = QVector<double>(line.alpha.begin(), line.alpha.end());
                     data.lineLoss = QVector<double>(line.loss.begin(), line.loss.end());

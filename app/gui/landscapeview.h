@@ -3,6 +3,7 @@
 #include <atomic>
 #include <memory>
 
+#include <QDateTime>
 #include <QVector>
 #include <QWidget>
 
@@ -30,6 +31,8 @@ struct SurfaceData {
     double seconds = 0.0;
     QVector<double> alpha, lineLoss; // the line from the initial weights, when computed
     QVector<double> pathA, pathB;    // the training trajectory, with trajectory directions
+    QString source;                  // the file it was read from, if it was
+    QDateTime sourceTime;            // and when that was written
     bool complete() const { return grid > 0 && computed == grid * grid; }
 };
 

@@ -45,6 +45,32 @@ std::vector<double> numbers(const json& list) {
     return v;
 }
 
+/// What a surface or a line evaluates on: a channels-last copy of the net (channels-last as
+/// training runs: oneDNN's convolutions of these narrow nets are about 1.2x faster so,
+/// bench_landscape_speed), its parameters to set, and the images in the same layout.
+struct WorkingCopy {
+    ResNet net{nullptr};
+    std::vector<torch::Tensor> params;
+    torch::Tensor x;
+};
+WorkingCopy working_copy(const ResNetImpl& net, const torch::Tensor& x) {
+    WorkingCopy w;
+    w.net = copy_of(net);
+    use_channels_last(*w.net);
+    for (const auto& p : w.net->named_parameters(/*recurse=*/true))
+        w.params.push_back(p.value());
+    w.x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+    return w;
+}
+
+/// A net's parameters, in the order of named_parameters, detached (the net is not changed).
+std::vector<torch::Tensor> parameters_of(const ResNetImpl& net) {
+    std::vector<torch::Tensor> out;
+    for (const auto& p : net.named_parameters(/*recurse=*/true))
+        out.push_back(p.value().detach());
+    return out;
+}
+
 /// The mean cross-entropy and the fraction misclassified of net (in eval mode) over x and y.
 std::pair<double, double>
 evaluate(ResNetImpl& net, const torch::Tensor& x, const torch::Tensor& y, int64_t batch) {
@@ -234,23 +260,14 @@ void compute_landscape(const ResNetImpl& net,
     landscape.error.assign(static_cast<size_t>(n * n), nan);
     landscape.computed = 0;
 
-    ResNet work = copy_of(net);
-    // Channels-last, as training runs: oneDNN's convolutions of these narrow nets are about 1.2x
-    // faster so (bench_landscape_speed).
-    use_channels_last(*work);
-    const torch::Tensor xin = x.contiguous(torch::MemoryFormat::ChannelsLast);
-    std::vector<torch::Tensor> params;
-    for (const auto& p : work->named_parameters(/*recurse=*/true))
-        params.push_back(p.value());
-    std::vector<torch::Tensor> theta;
-    for (const auto& p : params)
-        theta.push_back(p.detach().clone());
+    WorkingCopy work = working_copy(net, x);
+    const std::vector<torch::Tensor> theta = parameters_of(net);
     const auto started = std::chrono::steady_clock::now();
     for (const auto& [ib, ia] : coarse_to_fine(n)) {
         const double a = landscape.coords[ia], b = landscape.coords[ib];
-        for (size_t i = 0; i < params.size(); ++i)
-            params[i].copy_(theta[i] + a * directions.d1[i] + b * directions.d2[i]);
-        const auto [loss, error] = evaluate(*work, xin, y, o.batch);
+        for (size_t i = 0; i < work.params.size(); ++i)
+            work.params[i].copy_(theta[i] + a * directions.d1[i] + b * directions.d2[i]);
+        const auto [loss, error] = evaluate(*work.net, work.x, y, o.batch);
         landscape.loss[ib * n + ia] = loss;
         landscape.error[ib * n + ia] = error;
         ++landscape.computed;
@@ -320,15 +337,32 @@ landscape_directions_path(const std::string& folder, uint64_t seed, const std::s
     return landscape_stem(folder, seed, directions) + "-directions.pth";
 }
 
+RunSubject load_run_subject(const std::string& folder, const LandscapeOptions& options) {
+    const RunPaths paths(folder);
+    RunSubject s;
+    s.folder = folder;
+    s.config = read_run_folder(folder).config;
+    s.net = load_run_net(folder, read_state_dict(paths.checkpoint), paths.checkpoint);
+    const Subset subset = training_subset(s.config, options.images, options.seed);
+    s.indices = subset.indices;
+    s.x = subset.x;
+    s.y = subset.y;
+    return s;
+}
+
 Landscape landscape_for_run(const std::string& folder,
                             const LandscapeOptions& options,
                             const std::function<bool(const Landscape&)>& progress) {
-    const RunPaths paths(folder);
-    const RunConfig config = read_run_folder(folder).config;
-    const LoadedNetPtr net =
-        load_run_net(folder, read_state_dict(paths.checkpoint), paths.checkpoint);
-    const Subset subset = training_subset(config, options.images, options.seed);
-    const torch::Tensor& indices = subset.indices;
+    return landscape_for_run(load_run_subject(folder, options), options, progress);
+}
+
+Landscape landscape_for_run(const RunSubject& run,
+                            const LandscapeOptions& options,
+                            const std::function<bool(const Landscape&)>& progress) {
+    const std::string& folder = run.folder;
+    const RunConfig& config = run.config;
+    const LoadedNetPtr& net = run.net;
+    const torch::Tensor& indices = run.indices;
     const int64_t images = indices.size(0);
     Landscape landscape;
     landscape.options = options;
@@ -348,7 +382,7 @@ Landscape landscape_for_run(const std::string& folder,
         throw std::invalid_argument("unknown directions '" + options.directions +
                                     "'; use random or trajectory");
     }
-    compute_landscape(*net->net, subset.x, subset.y, directions, landscape, progress);
+    compute_landscape(*net->net, run.x, run.y, directions, landscape, progress);
     if (!landscape.complete())
         return landscape;
 
@@ -396,26 +430,18 @@ Interpolation interpolate(const ResNetImpl& initial,
                           int64_t points,
                           int64_t batch) {
     torch::NoGradGuard no_grad;
-    ResNet work = copy_of(trained);
-    use_channels_last(*work);
-    const torch::Tensor xin = x.contiguous(torch::MemoryFormat::ChannelsLast);
-    std::vector<torch::Tensor> params, from, to;
-    for (const auto& p : work->named_parameters(/*recurse=*/true))
-        params.push_back(p.value());
-    for (const auto& p : initial.named_parameters(/*recurse=*/true))
-        from.push_back(p.value().detach());
-    for (const auto& p : trained.named_parameters(/*recurse=*/true))
-        to.push_back(p.value().detach());
-    if (from.size() != params.size())
+    WorkingCopy work = working_copy(trained, x);
+    const std::vector<torch::Tensor> from = parameters_of(initial), to = parameters_of(trained);
+    if (from.size() != work.params.size())
         throw std::invalid_argument("the initial and the trained net are not the same net");
     Interpolation line;
     const auto started = std::chrono::steady_clock::now();
     for (int64_t i = 0; i < points; ++i) {
         const double alpha =
             points == 1 ? 1.0 : kAlphaFrom + (kAlphaTo - kAlphaFrom) * i / (points - 1);
-        for (size_t k = 0; k < params.size(); ++k)
-            params[k].copy_((1.0 - alpha) * from[k] + alpha * to[k]);
-        const auto [loss, error] = evaluate(*work, xin, y, batch);
+        for (size_t k = 0; k < work.params.size(); ++k)
+            work.params[k].copy_((1.0 - alpha) * from[k] + alpha * to[k]);
+        const auto [loss, error] = evaluate(*work.net, work.x, y, batch);
         line.alpha.push_back(alpha);
         line.loss.push_back(loss);
         line.error.push_back(error);
@@ -430,20 +456,21 @@ std::string interpolation_json_path(const std::string& folder, uint64_t seed) {
 }
 
 Interpolation interpolation_for_run(const std::string& folder, const LandscapeOptions& options) {
-    const RunPaths paths(folder);
-    const RunConfig config = read_run_folder(folder).config;
-    const LoadedNetPtr net =
-        load_run_net(folder, read_state_dict(paths.checkpoint), paths.checkpoint);
+    return interpolation_for_run(load_run_subject(folder, options), options);
+}
+
+Interpolation interpolation_for_run(const RunSubject& run, const LandscapeOptions& options) {
+    const std::string& folder = run.folder;
+    const RunConfig& config = run.config;
     // The run's own initial weights: Run builds its net from the spec and the run's seed.
     ResNet initial = build_seeded(config.net, config.train.seed);
-    const Subset subset = training_subset(config, options.images, options.seed);
     const Interpolation line =
-        interpolate(*initial, *net->net, subset.x, subset.y, options.grid, options.batch);
+        interpolate(*initial, *run.net->net, run.x, run.y, options.grid, options.batch);
     json j;
     j["what"] = "loss along (1 - alpha) theta0 + alpha theta1, Goodfellow et al. 2015";
     j["run"] = config.name;
     j["seed"] = options.seed;
-    j["images"] = subset.indices.size(0);
+    j["images"] = run.indices.size(0);
     j["initial"] = "the run's initial weights, rebuilt from its spec and seed";
     j["bn"] = "eval: the trained net's running statistics";
     j["alpha"] = line.alpha;

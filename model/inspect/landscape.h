@@ -8,8 +8,10 @@
 
 #include <torch/types.h>
 
+#include "inspect/inspector.h"
 #include "io/weights.h"
 #include "nets/resnet.h"
+#include "train/config.h"
 
 namespace reslab {
 
@@ -102,12 +104,26 @@ struct LandscapeSummary {
 };
 LandscapeSummary summarize(const Landscape& landscape);
 
+/// A run folder's config, its net (its checkpoint) and the seeded subset of its training set
+/// (options.images, options.seed), loaded once for its surface and its line.
+struct RunSubject {
+    std::string folder;
+    RunConfig config;
+    LoadedNetPtr net;
+    torch::Tensor indices, x, y; // the images' indices, the images as the net takes them, labels
+};
+RunSubject load_run_subject(const std::string& folder, const LandscapeOptions& options);
+
 /// A run folder's net (its checkpoint) over a seeded subset of its own training set, written to
 /// the folder (names for random directions; see landscape_json_path): landscape-<seed>.json (the
 /// grid, the losses, the errors and the settings) and landscape-<seed>-directions.pth (the two
 /// directions, as "d1.<name>" and "d2.<name>", which Python's torch.load reads). Returns the
 /// landscape; cancelled (progress false) writes nothing.
 Landscape landscape_for_run(const std::string& folder,
+                            const LandscapeOptions& options,
+                            const std::function<bool(const Landscape&)>& progress = {});
+/// The same for a run already loaded (load_run_subject with these options).
+Landscape landscape_for_run(const RunSubject& run,
                             const LandscapeOptions& options,
                             const std::function<bool(const Landscape&)>& progress = {});
 
@@ -140,6 +156,7 @@ Interpolation interpolate(const ResNetImpl& initial,
 /// checkpoint, over options.grid points on the same subset as its surface; written to
 /// interpolation-<seed>.json.
 Interpolation interpolation_for_run(const std::string& folder, const LandscapeOptions& options);
+Interpolation interpolation_for_run(const RunSubject& run, const LandscapeOptions& options);
 std::string interpolation_json_path(const std::string& folder, uint64_t seed);
 /// Reads interpolation-<seed>.json back. Throws RunFolderError naming the file.
 Interpolation read_interpolation(const std::string& path);
