@@ -9,21 +9,12 @@
 
 #include "colormaps.h"
 #include "plotexport.h"
+#include "ticklabels.h"
 
 namespace {
 
-constexpr int kRebuildMs = 40;    // at most 25 rebuilds a second, however fast records arrive
-constexpr int kMaxCells = 1024;   // columns drawn at most; more records share cells
-constexpr int kMaxRowLabels = 48; // beyond this, only the first row of each stage is labelled
-
-/// "layer2.0.conv1.weight" -> "layer2"; the stem's and the head's layers are their own group.
-QString groupOf(const QString& row) {
-    const int dot = row.indexOf(QLatin1Char('.'));
-    const QString first = dot < 0 ? row : row.left(dot);
-    return first.startsWith(QLatin1String("layer"))
-               ? first
-               : (first == QLatin1String("fc") ? QStringLiteral("head") : QStringLiteral("stem"));
-}
+constexpr int kRebuildMs = 40;  // at most 25 rebuilds a second, however fast records arrive
+constexpr int kMaxCells = 1024; // columns drawn at most; more records share cells
 
 } // namespace
 
@@ -38,7 +29,10 @@ HeatmapPlot::HeatmapPlot(QWidget* parent) : QWidget(parent) {
     m_plot->axisRect()->setRangeDrag(Qt::Horizontal);
     m_plot->xAxis->setLabel(QStringLiteral("iteration"));
     m_plot->yAxis->setRangeReversed(true); // the first layer at the top, as the block graph runs
-    m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTickerText>(new QCPAxisTickerText));
+    // Every row has a tick; the labels that would overlap at this height are left blank (every
+    // k-th stays, with the first and the last), and the tooltip names the row under the cursor.
+    ticklabels::setSpacedTicker<QCPAxisTickerText>(m_plot->yAxis);
+    ticklabels::setSpacedTicker<QCPAxisTicker>(m_plot->xAxis);
     m_plot->yAxis->grid()->setVisible(false);
     m_plot->xAxis->grid()->setVisible(false);
     m_plot->legend->setVisible(false); // the colour scale is the legend here
@@ -53,7 +47,7 @@ HeatmapPlot::HeatmapPlot(QWidget* parent) : QWidget(parent) {
     m_plot->plotLayout()->addElement(0, m_plot->plotLayout()->columnCount(), m_scale);
     m_scale->setType(QCPAxis::atRight);
     m_scale->setDataScaleType(QCPAxis::stLogarithmic);
-    m_scale->axis()->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    ticklabels::setSpacedTicker<QCPAxisTickerLog>(m_scale->axis());
     m_scale->axis()->setNumberFormat(QStringLiteral("eb"));
     m_scale->axis()->setNumberPrecision(
         1); // a scale within one decade labels 1.5 and 1, not 10^0 twice
@@ -350,24 +344,33 @@ void HeatmapPlot::rebuild() {
 void HeatmapPlot::updateRowTicks() {
     auto ticker = qSharedPointerDynamicCast<QCPAxisTickerText>(m_plot->yAxis->ticker());
     ticker->clear();
-    if (m_rows.size() <= kMaxRowLabels) {
-        for (int r = 0; r < m_rows.size(); ++r) {
-            QString name = m_rows[r];
-            if (name.endsWith(QLatin1String(".weight")))
-                name.chop(7);
-            ticker->addTick(r, name);
-        }
-        return;
+    for (int r = 0; r < m_rows.size(); ++r) {
+        QString name = m_rows[r];
+        if (name.endsWith(QLatin1String(".weight")))
+            name.chop(7);
+        ticker->addTick(r, name);
     }
-    // Many rows: one label per stage, in the middle of its rows, so that a one-row stem and the
-    // first stage do not print over each other.
-    int first = 0;
-    for (int r = 1; r <= m_rows.size(); ++r) {
-        if (r < m_rows.size() && groupOf(m_rows[r]) == groupOf(m_rows[first]))
-            continue;
-        ticker->addTick(0.5 * (first + r - 1), groupOf(m_rows[first]));
-        first = r;
-    }
+}
+
+QVector<int> HeatmapPlot::labelledRows() {
+    flush();
+    m_plot->replot();
+    QVector<int> rows;
+    for (double tick : ticklabels::labelledTicks(m_plot->yAxis))
+        rows.append(static_cast<int>(std::lround(tick)));
+    return rows;
+}
+
+QVector<QRect> HeatmapPlot::visibleLabelRects() {
+    flush();
+    m_plot->replot();
+    return ticklabels::labelRects(m_plot->yAxis);
+}
+
+QVector<QRect> HeatmapPlot::scaleLabelRects() {
+    flush();
+    m_plot->replot();
+    return ticklabels::labelRects(m_scale->axis());
 }
 
 void HeatmapPlot::updateHighlight() {

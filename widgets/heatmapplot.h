@@ -3,6 +3,7 @@
 #include <vector>
 
 #include <QPair>
+#include <QRect>
 #include <QString>
 #include <QStringList>
 #include <QTimer>
@@ -18,8 +19,9 @@ class QCustomPlot;
 class QMouseEvent;
 
 /// A heat map of one positive value per row and record, on a logarithmic colour scale with its
-/// legend: per-layer gradient norms with the layers down the side (grouped by stage) and the probe
-/// records along the bottom. Columns are appended as records arrive; the map is rebuilt at most
+/// legend: per-layer gradient norms with the layers down the side (as many names as fit without
+/// overlapping, the first and last always; the tooltip names every row) and the probe records
+/// along the bottom. Columns are appended as records arrive; the map is rebuilt at most
 /// every few tens of milliseconds, however many arrive. A value of exactly zero is painted in the
 /// lowest colour (a log scale has no place for it, but it must not vanish) and NaN or infinity in
 /// the NaN colour.
@@ -64,6 +66,12 @@ public:
     QString highlightedRow() const { return m_highlighted; }
     // The centre of a cell in canvas() coordinates (for tests and tooltips).
     QPoint cellCenter(int row, int column);
+    // The rows whose names are written beside the map (top to bottom; the rest are left out so
+    // that none overlap) and where each name is, in canvas() coordinates; after a replot.
+    QVector<int> labelledRows();
+    QVector<QRect> visibleLabelRects();
+    // Where the colour scale's tick labels are, in canvas() coordinates.
+    QVector<QRect> scaleLabelRects();
     // The widget the map is drawn on and that takes the mouse.
     QWidget* canvas() const;
 

@@ -1,0 +1,216 @@
+// The heat map's layer names and colour scale at the sizes a classroom laptop gives it: the names
+// drawn never overlap and leave a third of a text height between them, the step between them is
+// the smallest that does, the first and the last layer are always named, a new size recomputes
+// them, and hovering a row whose name is left out still names it.
+#include <cmath>
+
+#include <qcustomplot.h>
+
+#include <QFontMetrics>
+#include <QMouseEvent>
+#include <QToolTip>
+#include <QtTest>
+
+#include "heatmapplot.h"
+
+namespace {
+
+/// The gradient rows of a CIFAR net of 6n+2 layers, as the trainer names them: the stem's conv,
+/// two convs per block in three stages, the head.
+QStringList cifarRows(int depth) {
+    const int n = (depth - 2) / 6;
+    QStringList rows{QStringLiteral("conv1.weight")};
+    for (int stage = 1; stage <= 3; ++stage)
+        for (int block = 0; block < n; ++block)
+            for (int conv = 1; conv <= 2; ++conv)
+                rows << QStringLiteral("layer%1.%2.conv%3.weight").arg(stage).arg(block).arg(conv);
+    rows << QStringLiteral("fc.weight");
+    return rows;
+}
+
+QString shownName(QString row) {
+    if (row.endsWith(QLatin1String(".weight")))
+        row.chop(7);
+    return row;
+}
+
+/// Norms that fall from `top` at the first layer to `top * 10^-decades` at the last, like a plain
+/// net's vanishing gradients, over a few probe records.
+void fill(HeatmapPlot& map, double top, double decades) {
+    const int rows = map.rowCount();
+    for (int c = 0; c < 6; ++c) {
+        QVector<double> values;
+        for (int r = 0; r < rows; ++r)
+            values << top * std::pow(10.0, -decades * r / std::max(1, rows - 1)) * (1 + 0.1 * c);
+        map.appendColumn(100.0 * c, values);
+    }
+    map.flush();
+}
+
+int textHeight(HeatmapPlot& map) {
+    return QFontMetrics(map.plot()->yAxis->tickLabelFont()).height();
+}
+
+/// No two rectangles meet, and neighbours (in the order given, along y) are at least `gap` apart.
+void verifyApart(const QVector<QRect>& rects, int gap) {
+    for (int i = 0; i < rects.size(); ++i)
+        for (int j = i + 1; j < rects.size(); ++j)
+            QVERIFY2(!rects[i].intersects(rects[j]),
+                     qPrintable(QStringLiteral("labels %1 and %2 overlap").arg(i).arg(j)));
+    for (int i = 0; i + 1 < rects.size(); ++i) {
+        const QRect a = rects[i], b = rects[i + 1];
+        const int between = std::max(a.top(), b.top()) - std::min(a.bottom(), b.bottom()) - 1;
+        QVERIFY2(between >= gap, qPrintable(QStringLiteral("labels %1 and %2 are %3 px apart, "
+                                                           "less than %4")
+                                                .arg(i)
+                                                .arg(i + 1)
+                                                .arg(between)
+                                                .arg(gap)));
+    }
+}
+
+} // namespace
+
+class TestHeatmapPlot : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void rowNamesNeverOverlap_data();
+    void rowNamesNeverOverlap();
+    void aNewSizeRecomputesTheNames();
+    void colorScaleLabelsNeverOverlap_data();
+    void colorScaleLabelsNeverOverlap();
+    void hoverNamesARowWhoseNameIsLeftOut();
+};
+
+void TestHeatmapPlot::rowNamesNeverOverlap_data() {
+    QTest::addColumn<int>("depth");
+    QTest::addColumn<QSize>("size");
+    QTest::newRow("plain-20, 600 x 400") << 20 << QSize(600, 400);
+    QTest::newRow("plain-56, 600 x 400") << 56 << QSize(600, 400);
+    QTest::newRow("plain-56, 1366 x 768 half") << 56 << QSize(660, 330);
+    QTest::newRow("plain-56, short") << 56 << QSize(600, 220);
+    QTest::newRow("plain-110, 600 x 400") << 110 << QSize(600, 400);
+    QTest::newRow("plain-8, roomy") << 8 << QSize(600, 600);
+}
+
+void TestHeatmapPlot::rowNamesNeverOverlap() {
+    QFETCH(int, depth);
+    QFETCH(QSize, size);
+    HeatmapPlot map;
+    map.setTitle(QStringLiteral("plain%1").arg(depth));
+    map.setValueLabel(QStringLiteral("gradient L2 norm"));
+    map.resize(size);
+    map.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&map));
+    const QStringList rows = cifarRows(depth);
+    map.setRows(rows);
+    fill(map, 10.0, 9.0);
+
+    const QVector<int> labelled = map.labelledRows();
+    const QVector<QRect> rects = map.visibleLabelRects();
+    QCOMPARE(rects.size(), labelled.size());
+    QVERIFY(labelled.size() >= 2);
+    // The first and the last layer are always named, and each name is beside its own row.
+    QCOMPARE(labelled.first(), 0);
+    QCOMPARE(labelled.last(), rows.size() - 1);
+    for (int i = 0; i < labelled.size(); ++i) {
+        const int rowY = map.cellCenter(labelled[i], 0).y();
+        QVERIFY2(
+            rects[i].top() <= rowY && rowY <= rects[i].bottom(),
+            qPrintable(QStringLiteral("the name of row %1 is not beside it").arg(labelled[i])));
+        QVERIFY2(map.canvas()->rect().contains(rects[i]),
+                 qPrintable(QStringLiteral("the name of row %1 is cut off").arg(labelled[i])));
+    }
+    const int h = textHeight(map);
+    verifyApart(rects, h / 3);
+
+    // Every k-th row, k the smallest step that leaves the gap; the last step may be longer (the
+    // last layer takes the place of the k-th row before it), but shorter than 2k.
+    const double pitch = double(map.cellCenter(rows.size() - 1, 0).y() - map.cellCenter(0, 0).y()) /
+                         (rows.size() - 1);
+    const int k = labelled[1] - labelled[0];
+    for (int i = 1; i + 1 < labelled.size(); ++i)
+        QCOMPARE(labelled[i] - labelled[i - 1], k);
+    const int lastStep = labelled.last() - labelled[labelled.size() - 2];
+    QVERIFY2(lastStep >= k && lastStep < 2 * k, qPrintable(QString::number(lastStep)));
+    QVERIFY2(k * pitch >= h * 4.0 / 3.0 - 1, qPrintable(QStringLiteral("k %1").arg(k)));
+    if (k > 1)
+        QVERIFY2(
+            (k - 1) * pitch < h * 4.0 / 3.0,
+            qPrintable(QStringLiteral("a step of %1 would have fit, not %2").arg(k - 1).arg(k)));
+    else
+        QCOMPARE(labelled.size(), rows.size());
+    for (int i = 0; i < labelled.size(); ++i)
+        QVERIFY(!shownName(rows[labelled[i]]).isEmpty());
+}
+
+void TestHeatmapPlot::aNewSizeRecomputesTheNames() {
+    HeatmapPlot map;
+    map.resize(600, 400);
+    map.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&map));
+    map.setRows(cifarRows(56));
+    fill(map, 1.0, 6.0);
+    const int atFour = map.labelledRows().size();
+    map.resize(600, 800);
+    QTest::qWait(20);
+    const QVector<int> tall = map.labelledRows();
+    QVERIFY2(tall.size() > atFour,
+             qPrintable(QStringLiteral("%1, %2").arg(tall.size()).arg(atFour)));
+    verifyApart(map.visibleLabelRects(), textHeight(map) / 3);
+    map.resize(600, 400);
+    QTest::qWait(20);
+    QCOMPARE(map.labelledRows().size(), atFour);
+    map.resize(600, 250);
+    const QVector<QRect> shortRects = map.visibleLabelRects();
+    QVERIFY(shortRects.size() < atFour);
+    verifyApart(shortRects, textHeight(map) / 3);
+}
+
+void TestHeatmapPlot::colorScaleLabelsNeverOverlap_data() {
+    QTest::addColumn<double>("decades");
+    QTest::addColumn<int>("height");
+    for (int height : {160, 220, 330, 600})
+        for (double decades : {0.3, 0.5, 1.0, 1.5, 1.7, 2.0, 3.0, 5.0, 9.0, 15.0, 30.0})
+            QTest::newRow(qPrintable(QStringLiteral("%1 decades, %2 px").arg(decades).arg(height)))
+                << decades << height;
+}
+
+void TestHeatmapPlot::colorScaleLabelsNeverOverlap() {
+    QFETCH(double, decades);
+    QFETCH(int, height);
+    HeatmapPlot map;
+    map.setValueLabel(QStringLiteral("gradient L2 norm"));
+    map.resize(600, height);
+    map.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&map));
+    map.setRows(cifarRows(56));
+    fill(map, 10.0, decades);
+    const QVector<QRect> rects = map.scaleLabelRects();
+    QVERIFY2(rects.size() >= 2, qPrintable(QString::number(rects.size())));
+    verifyApart(rects, textHeight(map) / 3);
+    for (const QRect& r : rects)
+        QVERIFY(map.canvas()->rect().contains(r));
+}
+
+void TestHeatmapPlot::hoverNamesARowWhoseNameIsLeftOut() {
+    HeatmapPlot map;
+    map.resize(600, 400);
+    map.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&map));
+    const QStringList rows = cifarRows(56);
+    map.setRows(rows);
+    fill(map, 1.0, 4.0);
+    const QVector<int> labelled = map.labelledRows();
+    QVERIFY(!labelled.contains(1)); // 56 names do not fit in 400 px
+    const QPoint pos = map.cellCenter(1, 2);
+    QMouseEvent move(QEvent::MouseMove, QPointF(pos), QPointF(map.canvas()->mapToGlobal(pos)),
+                     Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+    QApplication::sendEvent(map.canvas(), &move);
+    QTRY_VERIFY(QToolTip::isVisible());
+    QVERIFY2(QToolTip::text().startsWith(rows[1] + QLatin1Char('\n')),
+             qPrintable(QToolTip::text()));
+}
+
+QTEST_MAIN(TestHeatmapPlot)
+#include "test_heatmapplot.moc"
