@@ -5,6 +5,7 @@
 // graph.
 #include <QtTest>
 
+#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -75,6 +76,68 @@ QByteArray runProcess(const QString& program, const QStringList& args, int timeo
         return {};
     }
     return p.readAllStandardOutput();
+}
+
+/// A resnet-like net made up here (no model/): a stem, three stages of `blocks` basic blocks
+/// (conv, BN, ReLU, conv, BN, addition, ReLU; the first block of stages 2 and 3 with a projection)
+/// and a head, with shapes as a CIFAR net of 6n+2 layers has them.
+BlockGraphData madeUpResNet(int blocks) {
+    BlockGraphData g;
+    g.title = QStringLiteral("resnet%1").arg(6 * blocks + 2);
+    g.inputShape = {3, 32, 32};
+    auto add = [&g](const QString& name, const QString& kind, Level level, int parent,
+                    QVector<qint64> shape, bool shortcut = false) {
+        BlockGraphNode n;
+        n.name = name;
+        n.kind = kind;
+        n.level = level;
+        n.parent = parent;
+        n.shape = std::move(shape);
+        n.shortcut = shortcut;
+        n.detail = kind == QLatin1String("conv") ? QStringLiteral("3x3, %1").arg(n.shape.value(0))
+                                                 : QString();
+        g.nodes.append(n);
+        return g.nodes.size() - 1;
+    };
+    const int stem =
+        add(QStringLiteral("stem"), QStringLiteral("stem"), Level::Stem, -1, {16, 32, 32});
+    add(QStringLiteral("conv1"), QStringLiteral("conv"), Level::Layer, stem, {16, 32, 32});
+    add(QStringLiteral("bn1"), QStringLiteral("bn"), Level::Layer, stem, {16, 32, 32});
+    int last =
+        add(QStringLiteral("relu"), QStringLiteral("relu"), Level::Layer, stem, {16, 32, 32});
+    for (int s = 1; s <= 3; ++s) {
+        const qint64 c = 16 << (s - 1), hw = 32 >> (s - 1);
+        const QString stageName = QStringLiteral("layer%1").arg(s);
+        const int stage = add(stageName, QStringLiteral("stage"), Level::Stage, -1, {c, hw, hw});
+        g.nodes[stage].detail = QStringLiteral("%1 x basic, %2 ch").arg(blocks).arg(c);
+        for (int b = 0; b < blocks; ++b) {
+            const QString p = stageName + QLatin1Char('.') + QString::number(b);
+            const int block = add(p, QStringLiteral("basic"), Level::Block, stage, {c, hw, hw});
+            const int input = last;
+            for (const char* layer : {"conv1", "bn1", "relu1", "conv2", "bn2"}) {
+                const QString l = QString::fromLatin1(layer);
+                last = add(p + QLatin1Char('.') + l, l.left(l.size() - 1), Level::Layer, block,
+                           {c, hw, hw});
+            }
+            const bool projection = s > 1 && b == 0;
+            if (projection) {
+                add(p + QStringLiteral(".downsample.0"), QStringLiteral("conv"), Level::Layer,
+                    block, {c, hw, hw}, true);
+                add(p + QStringLiteral(".downsample.1"), QStringLiteral("bn"), Level::Layer, block,
+                    {c, hw, hw}, true);
+            }
+            const int sum = add(p + QStringLiteral(".add"), QStringLiteral("add"), Level::Layer,
+                                block, {c, hw, hw});
+            g.edges.append(
+                {input, sum, projection ? Kind::Projection : Kind::Identity, {c, hw, hw}});
+            last = add(p + QStringLiteral(".relu"), QStringLiteral("relu"), Level::Layer, block,
+                       {c, hw, hw});
+        }
+    }
+    const int head = add(QStringLiteral("head"), QStringLiteral("head"), Level::Head, -1, {10});
+    add(QStringLiteral("avgpool"), QStringLiteral("avgpool"), Level::Layer, head, {64});
+    add(QStringLiteral("fc"), QStringLiteral("fc"), Level::Layer, head, {10});
+    return g;
 }
 
 } // namespace
@@ -395,6 +458,92 @@ private Q_SLOTS:
         QCOMPARE(view.graph()->greyedBlocks().size(), 2);
         view.setGreyedBlocks({});
         QVERIFY(view.graph()->greyedBlocks().isEmpty());
+    }
+
+    void theTintLegendCoversNoBlock_data() {
+        QTest::addColumn<QSize>("size");
+        QTest::addColumn<int>("blocks");
+        // The graph tab at 1366 x 768 (one view, then twins side by side) and at 1920 x 1080.
+        QTest::newRow("resnet56, 1366 x 768 alone") << QSize(1300, 640) << 9;
+        QTest::newRow("resnet56, 1366 x 768 twin") << QSize(650, 640) << 9;
+        QTest::newRow("resnet20, 1366 x 768 twin") << QSize(650, 640) << 3;
+        QTest::newRow("resnet110, 1920 x 1080 twin") << QSize(940, 950) << 18;
+        QTest::newRow("resnet56, smallest") << QSize(200, 200) << 9;
+    }
+
+    void theTintLegendCoversNoBlock() {
+        QFETCH(QSize, size);
+        QFETCH(int, blocks);
+        BlockGraph graph;
+        graph.resize(size);
+        graph.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&graph));
+        graph.setGraph(madeUpResNet(blocks));
+        QHash<QString, double> tint;
+        double value = 1e-3;
+        for (const auto& n : graph.graph().nodes)
+            if (n.level == Level::Block)
+                tint.insert(n.name, value *= 1.3);
+        graph.setTint(tint, QStringLiteral("mean gradient L2 norm"));
+        const QRectF legend = graph.legendRect();
+        QVERIFY(!legend.isEmpty());
+        QVERIFY(QRectF(graph.rect()).contains(legend)); // the legend itself is whole on screen
+        QVERIFY(!graph.graphArea().intersects(legend));
+
+        // Blocks and layers drawn, at the first view, scrolled to the middle and the end, fitted
+        // whole and zoomed in: none is where the legend is.
+        const QRectF bounds = graph.layout().bounds;
+        QVector<QPair<qreal, QPointF>> views{{graph.zoom(), graph.origin()},
+                                             {graph.zoom(), QPointF(0, bounds.height() / 2)},
+                                             {graph.zoom(), QPointF(0, bounds.bottom())},
+                                             {2.0, QPointF(0, bounds.height() / 3)}};
+        graph.fitAll();
+        views.append({graph.zoom(), graph.origin()});
+        for (const auto& [zoom, origin] : views) {
+            graph.setView(zoom, origin);
+            int drawn = 0;
+            for (const auto& box : graph.layout().boxes) {
+                if (box.node < 0)
+                    continue;
+                const QRectF r = graph.nodeRect(graph.graph().nodes[box.node].name);
+                const QRectF shown = r.intersected(graph.graphArea());
+                if (shown.isEmpty())
+                    continue;
+                ++drawn;
+                QVERIFY2(!shown.intersects(legend), qPrintable(graph.graph().nodes[box.node].name));
+            }
+            QVERIFY(drawn > 0);
+            // Nothing of the net is drawn in the legend's strip: beside the legend it is white,
+            // though blocks run on below the view.
+            const QImage image = graph.grab().toImage();
+            const qreal ratio = image.devicePixelRatio();
+            const int stripTop = qCeil(graph.graphArea().bottom() + 2);
+            for (int y = stripTop; y < graph.height(); ++y)
+                for (int x = 0; x < graph.width(); x += 3) {
+                    if (legend.adjusted(-2, -2, 2, 2).contains(QPointF(x, y)))
+                        continue;
+                    const QColor c = image.pixelColor(QPoint(x, y) * ratio);
+                    QVERIFY2(c == QColor(Qt::white),
+                             qPrintable(QStringLiteral("(%1, %2) is %3 at view %4, %5")
+                                            .arg(x)
+                                            .arg(y)
+                                            .arg(c.name())
+                                            .arg(origin.x())
+                                            .arg(origin.y())));
+                }
+            // And clicking the legend picks no block.
+            QVERIFY(graph.nodeAt(legend.center()).isEmpty());
+        }
+        // Scrolled to its end, the net's last layer sits whole above the legend.
+        graph.setView(graph.zoom(),
+                      QPointF(0, bounds.bottom() - graph.graphArea().height() / graph.zoom()));
+        const QRectF fc = graph.nodeRect(QStringLiteral("fc"));
+        QVERIFY(graph.graphArea().contains(fc));
+        QVERIFY(!fc.intersects(legend));
+        // Without a tint the strip goes and the net has the whole height again.
+        graph.setTint({}, QString());
+        QVERIFY(graph.legendRect().isEmpty());
+        QCOMPARE(graph.graphArea(), QRectF(graph.rect()));
     }
 
     void exportsPngAndSvg() {

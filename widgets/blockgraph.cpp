@@ -31,9 +31,12 @@ using EdgeKind = BlockGraphEdge::Kind;
 constexpr qreal kMinZoom = 0.01;
 constexpr qreal kMaxZoom = 4.0;
 constexpr qreal kOverviewWidth = 110;
-constexpr qreal kTitlePx = 11;    // box titles, scene units
-constexpr qreal kSmallPx = 9.5;   // shapes, subtitles
-constexpr int kDragThreshold = 4; // pixels a press moves before it is a pan and not a click
+constexpr qreal kTitlePx = 11;     // box titles, scene units
+constexpr qreal kSmallPx = 9.5;    // shapes, subtitles
+constexpr int kDragThreshold = 4;  // pixels a press moves before it is a pan and not a click
+constexpr qreal kLegendBar = 10;   // the legend's colour bar, pixels high
+constexpr qreal kLegendPad = 3;    // between the legend's rows
+constexpr qreal kLegendMargin = 6; // around the legend's box in its strip
 
 const QColor kSelected(255, 140, 0);
 const QColor kLinkColor(90, 90, 90);
@@ -211,11 +214,11 @@ void BlockGraph::centerOn(const QString& name) {
     // The whole open block around a layer, when it fits in the view.
     const QString block = blockOf(node);
     const QRectF blockRect = m_layout.rectOf(m_data, m_data.find(block));
-    if (!block.isEmpty() && blockRect.height() * m_zoom < height() * 0.9)
+    if (!block.isEmpty() && blockRect.height() * m_zoom < viewSize().height() * 0.9)
         rect = blockRect;
     if (rect.isEmpty())
         return;
-    setView(m_zoom, QPointF(m_origin.x(), rect.center().y() - height() / (2 * m_zoom)));
+    setView(m_zoom, QPointF(m_origin.x(), rect.center().y() - viewSize().height() / (2 * m_zoom)));
 }
 
 int BlockGraph::resolve(const QString& name) const {
@@ -240,13 +243,13 @@ void BlockGraph::setSelectedName(const QString& name) {
     const int node = resolve(name);
     if (node >= 0 && width() > 0) {
         const QRectF rect = m_layout.rectOf(m_data, node);
-        const QRectF visible(m_origin, QSizeF(width(), height()) / m_zoom);
+        const QRectF visible(m_origin, viewSize() / m_zoom);
         if (!rect.isEmpty() && !visible.contains(rect)) {
             // Bring it to the middle, zooming in only if the net was too small to read.
             const qreal readable =
                 std::min<qreal>(1.0, (width() - kOverviewWidth - 20) / m_layout.bounds.width());
             const qreal zoom = m_zoom < 0.5 ? std::max(m_zoom, readable) : m_zoom;
-            const QSizeF view = QSizeF(width(), height()) / zoom;
+            const QSizeF view = viewSize() / zoom;
             setView(zoom, QPointF(m_origin.x(), rect.center().y() - view.height() / 2));
         }
     }
@@ -261,6 +264,8 @@ QString BlockGraph::blockOf(int node) const {
 }
 
 int BlockGraph::nodeIndexAt(const QPointF& pos) const {
+    if (!graphArea().contains(pos))
+        return -1; // the legend's strip, where no block is drawn
     const QPointF s = toScene(pos);
     for (const auto& box : m_layout.boxes)
         if (box.node >= 0 && box.rect.contains(s))
@@ -315,6 +320,7 @@ void BlockGraph::setTint(const QHash<QString, double>& values, const QString& qu
     }
     m_tintLogMin = m_tint.isEmpty() ? 0 : lo;
     m_tintLogMax = m_tint.isEmpty() ? 0 : hi;
+    clampOrigin(); // the legend's strip came or went: the view is shorter or taller
     update();
 }
 
@@ -371,7 +377,7 @@ void BlockGraph::setView(qreal zoom, const QPointF& origin) {
 
 void BlockGraph::clampOrigin() {
     const QRectF b = m_layout.bounds;
-    const QSizeF view = QSizeF(width(), height()) / m_zoom;
+    const QSizeF view = viewSize() / m_zoom;
     // Keep at least a strip of the net on screen; a net narrower than the view sits at the left.
     const qreal margin = 60 / m_zoom;
     m_origin.setX(std::clamp(m_origin.x(), std::min(b.left(), b.right() - view.width()),
@@ -384,7 +390,7 @@ void BlockGraph::fitAll() {
     const QRectF b = m_layout.bounds;
     if (b.isEmpty() || width() <= 0)
         return;
-    const qreal zoom = std::min(width() / b.width(), height() / b.height());
+    const qreal zoom = std::min(width() / b.width(), viewSize().height() / b.height());
     m_autoFit = false;
     m_zoom = std::clamp(zoom, kMinZoom, kMaxZoom);
     m_origin = QPointF(b.left(), b.top());
@@ -699,9 +705,11 @@ void BlockGraph::paintScene(QPainter& p, const QRectF& clip, qreal zoom) const {
 
 QRectF BlockGraph::overviewRect() const {
     const QRectF b = m_layout.bounds;
-    if (b.isEmpty() || (b.height() * m_zoom <= height() * 1.05 && b.width() * m_zoom <= width()))
+    const QSizeF view = viewSize();
+    if (b.isEmpty() ||
+        (b.height() * m_zoom <= view.height() * 1.05 && b.width() * m_zoom <= view.width()))
         return {};
-    const qreal avail = height() - 16;
+    const qreal avail = view.height() - 16;
     const qreal s = std::min(kOverviewWidth / b.width(), avail / b.height());
     return QRectF(width() - b.width() * s - 8, 8, b.width() * s, b.height() * s);
 }
@@ -737,7 +745,7 @@ void BlockGraph::paintOverview(QPainter& p) const {
     for (const auto& arc : m_layout.arcs)
         p.drawRect(QRectF(o.left() + (arc.x - b.left()) * s, o.top() + (arc.y0 - b.top()) * s, 1.5,
                           std::max<qreal>(1, (arc.end.y() - arc.y0) * s)));
-    const QRectF view(m_origin, QSizeF(width(), height()) / m_zoom);
+    const QRectF view(m_origin, viewSize() / m_zoom);
     const QRectF v(o.left() + (view.left() - b.left()) * s, o.top() + (view.top() - b.top()) * s,
                    view.width() * s, view.height() * s);
     p.setBrush(QColor(255, 140, 0, 40));
@@ -746,22 +754,61 @@ void BlockGraph::paintOverview(QPainter& p) const {
     p.restore();
 }
 
-void BlockGraph::paintLegend(QPainter& p) const {
-    if (m_tint.isEmpty())
-        return;
+QFont BlockGraph::legendFont() const {
     QFont f = font();
     f.setPointSizeF(f.pointSizeF() * 0.9);
+    return f;
+}
+
+qreal BlockGraph::legendStripHeight() const {
+    if (m_tint.isEmpty())
+        return 0;
+    // A line of text, the bar, a line of numbers, and a margin around the box.
+    const qreal line = QFontMetricsF(legendFont()).height();
+    return 2 * line + kLegendBar + 3 * kLegendPad + 2 * kLegendMargin;
+}
+
+QRectF BlockGraph::graphArea() const {
+    return QRectF(0, 0, width(), std::max<qreal>(0, height() - legendStripHeight()));
+}
+
+QSizeF BlockGraph::viewSize() const {
+    return graphArea().size();
+}
+
+QRectF BlockGraph::legendRect() const {
+    const qreal strip = legendStripHeight();
+    if (strip <= 0)
+        return {};
     const QString label = m_tintQuantity + QStringLiteral(" (log scale)");
-    const qreal w = std::max<qreal>(200, QFontMetricsF(f).horizontalAdvance(label) + 20);
-    const QRectF box(10, height() - 62, w, 52);
+    const qreal w = std::max<qreal>(200, QFontMetricsF(legendFont()).horizontalAdvance(label) + 20);
+    const qreal top = graphArea().bottom() + kLegendMargin;
+    return QRectF(kLegendMargin, top, std::max<qreal>(0, std::min(w, width() - 2 * kLegendMargin)),
+                  strip - 2 * kLegendMargin);
+}
+
+void BlockGraph::paintLegend(QPainter& p) const {
+    const QRectF box = legendRect();
+    if (box.isEmpty())
+        return;
+    const QFont f = legendFont();
+    const QFontMetricsF fm(f);
+    const qreal line = fm.height();
     p.save();
+    // The strip is the legend's own: the graph is clipped above it, so no block is ever covered.
+    p.setPen(cosmetic(QColor(215, 215, 215), 1));
+    p.drawLine(QPointF(0, graphArea().bottom() + 0.5),
+               QPointF(width(), graphArea().bottom() + 0.5));
     p.setPen(cosmetic(QColor(150, 150, 150), 1));
-    p.setBrush(QColor(255, 255, 255, 235));
+    p.setBrush(Qt::white);
     p.drawRoundedRect(box, 4, 4);
     p.setFont(f);
     p.setPen(Qt::black);
-    p.drawText(box.adjusted(8, 3, -8, 0), Qt::AlignLeft | Qt::AlignTop, label);
-    const QRectF bar(box.left() + 8, box.top() + 22, box.width() - 16, 10);
+    const QRectF inner = box.adjusted(8, kLegendPad, -8, -kLegendPad);
+    const QString label = m_tintQuantity + QStringLiteral(" (log scale)");
+    p.drawText(QRectF(inner.left(), inner.top(), inner.width(), line), Qt::AlignLeft | Qt::AlignTop,
+               fm.elidedText(label, Qt::ElideRight, inner.width()));
+    const QRectF bar(inner.left(), inner.top() + line + kLegendPad, inner.width(), kLegendBar);
     QLinearGradient g(bar.topLeft(), bar.topRight());
     for (int i = 0; i <= 8; ++i)
         g.setColorAt(i / 8.0, viridis(i / 8.0));
@@ -769,7 +816,7 @@ void BlockGraph::paintLegend(QPainter& p) const {
     p.setBrush(g);
     p.drawRect(bar);
     p.setPen(Qt::black);
-    const QRectF labels(bar.left(), bar.bottom() + 1, bar.width(), 16);
+    const QRectF labels(bar.left(), bar.bottom() + 1, bar.width(), line);
     p.drawText(labels, Qt::AlignLeft | Qt::AlignTop,
                QString::number(std::pow(10.0, m_tintLogMin), 'g', 3));
     p.drawText(labels, Qt::AlignRight | Qt::AlignTop,
@@ -788,9 +835,10 @@ void BlockGraph::paintEvent(QPaintEvent*) {
         return;
     }
     p.save();
+    p.setClipRect(graphArea());
     p.scale(m_zoom, m_zoom);
     p.translate(-m_origin);
-    paintScene(p, QRectF(m_origin, QSizeF(width(), height()) / m_zoom), m_zoom);
+    paintScene(p, QRectF(m_origin, viewSize() / m_zoom), m_zoom);
     p.restore();
     paintOverview(p);
     paintLegend(p);
@@ -836,7 +884,7 @@ void BlockGraph::centerOnOverview(const QPointF& pos) {
     const QRectF b = m_layout.bounds;
     const qreal s = o.width() / b.width();
     const QPointF scene(b.left() + (pos.x() - o.left()) / s, b.top() + (pos.y() - o.top()) / s);
-    const QSizeF view = QSizeF(width(), height()) / m_zoom;
+    const QSizeF view = viewSize() / m_zoom;
     setView(m_zoom, QPointF(m_origin.x(), scene.y() - view.height() / 2));
 }
 
@@ -905,7 +953,7 @@ void BlockGraph::mouseDoubleClickEvent(QMouseEvent* event) {
 }
 
 void BlockGraph::keyPressEvent(QKeyEvent* event) {
-    const QPointF c(width() / 2.0, height() / 2.0);
+    const QPointF c = graphArea().center();
     m_autoFit = false;
     switch (event->key()) {
     case Qt::Key_Plus:
@@ -928,10 +976,10 @@ void BlockGraph::keyPressEvent(QKeyEvent* event) {
         setView(m_zoom, m_origin + QPointF(0, 60 / m_zoom));
         break;
     case Qt::Key_PageUp:
-        setView(m_zoom, m_origin - QPointF(0, height() * 0.9 / m_zoom));
+        setView(m_zoom, m_origin - QPointF(0, viewSize().height() * 0.9 / m_zoom));
         break;
     case Qt::Key_PageDown:
-        setView(m_zoom, m_origin + QPointF(0, height() * 0.9 / m_zoom));
+        setView(m_zoom, m_origin + QPointF(0, viewSize().height() * 0.9 / m_zoom));
         break;
     default:
         QWidget::keyPressEvent(event);

@@ -3,6 +3,7 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QPointF>
+#include <QRectF>
 #include <QSet>
 #include <QString>
 #include <QStringList>
@@ -74,6 +75,13 @@ public:
     /// Zooms by factor around a widget point.
     void zoomBy(qreal factor, const QPointF& around);
 
+    /// The part of the widget the net is drawn in: all of it, less a strip along the bottom for
+    /// the tint's colour legend while blocks are tinted, so that the legend never covers a block.
+    QRectF graphArea() const;
+    /// Where the tint's colour legend is drawn (in its strip), widget coordinates; empty without
+    /// a tint.
+    QRectF legendRect() const;
+
     /// Writes the whole net (not just what is on screen) as PNG or SVG, chosen by suffix.
     bool exportImage(const QString& path, QString* error = nullptr) const;
 
@@ -107,6 +115,10 @@ private:
     void paintArc(QPainter& p, const BlockGraphLayout::Arc& arc, qreal zoom) const;
     void paintOverview(QPainter& p) const;
     void paintLegend(QPainter& p) const;
+    QFont legendFont() const;
+    qreal legendStripHeight() const;
+    /// The size of graphArea(), in widget pixels.
+    QSizeF viewSize() const;
     QRectF overviewRect() const;
     void centerOnOverview(const QPointF& pos);
     QPointF toScene(const QPointF& widget) const { return widget / m_zoom + m_origin; }
