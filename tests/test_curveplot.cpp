@@ -12,6 +12,7 @@
 
 #include "curveplot.h"
 #include "depthsweepplot.h"
+#include "ticklabels.h"
 
 namespace {
 
@@ -69,6 +70,26 @@ void showAndLayOut(QWidget& widget, QCustomPlot* plot) {
     plot->replot(); // lays out now, so legend and axis positions are known
 }
 
+/// The axis's tick labels drawn do not meet and leave a third of a text height between
+/// neighbours, along the axis.
+void verifyLabelsApart(const QCPAxis* axis) {
+    const QVector<QRect> rects = ticklabels::labelRects(axis);
+    QVERIFY2(rects.size() >= 2, qPrintable(QString::number(rects.size())));
+    const int gap = QFontMetrics(axis->tickLabelFont()).height() / 3;
+    const bool horizontal = axis->orientation() == Qt::Horizontal;
+    for (int i = 0; i < rects.size(); ++i)
+        for (int j = i + 1; j < rects.size(); ++j) {
+            const QRect a = rects[i], b = rects[j];
+            const int between = horizontal
+                                    ? std::max(a.left(), b.left()) - std::min(a.right(), b.right())
+                                    : std::max(a.top(), b.top()) - std::min(a.bottom(), b.bottom());
+            QVERIFY2(between - 1 >= gap, qPrintable(QStringLiteral("labels %1 and %2: %3 px apart")
+                                                        .arg(i)
+                                                        .arg(j)
+                                                        .arg(between - 1)));
+        }
+}
+
 } // namespace
 
 class TestCurvePlot : public QObject {
@@ -102,6 +123,9 @@ private Q_SLOTS:
     void hundredThousandPoints();
     void depthSweepSortsAndAverages();
     void depthSweepExports();
+    void tickLabelsNeverOverlap_data();
+    void tickLabelsNeverOverlap();
+    void depthSweepLabelsNeverOverlap();
 };
 
 void TestCurvePlot::appendCountsPerRunAndSeries() {
@@ -671,6 +695,50 @@ void TestCurvePlot::depthSweepExports() {
     QCOMPARE(QImage(png).size(), QSize(500, 300));
     QVERIFY(!plot.exportImage(dir.filePath(QStringLiteral("none/depth.svg")), &error));
     QVERIFY(!error.isEmpty());
+}
+
+void TestCurvePlot::tickLabelsNeverOverlap_data() {
+    QTest::addColumn<QSize>("size");
+    QTest::newRow("roomy") << QSize(800, 480);
+    QTest::newRow("a lower pane at 1366 x 768") << QSize(420, 170);
+    QTest::newRow("small") << QSize(300, 120);
+}
+
+void TestCurvePlot::tickLabelsNeverOverlap() {
+    // An error curve from 90% down to 0.4% on a log axis: 1, 2 and 5 times each power of ten are
+    // seven labels, more than a short plot has room for.
+    QFETCH(QSize, size);
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    plot.setLogY(true);
+    QVector<double> values;
+    for (int i = 0; i < 60; ++i)
+        values << 0.9 * std::pow(0.004 / 0.9, i / 59.0);
+    plot.appendPoints(1, kTrain, series(values, 0));
+    plot.resize(size);
+    plot.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&plot));
+    plot.plot()->replot();
+    verifyLabelsApart(plot.plot()->yAxis);
+    verifyLabelsApart(plot.plot()->xAxis);
+}
+
+void TestCurvePlot::depthSweepLabelsNeverOverlap() {
+    // The paper's CIFAR depths and ResNet-1202 on one narrow axis: 20 to 56 are pixels apart.
+    DepthSweepPlot plot;
+    QVector<DepthPoint> points;
+    for (int depth : {20, 32, 44, 56, 110, 1202})
+        points.append({depth, false, 0.08, 0.1});
+    plot.setPoints(points);
+    plot.resize(420, 260);
+    plot.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&plot));
+    plot.plot()->replot();
+    verifyLabelsApart(plot.plot()->xAxis);
+    const QVector<double> labelled = ticklabels::labelledTicks(plot.plot()->xAxis);
+    QCOMPARE(labelled.first(), 20.0);
+    QCOMPARE(labelled.last(), 1202.0);
+    verifyLabelsApart(plot.plot()->yAxis);
 }
 
 QTEST_MAIN(TestCurvePlot)

@@ -9,11 +9,10 @@
 #include <qcustomplot.h>
 
 #include "plotexport.h"
+#include "ticklabels.h"
 
 namespace {
 
-constexpr int kMaxCategoryLabels =
-    16; // beyond this, every k-th category is labelled (they are rotated, but long)
 constexpr double kGroupWidth = 0.8; // of a category's slot, shared by its bars
 
 } // namespace
@@ -24,7 +23,10 @@ BarPlot::BarPlot(QWidget* parent) : QWidget(parent) {
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_plot);
     PlotStyle::apply(m_plot, font());
-    m_plot->xAxis->setTicker(QSharedPointer<QCPAxisTickerText>(new QCPAxisTickerText));
+    // Every category has a tick; rotated names that would overlap at this width are left blank
+    // (every k-th stays, with the first and the last), and the tooltip names each bar.
+    ticklabels::setSpacedTicker<QCPAxisTickerText>(m_plot->xAxis);
+    ticklabels::setSpacedTicker<QCPAxisTicker>(m_plot->yAxis);
     m_plot->xAxis->setTickLabelRotation(60);
     m_plot->xAxis->grid()->setVisible(false);
     m_plot->legend->setVisible(true);
@@ -64,9 +66,7 @@ void BarPlot::setCategories(const QStringList& names) {
     m_categories = names;
     auto ticker = qSharedPointerDynamicCast<QCPAxisTickerText>(m_plot->xAxis->ticker());
     ticker->clear();
-    const int every = std::max(
-        1, static_cast<int>(std::ceil(static_cast<double>(names.size()) / kMaxCategoryLabels)));
-    for (int i = 0; i < names.size(); i += every) {
+    for (int i = 0; i < names.size(); ++i) {
         QString label = names[i];
         if (label.endsWith(QLatin1String(".weight")))
             label.chop(7);
@@ -136,9 +136,9 @@ void BarPlot::setLogY(bool logY) {
     m_logY = logY;
     m_plot->yAxis->setScaleType(logY ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
     if (logY)
-        m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+        ticklabels::setSpacedTicker<QCPAxisTickerLog>(m_plot->yAxis);
     else
-        m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+        ticklabels::setSpacedTicker<QCPAxisTicker>(m_plot->yAxis);
     rebuild();
 }
 

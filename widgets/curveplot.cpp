@@ -19,6 +19,7 @@
 #include "curvelegend.h"
 #include "denselogticker.h"
 #include "plotexport.h"
+#include "ticklabels.h"
 
 namespace {
 
@@ -623,13 +624,13 @@ void CurvePlot::setLogY(bool logY) {
 
 void CurvePlot::applyAxisScales() {
     const auto apply = [](QCPAxis* axis, bool log) {
+        // Labels that would overlap on a short or narrow plot are left blank; their ticks stay.
         if (log) {
-            QSharedPointer<QCPAxisTickerLog> ticker(new DenseLogTicker);
             axis->setScaleType(QCPAxis::stLogarithmic);
-            axis->setTicker(ticker);
+            ticklabels::setSpacedTicker<DenseLogTicker>(axis);
         } else {
             axis->setScaleType(QCPAxis::stLinear);
-            axis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+            ticklabels::setSpacedTicker<QCPAxisTicker>(axis);
         }
         axis->setNumberFormat(QStringLiteral("gb"));
     };

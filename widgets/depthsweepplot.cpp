@@ -9,6 +9,7 @@
 #include <QVBoxLayout>
 
 #include "plotexport.h"
+#include "ticklabels.h"
 
 namespace {
 
@@ -55,7 +56,9 @@ DepthSweepPlot::DepthSweepPlot(QWidget* parent) : QWidget(parent), m_plot(new QC
     PlotStyle::apply(m_plot, font());
     m_plot->xAxis->setLabel(QStringLiteral("depth (layers)"));
     m_plot->yAxis->setLabel(QStringLiteral("final error (%)"));
-    m_plot->xAxis->setTicker(QSharedPointer<QCPAxisTickerText>(new QCPAxisTickerText));
+    // A tick at each trained depth; near depths (20, 32, 44, 56 beside 1202) leave some blank.
+    ticklabels::setSpacedTicker<QCPAxisTickerText>(m_plot->xAxis);
+    ticklabels::setSpacedTicker<QCPAxisTicker>(m_plot->yAxis);
     m_plot->xAxis->setSubTicks(false);
 
     m_plainTrain = makeGraph(m_plot, kPlainColor, true, false);

@@ -6,6 +6,8 @@
 #include <QPainter>
 #include <QPainterPath>
 
+#include "ticklabels.h"
+
 ResponsesPlot::ResponsesPlot(QWidget* parent) : QWidget(parent) {
     setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
 }
@@ -64,17 +66,32 @@ void ResponsesPlot::draw(QPainter& p, const QRect& area) const {
     p.setPen(QColor(120, 120, 120));
     p.drawLine(plot.bottomLeft(), plot.bottomRight());
     p.drawLine(plot.bottomLeft(), plot.topLeft());
+    // Labels a third of a line apart at least (ticklabels): on a short or narrow page fewer of
+    // them, always the first and the last.
+    const double gap = ticklabels::kGapOfTextHeight * line;
+    QVector<double> ys;
+    for (int k = 0; k <= 4; ++k)
+        ys << py(top * k / 4);
+    const QVector<int> keptY = ticklabels::keptLabels(ys, [&](int, int) { return line + gap; });
     for (int k = 0; k <= 4; ++k) {
-        const double v = top * k / 4;
-        const double y = py(v);
+        const double y = ys[k];
         p.setPen(QColor(230, 230, 230));
         p.drawLine(QPointF(plot.left() + 1, y), QPointF(plot.right(), y));
+        if (!keptY.contains(k))
+            continue;
         p.setPen(QColor(80, 80, 80));
         p.drawText(QRectF(area.left(), y - line / 2.0, plot.left() - area.left() - 4, line),
-                   Qt::AlignRight, QString::number(v, 'g', 2));
+                   Qt::AlignRight, QString::number(top * k / 4, 'g', 2));
     }
-    const size_t step = std::max<size_t>(1, n / 10);
-    for (size_t i = 0; i < n; i += step)
+    QVector<double> xs;
+    for (size_t i = 0; i < n; ++i)
+        xs << px(i);
+    const auto labelWidth = [&](int i) {
+        return p.fontMetrics().horizontalAdvance(QString::number(i + 1));
+    };
+    const QVector<int> keptX = ticklabels::keptLabels(
+        xs, [&](int a, int b) { return (labelWidth(a) + labelWidth(b)) / 2.0 + gap; });
+    for (int i : keptX)
         p.drawText(QRectF(px(i) - 20, plot.bottom() + 2, 40, line), Qt::AlignHCenter,
                    QString::number(i + 1));
     p.drawText(QRect(plot.left(), plot.bottom() + line + 2, plot.width(), line), Qt::AlignHCenter,

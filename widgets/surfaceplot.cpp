@@ -8,6 +8,7 @@
 #include <QVBoxLayout>
 
 #include "plotexport.h"
+#include "ticklabels.h"
 
 SurfacePlot::SurfacePlot(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
@@ -17,13 +18,15 @@ SurfacePlot::SurfacePlot(QWidget* parent) : QWidget(parent) {
     layout->addWidget(m_plot);
     m_plot->xAxis->setLabel(QStringLiteral("a (direction 1)"));
     m_plot->yAxis->setLabel(QStringLiteral("b (direction 2)"));
+    ticklabels::setSpacedTicker<QCPAxisTicker>(m_plot->xAxis);
+    ticklabels::setSpacedTicker<QCPAxisTicker>(m_plot->yAxis);
     m_map = new QCPColorMap(m_plot->xAxis, m_plot->yAxis);
     m_map->setInterpolate(false);
     m_scale = new QCPColorScale(m_plot);
     m_plot->plotLayout()->addElement(0, m_plot->plotLayout()->columnCount(), m_scale);
     m_scale->setType(QCPAxis::atRight);
     m_scale->setDataScaleType(QCPAxis::stLogarithmic);
-    m_scale->axis()->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    ticklabels::setSpacedTicker<QCPAxisTickerLog>(m_scale->axis());
     m_scale->axis()->setLabel(QStringLiteral("training loss"));
     m_scale->setBarWidth(12);
     m_map->setColorScale(m_scale);
