@@ -3,6 +3,7 @@
 #include <QFileInfo>
 #include <QTimer>
 
+#include "language.h"
 #include "lesionview.h"
 #include "mainwindow.h"
 #include "train/devices.h"
@@ -76,7 +77,17 @@ int main(int argc, char* argv[]) {
     parser.addPositionalArgument(QStringLiteral("RUN_DIR"),
                                  QStringLiteral("more run folders to open, or a .pth weights file"),
                                  QStringLiteral("[RUN_DIR...|WEIGHTS.pth]"));
+    // The window's language: --lang, else View > Language's saved choice, else the system's.
+    const QCommandLineOption lang(QStringLiteral("lang"),
+                                  QStringLiteral("the window's language: en or ko"),
+                                  QStringLiteral("CODE"));
+    parser.addOption(lang);
     parser.process(app);
+    const QString language = chosenLanguage(parser.value(lang));
+    bool knownLanguage = true;
+    installTranslators(language, &knownLanguage);
+    if (!knownLanguage)
+        qWarning("reslab: no translation for '%s'; the languages are en, ko", qPrintable(language));
 
     MainWindow window;
     if (parser.isSet(runsFolder))
