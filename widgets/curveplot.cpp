@@ -355,12 +355,12 @@ bool CurvePlot::smooths(const Series& series) const {
 }
 
 void CurvePlot::styleCurve(const Run& run, const Series& series, Curve& curve) const {
-    const QPen line = plainAware(QPen(run.color, roleWidth(series.role)), run.plain);
+    const QPen line = plainAware(QPen(run.color, roleWidth(series.role) * m_lineScale), run.plain);
     const bool smoothing = smooths(series);
     if (smoothing) {
         QColor faint = run.color;
         faint.setAlpha(kFaintAlpha);
-        curve.raw->setPen(QPen(faint, kFaintWidth));
+        curve.raw->setPen(QPen(faint, kFaintWidth * m_lineScale));
         curve.smoothedGraph->setPen(line);
     } else {
         curve.raw->setPen(line);
@@ -532,6 +532,29 @@ void CurvePlot::appendPoints(int runId, int seriesId, const QVector<CurvePoint>&
     curve.nonFinite->addData(crossKeys, crossValues, sorted);
     if (smoothing)
         curve.smoothedGraph->addData(keys, smoothValues, sorted);
+    scheduleReplot();
+}
+
+void CurvePlot::setLineScale(double scale) {
+    m_lineScale = scale;
+    // The type PlotStyle gave the plot, scaled from what it was at the first call.
+    if (m_baseFonts.isEmpty())
+        m_baseFonts = {m_plot->xAxis->tickLabelFont(), m_plot->xAxis->labelFont(),
+                       m_plot->legend->font(), m_noteItem->font()};
+    const auto scaled = [scale](QFont f) {
+        f.setPointSizeF(f.pointSizeF() * scale);
+        return f;
+    };
+    for (QCPAxis* axis : {m_plot->xAxis, m_plot->yAxis}) {
+        axis->setTickLabelFont(scaled(m_baseFonts[0]));
+        axis->setLabelFont(scaled(m_baseFonts[1]));
+    }
+    m_plot->legend->setFont(scaled(m_baseFonts[2]));
+    m_noteItem->setFont(scaled(m_baseFonts[3]));
+    for (Run& run : m_runs)
+        for (size_t i = 0; i < m_series.size(); ++i)
+            styleCurve(run, m_series[i], run.curves[i]);
+    updateLegendKey();
     scheduleReplot();
 }
 

@@ -4,6 +4,8 @@
 #include <vector>
 
 #include <QColor>
+#include <QFont>
+#include <QList>
 #include <QMetaType>
 #include <QRect>
 #include <QString>
@@ -89,6 +91,9 @@ public:
     void setLogX(bool logX);
     void setLogY(bool logY);
     // A plain-language verdict boxed in the top right of the plot; an empty text hides it.
+    /// Line widths and the axes' and legend's type times scale (the presenter layout enlarges
+    /// both for a projector).
+    void setLineScale(double scale);
     void setNote(const QString& text);
     QString note() const { return m_note; }
 
@@ -227,6 +232,8 @@ private:
     Smoothing m_smoothing = Smoothing::None;
     double m_smoothingAmount = 0;
     bool m_percent = false;
+    double m_lineScale = 1.0;
+    QList<QFont> m_baseFonts; // tick labels, axis labels, legend, note: as first set
     bool m_logX = false;
     bool m_logY = false;
     bool m_replotWhenShown = false; // data arrived while the plot was hidden

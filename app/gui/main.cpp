@@ -5,6 +5,7 @@
 
 #include "language.h"
 #include "lesionview.h"
+#include "lessonsession.h"
 #include "mainwindow.h"
 #include "train/devices.h"
 
@@ -69,14 +70,26 @@ int main(int argc, char* argv[]) {
         QStringLiteral("a camera's frames through the net in the feature maps ('default' for the "
                        "first camera)"),
         QStringLiteral("NAME"));
+    const QCommandLineOption lesson(
+        QStringLiteral("lesson"),
+        QStringLiteral("open a guided lesson: degradation, depth-sweep, shortcuts, or a .reslab "
+                       "file"),
+        QStringLiteral("NAME|FILE"));
+    const QCommandLineOption lessonStep(QStringLiteral("lesson-step"),
+                                        QStringLiteral("the lesson's step to show (from 1)"),
+                                        QStringLiteral("N"));
+    const QCommandLineOption presenter(
+        QStringLiteral("presenter"),
+        QStringLiteral("full screen for a projector, large type (F11 toggles, Esc leaves)"));
     parser.addOptions({demo, open, screenshot, after, runsFolder, view, arch, twin, weights, image,
-                       layer, video, camera});
+                       layer, video, camera, lesson, lessonStep, presenter});
     // `--open A B C` opens all three: the folders after the first arrive as positional arguments.
     // A weights file among them (a double-click on a .pth in the file manager) opens in the
     // feature maps.
     parser.addPositionalArgument(QStringLiteral("RUN_DIR"),
-                                 QStringLiteral("more run folders to open, or a .pth weights file"),
-                                 QStringLiteral("[RUN_DIR...|WEIGHTS.pth]"));
+                                 QStringLiteral("more run folders to open, a .pth weights file, or "
+                                                "a .reslab lesson"),
+                                 QStringLiteral("[RUN_DIR...|WEIGHTS.pth|LESSON.reslab]"));
     // The window's language: --lang, else View > Language's saved choice, else the system's.
     const QCommandLineOption lang(QStringLiteral("lang"),
                                   QStringLiteral("the window's language: en or ko"),
@@ -96,8 +109,12 @@ int main(int argc, char* argv[]) {
     int status = 0;
     QStringList folders = parser.values(open);
     QString weightsFile = parser.value(weights);
+    QString lessonFile = parser.value(lesson);
     for (const QString& argument : parser.positionalArguments()) {
-        if (QFileInfo(argument).isFile() && weightsFile.isEmpty())
+        if (argument.endsWith(QLatin1String(".reslab"), Qt::CaseInsensitive) &&
+            lessonFile.isEmpty())
+            lessonFile = argument;
+        else if (QFileInfo(argument).isFile() && weightsFile.isEmpty())
             weightsFile = argument;
         else
             folders << argument;
@@ -127,6 +144,24 @@ int main(int argc, char* argv[]) {
         qWarning("reslab: %s", qPrintable(viewError));
         status = 2;
     }
+    if (!lessonFile.isEmpty()) {
+        QString error;
+        if (!window.openLesson(lessonFile, &error)) {
+            qWarning("reslab: %s", qPrintable(error));
+            status = 2;
+        } else if (parser.isSet(lessonStep)) {
+            bool ok = false;
+            const int n = parser.value(lessonStep).toInt(&ok);
+            if (!ok || n < 1 || n > window.lesson()->stepCount()) {
+                qWarning("reslab: --lesson-step takes 1 to %d", window.lesson()->stepCount());
+                status = 2;
+            } else {
+                window.lesson()->goTo(n - 1);
+            }
+        }
+    }
+    if (parser.isSet(presenter))
+        window.setPresenter(true);
     if (parser.isSet(demo) && !window.startDemo(parser.value(demo))) {
         qWarning("reslab: cannot start the demo '%s'", qPrintable(parser.value(demo)));
         status = 2;
@@ -134,6 +169,8 @@ int main(int argc, char* argv[]) {
     if (parser.isSet(screenshot)) {
         const QString file = parser.value(screenshot);
         auto grab = [&window, file, &status] {
+            // A lesson's step text quotes the runs a few times a second; let it catch up.
+            QCoreApplication::processEvents();
             if (!window.grab().save(file)) {
                 qWarning("reslab: cannot write the screenshot %s", qPrintable(file));
                 status = 1;
@@ -147,6 +184,17 @@ int main(int argc, char* argv[]) {
             if (parser.isSet(demo)) {
                 QObject::connect(window.controller(), &ExperimentController::finished, &window,
                                  later);
+            } else if (window.lesson() && window.lesson()->hasReplay() &&
+                       !window.lesson()->replay()->atEnd()) {
+                // A lesson: when its replay has played to the end (and the verdict is drawn).
+                QObject::connect(window.lesson()->replay(), &Replay::positionChanged, &window,
+                                 [&window, later] {
+                                     static bool done = false;
+                                     if (!done && window.lesson()->replay()->atEnd()) {
+                                         done = true;
+                                         later();
+                                     }
+                                 });
             } else if (request.view == QLatin1String("lesion")) {
                 QObject::connect(window.lesionView(), &LesionView::studyFinished, &window, later);
             } else {

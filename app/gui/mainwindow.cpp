@@ -43,6 +43,8 @@
 #include "io/runfolder.h"
 #include "landscapeview.h"
 #include "lesionview.h"
+#include "lessonpanel.h"
+#include "lessonsession.h"
 #include "runlistview.h"
 #include "train/devices.h"
 #include "train/verdict.h"
@@ -55,12 +57,13 @@ QString qs(const std::string& s) {
     return QString::fromStdString(s);
 }
 
-/// Ten colours that stay apart on white and for most colour-blind eyes (matplotlib's tab10).
-const QStringList kDefaultPalette = {QStringLiteral("#1f77b4"), QStringLiteral("#d62728"),
-                                     QStringLiteral("#2ca02c"), QStringLiteral("#ff7f0e"),
-                                     QStringLiteral("#9467bd"), QStringLiteral("#8c564b"),
-                                     QStringLiteral("#e377c2"), QStringLiteral("#7f7f7f"),
-                                     QStringLiteral("#bcbd22"), QStringLiteral("#17becf")};
+/// Okabe and Ito's colours, which stay apart for colour-blind eyes too (yellow, faint on white,
+/// last); plain nets are dashed besides, so no two runs rest on colour alone.
+const QStringList kDefaultPalette = {QStringLiteral("#0072b2"), QStringLiteral("#d55e00"),
+                                     QStringLiteral("#009e73"), QStringLiteral("#e69f00"),
+                                     QStringLiteral("#cc79a7"), QStringLiteral("#56b4e9"),
+                                     QStringLiteral("#000000"), QStringLiteral("#f0e442")};
+const QString kPaletteKey = QStringLiteral("colors/runPalette");
 
 QString formatDuration(double seconds) {
     if (!std::isfinite(seconds) || seconds < 0)
@@ -77,7 +80,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setWindowTitle(tr("ResLab"));
     setObjectName(QStringLiteral("MainWindow"));
     QSettings settings;
-    m_palette = settings.value(QStringLiteral("colors/palette"), kDefaultPalette).toStringList();
+    m_palette = settings.value(kPaletteKey, kDefaultPalette).toStringList();
     if (m_palette.isEmpty())
         m_palette = kDefaultPalette;
     m_runsFolder =
@@ -134,6 +137,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     addView(QStringLiteral("landscape"), tr("Loss landscape"), m_landscape);
     buildDocks();
     buildActions();
+    setAcceptDrops(true);
+    connect(m_views, &QTabWidget::currentChanged, this, &MainWindow::applyLessonControls);
+    // A user who closes the experiment panel keeps it closed; folding it away is not closing.
+    connect(m_panelDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        if (!m_applyingControls && !visible && !isMinimized() &&
+            m_viewKeys.value(m_views->currentIndex()) == QLatin1String("curves"))
+            m_panelWanted = false;
+    });
+    connect(m_panelDock->toggleViewAction(), &QAction::triggered, this,
+            [this](bool checked) { m_panelWanted = checked; });
 
     m_progress = new QProgressBar(this);
     m_progress->setRange(0, 1000);
@@ -199,7 +212,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     updateActions();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+    m_lesson.reset(); // its replay's runs are in the registry, which outlives it
+}
 
 void MainWindow::addView(const QString& key, const QString& title, QWidget* view) {
     // A view taller than the screen allows (a 768-pixel laptop) scrolls rather than pushing the
@@ -289,7 +304,7 @@ void MainWindow::updateGraphRun() {
 
 void MainWindow::buildDocks() {
     m_panel = new ExperimentPanel(this);
-    auto* panelDock = new QDockWidget(tr("Experiment"), this);
+    auto* panelDock = m_panelDock = new QDockWidget(tr("Experiment"), this);
     panelDock->setObjectName(QStringLiteral("ExperimentDock"));
     // In a scroll area, so that the form does not make the window taller than a 768-pixel screen.
     auto* panelScroll = new QScrollArea(panelDock);
@@ -305,7 +320,7 @@ void MainWindow::buildDocks() {
     m_runList = new RunListView(this);
     m_runList->setMinimumHeight(m_runList->fontMetrics().height() *
                                 8); // the four runs of a preset and more
-    auto* runsDock = new QDockWidget(tr("Runs"), this);
+    auto* runsDock = m_runsDock = new QDockWidget(tr("Runs"), this);
     runsDock->setObjectName(QStringLiteral("RunsDock"));
     runsDock->setWidget(m_runList);
     addDockWidget(Qt::BottomDockWidgetArea, runsDock);
@@ -316,7 +331,7 @@ void MainWindow::buildActions() {
     auto* train = menuBar()->addMenu(tr("&Train"));
     auto* view = menuBar()->addMenu(tr("&View"));
     auto* help = menuBar()->addMenu(tr("&Help"));
-    auto* bar = addToolBar(tr("Training"));
+    auto* bar = m_toolBar = addToolBar(tr("Training"));
     bar->setObjectName(QStringLiteral("TrainingToolBar"));
     bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
 
@@ -342,15 +357,17 @@ void MainWindow::buildActions() {
                                   [this] { startDemo(QStringLiteral("degradation")); });
     demo->setShortcut(Qt::CTRL | Qt::Key_D);
     demo->setToolTip(tr("Train plain-20, plain-56, resnet-20 and resnet-56 side by side (Ctrl+D)"));
-    train->addAction(tr("De&pth sweep"), this,
-                     [this] { startDemo(QStringLiteral("depth-sweep")); });
+    m_startActions << demo << train->addAction(tr("De&pth sweep"), this, [this] {
+        startDemo(QStringLiteral("depth-sweep"));
+    });
     bar->addSeparator();
     bar->addAction(demo);
 
     auto* open = file->addAction(style()->standardIcon(QStyle::SP_DirOpenIcon),
                                  tr("&Open run folder…"), this, &MainWindow::openRunFolderDialog);
     open->setShortcut(QKeySequence::Open);
-    file->addAction(tr("&Resume run folders…"), this, &MainWindow::resumeRunFolderDialog);
+    m_startActions << file->addAction(tr("&Resume run folders…"), this,
+                                      &MainWindow::resumeRunFolderDialog);
     file->addAction(tr("Open e&xperiment…"), this, &MainWindow::openExperiment);
     auto* save = file->addAction(tr("&Save experiment…"), this, &MainWindow::saveExperiment);
     save->setShortcut(QKeySequence::Save);
@@ -360,6 +377,7 @@ void MainWindow::buildActions() {
     auto* exportCsv = file->addAction(tr("Export &data as CSV…"), this, &MainWindow::exportCsv);
     exportCsv->setShortcut(Qt::CTRL | Qt::SHIFT | Qt::Key_E);
     file->addAction(tr("Export net as &ONNX…"), this, &MainWindow::exportOnnx);
+    buildLessonActions(file, view, help);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
     bar->addSeparator();
@@ -385,11 +403,10 @@ void MainWindow::buildActions() {
 void MainWindow::updateActions() {
     using State = ExperimentController::State;
     const State s = m_controller.state();
-    m_start->setEnabled(s == State::Idle);
     m_pause->setEnabled(s == State::Running || s == State::Starting);
     m_resume->setEnabled(s == State::Paused);
     m_stop->setEnabled(s == State::Running || s == State::Paused || s == State::Starting);
-    m_panel->setEnabled(s == State::Idle);
+    applyLessonControls(); // the panel and the start actions: idle, and not locked by a lesson
     m_progress->setVisible(s != State::Idle);
     if (s == State::Paused)
         statusBar()->showMessage(tr("Paused; F7 resumes"));
@@ -407,7 +424,8 @@ QColor MainWindow::nextColor() {
 }
 
 int MainWindow::addRun(RegisteredRun run) {
-    run.color = nextColor();
+    if (!run.color.isValid())
+        run.color = nextColor();
     return m_registry.add(std::move(run));
 }
 
@@ -573,7 +591,8 @@ void MainWindow::updateConclusions() {
     QVector<DepthPoint> sweep;
     for (int id : m_registry.ids()) {
         const RegisteredRun& run = *m_registry.find(id);
-        if (!m_runList->isRunVisible(id) || !std::isfinite(run.trainError) || run.depth() <= 0)
+        if (!m_runList->isRunVisible(id) || run.background || !std::isfinite(run.trainError) ||
+            run.depth() <= 0)
             continue;
         reslab::RunOutcome o;
         o.name = run.name.toStdString();
@@ -829,7 +848,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
-    settings.setValue(QStringLiteral("colors/palette"), m_palette);
+    settings.setValue(kPaletteKey, m_palette);
     settings.setValue(QStringLiteral("folders/runs"), m_runsFolder);
     m_panel->saveSettings(settings);
     m_curves->saveSettings(settings);

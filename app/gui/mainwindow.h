@@ -6,8 +6,10 @@
 #include <vector>
 
 #include <QColor>
+#include <QFont>
 #include <QMainWindow>
 #include <QMap>
+#include <QPalette>
 #include <QStringList>
 #include <QTimer>
 
@@ -23,10 +25,17 @@ class GradientsView;
 class GraphView;
 class LandscapeView;
 class LesionView;
+class LessonPanel;
+class LessonSession;
 class QAction;
+class QDockWidget;
 class QLabel;
 class QProgressBar;
 class QTabWidget;
+class QToolBar;
+class QMenu;
+class QDragEnterEvent;
+class QDropEvent;
 class RunListView;
 namespace reslab {
 class MetricsFollower;
@@ -73,6 +82,33 @@ public:
     /// The selection every view shares.
     Selection* selection() { return &m_selection; }
 
+    /// Adds a run to every view (with the next colour of the palette unless it has one).
+    int addRun(RegisteredRun run);
+    void removeRun(int id) { m_registry.remove(id); }
+    /// Hands a run's new records to every view that draws them.
+    void applyRecords(int runId, const std::vector<reslab::MetricRecord>& records);
+    void setRunState(int id, reslab::RunState state, const QString& message) {
+        m_registry.setState(id, state, message);
+    }
+    /// Recomputes the verdict and the depth chart from the runs on screen.
+    void updateConclusions();
+    /// The registry ids of the experiment that trains (or trained last) in the window.
+    QVector<int> liveRunIds() const { return m_liveIds; }
+
+    /// Opens a lesson (a shipped one by name, or a `.reslab` file) in place of the one open.
+    /// False, and why, when it is damaged or its recording cannot be played; nothing changes then.
+    bool openLesson(const QString& nameOrPath, QString* error = nullptr);
+    void closeLesson();
+    LessonSession* lesson() const { return m_lesson.get(); }
+    LessonPanel* lessonPanel() const { return m_lessonPanel; }
+    /// Writes the open lesson as it stands (step, replay, presenter) to a `.reslab` file.
+    bool saveLesson(const QString& path, QString* error = nullptr);
+    /// Full screen for a projector: the docks but the lesson's hidden, larger fonts and lines, a
+    /// high-contrast light theme. Esc leaves it.
+    void setPresenter(bool on);
+    bool isPresenter() const { return m_presenter; }
+    QAction* presenterAction() const { return m_presenterAction; }
+
     ExperimentController* controller() { return &m_controller; }
     CurvesView* curves() const { return m_curves; }
     GraphView* graphView() const { return m_graph; }
@@ -104,31 +140,36 @@ public Q_SLOTS:
 
     /// Closes without asking, stopping any training first (its checkpoints written); for scripts.
     void stopAndClose();
+    void openLessonDialog();
+    void saveLessonDialog();
 
 protected:
     /// While training runs, asks whether to stop it; if so, stops it and closes once every
     /// unfinished run has written its checkpoint.
     void closeEvent(QCloseEvent* event) override;
+    /// A `.reslab` lesson dropped on the window opens.
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
 
 private:
     void buildActions();
+    /// File > Open/Save lesson, Help > Lessons, View > Presenter, and the keys that step.
+    void buildLessonActions(QMenu* file, QMenu* view, QMenu* help);
     void buildDocks();
     void updateActions();
-    /// Gives the run its colour and adds it to the registry, which adds it to every view.
-    int addRun(RegisteredRun run);
+    /// What the open lesson locks and hides, and the experiment panel only beside the curves.
+    void applyLessonControls();
     void onRunAdded(int id);
     void onRunRemoved(int id);
     void onRunStateChanged(int id);
     void onRunProgressed(int id);
     void removeLiveRuns();
-    void applyRecords(int runId, const std::vector<reslab::MetricRecord>& records);
     void onExperimentReady(const QVector<RegisteredRun>& runs, const QString& split);
     void onRecords(const RunRecords& records);
     void onRunState(int run, reslab::RunState state, const QString& message);
     void onProgress(qint64 done, qint64 total, double imagesPerSecond, double secondsTraining);
     void onFinished();
     void pollFollowed();
-    void updateConclusions();
     /// The run the block graph follows: the one Selection::run() names, else the first.
     void updateGraphRun();
     QColor nextColor();
@@ -170,4 +211,21 @@ private:
     QString m_experimentFolder;
     QTimer m_followTimer;
     qint64 m_stepsAtStart = 0;
+
+    QDockWidget* m_panelDock = nullptr;
+    QDockWidget* m_runsDock = nullptr;
+    QToolBar* m_toolBar = nullptr;
+    bool m_panelWanted = true; // the user has not closed the experiment panel
+    std::unique_ptr<LessonSession> m_lesson;
+    QDockWidget* m_lessonDock = nullptr;
+    LessonPanel* m_lessonPanel = nullptr;
+    QList<QAction*> m_lessonActions; // enabled while a lesson is open
+    QAction* m_presenterAction = nullptr;
+    QList<QAction*> m_startActions; // the demos and resume: what a lesson's "training" lock locks
+    bool m_applyingControls = false;
+    bool m_presenter = false;
+    QByteArray m_stateBeforePresenter;
+    QFont m_fontBeforePresenter;
+    QPalette m_paletteBeforePresenter;
+    bool m_maximizedBeforePresenter = false;
 };

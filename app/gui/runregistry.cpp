@@ -19,6 +19,8 @@ QString RegisteredRun::stateText() const {
         return QObject::tr("interrupted");
     if (followed() && !reslab::is_end(state))
         return QObject::tr("following");
+    if (replay)
+        return reslab::is_end(state) ? QObject::tr("recorded") : QObject::tr("replaying");
     return QString::fromStdString(reslab::to_string(state));
 }
 
@@ -85,6 +87,8 @@ void RunRegistry::applyRecords(int id, const std::vector<reslab::MetricRecord>& 
                 it->finalError.add(r.train.step, r.train.error, it->total);
         } else if (r.kind == reslab::MetricRecord::Kind::Eval) {
             it->testError = r.eval.test_error;
+        } else if (!r.probe.residual_ratios.empty()) {
+            it->residualRatios = r.probe.residual_ratios;
         }
     }
     Q_EMIT runProgressed(id);

@@ -32,11 +32,14 @@ struct RegisteredRun {
     QString message;          // why it ended, or where it is read from
     bool interrupted = false; // a followed run whose writer died before it ended
     bool unreadable = false;  // a followed run whose metrics.jsonl cannot be read
+    bool replay = false;      // a recorded run played back (a lesson's)
+    bool background = false;  // shown faint behind live runs; left out of the verdict
     double trainError = std::numeric_limits<double>::quiet_NaN(); // the latest record's
     double testError = std::numeric_limits<double>::quiet_NaN();
     qint64 step = 0;
     qint64 total = 0;
     reslab::FinalTrainError finalError; // over the final window of steps, as reslab-cli's table
+    std::vector<double> residualRatios; // ||F(x)|| / ||x|| of each block at the latest probe
     std::shared_ptr<reslab::MetricsFollower> follower; // set for folders followed from disk
 
     bool residual() const { return config.net.residual; }
