@@ -989,7 +989,7 @@
     </message>
     <message>
         <source>&lt;b&gt;%1&lt;/b&gt;: the first conv&apos;s gradient norm is %2 the last layer&apos;s at iteration %3 and %4 at iteration %5</source>
-        <translation>&lt;b&gt;%1&lt;/b&gt;: 첫 합성곱의 기울기 노름은 마지막 층의 %2 (반복 %3), %4 (반복 %5)</translation>
+        <translation>&lt;b&gt;%1&lt;/b&gt;: 첫 합성곱의 기울기 노름은 반복 %3에서 마지막 층의 %2, 반복 %5에서 %4</translation>
     </message>
     <message>
         <source> (between %1 and %2 over %3 probes)</source>
