@@ -158,6 +158,41 @@ private Q_SLOTS:
         QVERIFY(!view.exportImage().isNull());
     }
 
+    void rangeLabelsNeverOverlap_data() {
+        QTest::addColumn<QSize>("size");
+        QTest::addColumn<float>("low");
+        QTest::addColumn<float>("high");
+        QTest::newRow("roomy") << QSize(400, 300) << -0.5f << 2.0f;
+        QTest::newRow("a tile of the block page at 1366 x 768")
+            << QSize(220, 200) << -4.82f << 4.82f;
+        QTest::newRow("short, so a narrow bar") << QSize(300, 110) << -0.000123456f << 0.000987654f;
+        QTest::newRow("smallest") << QSize(120, 140) << -0.000123456f << 0.000987654f;
+    }
+
+    void rangeLabelsNeverOverlap() {
+        QFETCH(QSize, size);
+        QFETCH(float, low);
+        QFETCH(float, high);
+        FeatureMapData d = ramp(1, 8, 8);
+        FeatureTileView view;
+        view.resize(size);
+        view.setTile(d, 0, FeatureColorMap::Diverging, {low, high}, QStringLiteral("channel 0"));
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        const auto [lowRect, highRect] = view.rangeLabelRects();
+        QVERIFY(!lowRect.isEmpty() && !highRect.isEmpty());
+        QVERIFY(!lowRect.intersects(highRect));
+        const int gap = view.fontMetrics().height() / 3;
+        const bool oneLine = lowRect.top() == highRect.top();
+        QVERIFY2(
+            !oneLine || highRect.left() - lowRect.right() - 1 >= gap,
+            qPrintable(QStringLiteral("%1 px apart").arg(highRect.left() - lowRect.right() - 1)));
+        QVERIFY(view.rect().contains(lowRect));
+        QVERIFY(view.rect().contains(highRect));
+        if (size.width() >= 220)
+            QVERIFY(oneLine); // a line lower only where the widget itself is too narrow
+    }
+
     void responsesPlotExports() {
         ResponsesPlot plot;
         plot.setSeries({{QStringLiteral("resnet20"), Qt::blue, false, {1.0, 0.8, 0.5}},

@@ -346,6 +346,29 @@ QRect FeatureTileView::imageRect() const {
     return {area.x() + (area.width() - w) / 2, area.y() + (area.height() - h) / 2, w, h};
 }
 
+QPair<QRect, QRect> FeatureTileView::rangeLabelRects() const {
+    const QRect r = imageRect();
+    if (r.isEmpty())
+        return {};
+    const QFontMetrics fm = fontMetrics();
+    const int line = fm.height();
+    const int lowW = fm.horizontalAdvance(QString::number(m_range.low, 'g', 3));
+    const int highW = fm.horizontalAdvance(QString::number(m_range.high, 'g', 3));
+    const int gap = (line + 2) / 3; // a third of a line, as between tick labels (ticklabels.h)
+    const int top = r.bottom() + 6 + 8 + 2; // below the colour bar
+    int left = r.left(), right = r.right();
+    const int need = lowW + gap + highW;
+    if (right - left + 1 < need) {
+        const int w = std::min(need, width() - 8);
+        left = std::clamp(r.center().x() - w / 2, 4, std::max(4, width() - 4 - w));
+        right = left + w - 1;
+    }
+    const QRect low(left, top, lowW, line);
+    if (right - left + 1 < need)
+        return {low, QRect(right - highW + 1, top + line, highW, line)};
+    return {low, QRect(right - highW + 1, top, highW, line)};
+}
+
 QPoint FeatureTileView::cellAt(const QPoint& pos) const {
     const QRect r = imageRect();
     if (r.isEmpty() || !r.contains(pos))
@@ -373,11 +396,12 @@ void FeatureTileView::paintEvent(QPaintEvent*) {
     // The colour bar with its range, then the caption and the value under the cursor.
     const QRect bar(r.x(), r.bottom() + 6, r.width(), 8);
     p.drawImage(bar, featuregrid::colorBar(m_map, 256, 1));
-    const QRect labels(bar.x(), bar.bottom() + 2, bar.width(), line);
-    p.drawText(labels, Qt::AlignLeft, QString::number(m_range.low, 'g', 3));
-    p.drawText(labels, Qt::AlignRight, QString::number(m_range.high, 'g', 3));
+    const auto [low, high] = rangeLabelRects();
+    p.drawText(low, Qt::AlignLeft, QString::number(m_range.low, 'g', 3));
+    p.drawText(high, Qt::AlignRight, QString::number(m_range.high, 'g', 3));
     const QString text = m_hoverText.isEmpty() ? m_caption : m_hoverText;
-    p.drawText(QRect(4, labels.bottom() + 1, width() - 8, line), Qt::AlignHCenter, text);
+    p.drawText(QRect(4, std::max(low.bottom(), high.bottom()) + 1, width() - 8, line),
+               Qt::AlignHCenter, text);
 }
 
 void FeatureTileView::mouseMoveEvent(QMouseEvent* event) {

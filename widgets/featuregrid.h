@@ -4,6 +4,8 @@
 
 #include <QImage>
 #include <QList>
+#include <QPair>
+#include <QRect>
 #include <QRgb>
 #include <QString>
 #include <QWidget>
@@ -131,6 +133,10 @@ public:
     QPoint cellAt(const QPoint& pos) const;
     /// "x 3, y 5: 0.1234", as shown under the cursor; empty outside.
     QString valueText() const { return m_hoverText; }
+    /// Where the colour bar's low and high values are written, widget coordinates (empty pair
+    /// with no tile): under the bar's ends, spread over the room beside a bar too narrow for both,
+    /// and the high one a line lower where even that is too narrow, so that they never overlap.
+    QPair<QRect, QRect> rangeLabelRects() const;
     /// The tile and its colour bar as an image, for export.
     QImage exportImage() const;
     QSize sizeHint() const override { return {260, 280}; }
