@@ -217,6 +217,7 @@ private Q_SLOTS:
     void koreanTranslatorAnswers() {
         const QList<TsMessage> ko = readTs(repoTs(QStringLiteral("ko")));
         QCOMPARE(installTranslators(QStringLiteral("ko")), QStringLiteral("ko"));
+        QCOMPARE(installedLanguage(), QStringLiteral("ko"));
         QCOMPARE(QLocale().language(), QLocale::Korean);
         const std::pair<const char*, const char*> known[] = {{"MainWindow", "&File"},
                                                              {"MainWindow", "Lesion study"},
@@ -243,6 +244,7 @@ private Q_SLOTS:
         QCOMPARE(QCoreApplication::translate("MainWindow", "&File"), QStringLiteral("&File"));
 
         QCOMPARE(installTranslators(QStringLiteral("en")), QStringLiteral("en"));
+        QCOMPARE(installedLanguage(), QStringLiteral("en"));
         QCOMPARE(QLocale().language(), QLocale::English);
         QCOMPARE(QCoreApplication::translate("MainWindow", "Training %n run(s): %1", nullptr, 1),
                  QStringLiteral("Training 1 run: %1"));

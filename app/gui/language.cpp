@@ -151,6 +151,10 @@ QString installTranslators(const QString& language, bool* known) {
     return code;
 }
 
+QString installedLanguage() {
+    return g_installed.isEmpty() ? QStringLiteral("en") : g_installed;
+}
+
 QString withoutMnemonic(const QString& text) {
     static const QRegularExpression cjk(QStringLiteral(R"(\s*\(&[^&\s]\))"));
     QString plain = text;
@@ -167,7 +171,7 @@ void addLanguageMenu(QMenu* viewMenu, QWidget* window) {
     menu->setObjectName(QStringLiteral("LanguageMenu"));
     auto* group = new QActionGroup(menu);
     group->setExclusive(true);
-    const QString current = g_installed.isEmpty() ? QStringLiteral("en") : g_installed;
+    const QString current = installedLanguage();
     for (const QString& code : availableLanguages()) {
         QAction* action = menu->addAction(namesOf(code).own);
         action->setObjectName(QStringLiteral("Language_") + code);

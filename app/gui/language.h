@@ -22,6 +22,10 @@ QString chosenLanguage(const QString& option);
 /// to "en", and *known (when given) says whether `language` was one it has.
 QString installTranslators(const QString& language, bool* known = nullptr);
 
+/// The code the last installTranslators call installed ("en" before any): the language to pick
+/// among a document's own texts (a lesson's "en" and "ko").
+QString installedLanguage();
+
 /// `text` without its mnemonic, for a tool button or a tooltip: "&Start" gives "Start", and the
 /// Korean form "시작(&S)" gives "시작" (QAction's own stripping leaves "시작(S)").
 QString withoutMnemonic(const QString& text);
