@@ -410,6 +410,11 @@ void BlockGraph::fitWidth() {
     Q_EMIT viewChanged(m_zoom, m_origin);
 }
 
+void BlockGraph::setZoom(qreal zoom) {
+    m_autoFit = false;
+    setView(zoom, m_origin);
+}
+
 void BlockGraph::zoomBy(qreal factor, const QPointF& around) {
     const QPointF anchor = toScene(around);
     const qreal zoom = std::clamp(m_zoom * factor, kMinZoom, kMaxZoom);

@@ -72,6 +72,9 @@ public:
     void fitAll();
     /// Zooms to the width of the net (readable), top of the net at the top.
     void fitWidth();
+    /// Zooms to this factor, keeping the top-left corner, as the user's wheel would: a new size
+    /// no longer fits the width again.
+    void setZoom(qreal zoom);
     /// Zooms by factor around a widget point.
     void zoomBy(qreal factor, const QPointF& around);
 

@@ -161,7 +161,7 @@ void LessonSession::applyStep() {
     }
     if (s.view == QLatin1String("graph") && s.zoom > 0) {
         BlockGraph* graph = m_window->graphView()->graph();
-        graph->setView(s.zoom, graph->origin());
+        graph->setZoom(s.zoom);
         if (!s.layer.isEmpty())
             graph->centerOn(s.layer);
     }

@@ -42,6 +42,7 @@
 #include "io/onnx_export.h"
 #include "io/runfolder.h"
 #include "landscapeview.h"
+#include "language.h"
 #include "lesionview.h"
 #include "lessonpanel.h"
 #include "lessonsession.h"
@@ -348,8 +349,10 @@ void MainWindow::buildActions() {
                               &m_controller, &ExperimentController::stop);
     m_stop->setShortcut(Qt::SHIFT | Qt::Key_F5);
     for (QAction* a : {m_start, m_pause, m_resume, m_stop}) {
-        a->setToolTip(QStringLiteral("%1 (%2)").arg(a->text().remove(QLatin1Char('&')),
-                                                    a->shortcut().toString()));
+        // "시작(&S)" reads "시작" on the button, not Qt's stripped "시작(S)".
+        a->setIconText(withoutMnemonic(a->text()));
+        a->setToolTip(
+            QStringLiteral("%1 (%2)").arg(withoutMnemonic(a->text()), a->shortcut().toString()));
         bar->addAction(a);
     }
     train->addSeparator();
@@ -387,6 +390,8 @@ void MainWindow::buildActions() {
     for (auto* dock : findChildren<QDockWidget*>())
         view->addAction(dock->toggleViewAction());
     view->addAction(bar->toggleViewAction());
+    view->addSeparator();
+    addLanguageMenu(view, this);
 
     help->addAction(tr("&About ResLab"), this, [this] {
         QMessageBox::about(

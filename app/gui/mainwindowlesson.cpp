@@ -272,6 +272,8 @@ void MainWindow::setPresenter(bool on) {
         QApplication::setPalette(highContrastPalette());
         m_curves->setLineScale(scale);
         applyLessonControls();
+        if (screen())
+            setGeometry(screen()->geometry()); // where no window manager makes full screen so
         showFullScreen();
     } else {
         QApplication::setFont(m_fontBeforePresenter);
