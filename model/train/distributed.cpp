@@ -1,0 +1,272 @@
+#include "distributed.h"
+
+#include <cstdlib>
+#include <mutex>
+
+#ifdef RESLAB_WITH_GLOO
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#endif
+
+namespace reslab {
+
+namespace {
+
+std::optional<std::string> env(const char* name) {
+    const char* value = std::getenv(name);
+    if (!value || !*value)
+        return std::nullopt;
+    return std::string(value);
+}
+
+int env_int(const char* name, int low, int high, std::optional<int> fallback) {
+    const std::optional<std::string> text = env(name);
+    if (!text) {
+        if (fallback)
+            return *fallback;
+        throw DistributedError(std::string("a distributed job needs ") + name +
+                               " in the environment, as torchrun sets it");
+    }
+    char* end = nullptr;
+    const long value = std::strtol(text->c_str(), &end, 10);
+    if (end == text->c_str() || *end != '\0' || value < low || value > high)
+        throw DistributedError(std::string(name) + "='" + *text + "' is not a number from " +
+                               std::to_string(low) + " to " + std::to_string(high));
+    return static_cast<int>(value);
+}
+
+/// What a c10d or Gloo exception says, without LibTorch's C++ backtrace.
+[[maybe_unused]] std::string first_line(const std::exception& e) {
+    const std::string what = e.what();
+    return what.substr(0, what.find('\n'));
+}
+
+#ifdef RESLAB_WITH_GLOO
+void wait(const c10::intrusive_ptr<c10d::Work>& work, const char* what, int rank) {
+    try {
+        work->wait();
+    } catch (const std::exception& e) {
+        throw DistributedError(std::string(what) + " failed on rank " + std::to_string(rank) +
+                               " (another rank died or stopped answering): " + first_line(e));
+    }
+}
+#endif
+
+std::mutex g_default_mutex;
+std::shared_ptr<ProcessGroup> g_default;
+
+} // namespace
+
+std::optional<DistributedEnv> distributed_env_from_environment() {
+    if (!env("WORLD_SIZE"))
+        return std::nullopt;
+    DistributedEnv e;
+    e.world_size = env_int("WORLD_SIZE", 1, 1 << 20, std::nullopt);
+    if (e.world_size == 1)
+        return std::nullopt;
+    e.rank = env_int("RANK", 0, e.world_size - 1, std::nullopt);
+    e.local_rank = env_int("LOCAL_RANK", 0, e.world_size - 1, e.rank);
+    e.master_addr = env("MASTER_ADDR").value_or("");
+    if (e.master_addr.empty())
+        throw DistributedError("a distributed job needs MASTER_ADDR in the environment (rank 0's "
+                               "address), as torchrun sets it");
+    e.master_port = env_int("MASTER_PORT", 1, 65535, std::nullopt);
+    return e;
+}
+
+#ifdef RESLAB_WITH_GLOO
+struct ProcessGroup::Impl {
+    c10::intrusive_ptr<c10d::Store> store;
+    c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
+};
+
+ProcessGroup::ProcessGroup(const DistributedEnv& env_in, std::chrono::milliseconds timeout)
+    : m_env(env_in), m_timeout(timeout), m_impl(std::make_unique<Impl>()) {
+    const std::string where = m_env.master_addr + ":" + std::to_string(m_env.master_port);
+    try {
+        c10d::TCPStoreOptions options;
+        options.port = static_cast<std::uint16_t>(m_env.master_port);
+        options.isServer = m_env.rank == 0;
+        options.numWorkers = static_cast<std::size_t>(m_env.world_size);
+        options.waitWorkers = true;
+        options.timeout = timeout;
+        m_impl->store = c10::make_intrusive<c10d::TCPStore>(m_env.master_addr, options);
+    } catch (const std::exception& e) {
+        throw DistributedError(
+            "rank " + std::to_string(m_env.rank) + " of " + std::to_string(m_env.world_size) +
+            ": the rendezvous (c10d TCPStore at " + where + ") failed: " + first_line(e));
+    }
+    try {
+        auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+        // As torch.distributed chooses: GLOO_SOCKET_IFNAME's interface where it is set; the
+        // loopback address for a job on one machine; else the address this host's name resolves to.
+        if (const auto interface = env("GLOO_SOCKET_IFNAME"))
+            options->devices.push_back(
+                c10d::ProcessGroupGloo::createDeviceForInterface(*interface));
+        else if (m_env.master_addr == "127.0.0.1" || m_env.master_addr == "localhost")
+            options->devices.push_back(
+                c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
+        else
+            options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+        options->threads = 2;
+        m_impl->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(m_impl->store, m_env.rank,
+                                                                   m_env.world_size, options);
+    } catch (const std::exception& e) {
+        throw DistributedError("rank " + std::to_string(m_env.rank) + " of " +
+                               std::to_string(m_env.world_size) +
+                               ": the Gloo process group could not be made (rendezvous at " +
+                               where + "): " + first_line(e));
+    }
+}
+
+ProcessGroup::~ProcessGroup() = default;
+
+void ProcessGroup::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
+    if (tensors.empty())
+        return;
+    wait(m_impl->gloo->allreduce(tensors), "an all-reduce", m_env.rank);
+}
+
+void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int root) {
+    if (tensors.empty())
+        return;
+    c10d::BroadcastOptions options;
+    options.rootRank = root;
+    // Gloo broadcasts one tensor per call for CPU tensors of several shapes.
+    for (auto& t : tensors) {
+        std::vector<torch::Tensor> one{t};
+        wait(m_impl->gloo->broadcast(one, options), "a broadcast", m_env.rank);
+    }
+}
+
+void ProcessGroup::barrier() {
+    wait(m_impl->gloo->barrier(), "a barrier", m_env.rank);
+}
+#else
+// Built without Gloo's headers (Debian: libgloo-dev), which ProcessGroupGloo.hpp includes.
+struct ProcessGroup::Impl {};
+
+ProcessGroup::ProcessGroup(const DistributedEnv& env_in, std::chrono::milliseconds timeout)
+    : m_env(env_in), m_timeout(timeout) {
+    throw DistributedError("this build of ResLab has no Gloo process group: it was configured "
+                           "without Gloo's headers (Debian's libgloo-dev)");
+}
+
+ProcessGroup::~ProcessGroup() = default;
+void ProcessGroup::all_reduce_sum(std::vector<torch::Tensor>&) {}
+void ProcessGroup::broadcast(std::vector<torch::Tensor>&, int) {}
+void ProcessGroup::barrier() {}
+#endif
+
+bool ProcessGroup::any(bool mine) {
+    std::vector<torch::Tensor> flag{torch::full({1}, mine ? 1 : 0, torch::kInt32)};
+    all_reduce_sum(flag);
+    return flag.front().item<int>() > 0;
+}
+
+void set_default_process_group(std::shared_ptr<ProcessGroup> group) {
+    std::lock_guard<std::mutex> lock(g_default_mutex);
+    g_default = std::move(group);
+}
+
+std::shared_ptr<ProcessGroup> default_process_group() {
+    std::lock_guard<std::mutex> lock(g_default_mutex);
+    return g_default;
+}
+
+void broadcast_module(ProcessGroup& group, torch::nn::Module& module) {
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> tensors;
+    for (const auto& p : module.parameters())
+        tensors.push_back(p);
+    for (const auto& b : module.buffers())
+        tensors.push_back(b);
+    // Gloo wants contiguous tensors; a channels-last weight goes through a contiguous copy.
+    std::vector<torch::Tensor> sent;
+    sent.reserve(tensors.size());
+    for (const auto& t : tensors)
+        sent.push_back(t.is_contiguous() ? t : t.contiguous());
+    group.broadcast(sent);
+    for (size_t i = 0; i < tensors.size(); ++i)
+        if (!sent[i].is_same(tensors[i]))
+            tensors[i].copy_(sent[i]);
+}
+
+GradientAverager::GradientAverager(std::vector<torch::Tensor> parameters, int64_t bucket_bytes)
+    : m_parameters(std::move(parameters)) {
+    // Reverse order, as DDP's buckets: backward produces the last layers' gradients first.
+    int64_t bytes = 0;
+    for (size_t k = m_parameters.size(); k-- > 0;) {
+        const int64_t size = m_parameters[k].numel() * m_parameters[k].element_size();
+        if (m_buckets.empty() || (bytes > 0 && bytes + size > bucket_bytes)) {
+            m_buckets.emplace_back();
+            bytes = 0;
+        }
+        m_buckets.back().push_back(k);
+        bytes += size;
+    }
+}
+
+void GradientAverager::average(ProcessGroup& group) {
+    const auto t0 = std::chrono::steady_clock::now();
+    torch::NoGradGuard no_grad;
+    const double world = group.world_size();
+    for (const auto& bucket : m_buckets) {
+        std::vector<torch::Tensor> flat;
+        for (size_t k : bucket) {
+            const torch::Tensor& p = m_parameters[k];
+            const torch::Tensor g = p.grad();
+            flat.push_back(g.defined() ? g.reshape({-1}) : torch::zeros({p.numel()}, p.options()));
+        }
+        // Divided before the sum, as DDP 1.13 does (exact for a world of 2, 4, 8...).
+        std::vector<torch::Tensor> buffer{torch::cat(flat).div_(world)};
+        group.all_reduce_sum(buffer);
+        int64_t offset = 0;
+        for (size_t k : bucket) {
+            torch::Tensor& p = m_parameters[k];
+            const int64_t n = p.numel();
+            const torch::Tensor part = buffer.front().narrow(0, offset, n);
+            offset += n;
+            // copy_ goes by index, so a channels-last gradient (a view into FlatSGD's buffer)
+            // keeps its layout and storage.
+            if (p.grad().defined())
+                p.mutable_grad().copy_(part.view(p.sizes()));
+            else
+                p.mutable_grad() = part.view(p.sizes()).clone();
+        }
+    }
+    m_last_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+torch::Tensor shard_of(const torch::Tensor& order, int world, int rank, bool drop_last) {
+    if (world < 1 || rank < 0 || rank >= world)
+        throw std::invalid_argument("rank " + std::to_string(rank) + " is not in a world of " +
+                                    std::to_string(world));
+    const int64_t n = order.size(0);
+    const int64_t per_rank = drop_last ? n / world : (n + world - 1) / world;
+    const int64_t total = per_rank * world;
+    torch::Tensor indices = order;
+    if (total > n) {
+        // Repeat from the start until the length is total, as DistributedSampler pads.
+        std::vector<torch::Tensor> parts{order};
+        int64_t have = n;
+        while (have < total) {
+            const int64_t take = std::min(n, total - have);
+            parts.push_back(order.narrow(0, 0, take));
+            have += take;
+        }
+        indices = torch::cat(parts);
+    } else {
+        indices = order.narrow(0, 0, total);
+    }
+    using namespace torch::indexing;
+    return indices.index({Slice(rank, total, world)});
+}
+
+torch::Tensor distributed_sampler_indices(
+    int64_t n, int world, int rank, uint64_t seed, int64_t epoch, bool drop_last) {
+    torch::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed + epoch);
+    return shard_of(torch::randperm(n, generator, torch::kInt64), world, rank, drop_last);
+}
+
+} // namespace reslab

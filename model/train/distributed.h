@@ -1,0 +1,119 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
+namespace reslab {
+
+/// A distributed job could not be set up or one of its collectives failed (a rank died, hung
+/// past the timeout, or the rendezvous never completed); the message says which and why.
+struct DistributedError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+/// Where this process stands in a job, as torchrun (and reslab-cli --nproc) tell it: RANK,
+/// WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT.
+struct DistributedEnv {
+    int rank = 0;
+    int world_size = 1;
+    int local_rank = 0;
+    std::string master_addr = "127.0.0.1";
+    int master_port = 29500;
+};
+
+/// The job this process belongs to, from the environment; nullopt when WORLD_SIZE is unset or 1.
+/// Throws DistributedError naming the variable that is missing or malformed.
+std::optional<DistributedEnv> distributed_env_from_environment();
+
+/// The default timeout of every collective and of the rendezvous (PyTorch's is 30 minutes; a job
+/// of small steps on one machine should not wait that long for a dead rank).
+constexpr std::chrono::milliseconds kDefaultDistributedTimeout{60000};
+
+/// A c10d process group over Gloo (CPU tensors): the TCPStore rendezvous at MASTER_ADDR:
+/// MASTER_PORT (rank 0 serves it) and the collectives ResLab uses. Blocking: each call waits for
+/// its collective to finish on every rank, or throws DistributedError after the timeout.
+class ProcessGroup {
+public:
+    explicit ProcessGroup(const DistributedEnv& env,
+                          std::chrono::milliseconds timeout = kDefaultDistributedTimeout);
+    ~ProcessGroup();
+    ProcessGroup(const ProcessGroup&) = delete;
+    ProcessGroup& operator=(const ProcessGroup&) = delete;
+
+    int rank() const { return m_env.rank; }
+    int world_size() const { return m_env.world_size; }
+    std::chrono::milliseconds timeout() const { return m_timeout; }
+
+    /// Sums each tensor in place over the ranks.
+    void all_reduce_sum(std::vector<torch::Tensor>& tensors);
+    /// Overwrites each tensor with root's.
+    void broadcast(std::vector<torch::Tensor>& tensors, int root = 0);
+    /// Whether any rank passed true (every rank gets the same answer).
+    bool any(bool mine);
+    void barrier();
+
+private:
+    struct Impl;
+    DistributedEnv m_env;
+    std::chrono::milliseconds m_timeout;
+    std::unique_ptr<Impl> m_impl;
+};
+
+/// The process group a distributed training job uses, like torch.distributed's default group:
+/// reslab-cli sets it when started as a worker; a Run built while it is set trains as one rank.
+/// Null (the default): every run trains alone.
+void set_default_process_group(std::shared_ptr<ProcessGroup> group);
+std::shared_ptr<ProcessGroup> default_process_group();
+
+/// Copies rank 0's parameters and buffers (BN statistics too) into every rank's module, as
+/// DistributedDataParallel does when it is constructed.
+void broadcast_module(ProcessGroup& group, torch::nn::Module& module);
+
+/// Averages gradients over the ranks, in buckets of about bucket_bytes: each bucket's gradients
+/// are divided by the world size, flattened into one buffer, summed by one all-reduce and copied
+/// back (DDP's default of 25 MiB a bucket, and its divide-then-sum order).
+///
+/// It runs after backward has finished. LibTorch 1.13 could start a bucket during backward (a
+/// Tensor::register_hook on each parameter fires when its gradient is computed, and a bucket
+/// whose gradients are all in could be all-reduced asynchronously), but such a hook sees the
+/// gradient before autograd accumulates it into .grad(), so a bucket would have to copy the hook's
+/// tensor and the hook's order is the engine's, not the parameters'. DDP's C++ Reducer does this
+/// with post-accumulation hooks on the AccumulateGrad nodes; that is the next step here.
+class GradientAverager {
+public:
+    static constexpr int64_t kDefaultBucketBytes = 25 * 1024 * 1024;
+
+    GradientAverager(std::vector<torch::Tensor> parameters,
+                     int64_t bucket_bytes = kDefaultBucketBytes);
+    /// Every parameter's gradient replaced by its mean over the ranks (parameters without a
+    /// gradient count as zeros, so every rank all-reduces the same buffers).
+    void average(ProcessGroup& group);
+    size_t buckets() const { return m_buckets.size(); }
+    /// Seconds spent in the last average() (flatten, all-reduce, copy back).
+    double last_seconds() const { return m_last_seconds; }
+
+private:
+    std::vector<torch::Tensor> m_parameters;
+    std::vector<std::vector<size_t>> m_buckets; // parameter indices, in reverse order as DDP's
+    double m_last_seconds = 0.0;
+};
+
+/// PyTorch's DistributedSampler(shuffle=True, seed, drop_last) for one rank and epoch: the
+/// permutation torch.randperm(n) of a generator seeded seed + epoch, padded by repeating its start
+/// to a multiple of world (or cut to one, with drop_last), then indices[rank::world].
+torch::Tensor distributed_sampler_indices(
+    int64_t n, int world, int rank, uint64_t seed, int64_t epoch, bool drop_last = false);
+
+/// The same sharding rule over any order of indices (a global batch): order[rank::world], padded
+/// as DistributedSampler pads when its length is not a multiple of world.
+torch::Tensor shard_of(const torch::Tensor& order, int world, int rank, bool drop_last = false);
+
+} // namespace reslab
