@@ -9,11 +9,17 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <thread>
-#include <unistd.h>
 #include <vector>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <torch/cuda.h>
 #include <torch/nn/functional/loss.h>
@@ -25,6 +31,7 @@
 #include "inspect/describe.h"
 #include "inspect/probes.h"
 #include "io/runfolder.h"
+#include "train/distributed.h"
 #include "train/experiment.h"
 #include "train/presets.h"
 #include "train/scheduler.h"
@@ -55,6 +62,8 @@ struct TrainOptions {
     std::string schedule;
     std::string out;
     bool quiet = false;
+    int nproc = 1;
+    int dist_timeout = 60;
 
     void add_to(CLI::App& cmd) {
         cmd.add_option("--dataset", train.dataset,
@@ -113,6 +122,13 @@ struct TrainOptions {
             ->check(CLI::Range(0, 1000));
         cmd.add_option("--out", out, "the folder to write the run(s) to")->required();
         cmd.add_flag("--quiet", quiet, "no progress bar");
+        cmd.add_option("--nproc", nproc,
+                       "data-parallel: N processes on this machine (Gloo on 127.0.0.1), each "
+                       "on --batch / N images of every global batch of --batch")
+            ->check(CLI::Range(1, 256));
+        cmd.add_option("--dist-timeout", dist_timeout,
+                       "seconds a data-parallel rank waits for the others before it gives up")
+            ->check(CLI::Range(1, 86400));
     }
 
     /// The config with the user's overrides applied over a preset's choices: every option a preset
@@ -191,6 +207,8 @@ private:
     std::chrono::steady_clock::time_point m_last{};
 };
 
+int summarize(const Experiment& experiment);
+
 /// Trains an experiment to its end through the scheduler, with a progress line on stderr and a
 /// summary table on stdout.
 int drive(Experiment& experiment, const CoreSplit& split, bool quiet) {
@@ -206,7 +224,11 @@ int drive(Experiment& experiment, const CoreSplit& split, bool quiet) {
     ProgressLine progress(quiet);
     Scheduler(experiment, split).run(g_controls, progress, std::chrono::milliseconds(100));
     progress.finish();
+    return summarize(experiment);
+}
 
+/// The summary table on stdout and each failed run's reason on stderr; the exit status.
+int summarize(const Experiment& experiment) {
     // The final training error is the running error over the last steps (final_window), since one
     // record's batches alone wobble by about a point.
     std::printf("%-14s %-9s %8s %12s %12s %10s\n", "run", "state", "steps", "train error",
@@ -236,6 +258,226 @@ int drive(Experiment& experiment, const CoreSplit& split, bool quiet) {
         return 130;
     }
     return failures ? 3 : 0;
+}
+
+/// A TCP port that was free a moment ago on 127.0.0.1, for a job's rendezvous (as torchrun picks
+/// one for --standalone: another process could take it in between, which the rendezvous reports).
+int free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        throw std::runtime_error("cannot open a socket to find a free port");
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;
+    socklen_t length = sizeof(address);
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+    ::close(fd);
+    if (!ok)
+        throw std::runtime_error("cannot find a free port on 127.0.0.1");
+    return ntohs(address.sin_port);
+}
+
+/// This process's own command line, as it was started.
+std::vector<std::string> own_arguments() {
+    std::ifstream in("/proc/self/cmdline", std::ios::binary);
+    std::vector<std::string> args;
+    std::string arg;
+    while (std::getline(in, arg, '\0'))
+        args.push_back(arg);
+    if (args.empty())
+        throw std::runtime_error("cannot read this process's command line (/proc/self/cmdline)");
+    return args;
+}
+
+std::string describe_exit(int status) {
+    if (WIFEXITED(status))
+        return "exited with status " + std::to_string(WEXITSTATUS(status));
+    if (WIFSIGNALED(status))
+        return std::string("was killed by signal ") + std::to_string(WTERMSIG(status)) + " (" +
+               strsignal(WTERMSIG(status)) + ")";
+    return "ended";
+}
+
+/// --nproc N: runs this same command N times as the ranks of one job on 127.0.0.1, with the
+/// variables torchrun sets, and waits for them. A rank that fails stops the others (SIGTERM, then
+/// SIGKILL after the timeout) and is named; Ctrl-C reaches every rank, which stop together.
+int launch_local_job(int nproc, int timeout_s) {
+    const std::vector<std::string> args = own_arguments();
+    const std::string exe = std::filesystem::read_symlink("/proc/self/exe").string();
+    const std::string port = std::to_string(free_port());
+    std::vector<std::string> base;
+    for (char** e = environ; *e; ++e) {
+        const std::string entry = *e;
+        const std::string name = entry.substr(0, entry.find('='));
+        if (name != "RANK" && name != "WORLD_SIZE" && name != "LOCAL_RANK" &&
+            name != "LOCAL_WORLD_SIZE" && name != "MASTER_ADDR" && name != "MASTER_PORT")
+            base.push_back(entry);
+    }
+    g_controls.stop = false;
+    std::signal(SIGINT, on_interrupt);
+    std::signal(SIGTERM, on_interrupt);
+    std::vector<pid_t> pids;
+    for (int rank = 0; rank < nproc; ++rank) {
+        std::vector<std::string> env = base;
+        for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+                 {"RANK", std::to_string(rank)},
+                 {"LOCAL_RANK", std::to_string(rank)},
+                 {"WORLD_SIZE", std::to_string(nproc)},
+                 {"LOCAL_WORLD_SIZE", std::to_string(nproc)},
+                 {"MASTER_ADDR", "127.0.0.1"},
+                 {"MASTER_PORT", port}})
+            env.push_back(name + "=" + value);
+        std::vector<char*> argv, envp;
+        for (const auto& a : args)
+            argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        for (const auto& e : env)
+            envp.push_back(const_cast<char*>(e.c_str()));
+        envp.push_back(nullptr);
+        const pid_t pid = ::fork();
+        if (pid == 0) {
+            ::execve(exe.c_str(), argv.data(), envp.data());
+            _exit(127);
+        }
+        if (pid < 0) {
+            for (pid_t p : pids)
+                ::kill(p, SIGKILL);
+            throw std::runtime_error("cannot start rank " + std::to_string(rank));
+        }
+        pids.push_back(pid);
+    }
+    std::vector<int> status(pids.size(), -1);
+    std::vector<bool> running(pids.size(), true);
+    std::string failure;
+    bool forwarded = false;
+    bool killing = false;
+    std::chrono::steady_clock::time_point killing_at{};
+    for (size_t live = pids.size(); live > 0;) {
+        if (g_controls.stop && !forwarded) {
+            // Ctrl-C on a terminal reaches every rank already; a SIGINT sent to this process
+            // alone is passed on. Each rank stops at the same step and keeps a checkpoint.
+            forwarded = true;
+            for (size_t i = 0; i < pids.size(); ++i)
+                if (running[i])
+                    ::kill(pids[i], SIGINT);
+        }
+        int st = 0;
+        const pid_t pid = ::waitpid(-1, &st, WNOHANG);
+        if (pid <= 0) {
+            if (killing && std::chrono::steady_clock::now() > killing_at) {
+                for (size_t i = 0; i < pids.size(); ++i)
+                    if (running[i])
+                        ::kill(pids[i], SIGKILL);
+                killing = false;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            continue;
+        }
+        const auto it = std::find(pids.begin(), pids.end(), pid);
+        if (it == pids.end())
+            continue;
+        const size_t rank = static_cast<size_t>(it - pids.begin());
+        running[rank] = false;
+        status[rank] = st;
+        --live;
+        const bool stopped_by_user = g_controls.stop && WIFEXITED(st) && WEXITSTATUS(st) == 130;
+        const bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+        if (!ok && !stopped_by_user && failure.empty()) {
+            failure = "rank " + std::to_string(rank) + " of " + std::to_string(nproc) + " " +
+                      describe_exit(st);
+            // The others cannot go on without it: asked to stop, then killed after the timeout.
+            for (size_t i = 0; i < pids.size(); ++i)
+                if (running[i])
+                    ::kill(pids[i], SIGTERM);
+            killing = true;
+            killing_at = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+        }
+    }
+    if (!failure.empty()) {
+        std::fprintf(stderr, "reslab-cli: %s; the job's other ranks were stopped\n",
+                     failure.c_str());
+        return 4;
+    }
+    if (g_controls.stop) {
+        std::fprintf(stderr, "reslab-cli: interrupted; continue with reslab-cli resume DIR\n");
+        return 130;
+    }
+    return 0;
+}
+
+/// Trains an experiment as one rank of a data-parallel job: every rank steps every run in the
+/// same order, so their collectives meet, and they agree before each step whether any was asked
+/// to stop. Rank 0 shows the progress and the summary; the others print only their errors.
+int drive_distributed(Experiment& experiment, ProcessGroup& group, bool quiet) {
+    g_controls.stop = false;
+    std::signal(SIGINT, on_interrupt);
+    std::signal(SIGTERM, on_interrupt);
+    const bool lead = group.rank() == 0;
+    const int64_t batch = experiment.runs().front()->config().train.batch_size;
+    if (lead && !quiet)
+        std::fprintf(stderr,
+                     "training %zu run%s data-parallel: %d processes on Gloo, a global batch of "
+                     "%lld as %d x %lld, %d thread%s each\n",
+                     experiment.runs().size(), experiment.runs().size() == 1 ? "" : "s",
+                     group.world_size(), static_cast<long long>(batch), group.world_size(),
+                     static_cast<long long>(batch / group.world_size()), torch::get_num_threads(),
+                     torch::get_num_threads() == 1 ? "" : "s");
+    ProgressLine progress(quiet || !lead);
+    const auto started = std::chrono::steady_clock::now();
+    bool interrupted = false;
+    try {
+        for (;;) {
+            bool all_done = true;
+            for (const auto& run : experiment.runs())
+                all_done = all_done && run->done();
+            if (all_done)
+                break;
+            if (group.any(g_controls.stop)) {
+                interrupted = true;
+                for (const auto& run : experiment.runs())
+                    run->stop();
+                break;
+            }
+            for (const auto& run : experiment.runs())
+                run->step();
+            std::vector<RunStatus> statuses;
+            for (const auto& run : experiment.runs()) {
+                RunStatus s;
+                s.name = run->name();
+                s.state = run->state();
+                s.steps_done = run->steps_done();
+                s.total_steps = run->total_steps();
+                s.batch_size = run->config().train.batch_size;
+                s.last_train = run->last_train();
+                statuses.push_back(s);
+            }
+            progress.on_progress(
+                statuses,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        }
+    } catch (const std::exception& e) {
+        // A collective failed (a rank died or hung past the timeout) or this rank could not go
+        // on alone: the job cannot continue. The last checkpoints stay as they were.
+        for (const auto& run : experiment.runs())
+            if (!run->done())
+                run->fail(e);
+        std::string message = e.what();
+        message = message.substr(0, message.find('\n'));
+        std::fprintf(stderr, "reslab-cli: rank %d of %d: %s\n", group.rank(), group.world_size(),
+                     message.c_str());
+        return 3;
+    }
+    progress.finish();
+    g_controls.stop = interrupted;
+    if (!lead) {
+        for (const auto& run : experiment.runs())
+            if (run->state() == Run::State::Diverged || run->state() == Run::State::Failed)
+                return 3;
+        return interrupted ? 130 : 0;
+    }
+    return summarize(experiment);
 }
 
 /// What `reslab-cli bench` measures.
@@ -481,6 +723,31 @@ std::function<int()> add_train_commands(CLI::App& app) {
             for (const auto& run : runs)
                 folders.push_back(*train_cmd ? o.out : o.out + "/" + run.name);
             const TrainConfig first = runs.front().train;
+            const std::optional<DistributedEnv> job = distributed_env_from_environment();
+            if (!job && o.nproc > 1)
+                return launch_local_job(o.nproc, o.dist_timeout);
+            if (job) {
+                if (o.nproc > 1 && o.nproc != job->world_size)
+                    throw std::invalid_argument("--nproc " + std::to_string(o.nproc) +
+                                                " in a job whose WORLD_SIZE is " +
+                                                std::to_string(job->world_size));
+                // The cores of this machine shared by its ranks, unless --threads says otherwise
+                // (torchrun sets LOCAL_WORLD_SIZE; --nproc too).
+                const char* local = std::getenv("LOCAL_WORLD_SIZE");
+                const int on_this_machine = local ? std::max(1, std::atoi(local)) : 1;
+                set_intra_op_threads(first.threads > 0
+                                         ? first.threads
+                                         : std::max(1, core_count() / on_this_machine));
+                auto group = std::make_shared<ProcessGroup>(
+                    *job, std::chrono::milliseconds(1000ll * o.dist_timeout));
+                set_default_process_group(group);
+                if (job->rank != 0)
+                    folders.assign(folders.size(), std::string()); // rank 0 alone writes
+                Experiment experiment(std::move(runs), folders);
+                const int status = drive_distributed(experiment, *group, o.quiet);
+                set_default_process_group(nullptr);
+                return status;
+            }
             Experiment experiment(std::move(runs), folders);
             return drive(experiment,
                          choose_split(experiment, core_count(), first.parallel_runs, first.threads),

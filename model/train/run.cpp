@@ -121,8 +121,29 @@ Run::Run(RunConfig config, RunData data, std::string folder, bool resuming)
     m_net->to(m_device);
     if (t.channels_last)
         use_channels_last(*m_net);
+    m_group = default_process_group();
+    if (m_group && m_group->world_size() < 2)
+        m_group.reset();
+    if (m_group) {
+        const int world = m_group->world_size();
+        if (!m_device.is_cpu())
+            throw std::invalid_argument(
+                "a data-parallel job runs on Gloo over CPU tensors; NCCL for '" + t.device +
+                "' is not available in this build");
+        if (t.batch_size % world != 0)
+            throw std::invalid_argument("the global batch of " + std::to_string(t.batch_size) +
+                                        " images does not split evenly over " +
+                                        std::to_string(world) + " processes");
+        // Every rank seeds the same weights; rank 0's are made everyone's all the same, as DDP
+        // does, so that nothing else (a resumed checkpoint, a thread count) can make them differ.
+        broadcast_module(*m_group, *m_net);
+        if (m_group->rank() != 0)
+            m_folder.clear(); // rank 0 alone writes the run folder
+    }
     m_optimizer =
         std::make_unique<FlatSGD>(m_net->parameters(), t.momentum, t.weight_decay, t.nesterov);
+    if (m_group)
+        m_averager = std::make_unique<GradientAverager>(m_net->parameters());
     m_data.train = on_device(m_data.train, m_device);
     m_data.test = on_device(m_data.test, m_device);
     const auto on = torch::TensorOptions().device(m_device);
@@ -245,9 +266,19 @@ double Run::final_train_error() const {
 bool Run::read_back_counters() {
     if (m_pending_seen == 0)
         return true;
-    const double loss_sum = m_pending_loss.item<double>();
+    double loss_sum = m_pending_loss.item<double>();
+    int64_t wrong = m_pending_wrong.item<int64_t>();
+    if (m_group) {
+        // The global batch's: every rank reads back at the same steps, so this all-reduce meets
+        // its partners, and every rank decides alike whether the loss is finite.
+        std::vector<torch::Tensor> sums{
+            torch::tensor({loss_sum, static_cast<double>(wrong)}, torch::kFloat64)};
+        m_group->all_reduce_sum(sums);
+        loss_sum = sums.front()[0].item<double>();
+        wrong = static_cast<int64_t>(std::llround(sums.front()[1].item<double>()));
+    }
     m_loss_sum += loss_sum;
-    m_wrong += m_pending_wrong.item<int64_t>();
+    m_wrong += wrong;
     m_seen += m_pending_seen;
     m_pending_loss.zero_();
     m_pending_wrong.zero_();
@@ -311,6 +342,8 @@ void Run::train_batch(const torch::Tensor& x, const torch::Tensor& y, double lr,
     }
     m_optimizer->zero_grad();
     loss.backward();
+    if (m_averager)
+        m_averager->average(*m_group); // every rank then takes the same step
     if (trace)
         m_probe = take_probe(*m_net, *trace, m_step + 1);
     // On a GPU the rate is a device scalar, so the same kernels serve eager steps and a graph.
@@ -339,11 +372,27 @@ void Run::step() {
         save_snapshot(); // where the trajectory starts
 
     m_cuda->on_stream([&] {
-        const torch::Tensor indices = batch_indices(m_step);
+        // The global batch is the one a run alone would take. In a job of W ranks, rank r
+        // trains on its images r, r + W, r + 2W, ...: DistributedSampler's rule over the
+        // epoch's order, batched at batch/W per rank, takes exactly these, and the job's
+        // global batches stay those of a run alone at --batch, whatever W is.
+        const torch::Tensor global = batch_indices(m_step);
+        const torch::Tensor indices =
+            m_group ? shard_of(global, m_group->world_size(), m_group->rank()) : global;
         Augment augment;
         augment.crop = t.augment_crop;
         augment.flip = t.augment_flip;
-        torch::Tensor x = make_batch(*m_data.train, indices, augment, t.seed * 1000003u + m_step);
+        const uint64_t augment_seed = t.seed * 1000003u + m_step;
+        torch::Tensor x;
+        if (m_group && (augment.crop || augment.flip)) {
+            // The crops and flips of the whole global batch, then this rank's rows: the same
+            // images as a run alone sees (at W times the augmentation's cost, which is small).
+            using namespace torch::indexing;
+            x = make_batch(*m_data.train, global, augment, augment_seed)
+                    .index({Slice(m_group->rank(), None, m_group->world_size())});
+        } else {
+            x = make_batch(*m_data.train, indices, augment, augment_seed);
+        }
         torch::Tensor y =
             m_data.train->labels.index_select(0, indices.to(m_data.train->labels.device()));
         if (t.channels_last)
@@ -411,7 +460,7 @@ void Run::step() {
         m_probe.reset();
         emit(r);
     }
-    if (eval) {
+    if (eval && rank() == 0) {
         MetricRecord r;
         r.kind = MetricRecord::Kind::Eval;
         m_cuda->on_stream([&] { r.eval = evaluate(/*whole=*/last); });

@@ -11,6 +11,7 @@
 #include "train/config.h"
 #include "train/cuda_step.h"
 #include "train/devices.h"
+#include "train/distributed.h"
 #include "train/optimizer.h"
 #include "train/records.h"
 #include "train/runstate.h"
@@ -84,6 +85,15 @@ public:
     ResNet& net() { return m_net; }
     const RunData& data() const { return m_data; }
     torch::Device device() const { return m_device; }
+    /// This process's rank and the job's world size (0 and 1 for a run that trains alone). A run
+    /// built while default_process_group() is set to a group of several ranks trains as one rank
+    /// of a data-parallel job: rank r takes every world-th image of each global batch (see
+    /// step()), gradients are averaged before the optimiser's step, and only rank 0 writes the
+    /// run folder and evaluates.
+    int rank() const { return m_group ? m_group->rank() : 0; }
+    int world_size() const { return m_group ? m_group->world_size() : 1; }
+    /// Seconds the last step spent averaging gradients over the ranks (0 alone).
+    double last_allreduce_seconds() const { return m_averager ? m_averager->last_seconds() : 0.0; }
 
     /// Test loss and error in eval mode: over the whole evaluation split, or, when whole is false
     /// and the config asks for it, over its fixed subset of eval_subset images.
@@ -119,6 +129,8 @@ private:
     torch::Tensor m_graph_x, m_graph_y; // the captured step's input and target buffers
     std::optional<ProbeRecord> m_probe; // taken by the current step
     std::string m_note;
+    std::shared_ptr<ProcessGroup> m_group;        // set only in a job of several ranks
+    std::unique_ptr<GradientAverager> m_averager; // with m_group
 
     State m_state = State::Ready;
     std::string m_message;
