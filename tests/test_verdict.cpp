@@ -1,6 +1,8 @@
 // The degradation verdict: what it claims must follow from the numbers it is given.
 #include <QtTest>
 
+#include <regex>
+
 #include "train/verdict.h"
 
 using namespace reslab;
@@ -73,6 +75,49 @@ private Q_SLOTS:
              outcome("resnet20", 20, true, 0.08), outcome("resnet56", 56, true, 0.12)});
         QVERIFY2(has(text, "above resnet20"), text.c_str());
         QVERIFY2(!has(text, "depth helps"), text.c_str());
+    }
+
+    void koreanSaysTheSame() {
+        // For each kind of outcome, the Korean verdict quotes the same figures, in the same order,
+        // and draws the same conclusion as the English one.
+        const std::vector<std::vector<RunOutcome>> cases = {
+            {outcome("plain20", 20, false, 0.101), outcome("plain56", 56, false, 0.142),
+             outcome("resnet20", 20, true, 0.093), outcome("resnet56", 56, true, 0.089)},
+            {outcome("plain20", 20, false, 0.1397), outcome("plain56", 56, false, 0.2840),
+             outcome("resnet20", 20, true, 0.11682), outcome("resnet56", 56, true, 0.11679)},
+            {outcome("plain20", 20, false, 0.101), outcome("plain56", 56, false, 0.104),
+             outcome("resnet56", 56, true, 0.09)},
+            {outcome("plain20", 20, false, 0.10), outcome("plain56", 56, false, 0.20),
+             outcome("resnet20", 20, true, 0.09), outcome("resnet56", 56, true, 0.21)},
+            {outcome("plain20", 20, false, 0.10), outcome("plain56", 56, false, 0.20),
+             outcome("resnet20", 20, true, 0.08), outcome("resnet56", 56, true, 0.12)},
+        };
+        const std::vector<std::pair<std::string, std::string>> conclusions = {
+            {"trains worse", "더 못 배웁니다(성능 저하 문제)"},
+            {"do not show the degradation problem", "성능 저하 문제가 보이지 않습니다"},
+            {"depth helps", "깊이가 도움이 됩니다"},
+            {"depth no longer hurts", "깊이가 더 이상 해가 되지 않습니다"},
+            {"did not help", "도움이 되지 않았습니다"},
+            {"depth still costs", "깊이가 여전히 비용입니다"},
+        };
+        const std::regex figure(R"(\d+\.\d%)");
+        const auto figures = [&](const std::string& t) {
+            std::vector<std::string> out;
+            for (auto it = std::sregex_iterator(t.begin(), t.end(), figure);
+                 it != std::sregex_iterator(); ++it)
+                out.push_back(it->str());
+            return out;
+        };
+        for (const auto& runs : cases) {
+            const std::string en = degradation_verdict(runs);
+            const std::string ko = degradation_verdict(runs, "ko");
+            QVERIFY(!ko.empty());
+            QVERIFY2(ko != en, ko.c_str());
+            QCOMPARE(figures(ko), figures(en));
+            for (const auto& [english, korean] : conclusions)
+                QVERIFY2(has(en, english.c_str()) == has(ko, korean.c_str()),
+                         (en + " | " + ko).c_str());
+        }
     }
 
     void needsTwoPlainDepths() {

@@ -20,8 +20,10 @@ struct RunOutcome {
 /// A plain-language verdict on the degradation problem (the paper's Fig. 1), computed from the
 /// runs: does the deepest plain net end with a higher training error than the shallowest, and does
 /// its residual twin avoid that? Says so honestly when the runs do not show the effect, and
-/// returns an empty string when the runs cannot answer (fewer than two plain depths).
-std::string degradation_verdict(const std::vector<RunOutcome>& runs);
+/// returns an empty string when the runs cannot answer (fewer than two plain depths). In English,
+/// or in Korean for language "ko".
+std::string degradation_verdict(const std::vector<RunOutcome>& runs,
+                                const std::string& language = "en");
 
 /// The last steps whose running training error counts as a run's final training error: 100, or a
 /// tenth of a short run. One record of 10 steps at batch 128 sees 1280 images, whose error wobbles
