@@ -104,6 +104,52 @@ private Q_SLOTS:
         QCOMPARE(skipped, int64_t(0));
     }
 
+    void readsInBoundedChunks() {
+        // A file read 7 bytes a poll gives the same records as one read; a follower that has not
+        // caught up says so, and records split across chunks are whole.
+        QTemporaryDir dir;
+        const QString path = dir.filePath("metrics.jsonl");
+        {
+            MetricsWriter writer(path.toStdString());
+            for (int s = 10; s <= 200; s += 10)
+                writer.append(trainRecord(s, 1.0 / s));
+        }
+        const auto whole = read_metrics(path.toStdString());
+        QCOMPARE(whole.size(), size_t(20));
+        const auto chunked = read_metrics(path.toStdString(), nullptr, 7);
+        QCOMPARE(chunked.size(), whole.size());
+        for (size_t i = 0; i < whole.size(); ++i)
+            QCOMPARE(to_json_line(chunked[i]), to_json_line(whole[i]));
+        MetricsFollower follower(path.toStdString(), 64);
+        follower.poll();
+        QVERIFY(!follower.caught_up());
+        size_t seen = 0;
+        for (int polls = 0; polls < 10000 && !follower.caught_up(); ++polls)
+            seen += follower.poll().size();
+        QVERIFY(follower.caught_up());
+        QVERIFY(seen >= 19);
+    }
+
+    void refusesAnOversizedFile() {
+        // 3 GiB of (sparse) nothing: refused by its size, before anything is allocated for it.
+        QTemporaryDir dir;
+        const QString path = dir.filePath("metrics.jsonl");
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            QVERIFY(f.resize(qint64(3) << 30));
+        }
+        try {
+            read_metrics(path.toStdString());
+            QFAIL("a 3 GiB metrics.jsonl was read");
+        } catch (const RunFolderError& e) {
+            const QString message = QString::fromStdString(e.what());
+            QVERIFY2(message.contains(path) && message.contains(QStringLiteral("3072 MiB")) &&
+                         message.contains(QStringLiteral("2048 MiB")),
+                     e.what());
+        }
+    }
+
     void truncateKeepsEarlierRecords() {
         QTemporaryDir dir;
         const QString path = dir.filePath("metrics.jsonl");

@@ -665,6 +665,9 @@ void MainWindow::pollFollowed() {
         }
         m_registry.setUnreadable(id, false, run.message);
         applyRecords(id, records);
+        // A long file is read a chunk a poll: it has ended only once all of it is read.
+        if (!run.follower->caught_up())
+            continue;
         bool ended = true;
         if (status && reslab::is_end(status->state)) {
             m_registry.setState(id, status->state, qs(status->message));

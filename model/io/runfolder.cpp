@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include <unistd.h>
@@ -187,9 +188,15 @@ void MetricsWriter::append(const MetricRecord& record) {
         throw RunFolderError("cannot append to '" + m_path + "': " + errno_text());
 }
 
-std::vector<MetricRecord> read_metrics(const std::string& path, int64_t* skipped) {
-    MetricsFollower follower(path);
-    auto records = follower.poll();
+std::vector<MetricRecord>
+read_metrics(const std::string& path, int64_t* skipped, int64_t chunk_bytes) {
+    MetricsFollower follower(path, chunk_bytes);
+    std::vector<MetricRecord> records;
+    do {
+        auto more = follower.poll();
+        records.insert(records.end(), std::make_move_iterator(more.begin()),
+                       std::make_move_iterator(more.end()));
+    } while (!follower.caught_up());
     if (skipped)
         *skipped = follower.skipped();
     return records;
@@ -198,7 +205,7 @@ std::vector<MetricRecord> read_metrics(const std::string& path, int64_t* skipped
 void truncate_metrics(const std::string& path, int64_t step) {
     if (!fs::exists(path))
         return;
-    std::istringstream in(read_text(path));
+    std::istringstream in(read_text(path, MetricsFollower::kMaxBytes));
     std::string kept, line;
     while (std::getline(in, line)) {
         const auto record = parse_json_line(line);
@@ -208,7 +215,8 @@ void truncate_metrics(const std::string& path, int64_t step) {
     write_text_atomic(path, kept);
 }
 
-MetricsFollower::MetricsFollower(std::string path) : m_path(std::move(path)) {}
+MetricsFollower::MetricsFollower(std::string path, int64_t chunk_bytes)
+    : m_path(std::move(path)), m_chunk_bytes(std::max<int64_t>(1, chunk_bytes)) {}
 
 std::vector<MetricRecord> MetricsFollower::poll() {
     std::vector<MetricRecord> records;
@@ -220,6 +228,12 @@ std::vector<MetricRecord> MetricsFollower::poll() {
         return records; // not written yet
     in.seekg(0, std::ios::end);
     const int64_t size = static_cast<int64_t>(in.tellg());
+    if (size > kMaxBytes)
+        throw RunFolderError("'" + m_path + "' is " + std::to_string(size >> 20) +
+                             " MiB; a metrics.jsonl is read up to " +
+                             std::to_string(kMaxBytes >> 20) +
+                             " MiB (is it a run's records? a 64k-step run writes tens of MiB)");
+    m_caught_up = true;
     if (size < m_offset) {
         m_offset = 0;
         m_partial.clear();
@@ -228,9 +242,13 @@ std::vector<MetricRecord> MetricsFollower::poll() {
     if (size == m_offset)
         return records;
     in.seekg(m_offset);
-    std::string chunk(static_cast<size_t>(size - m_offset), '\0');
+    const int64_t want = std::min(size - m_offset, m_chunk_bytes);
+    m_caught_up = m_offset + want >= size;
+    std::string chunk(static_cast<size_t>(want), '\0');
     in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     chunk.resize(static_cast<size_t>(in.gcount()));
+    if (chunk.empty())
+        m_caught_up = true; // nothing more could be read now; the next poll tries again
     m_offset += static_cast<int64_t>(chunk.size());
     m_partial += chunk;
     size_t start = 0;

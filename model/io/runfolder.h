@@ -101,9 +101,15 @@ private:
     std::FILE* m_file = nullptr;
 };
 
+/// What one read of a metrics.jsonl takes at most (MetricsFollower::poll), so that a window
+/// following a large file stays responsive; the next read goes on.
+constexpr int64_t kMetricsChunkBytes = int64_t{64} << 20;
+
 /// Reads metrics.jsonl as far as it is written. Lines that are not records (a line torn by a
 /// crash, say) are skipped and counted.
-std::vector<MetricRecord> read_metrics(const std::string& path, int64_t* skipped = nullptr);
+std::vector<MetricRecord> read_metrics(const std::string& path,
+                                       int64_t* skipped = nullptr,
+                                       int64_t chunk_bytes = kMetricsChunkBytes);
 
 /// Keeps only the records up to and including step (a resumed run writes the rest again).
 void truncate_metrics(const std::string& path, int64_t step);
@@ -113,14 +119,23 @@ void truncate_metrics(const std::string& path, int64_t step);
 /// error; a file that shrinks (a resumed run rewrote it) is read again from the start.
 class MetricsFollower {
 public:
-    explicit MetricsFollower(std::string path);
+    /// The most a metrics.jsonl may hold: far above a 64k-step run with probes of ResNet-152
+    /// (a few hundred MB), far below what would exhaust memory as records.
+    static constexpr int64_t kMaxBytes = int64_t{2} << 30;
+    explicit MetricsFollower(std::string path, int64_t chunk_bytes = kMetricsChunkBytes);
+    /// The whole records written since the last poll, up to chunk_bytes of them. Throws
+    /// RunFolderError when the file is not a regular file or is larger than kMaxBytes.
     std::vector<MetricRecord> poll();
+    /// Whether the last poll read up to the end the file had then.
+    bool caught_up() const { return m_caught_up; }
     /// True when the last poll found the file shorter than before and started over.
     bool restarted() const { return m_restarted; }
     int64_t skipped() const { return m_skipped; }
 
 private:
     std::string m_path;
+    int64_t m_chunk_bytes;
+    bool m_caught_up = true;
     int64_t m_offset = 0;
     std::string m_partial;
     bool m_restarted = false;
