@@ -563,6 +563,11 @@ void TestLesson::lockedControlsStayLocked() {
         QVERIFY(!runsDock->toggleViewAction()->isEnabled());
     };
     locked();
+    // F5 and the panel's own Start (its signal) start nothing.
+    QTest::keyClick(&window, Qt::Key_F5);
+    Q_EMIT window.experimentPanel()->startRequested();
+    QCOMPARE(window.controller()->state(), ExperimentController::State::Idle);
+    QVERIFY(window.liveRunIds().isEmpty());
     // Trying the menu's toggle, or another tab and back, changes nothing.
     runsDock->toggleViewAction()->trigger();
     window.showView(QStringLiteral("graph"));

@@ -503,6 +503,9 @@ bool MainWindow::startRuns(std::vector<reslab::RunConfig> runs, const QString& l
 }
 
 void MainWindow::startExperiment() {
+    // The panel's own Start button too: a lesson that locks training starts only its own.
+    if (m_lesson && m_lesson->lesson().locks(QStringLiteral("training")))
+        return;
     const QString preset = m_panel->presetName();
     startRuns(m_panel->runConfigs(), preset);
 }
