@@ -1,13 +1,29 @@
 // Data-parallel training (model/train/distributed, reslab-cli train --nproc) against PyTorch's
 // own DistributedDataParallel on Gloo (tests/python/ddp_reference.py): the same initial weights
 // (the run's snapshots/step-00000000.pth), data order, batch split and per-process BN. Also the
-// sharding rule against torch.utils.data.DistributedSampler itself.
+// sharding rule against torch.utils.data.DistributedSampler itself; a rank killed or stopped
+// mid-run; and two ranks started as torchrun starts them, against --nproc 2.
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "io/runfolder.h"
+#include "io/weights.h"
 #include "testsupport.h"
 #include "train/distributed.h"
 
@@ -63,6 +79,104 @@ QVector<double> recordedLosses(const QString& folder) {
     return losses;
 }
 
+/// args with option's value replaced (or the option added where it is absent).
+QStringList withOption(QStringList args, const QString& option, const QString& value) {
+    const int at = args.indexOf(option);
+    if (at < 0)
+        return args << option << value;
+    args[at + 1] = value;
+    return args;
+}
+
+/// args without option and its value.
+QStringList withoutOption(QStringList args, const QString& option) {
+    const int at = args.indexOf(option);
+    if (at >= 0)
+        args.erase(args.begin() + at, args.begin() + at + 2);
+    return args;
+}
+
+/// The processes whose parent is pid (/proc/<pid>/stat's fourth field), as the launcher's ranks.
+std::vector<pid_t> childrenOf(pid_t pid) {
+    std::vector<pid_t> children;
+    DIR* proc = ::opendir("/proc");
+    if (!proc)
+        return children;
+    while (const dirent* entry = ::readdir(proc)) {
+        const pid_t candidate = static_cast<pid_t>(std::atoi(entry->d_name));
+        if (candidate <= 0)
+            continue;
+        QFile stat(QString("/proc/%1/stat").arg(candidate));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray line = stat.readAll();
+        // "pid (comm) state ppid ...": comm may hold spaces, so read after its last ')'.
+        const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 1 && fields[1].toInt() == pid)
+            children.push_back(candidate);
+    }
+    ::closedir(proc);
+    return children;
+}
+
+/// The RANK in a process's environment; -1 where it has none or is gone.
+int rankOf(pid_t pid) {
+    QFile environ(QString("/proc/%1/environ").arg(pid));
+    if (!environ.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray& entry : environ.readAll().split('\0'))
+        if (entry.startsWith("RANK="))
+            return entry.mid(5).toInt();
+    return -1;
+}
+
+/// The launcher's rank `rank`, once both ranks have started; 0 where none appears within 60 s.
+pid_t rankProcess(QProcess& launcher, int rank) {
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < 60000 && launcher.state() == QProcess::Running) {
+        for (const pid_t child : childrenOf(static_cast<pid_t>(launcher.processId())))
+            if (rankOf(child) == rank)
+                return child;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return 0;
+}
+
+bool alive(pid_t pid) {
+    return ::kill(pid, 0) == 0;
+}
+
+/// Waits until the folder holds a checkpoint and `records` lines of metrics; false if the
+/// launcher ended first.
+bool waitForProgress(QProcess& launcher, const QString& folder, int records) {
+    const RunPaths paths(folder.toStdString());
+    while (launcher.state() == QProcess::Running) {
+        if (QFile::exists(QString::fromStdString(paths.trainer))) {
+            QFile metrics(QString::fromStdString(paths.metrics));
+            if (metrics.open(QIODevice::ReadOnly) && metrics.readAll().count('\n') >= records)
+                return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago, for a rendezvous the test sets up itself.
+int freePort() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    const bool ok = fd >= 0 &&
+                    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+    if (fd >= 0)
+        ::close(fd);
+    return ok ? ntohs(address.sin_port) : 0;
+}
+
 } // namespace
 
 class TestDistributed : public QObject {
@@ -72,8 +186,14 @@ private Q_SLOTS:
     void samplerMatchesPyTorch();
     void matchesPyTorchDdp_data();
     void matchesPyTorchDdp();
+    void killedRankStopsJob();
+    void hungRankTimesOut();
+    void torchrunVariablesMatchNproc();
 
 private:
+    /// The folder a killed or hung job left: readable, every metrics line whole, the run failed
+    /// (or stopped) short of its end.
+    void checkLeftClean(const QString& folder, int64_t total);
     QTemporaryDir m_dir;
     QString m_data;
 };
@@ -162,6 +282,193 @@ void TestDistributed::matchesPyTorchDdp() {
         QVERIFY2(std::abs(alone - losses[0]) > 1e-3,
                  "one process and two give the same first loss: the batch was not split");
     }
+}
+
+void TestDistributed::checkLeftClean(const QString& folder, int64_t total) {
+    const RunFolder run = read_run_folder(folder.toStdString()); // throws on a damaged spec.json
+    QVERIFY(run.status.has_value());
+    QVERIFY2(run.status->state == RunState::Failed || run.status->state == RunState::Stopped,
+             to_string(run.status->state).c_str());
+    QVERIFY(run.status->step < total);
+    int64_t skipped = -1;
+    const std::vector<MetricRecord> records = read_metrics(run.paths().metrics, &skipped);
+    QCOMPARE(skipped, int64_t(0));
+    QVERIFY(!records.empty());
+    read_state_dict(run.paths().checkpoint); // whole
+}
+
+void TestDistributed::killedRankStopsJob() {
+    // Rank 1 killed mid-run (rank 0 writes the folder, so the kill cannot cut a line): the
+    // launcher names it and exits within the timeout, the folder reads clean, resume finishes.
+    constexpr int kTimeout = 10;
+    constexpr int kSteps = 150;
+    const QString out = m_dir.filePath("killed");
+    QStringList args = withOption(trainArgs(m_data, out, kSteps, 2), "--eval-every", "10");
+    args = withOption(args, "--dist-timeout", QString::number(kTimeout));
+    QProcess launcher;
+    launcher.setStandardOutputFile(QProcess::nullDevice());
+    launcher.start(QStringLiteral(RESLAB_CLI), args);
+    QVERIFY(launcher.waitForStarted(10000));
+    const pid_t rank0 = rankProcess(launcher, 0);
+    const pid_t rank1 = rankProcess(launcher, 1);
+    QVERIFY(rank0 > 0 && rank1 > 0);
+    QVERIFY2(waitForProgress(launcher, out, 25), "the job ended before it could be killed");
+    QVERIFY(::kill(rank1, SIGKILL) == 0);
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(launcher.waitForFinished((kTimeout + 60) * 1000));
+    const double seconds = clock.elapsed() / 1000.0;
+    const QByteArray err = launcher.readAllStandardError();
+    qInfo("the launcher exited %.1f s after the kill", seconds);
+    QCOMPARE(launcher.exitStatus(), QProcess::NormalExit);
+    QVERIFY2(launcher.exitCode() != 0, err.constData());
+    QVERIFY2(seconds < kTimeout + 5, err.constData());
+    QVERIFY2(err.contains("rank 1 of 2"), err.constData());
+    QVERIFY2(!alive(rank0), "rank 0 outlived the launcher");
+    checkLeftClean(out, kSteps);
+    if (QTest::currentTestFailed())
+        return;
+
+    int code = -1;
+    QByteArray resumeErr;
+    test::runCli({"resume", out, "--quiet"}, &code, &resumeErr);
+    QVERIFY2(code == 0, resumeErr.constData());
+    const RunFolder run = read_run_folder(out.toStdString());
+    QVERIFY(run.status.has_value());
+    QVERIFY2(run.status->state == RunState::Finished, to_string(run.status->state).c_str());
+    QCOMPARE(run.status->step, int64_t(kSteps));
+    int64_t skipped = -1;
+    const std::vector<MetricRecord> records = read_metrics(run.paths().metrics, &skipped);
+    QCOMPARE(skipped, int64_t(0));
+    int64_t last = 0;
+    for (const MetricRecord& record : records)
+        if (record.kind == MetricRecord::Kind::Train) {
+            QVERIFY2(record.step() > last, "a training record repeats or goes back after resume");
+            last = record.step();
+        }
+    QCOMPARE(last, int64_t(kSteps));
+}
+
+void TestDistributed::hungRankTimesOut() {
+    // Rank 1 stopped (SIGSTOP), not dead: its sockets stay open, so only the timeout can end
+    // rank 0's wait. Rank 0 must give up within it, say so, and leave the folder clean.
+    constexpr int kTimeout = 4;
+    constexpr int kSteps = 150;
+    const QString out = m_dir.filePath("hung");
+    QStringList args = withOption(trainArgs(m_data, out, kSteps, 2), "--eval-every", "10");
+    args = withOption(args, "--dist-timeout", QString::number(kTimeout));
+    QProcess launcher;
+    launcher.setStandardOutputFile(QProcess::nullDevice());
+    launcher.start(QStringLiteral(RESLAB_CLI), args);
+    QVERIFY(launcher.waitForStarted(10000));
+    const pid_t rank0 = rankProcess(launcher, 0);
+    const pid_t rank1 = rankProcess(launcher, 1);
+    QVERIFY(rank0 > 0 && rank1 > 0);
+    QVERIFY2(waitForProgress(launcher, out, 25), "the job ended before rank 1 could be stopped");
+    QVERIFY(::kill(rank1, SIGSTOP) == 0);
+    QElapsedTimer clock;
+    clock.start();
+    while (alive(rank0) && clock.elapsed() < (kTimeout + 30) * 1000)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const double seconds = clock.elapsed() / 1000.0;
+    const bool gaveUp = !alive(rank0);
+    // Whatever happened, nothing is left stopped or running.
+    ::kill(rank1, SIGCONT);
+    if (!launcher.waitForFinished((kTimeout + 30) * 1000)) {
+        ::kill(rank1, SIGKILL);
+        launcher.kill();
+        launcher.waitForFinished();
+    }
+    const QByteArray err = launcher.readAllStandardError();
+    qInfo("rank 0 gave up %.1f s after rank 1 stopped", seconds);
+    QVERIFY2(gaveUp, "rank 0 still waits for the stopped rank past the timeout");
+    QVERIFY2(seconds < kTimeout + 5, err.constData());
+    QVERIFY2(seconds > kTimeout - 1, "rank 0 gave up before the timeout");
+    QVERIFY2(launcher.exitCode() != 0, err.constData());
+    // Rank 0 names itself and says it timed out (Gloo's words); the launcher names rank 0 too,
+    // the first to end: a hung rank cannot be told from a slow one by the others.
+    QVERIFY2(err.contains("rank 0 of 2"), err.constData());
+    QVERIFY2(err.toLower().contains("timed out"), err.constData());
+    QVERIFY2(!alive(rank1), "rank 1 outlived the launcher");
+    checkLeftClean(out, kSteps);
+}
+
+void TestDistributed::torchrunVariablesMatchNproc() {
+    // Two ranks started by the test as torchrun starts them, against --nproc 2 on the same command.
+    constexpr int kSteps = 8;
+    const QString launched = m_dir.filePath("nproc-launched");
+    int code = -1;
+    QByteArray err;
+    test::runCli(trainArgs(m_data, launched, kSteps, 2), &code, &err);
+    QVERIFY2(code == 0, err.constData());
+
+    const QString out = m_dir.filePath("torchrun-launched");
+    const QStringList args = withoutOption(trainArgs(m_data, out, kSteps, 1), "--nproc");
+    const int port = freePort();
+    QVERIFY(port > 0);
+    std::vector<std::unique_ptr<QProcess>> ranks;
+    for (int rank = 0; rank < 2; ++rank) {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("RANK", QString::number(rank));
+        env.insert("LOCAL_RANK", QString::number(rank));
+        env.insert("WORLD_SIZE", "2");
+        env.insert("LOCAL_WORLD_SIZE", "2");
+        env.insert("MASTER_ADDR", "127.0.0.1");
+        env.insert("MASTER_PORT", QString::number(port));
+        auto process = std::make_unique<QProcess>();
+        process->setProcessEnvironment(env);
+        process->setStandardOutputFile(QProcess::nullDevice());
+        process->start(QStringLiteral(RESLAB_CLI), args);
+        QVERIFY(process->waitForStarted(10000));
+        ranks.push_back(std::move(process));
+    }
+    for (int rank = 0; rank < 2; ++rank) {
+        QProcess& process = *ranks[rank];
+        if (!process.waitForFinished(300000))
+            process.kill();
+        process.waitForFinished();
+        QVERIFY2(process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0,
+                 qPrintable(QString("rank %1: %2").arg(rank).arg(process.readAllStandardError())));
+    }
+
+    int64_t skipped = -1;
+    const std::vector<MetricRecord> want = read_metrics(RunPaths(launched.toStdString()).metrics);
+    const std::vector<MetricRecord> got =
+        read_metrics(RunPaths(out.toStdString()).metrics, &skipped);
+    QCOMPARE(skipped, int64_t(0));
+    QCOMPARE(got.size(), want.size());
+    int train = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+        QVERIFY(got[i].kind == want[i].kind);
+        QCOMPARE(got[i].step(), want[i].step());
+        if (got[i].kind != MetricRecord::Kind::Train)
+            continue;
+        ++train;
+        QVERIFY2(std::abs(got[i].train.loss - want[i].train.loss) <= 1e-6,
+                 qPrintable(QString("step %1: loss %2 under torchrun's variables, %3 by --nproc")
+                                .arg(got[i].step())
+                                .arg(got[i].train.loss, 0, 'g', 9)
+                                .arg(want[i].train.loss, 0, 'g', 9)));
+        QCOMPARE(got[i].train.error, want[i].train.error);
+        QCOMPARE(got[i].train.lr, want[i].train.lr);
+    }
+    QCOMPARE(train, kSteps);
+
+    const StateDict expected = read_state_dict(RunPaths(launched.toStdString()).checkpoint);
+    const StateDict actual = read_state_dict(RunPaths(out.toStdString()).checkpoint);
+    QCOMPARE(actual.size(), expected.size());
+    double worst = 0.0;
+    for (size_t i = 0; i < actual.size(); ++i) {
+        QVERIFY2(actual[i].first == expected[i].first, actual[i].first.c_str());
+        QVERIFY(actual[i].second.sizes() == expected[i].second.sizes());
+        worst = std::max(
+            worst, (actual[i].second.to(torch::kDouble) - expected[i].second.to(torch::kDouble))
+                       .abs()
+                       .max()
+                       .item<double>());
+    }
+    qInfo("weights under torchrun's variables against --nproc 2: %g at most", worst);
+    QVERIFY(worst <= 1e-6);
 }
 
 QTEST_APPLESS_MAIN(TestDistributed)
