@@ -589,10 +589,10 @@ void CurvePlot::updateXAxisLabel() {
         m_plot->xAxis->setLabel(m_stepLabel);
         break;
     case XAxis::Epoch:
-        m_plot->xAxis->setLabel(QStringLiteral("epoch"));
+        m_plot->xAxis->setLabel(tr("epoch"));
         break;
     case XAxis::Time:
-        m_plot->xAxis->setLabel(QStringLiteral("wall time (s)"));
+        m_plot->xAxis->setLabel(tr("wall time (s)"));
         break;
     }
 }
@@ -711,8 +711,8 @@ void CurvePlot::updateLegendKey() {
     const bool anyResidual =
         std::any_of(m_runs.begin(), m_runs.end(), [](const Run& run) { return !run.plain; });
     if (anyPlain && anyResidual) {
-        addKey(plainAware(QPen(kKeyColor, 1.6), true), QStringLiteral("plain"));
-        addKey(plainAware(QPen(kKeyColor, 1.6), false), QStringLiteral("residual"));
+        addKey(plainAware(QPen(kKeyColor, 1.6), true), tr("plain"));
+        addKey(plainAware(QPen(kKeyColor, 1.6), false), tr("residual"));
     }
 }
 

@@ -226,7 +226,7 @@ private:
 
     XAxis m_xAxis = XAxis::Iteration;
     QString m_yLabel;
-    QString m_stepLabel = QStringLiteral("iteration");
+    QString m_stepLabel = tr("iteration");
     QString m_note;
     int m_noteWrapWidth = 0;
     Smoothing m_smoothing = Smoothing::None;

@@ -39,9 +39,9 @@ QCPGraph* makeGraph(QCustomPlot* plot, const QColor& color, bool plain, bool tes
     // solid so a dashed line's points still read as points.
     graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(lineColor, 1.5),
                                            test ? QBrush(Qt::white) : QBrush(color), test ? 6 : 8));
-    graph->setName(
-        QStringLiteral("%1, %2").arg(plain ? QStringLiteral("plain") : QStringLiteral("residual"),
-                                     test ? QStringLiteral("test") : QStringLiteral("training")));
+    graph->setName(QStringLiteral("%1, %2").arg(
+        plain ? DepthSweepPlot::tr("plain") : DepthSweepPlot::tr("residual"),
+        test ? DepthSweepPlot::tr("test") : DepthSweepPlot::tr("training")));
     graph->addToLegend();
     return graph;
 }
@@ -54,8 +54,8 @@ DepthSweepPlot::DepthSweepPlot(QWidget* parent) : QWidget(parent), m_plot(new QC
     layout->addWidget(m_plot);
 
     PlotStyle::apply(m_plot, font());
-    m_plot->xAxis->setLabel(QStringLiteral("depth (layers)"));
-    m_plot->yAxis->setLabel(QStringLiteral("final error (%)"));
+    m_plot->xAxis->setLabel(tr("depth (layers)"));
+    m_plot->yAxis->setLabel(tr("final error (%)"));
     // A tick at each trained depth; near depths (20, 32, 44, 56 beside 1202) leave some blank.
     ticklabels::setSpacedTicker<QCPAxisTickerText>(m_plot->xAxis);
     ticklabels::setSpacedTicker<QCPAxisTicker>(m_plot->yAxis);

@@ -27,7 +27,7 @@ HeatmapPlot::HeatmapPlot(QWidget* parent) : QWidget(parent) {
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_plot->axisRect()->setRangeZoom(Qt::Horizontal);
     m_plot->axisRect()->setRangeDrag(Qt::Horizontal);
-    m_plot->xAxis->setLabel(QStringLiteral("iteration"));
+    m_plot->xAxis->setLabel(tr("iteration"));
     m_plot->yAxis->setRangeReversed(true); // the first layer at the top, as the block graph runs
     // Every row has a tick; the labels that would overlap at this height are left blank (every
     // k-th stays, with the first and the last), and the tooltip names the row under the cursor.

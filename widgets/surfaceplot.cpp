@@ -16,8 +16,8 @@ SurfacePlot::SurfacePlot(QWidget* parent) : QWidget(parent) {
     m_plot = new QCustomPlot(this);
     PlotStyle::apply(m_plot, font());
     layout->addWidget(m_plot);
-    m_plot->xAxis->setLabel(QStringLiteral("a (direction 1)"));
-    m_plot->yAxis->setLabel(QStringLiteral("b (direction 2)"));
+    m_plot->xAxis->setLabel(tr("a (direction 1)"));
+    m_plot->yAxis->setLabel(tr("b (direction 2)"));
     ticklabels::setSpacedTicker<QCPAxisTicker>(m_plot->xAxis);
     ticklabels::setSpacedTicker<QCPAxisTicker>(m_plot->yAxis);
     m_map = new QCPColorMap(m_plot->xAxis, m_plot->yAxis);
@@ -27,7 +27,7 @@ SurfacePlot::SurfacePlot(QWidget* parent) : QWidget(parent) {
     m_scale->setType(QCPAxis::atRight);
     m_scale->setDataScaleType(QCPAxis::stLogarithmic);
     ticklabels::setSpacedTicker<QCPAxisTickerLog>(m_scale->axis());
-    m_scale->axis()->setLabel(QStringLiteral("training loss"));
+    m_scale->axis()->setLabel(tr("training loss"));
     m_scale->setBarWidth(12);
     m_map->setColorScale(m_scale);
     m_scale->setGradient(PlotStyle::viridisGradient(QColor(0xdddddd)));

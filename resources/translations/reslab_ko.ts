@@ -33,6 +33,29 @@
     </message>
 </context>
 <context>
+    <name>CurvePlot</name>
+    <message>
+        <source>epoch</source>
+        <translation>에포크</translation>
+    </message>
+    <message>
+        <source>wall time (s)</source>
+        <translation>경과 시간(초)</translation>
+    </message>
+    <message>
+        <source>plain</source>
+        <translation>plain</translation>
+    </message>
+    <message>
+        <source>residual</source>
+        <translation>잔차</translation>
+    </message>
+    <message>
+        <source>iteration</source>
+        <translation>반복</translation>
+    </message>
+</context>
+<context>
     <name>CurvesView</name>
     <message>
         <source>iteration</source>
@@ -125,6 +148,33 @@
     <message>
         <source>Depth sweep</source>
         <translation>깊이 비교</translation>
+    </message>
+</context>
+<context>
+    <name>DepthSweepPlot</name>
+    <message>
+        <source>plain</source>
+        <translation>plain</translation>
+    </message>
+    <message>
+        <source>residual</source>
+        <translation>잔차</translation>
+    </message>
+    <message>
+        <source>test</source>
+        <translation>테스트</translation>
+    </message>
+    <message>
+        <source>training</source>
+        <translation>학습</translation>
+    </message>
+    <message>
+        <source>depth (layers)</source>
+        <translation>깊이(층)</translation>
+    </message>
+    <message>
+        <source>final error (%)</source>
+        <translation>최종 오차(%)</translation>
     </message>
 </context>
 <context>
@@ -1136,6 +1186,13 @@
     </message>
 </context>
 <context>
+    <name>HeatmapPlot</name>
+    <message>
+        <source>iteration</source>
+        <translation>반복</translation>
+    </message>
+</context>
+<context>
     <name>LandscapeView</name>
     <message>
         <source>Run</source>
@@ -2063,6 +2120,21 @@ spec.json과 metrics.jsonl이 있는 폴더를 고르세요.</translation>
     <message>
         <source>Test error</source>
         <translation>테스트 오차</translation>
+    </message>
+</context>
+<context>
+    <name>SurfacePlot</name>
+    <message>
+        <source>a (direction 1)</source>
+        <translation>a (방향 1)</translation>
+    </message>
+    <message>
+        <source>b (direction 2)</source>
+        <translation>b (방향 2)</translation>
+    </message>
+    <message>
+        <source>training loss</source>
+        <translation>학습 손실</translation>
     </message>
 </context>
 <context>
