@@ -385,10 +385,12 @@ void TestDistributed::hungRankTimesOut() {
     QVERIFY2(seconds < kTimeout + 5, err.constData());
     QVERIFY2(seconds > kTimeout - 1, "rank 0 gave up before the timeout");
     QVERIFY2(launcher.exitCode() != 0, err.constData());
-    // Rank 0 names itself and says it timed out (Gloo's words); the launcher names rank 0 too,
-    // the first to end: a hung rank cannot be told from a slow one by the others.
+    // Rank 0 says it timed out (Gloo's words) and names the rank that never joined the
+    // collective, from what each rank announces in the store; the launcher names rank 0, the
+    // first to end.
     QVERIFY2(err.contains("rank 0 of 2"), err.constData());
     QVERIFY2(err.toLower().contains("timed out"), err.constData());
+    QVERIFY2(err.contains("rank 1 of 2 did not join it"), err.constData());
     QVERIFY2(!alive(rank1), "rank 1 outlived the launcher");
     checkLeftClean(out, kSteps);
 }

@@ -42,13 +42,9 @@ int env_int(const char* name, int low, int high, std::optional<int> fallback) {
 }
 
 #ifdef RESLAB_WITH_GLOO
-void wait(const c10::intrusive_ptr<c10d::Work>& work, const char* what, int rank) {
-    try {
-        work->wait();
-    } catch (const std::exception& e) {
-        throw DistributedError(std::string(what) + " failed on rank " + std::to_string(rank) +
-                               " (another rank died or stopped answering): " + first_line(e));
-    }
+/// The store's key where a rank says how many collectives it has entered.
+std::string progress_key(int rank) {
+    return "reslab/collectives/" + std::to_string(rank);
 }
 #endif
 
@@ -78,6 +74,58 @@ std::optional<DistributedEnv> distributed_env_from_environment() {
 struct ProcessGroup::Impl {
     c10::intrusive_ptr<c10d::Store> store;
     c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
+    int64_t collectives = 0; // entered so far, announced in the store before each one
+
+    void announce(int rank) {
+        // Each rank says in the store how far it has come, so that a rank whose collective times
+        // out can name the rank that never joined it (the store is served by rank 0's process and
+        // answers while a stopped rank does not).
+        ++collectives;
+        try {
+            const std::string count = std::to_string(collectives);
+            store->set(progress_key(rank), std::vector<uint8_t>(count.begin(), count.end()));
+        } catch (const std::exception&) {
+            // The store is gone with rank 0; the collective itself will say so.
+        }
+    }
+
+    std::string laggards(int rank, int world) const {
+        std::string out;
+        for (int r = 0; r < world; ++r) {
+            if (r == rank)
+                continue;
+            try {
+                int64_t reached = 0;
+                if (store->check({progress_key(r)})) {
+                    const auto bytes = store->get(progress_key(r));
+                    reached = std::stoll(std::string(bytes.begin(), bytes.end()));
+                }
+                if (reached < collectives)
+                    out += (out.empty() ? "" : "; ") + std::string("rank ") + std::to_string(r) +
+                           " of " + std::to_string(world) + " did not join it (it is at " +
+                           "collective " + std::to_string(reached) + ", this rank at " +
+                           std::to_string(collectives) + "): it hung or died";
+            } catch (const std::exception&) {
+                return out; // the store is unreachable too: rank 0 is gone
+            }
+        }
+        return out;
+    }
+
+    void finish(const c10::intrusive_ptr<c10d::Work>& work,
+                const char* what,
+                int rank,
+                int world) const {
+        try {
+            work->wait();
+        } catch (const std::exception& e) {
+            const std::string who = laggards(rank, world);
+            throw DistributedError(
+                std::string(what) + " failed on rank " + std::to_string(rank) +
+                (who.empty() ? " (another rank died or stopped answering)" : " (" + who + ")") +
+                ": " + first_line(e));
+        }
+    }
 };
 
 ProcessGroup::ProcessGroup(const DistributedEnv& env_in, std::chrono::milliseconds timeout)
@@ -124,7 +172,8 @@ ProcessGroup::~ProcessGroup() = default;
 void ProcessGroup::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
     if (tensors.empty())
         return;
-    wait(m_impl->gloo->allreduce(tensors), "an all-reduce", m_env.rank);
+    m_impl->announce(m_env.rank);
+    m_impl->finish(m_impl->gloo->allreduce(tensors), "an all-reduce", m_env.rank, m_env.world_size);
 }
 
 void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int root) {
@@ -135,12 +184,15 @@ void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int root) {
     // Gloo broadcasts one tensor per call for CPU tensors of several shapes.
     for (auto& t : tensors) {
         std::vector<torch::Tensor> one{t};
-        wait(m_impl->gloo->broadcast(one, options), "a broadcast", m_env.rank);
+        m_impl->announce(m_env.rank);
+        m_impl->finish(m_impl->gloo->broadcast(one, options), "a broadcast", m_env.rank,
+                       m_env.world_size);
     }
 }
 
 void ProcessGroup::barrier() {
-    wait(m_impl->gloo->barrier(), "a barrier", m_env.rank);
+    m_impl->announce(m_env.rank);
+    m_impl->finish(m_impl->gloo->barrier(), "a barrier", m_env.rank, m_env.world_size);
 }
 #else
 // Built without Gloo's headers (Debian: libgloo-dev), which ProcessGroupGloo.hpp includes.
