@@ -455,6 +455,9 @@ void TestDistributed::torchrunVariablesMatchNproc() {
         QCOMPARE(got[i].train.lr, want[i].train.lr);
     }
     QCOMPARE(train, kSteps);
+    // Both folders say that a job of two ranks trained them (spec.json's "distributed").
+    QCOMPARE(read_run_folder(launched.toStdString()).config.world_size, 2);
+    QCOMPARE(read_run_folder(out.toStdString()).config.world_size, 2);
 
     const StateDict expected = read_state_dict(RunPaths(launched.toStdString()).checkpoint);
     const StateDict actual = read_state_dict(RunPaths(out.toStdString()).checkpoint);

@@ -21,6 +21,7 @@
 #include "io/weights.h"
 #include "testsupport.h"
 #include "train/config.h"
+#include "train/presets.h"
 
 using namespace reslab;
 
@@ -102,6 +103,25 @@ private Q_SLOTS:
         int64_t skipped = -1;
         QCOMPARE(read_metrics(path.toStdString(), &skipped).size(), size_t(3));
         QCOMPARE(skipped, int64_t(0));
+    }
+
+    void specKeepsTheWorldSize() {
+        // A run that trained alone writes no "distributed"; a job's run keeps its world size, and
+        // a damaged one is refused by its field.
+        RunConfig c = make_run_config("resnet20", TrainConfig{}, 1);
+        QVERIFY(to_json(c).find("distributed") == std::string::npos);
+        QCOMPARE(run_config_from_json(to_json(c)).world_size, 1);
+        c.world_size = 4;
+        QCOMPARE(run_config_from_json(to_json(c)).world_size, 4);
+        std::string text = to_json(c);
+        const std::string four = "\"world_size\": 4";
+        text.replace(text.find(four), four.size(), "\"world_size\": 0");
+        try {
+            run_config_from_json(text);
+            QFAIL("a world size of 0 was taken");
+        } catch (const std::runtime_error& e) {
+            QVERIFY2(std::string(e.what()).find("world_size") != std::string::npos, e.what());
+        }
     }
 
     void readsInBoundedChunks() {

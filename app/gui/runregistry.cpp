@@ -13,6 +13,13 @@ RunRegistry::RunRegistry(QObject* parent) : QObject(parent) {
 RunRegistry::~RunRegistry() = default;
 
 QString RegisteredRun::stateText() const {
+    // A data-parallel job's run says so: its folder is one run, trained by several processes.
+    if (config.world_size > 1)
+        return QObject::tr("%1 · %2 ranks").arg(baseStateText()).arg(config.world_size);
+    return baseStateText();
+}
+
+QString RegisteredRun::baseStateText() const {
     if (unreadable)
         return QObject::tr("unreadable");
     if (interrupted)

@@ -49,6 +49,8 @@ struct RegisteredRun {
     bool finished() const { return state == reslab::RunState::Finished; }
     /// What the run list says: "running", "following", "finished", "interrupted", ...
     QString stateText() const;
+    /// stateText without the world size.
+    QString baseStateText() const;
     /// Whether the state is a fault the list shows in red.
     bool faulty() const;
     /// The training error the list, the verdict and reslab-cli report: over the final window

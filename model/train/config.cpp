@@ -240,6 +240,8 @@ std::string to_json(const RunConfig& c) {
     json train = json::object();
     train_fields(c.train, Writer{train});
     j["train"] = train;
+    if (c.world_size > 1)
+        j["distributed"] = {{"world_size", c.world_size}, {"backend", "gloo"}};
     j["versions"] = {{"reslab", RESLAB_VERSION}, {"torch", TORCH_VERSION}};
     return j.dump(2);
 }
@@ -255,6 +257,11 @@ RunConfig run_config_from_json(const std::string& text) {
     if (!j["train"].is_object())
         throw std::runtime_error("'train' is not an object");
     train_fields(c.train, Reader{j["train"]});
+    if (j.contains("distributed")) {
+        if (!j["distributed"].is_object())
+            throw std::runtime_error("'distributed' is not an object");
+        Reader{j["distributed"]}("world_size", c.world_size, Bounds{1, 1 << 20});
+    }
     return c;
 }
 

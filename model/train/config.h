@@ -56,6 +56,8 @@ struct RunConfig {
     std::string name;
     ResNetSpec net;
     TrainConfig train;
+    int world_size = 1; // the ranks of the data-parallel job that started it (spec.json's
+                        // "distributed"; absent for a run that trained alone)
 };
 
 /// spec.json: everything needed to run it again, with the versions that made it.

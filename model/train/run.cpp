@@ -165,7 +165,9 @@ Run::Run(RunConfig config, RunData data, std::string folder, bool resuming)
             throw RunFolderError("cannot create the run folder '" + m_folder +
                                  "': " + ec.message());
         if (!fs::exists(paths.spec)) {
-            write_text_atomic(paths.spec, to_json(m_config));
+            RunConfig written = m_config;
+            written.world_size = world_size(); // the job that starts it
+            write_text_atomic(paths.spec, to_json(written));
             write_text_atomic(paths.metrics, "");
         }
     }
