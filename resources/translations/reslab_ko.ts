@@ -2060,6 +2060,10 @@ spec.json과 metrics.jsonl이 있는 폴더를 고르세요.</translation>
         <source>replaying</source>
         <translation>재생 중</translation>
     </message>
+    <message>
+        <source>%1 · %2 ranks</source>
+        <translation>%1 · 랭크 %2개</translation>
+    </message>
 </context>
 <context>
     <name>Replay</name>
