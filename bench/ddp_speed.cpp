@@ -18,9 +18,6 @@
 #include <string>
 #include <vector>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "train/devices.h"
@@ -44,20 +41,6 @@ struct Options {
 struct Figures {
     double images_per_s = 0.0, step_s = 0.0, allreduce_s = 0.0;
 };
-
-int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    const bool ok = fd >= 0 &&
-                    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-    if (fd >= 0)
-        ::close(fd);
-    return ok ? ntohs(address.sin_port) : 29500;
-}
 
 /// One rank (or the single process, where WORLD_SIZE is unset): trains the net on the synthetic
 /// set and prints its figures on stdout (rank 0 only).
@@ -120,7 +103,7 @@ std::string worker_command(const std::string& exe, const Options& o) {
 /// One configuration in fresh processes: the single process (nproc 1) or a job of nproc ranks.
 Figures measure(const std::string& exe, const Options& o, int nproc) {
     std::vector<FILE*> ranks;
-    const std::string port = std::to_string(free_port());
+    const std::string port = std::to_string(free_local_port());
     for (int rank = nproc - 1; rank >= 0 && nproc > 1; --rank) {
         const std::string env =
             "RANK=" + std::to_string(rank) + " LOCAL_RANK=" + std::to_string(rank) +

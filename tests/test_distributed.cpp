@@ -8,10 +8,7 @@
 #include <csignal>
 #include <thread>
 
-#include <arpa/inet.h>
 #include <dirent.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <QElapsedTimer>
@@ -162,19 +159,24 @@ bool waitForProgress(QProcess& launcher, const QString& folder, int records) {
     return false;
 }
 
-/// A TCP port on 127.0.0.1 that was free a moment ago, for a rendezvous the test sets up itself.
-int freePort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    const bool ok = fd >= 0 &&
-                    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-    if (fd >= 0)
-        ::close(fd);
-    return ok ? ntohs(address.sin_port) : 0;
+/// Starts `--nproc 2` on kSteps steps with this --dist-timeout and waits until its folder holds
+/// 25 records and a checkpoint, giving the ranks' process ids (a failed check ends the test).
+void startTwoRanks(QProcess& launcher,
+                   const QString& data,
+                   const QString& out,
+                   int steps,
+                   int timeout,
+                   pid_t* rank0,
+                   pid_t* rank1) {
+    QStringList args = withOption(trainArgs(data, out, steps, 2), "--eval-every", "10");
+    args = withOption(args, "--dist-timeout", QString::number(timeout));
+    launcher.setStandardOutputFile(QProcess::nullDevice());
+    launcher.start(QStringLiteral(RESLAB_CLI), args);
+    QVERIFY(launcher.waitForStarted(10000));
+    *rank0 = rankProcess(launcher, 0);
+    *rank1 = rankProcess(launcher, 1);
+    QVERIFY(*rank0 > 0 && *rank1 > 0);
+    QVERIFY2(waitForProgress(launcher, out, 25), "the job ended before a rank could be stopped");
 }
 
 } // namespace
@@ -303,16 +305,11 @@ void TestDistributed::killedRankStopsJob() {
     constexpr int kTimeout = 10;
     constexpr int kSteps = 150;
     const QString out = m_dir.filePath("killed");
-    QStringList args = withOption(trainArgs(m_data, out, kSteps, 2), "--eval-every", "10");
-    args = withOption(args, "--dist-timeout", QString::number(kTimeout));
     QProcess launcher;
-    launcher.setStandardOutputFile(QProcess::nullDevice());
-    launcher.start(QStringLiteral(RESLAB_CLI), args);
-    QVERIFY(launcher.waitForStarted(10000));
-    const pid_t rank0 = rankProcess(launcher, 0);
-    const pid_t rank1 = rankProcess(launcher, 1);
-    QVERIFY(rank0 > 0 && rank1 > 0);
-    QVERIFY2(waitForProgress(launcher, out, 25), "the job ended before it could be killed");
+    pid_t rank0 = -1, rank1 = -1;
+    startTwoRanks(launcher, m_data, out, kSteps, kTimeout, &rank0, &rank1);
+    if (QTest::currentTestFailed())
+        return;
     QVERIFY(::kill(rank1, SIGKILL) == 0);
     QElapsedTimer clock;
     clock.start();
@@ -355,16 +352,11 @@ void TestDistributed::hungRankTimesOut() {
     constexpr int kTimeout = 4;
     constexpr int kSteps = 150;
     const QString out = m_dir.filePath("hung");
-    QStringList args = withOption(trainArgs(m_data, out, kSteps, 2), "--eval-every", "10");
-    args = withOption(args, "--dist-timeout", QString::number(kTimeout));
     QProcess launcher;
-    launcher.setStandardOutputFile(QProcess::nullDevice());
-    launcher.start(QStringLiteral(RESLAB_CLI), args);
-    QVERIFY(launcher.waitForStarted(10000));
-    const pid_t rank0 = rankProcess(launcher, 0);
-    const pid_t rank1 = rankProcess(launcher, 1);
-    QVERIFY(rank0 > 0 && rank1 > 0);
-    QVERIFY2(waitForProgress(launcher, out, 25), "the job ended before rank 1 could be stopped");
+    pid_t rank0 = -1, rank1 = -1;
+    startTwoRanks(launcher, m_data, out, kSteps, kTimeout, &rank0, &rank1);
+    if (QTest::currentTestFailed())
+        return;
     QVERIFY(::kill(rank1, SIGSTOP) == 0);
     QElapsedTimer clock;
     clock.start();
@@ -406,7 +398,7 @@ void TestDistributed::torchrunVariablesMatchNproc() {
 
     const QString out = m_dir.filePath("torchrun-launched");
     const QStringList args = withoutOption(trainArgs(m_data, out, kSteps, 1), "--nproc");
-    const int port = freePort();
+    const int port = free_local_port();
     QVERIFY(port > 0);
     std::vector<std::unique_ptr<QProcess>> ranks;
     for (int rank = 0; rank < 2; ++rank) {

@@ -15,9 +15,6 @@
 #include <thread>
 #include <vector>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -260,25 +257,6 @@ int summarize(const Experiment& experiment) {
     return failures ? 3 : 0;
 }
 
-/// A TCP port that was free a moment ago on 127.0.0.1, for a job's rendezvous (as torchrun picks
-/// one for --standalone: another process could take it in between, which the rendezvous reports).
-int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        throw std::runtime_error("cannot open a socket to find a free port");
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    socklen_t length = sizeof(address);
-    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-    ::close(fd);
-    if (!ok)
-        throw std::runtime_error("cannot find a free port on 127.0.0.1");
-    return ntohs(address.sin_port);
-}
-
 /// This process's own command line, as it was started.
 std::vector<std::string> own_arguments() {
     std::ifstream in("/proc/self/cmdline", std::ios::binary);
@@ -306,7 +284,7 @@ std::string describe_exit(int status) {
 int launch_local_job(int nproc, int timeout_s) {
     const std::vector<std::string> args = own_arguments();
     const std::string exe = std::filesystem::read_symlink("/proc/self/exe").string();
-    const std::string port = std::to_string(free_port());
+    const std::string port = std::to_string(free_local_port());
     std::vector<std::string> base;
     for (char** e = environ; *e; ++e) {
         const std::string entry = *e;

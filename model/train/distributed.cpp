@@ -3,6 +3,11 @@
 #include <cstdlib>
 #include <mutex>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #ifdef RESLAB_WITH_GLOO
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
@@ -52,6 +57,23 @@ std::mutex g_default_mutex;
 std::shared_ptr<ProcessGroup> g_default;
 
 } // namespace
+
+int free_local_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        throw DistributedError("cannot open a socket to find a free port");
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;
+    socklen_t length = sizeof(address);
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+    ::close(fd);
+    if (!ok)
+        throw DistributedError("cannot find a free port on 127.0.0.1");
+    return ntohs(address.sin_port);
+}
 
 std::optional<DistributedEnv> distributed_env_from_environment() {
     if (!env("WORLD_SIZE"))

@@ -33,6 +33,11 @@ struct DistributedEnv {
 /// Throws DistributedError naming the variable that is missing or malformed.
 std::optional<DistributedEnv> distributed_env_from_environment();
 
+/// A TCP port that was free a moment ago on 127.0.0.1, for a job's rendezvous on one machine (as
+/// torchrun picks one for --standalone: another process could take it in between, which the
+/// rendezvous then reports). Throws DistributedError when there is none.
+int free_local_port();
+
 /// The default timeout of every collective and of the rendezvous (PyTorch's is 30 minutes; a job
 /// of small steps on one machine should not wait that long for a dead rank).
 constexpr std::chrono::milliseconds kDefaultDistributedTimeout{60000};
