@@ -13,6 +13,7 @@
 #include "curvesview.h"
 #include "experimentpanel.h"
 #include "graphview.h"
+#include "language.h"
 #include "lesionview.h"
 #include "mainwindow.h"
 #include "train/presets.h"
@@ -25,7 +26,8 @@ constexpr int kFaintAlpha = 70;     // a recording behind live runs
 } // namespace
 
 LessonSession::LessonSession(MainWindow* window, Lesson lesson, QObject* parent)
-    : QObject(parent), m_window(window), m_lesson(std::move(lesson)) {
+    : QObject(parent), m_window(window), m_lesson(std::move(lesson)),
+      m_runNames(lessonfile::runNames(m_lesson)) {
     connect(&m_replay, &Replay::recordsRevealed, this, &LessonSession::onRevealed);
     connect(&m_replay, &Replay::rewound, this, [this] {
         if (!m_replayIds.isEmpty())
@@ -49,7 +51,7 @@ LessonSession::~LessonSession() {
 
 bool LessonSession::start(QString* error) {
     if (!m_lesson.recording.isEmpty()) {
-        if (!m_replay.load(m_lesson.recording, lessonfile::runNames(m_lesson), error))
+        if (!m_replay.load(m_lesson.recording, m_runNames, error))
             return false;
         m_replay.setSpeed(m_lesson.replaySpeed);
         showReplayRuns();
@@ -63,7 +65,7 @@ bool LessonSession::start(QString* error) {
 }
 
 QString LessonSession::language() const {
-    return QLocale().language() == QLocale::Korean ? QStringLiteral("ko") : QStringLiteral("en");
+    return installedLanguage();
 }
 
 QString LessonSession::title() const {
@@ -89,7 +91,7 @@ int LessonSession::runId(const QString& name) const {
 
 lessontext::Facts LessonSession::facts() const {
     lessontext::Facts f;
-    for (const QString& name : lessonfile::runNames(m_lesson)) {
+    for (const QString& name : m_runNames) {
         const RegisteredRun* run = m_window->runs().find(runId(name));
         if (!run)
             continue;

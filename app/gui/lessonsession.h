@@ -71,6 +71,7 @@ private:
 
     MainWindow* m_window;
     Lesson m_lesson;
+    QStringList m_runNames; // the experiment's runs, in its order
     int m_step = 0;
     Replay m_replay;
     QVector<int> m_replayIds; // the replay's run i is the registry's m_replayIds[i]

@@ -614,8 +614,8 @@ void MainWindow::updateConclusions() {
         if (o.finished)
             sweep.push_back(DepthPoint{run.depth(), !o.residual, o.train_error, run.testError});
     }
-    const bool korean = QLocale().language() == QLocale::Korean;
-    m_curves->setVerdict(qs(reslab::degradation_verdict(outcomes, korean ? "ko" : "en")));
+    m_curves->setVerdict(
+        qs(reslab::degradation_verdict(outcomes, installedLanguage().toStdString())));
     // The depth chart says more than the verdict only with three depths or more.
     QSet<int> depths;
     for (const auto& p : sweep)

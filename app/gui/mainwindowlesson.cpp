@@ -21,6 +21,7 @@
 
 #include "curvesview.h"
 #include "experimentpanel.h"
+#include "language.h"
 #include "lessonpanel.h"
 #include "lessonsession.h"
 #include "mainwindow.h"
@@ -74,13 +75,12 @@ void MainWindow::buildLessonActions(QMenu* file, QMenu* view, QMenu* help) {
     QMenu* lessons = help->addMenu(tr("&Lessons"));
     for (const QString& name : lessonfile::shippedLessons()) {
         const std::optional<Lesson> lesson = lessonfile::read(name, nullptr);
-        const QString language =
-            QLocale().language() == QLocale::Korean ? QStringLiteral("ko") : QStringLiteral("en");
-        lessons->addAction(lesson ? lesson->title.in(language) : name, this, [this, name] {
-            QString error;
-            if (!openLesson(name, &error))
-                QMessageBox::warning(this, tr("ResLab"), error);
-        });
+        lessons->addAction(lesson ? lesson->title.in(installedLanguage()) : name, this,
+                           [this, name] {
+                               QString error;
+                               if (!openLesson(name, &error))
+                                   QMessageBox::warning(this, tr("ResLab"), error);
+                           });
     }
     lessons->addSeparator();
     lessons->addAction(tr("Open lesson file…"), this, &MainWindow::openLessonDialog);
