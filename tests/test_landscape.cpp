@@ -27,6 +27,7 @@ class TestLandscape : public QObject {
     Q_OBJECT
 private:
     QTemporaryDir m_dir;
+    std::vector<int64_t> m_seenP, m_seenR; // image counts per point seen so far, per surface
     QString file(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
     std::string path(const char* name) const { return file(name).toStdString(); }
 
@@ -140,6 +141,92 @@ private Q_SLOTS:
             finite += std::isfinite(v);
         QCOMPARE(finite, 10);
         QVERIFY(!l.complete());
+    }
+
+    void coarsePointsComeFirstOnTheirFirstImages() {
+        // Two surfaces together, 8 images in chunks of 2: the coarse points (every 4th of a
+        // 9-point axis: 3 x 3) of both come first, each on its first 2 images, taking turns; a
+        // point's first value is the mean over just those images (evaluated apart here).
+        ResNet p = build_seeded(test::smallRun("plain20", 1).net, 1);
+        ResNet r = build_seeded(test::smallRun("resnet20", 1).net, 2);
+        p->eval();
+        r->eval();
+        const torch::Tensor x = torch::randn({8, 1, 28, 28});
+        const torch::Tensor y = torch::randint(0, 10, {8}, torch::kInt64);
+        const Directions dp = filter_normalized_directions(*p, 3);
+        const Directions dr = filter_normalized_directions(*r, 3);
+        Landscape lp, lr;
+        lp.options.grid = lr.options.grid = 9;
+        lp.options.batch = lr.options.batch = 2;
+        struct Event {
+            size_t job;
+            int64_t point, images;
+            double loss;
+        };
+        std::vector<Event> events;
+        std::vector<int64_t> last(2, -1);
+        compute_landscapes(
+            {{p.get(), x, y, &dp, &lp}, {r.get(), x, y, &dr, &lr}},
+            [&](size_t job, const Landscape& now) {
+                // The point that changed: the one whose image count grew.
+                int64_t changed = -1;
+                std::vector<int64_t>& before = job == 0 ? m_seenP : m_seenR;
+                before.resize(81, 0);
+                for (int64_t i = 0; i < 81; ++i)
+                    if (now.images_at[static_cast<size_t>(i)] != before[static_cast<size_t>(i)]) {
+                        changed = i;
+                        before[static_cast<size_t>(i)] = now.images_at[static_cast<size_t>(i)];
+                    }
+                if (changed < 0)
+                    return false; // every call reports a change
+                events.push_back({job, changed, now.images_at[static_cast<size_t>(changed)],
+                                  now.loss[static_cast<size_t>(changed)]});
+                return true;
+            },
+            {1, 1}); // one worker: the events come in the work's order
+        QVERIFY(lp.complete() && lr.complete());
+        QCOMPARE(events.size(), size_t(2 * 9 + 2 * 9 + 2 * (81 - 9)));
+        Landscape fp, fr; // both surfaces on the first 2 images alone
+        fp.options.grid = fr.options.grid = 9;
+        compute_landscape(*p, x.narrow(0, 0, 2), y.narrow(0, 0, 2), dp, fp);
+        compute_landscape(*r, x.narrow(0, 0, 2), y.narrow(0, 0, 2), dr, fr);
+        for (size_t k = 0; k < 18; ++k) {
+            const Event& e = events[k];
+            QCOMPARE(e.job, k % 2);
+            QVERIFY((e.point / 9) % 4 == 0 && (e.point % 9) % 4 == 0);
+            QCOMPARE(e.images, int64_t(2));
+            const double apart = (e.job == 0 ? fp : fr).loss[static_cast<size_t>(e.point)];
+            QVERIFY2(std::abs(e.loss - apart) <= 1e-5 * std::abs(apart),
+                     qPrintable(QStringLiteral("%1 vs %2").arg(e.loss).arg(apart)));
+        }
+        for (size_t k = 18; k < 36; ++k) // then the same points on all their images
+            QCOMPARE(events[k].images, int64_t(8));
+        for (size_t k = 36; k < events.size(); ++k)
+            QVERIFY((events[k].point / 9) % 4 != 0 || (events[k].point % 9) % 4 != 0);
+        // The summary leaves out what is not done on all its images: here the centre.
+        Landscape half = lp;
+        half.images_at[40] = 2;
+        QVERIFY(std::isfinite(summarize(lp).centre_loss));
+        QVERIFY(std::isnan(summarize(half).centre_loss));
+    }
+
+    void theNumbersAreTheSameOnAnySplit() {
+        // One worker or several, the chunks' sums are added in the same order: equal bit for bit.
+        ResNet net = build_seeded(test::smallRun("resnet20", 1).net, 4);
+        net->eval();
+        const torch::Tensor x = torch::randn({12, 1, 28, 28});
+        const torch::Tensor y = torch::randint(0, 10, {12}, torch::kInt64);
+        const Directions d = filter_normalized_directions(*net, 5);
+        std::vector<Landscape> ls(3);
+        const LandscapeSplit splits[] = {{1, 1}, {2, 1}, {3, 1}};
+        for (size_t i = 0; i < ls.size(); ++i) {
+            ls[i].options.grid = 5;
+            ls[i].options.batch = 5; // chunks of 5, 5 and 2
+            compute_landscape(*net, x, y, d, ls[i], {}, splits[i]);
+            QVERIFY(ls[i].complete());
+        }
+        QVERIFY(ls[0].loss == ls[1].loss && ls[0].loss == ls[2].loss);
+        QVERIFY(ls[0].error == ls[1].error && ls[0].error == ls[2].error);
     }
 
     void trajectoryDirectionsArePrincipalComponents() {

@@ -1,18 +1,25 @@
 #include "inspect/landscape.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <filesystem>
 #include <limits>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <torch/nn/functional/loss.h>
 
 #include "data/augment.h"
+#include "inspect/describe.h"
 #include "inspect/inspector.h"
 #include "io/runfolder.h"
+#include "train/devices.h"
 #include "train/run.h"
 
 namespace reslab {
@@ -71,6 +78,16 @@ std::vector<torch::Tensor> parameters_of(const ResNetImpl& net) {
     return out;
 }
 
+/// The summed cross-entropy and the count misclassified of net (in eval mode) over x and y, in
+/// one forward pass.
+std::pair<double, int64_t>
+evaluate_sums(ResNetImpl& net, const torch::Tensor& x, const torch::Tensor& y) {
+    const torch::Tensor logits = net.forward(x);
+    return {F::cross_entropy(logits, y, F::CrossEntropyFuncOptions().reduction(torch::kSum))
+                .item<double>(),
+            logits.argmax(1).ne(y).sum().item<int64_t>()};
+}
+
 /// The mean cross-entropy and the fraction misclassified of net (in eval mode) over x and y.
 std::pair<double, double>
 evaluate(ResNetImpl& net, const torch::Tensor& x, const torch::Tensor& y, int64_t batch) {
@@ -79,12 +96,9 @@ evaluate(ResNetImpl& net, const torch::Tensor& x, const torch::Tensor& y, int64_
     int64_t wrong = 0;
     for (int64_t start = 0; start < count; start += batch) {
         const int64_t len = std::min(batch, count - start);
-        const torch::Tensor logits = net.forward(x.narrow(0, start, len));
-        const torch::Tensor target = y.narrow(0, start, len);
-        loss_sum +=
-            F::cross_entropy(logits, target, F::CrossEntropyFuncOptions().reduction(torch::kSum))
-                .item<double>();
-        wrong += logits.argmax(1).ne(target).sum().item<int64_t>();
+        const auto [loss, miss] = evaluate_sums(net, x.narrow(0, start, len), y.narrow(0, start, len));
+        loss_sum += loss;
+        wrong += miss;
     }
     const double nan = std::numeric_limits<double>::quiet_NaN();
     return {count ? loss_sum / count : nan, count ? static_cast<double>(wrong) / count : nan};
@@ -243,39 +257,206 @@ std::vector<std::pair<int64_t, int64_t>> coarse_to_fine(int64_t grid) {
     return order;
 }
 
+namespace {
+
+/// One piece of a surface's work: the images chunks [first, last) of one point of one surface.
+struct Unit {
+    size_t job;
+    int64_t point; // b index * grid + a index
+    int64_t first, last;
+};
+
+/// The order the work is done in. The coarse points (every 4th of each axis) come first on the
+/// first chunk of images alone, every surface's in turn, so that a rough picture of all of them is
+/// on screen after a quarter of the coarse level's work; then the rest of those points' images;
+/// then every 2nd point, then the rest, each on all its images.
+std::vector<Unit> work_order(const std::vector<SurfaceJob>& jobs, int64_t chunks) {
+    std::vector<Unit> units;
+    const int64_t grid = jobs.front().landscape->options.grid;
+    const auto order = coarse_to_fine(grid);
+    size_t coarse = 0;
+    while (coarse < order.size() && order[coarse].first % 4 == 0 && order[coarse].second % 4 == 0)
+        ++coarse;
+    const auto add = [&](size_t from, size_t to, int64_t first, int64_t last) {
+        for (size_t k = from; k < to; ++k)
+            for (size_t j = 0; j < jobs.size(); ++j)
+                units.push_back({j, order[k].first * grid + order[k].second, first, last});
+    };
+    if (chunks > 1) {
+        add(0, coarse, 0, 1);
+        add(0, coarse, 1, chunks);
+    } else {
+        add(0, coarse, 0, chunks);
+    }
+    add(coarse, order.size(), 0, chunks);
+    return units;
+}
+
+/// Whether the forward pass of a chunk of images is too small for intra-op threads to pay, so
+/// that the surfaces' work goes to one worker a core (the training scheduler's rule).
+bool small_forward(const std::vector<SurfaceJob>& jobs, int64_t batch) {
+    for (const SurfaceJob& job : jobs) {
+        const double macs = static_cast<double>(
+            describe(job.net->spec(), job.x.size(2), job.x.size(3)).macs);
+        if (macs * static_cast<double>(batch) >= kSmallForwardMacs)
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+LandscapeSplit landscape_split(const std::vector<SurfaceJob>& jobs, int cores) {
+    LandscapeSplit split;
+    cores = std::max(1, cores);
+    if (jobs.empty())
+        return split;
+    if (small_forward(jobs, jobs.front().landscape->options.batch))
+        split = {cores, 1};
+    else
+        split = {1, cores};
+    return split;
+}
+
+void compute_landscapes(const std::vector<SurfaceJob>& jobs,
+                        const std::function<bool(size_t, const Landscape&)>& progress,
+                        LandscapeSplit split) {
+    if (jobs.empty())
+        return;
+    const LandscapeOptions& o = jobs.front().landscape->options;
+    const int64_t n = o.grid;
+    const int64_t images = jobs.front().x.size(0);
+    const int64_t batch = std::max<int64_t>(1, o.batch);
+    const int64_t chunks = std::max<int64_t>(1, (images + batch - 1) / batch);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (const SurfaceJob& job : jobs) {
+        if (job.landscape->options.grid != n || job.x.size(0) != images)
+            throw std::invalid_argument("surfaces computed together share their grid and images");
+        Landscape& l = *job.landscape;
+        l.options.images = images;
+        l.coords.resize(static_cast<size_t>(n));
+        for (int64_t i = 0; i < n; ++i)
+            l.coords[i] = n == 1 ? 0.0 : -l.options.range + 2.0 * l.options.range * i / (n - 1);
+        l.loss.assign(static_cast<size_t>(n * n), nan);
+        l.error.assign(static_cast<size_t>(n * n), nan);
+        l.images_at.assign(static_cast<size_t>(n * n), 0);
+        l.computed = 0;
+        l.seconds = 0.0;
+    }
+    if (split.workers <= 0)
+        split = landscape_split(jobs, core_count());
+
+    // Each chunk's loss sum and miscount, kept so that a point's value is summed in chunk order
+    // whichever worker did which chunk: the same numbers on any split.
+    struct Sums {
+        std::vector<double> loss;
+        std::vector<int64_t> wrong;
+        std::vector<char> done;
+    };
+    std::vector<Sums> sums(jobs.size());
+    for (Sums& s : sums) {
+        s.loss.assign(static_cast<size_t>(n * n * chunks), 0.0);
+        s.wrong.assign(static_cast<size_t>(n * n * chunks), 0);
+        s.done.assign(static_cast<size_t>(n * n * chunks), 0);
+    }
+    std::vector<std::vector<torch::Tensor>> theta;
+    for (const SurfaceJob& job : jobs)
+        theta.push_back(parameters_of(*job.net));
+
+    const std::vector<Unit> units = work_order(jobs, chunks);
+    std::atomic<size_t> next{0};
+    std::atomic<bool> stop{false};
+    std::mutex mutex; // guards the landscapes, sums and progress
+    std::exception_ptr failure;
+    const auto started = std::chrono::steady_clock::now();
+
+    const auto work = [&] {
+        set_worker_intra_op_threads(split.threads_per_worker);
+        torch::NoGradGuard no_grad;
+        std::vector<std::optional<WorkingCopy>> copies(jobs.size());
+        for (;;) {
+            const size_t k = next++;
+            if (k >= units.size() || stop)
+                return;
+            const Unit& u = units[k];
+            const SurfaceJob& job = jobs[u.job];
+            Landscape& l = *job.landscape;
+            try {
+                if (!copies[u.job])
+                    copies[u.job] = working_copy(*job.net, job.x);
+                WorkingCopy& w = *copies[u.job];
+                const double a = l.coords[u.point % n], b = l.coords[u.point / n];
+                const Directions& d = *job.directions;
+                for (size_t i = 0; i < w.params.size(); ++i)
+                    w.params[i].copy_(theta[u.job][i] + a * d.d1[i] + b * d.d2[i]);
+                std::vector<std::pair<double, int64_t>> got;
+                for (int64_t c = u.first; c < u.last; ++c) {
+                    const int64_t start = c * batch, len = std::min(batch, images - start);
+                    got.push_back(evaluate_sums(*w.net, w.x.narrow(0, start, len),
+                                                job.y.narrow(0, start, len)));
+                }
+                std::lock_guard<std::mutex> lock(mutex);
+                if (stop)
+                    return; // what finishes after a stop is not kept: the caller saw the last
+                Sums& s = sums[u.job];
+                for (int64_t c = u.first; c < u.last; ++c) {
+                    const size_t at = static_cast<size_t>(u.point * chunks + c);
+                    s.loss[at] = got[static_cast<size_t>(c - u.first)].first;
+                    s.wrong[at] = got[static_cast<size_t>(c - u.first)].second;
+                    s.done[at] = 1;
+                }
+                double loss = 0.0;
+                int64_t wrong = 0, seen = 0;
+                for (int64_t c = 0; c < chunks; ++c) {
+                    const size_t at = static_cast<size_t>(u.point * chunks + c);
+                    if (!s.done[at])
+                        continue;
+                    loss += s.loss[at];
+                    wrong += s.wrong[at];
+                    seen += std::min(batch, images - c * batch);
+                }
+                l.loss[u.point] = seen ? loss / seen : nan;
+                l.error[u.point] = seen ? static_cast<double>(wrong) / seen : nan;
+                l.images_at[u.point] = seen;
+                l.computed += seen == images;
+                const double seconds =
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                        .count();
+                for (const SurfaceJob& other : jobs)
+                    other.landscape->seconds = seconds;
+                if (progress && !progress(u.job, l))
+                    stop = true;
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(mutex);
+                if (!failure)
+                    failure = std::current_exception();
+                stop = true;
+                return;
+            }
+        }
+    };
+    // Workers of their own, even one: the caller's thread keeps its intra-op thread count.
+    const int workers =
+        static_cast<int>(std::min<size_t>(std::max(1, split.workers), units.size()));
+    std::vector<std::thread> threads;
+    for (int i = 0; i < workers; ++i)
+        threads.emplace_back(work);
+    for (std::thread& t : threads)
+        t.join();
+    if (failure)
+        std::rethrow_exception(failure);
+}
+
 void compute_landscape(const ResNetImpl& net,
                        const torch::Tensor& x,
                        const torch::Tensor& y,
                        const Directions& directions,
                        Landscape& landscape,
-                       const std::function<bool(const Landscape&)>& progress) {
-    torch::NoGradGuard no_grad;
-    const LandscapeOptions& o = landscape.options;
-    const int64_t n = o.grid;
-    landscape.coords.resize(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i)
-        landscape.coords[i] = n == 1 ? 0.0 : -o.range + 2.0 * o.range * i / (n - 1);
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    landscape.loss.assign(static_cast<size_t>(n * n), nan);
-    landscape.error.assign(static_cast<size_t>(n * n), nan);
-    landscape.computed = 0;
-
-    WorkingCopy work = working_copy(net, x);
-    const std::vector<torch::Tensor> theta = parameters_of(net);
-    const auto started = std::chrono::steady_clock::now();
-    for (const auto& [ib, ia] : coarse_to_fine(n)) {
-        const double a = landscape.coords[ia], b = landscape.coords[ib];
-        for (size_t i = 0; i < work.params.size(); ++i)
-            work.params[i].copy_(theta[i] + a * directions.d1[i] + b * directions.d2[i]);
-        const auto [loss, error] = evaluate(*work.net, work.x, y, o.batch);
-        landscape.loss[ib * n + ia] = loss;
-        landscape.error[ib * n + ia] = error;
-        ++landscape.computed;
-        landscape.seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        if (progress && !progress(landscape))
-            return;
-    }
+                       const std::function<bool(const Landscape&)>& progress,
+                       LandscapeSplit split) {
+    compute_landscapes(
+        {{&net, x, y, &directions, &landscape}},
+        [&](size_t, const Landscape& now) { return !progress || progress(now); }, split);
 }
 
 LandscapeSummary summarize(const Landscape& l) {
@@ -283,11 +464,15 @@ LandscapeSummary summarize(const Landscape& l) {
     const int64_t n = l.options.grid;
     s.min_loss = std::numeric_limits<double>::infinity();
     s.max_loss = -std::numeric_limits<double>::infinity();
+    // Points still estimated on part of their images are left out, as those not computed.
+    const auto done = [&](int64_t b, int64_t a) {
+        return l.done_at(b * n + a) ? l.loss_at(b, a) : std::numeric_limits<double>::quiet_NaN();
+    };
     double edge = 0.0;
     int64_t edges = 0;
     for (int64_t b = 0; b < n; ++b)
         for (int64_t a = 0; a < n; ++a) {
-            const double v = l.loss_at(b, a);
+            const double v = done(b, a);
             if (std::isnan(v))
                 continue;
             s.min_loss = std::min(s.min_loss, v);
@@ -303,7 +488,7 @@ LandscapeSummary summarize(const Landscape& l) {
                     const int64_t nb = b + db, na = a + da;
                     if ((db == 0 && da == 0) || nb < 0 || na < 0 || nb >= n || na >= n)
                         continue;
-                    const double w = l.loss_at(nb, na);
+                    const double w = done(nb, na);
                     if (std::isnan(w))
                         continue;
                     ++neighbours;
@@ -312,7 +497,7 @@ LandscapeSummary summarize(const Landscape& l) {
             s.local_minima += lowest && neighbours > 0;
         }
     const int64_t mid = n / 2;
-    s.centre_loss = n % 2 ? l.loss_at(mid, mid) : std::numeric_limits<double>::quiet_NaN();
+    s.centre_loss = n % 2 ? done(mid, mid) : std::numeric_limits<double>::quiet_NaN();
     s.edge_to_min = edges && s.min_loss > 0 ? edge / edges / s.min_loss : 0.0;
     return s;
 }
@@ -356,40 +541,46 @@ Landscape landscape_for_run(const std::string& folder,
     return landscape_for_run(load_run_subject(folder, options), options, progress);
 }
 
-Landscape landscape_for_run(const RunSubject& run,
-                            const LandscapeOptions& options,
-                            const std::function<bool(const Landscape&)>& progress) {
-    const std::string& folder = run.folder;
-    const RunConfig& config = run.config;
-    const LoadedNetPtr& net = run.net;
-    const torch::Tensor& indices = run.indices;
-    const int64_t images = indices.size(0);
+namespace {
+
+/// A run's surface before it is computed: its options (the trajectory's range) and directions.
+struct Prepared {
     Landscape landscape;
-    landscape.options = options;
-    landscape.options.images = images;
     Directions directions;
+};
+
+Prepared prepare(const RunSubject& run, const LandscapeOptions& options) {
+    Prepared p;
+    p.landscape.options = options;
+    p.landscape.options.images = run.indices.size(0);
+    const ResNetImpl& net = *run.net->net;
     if (options.directions == "trajectory") {
-        directions = pca_directions(*net->net, read_snapshots(folder), &landscape.trajectory);
+        p.directions = pca_directions(net, read_snapshots(run.folder), &p.landscape.trajectory);
         // The grid covers the path, with a margin: its coordinates are distances in weight space.
         double reach = 0.0;
-        for (const auto* v : {&landscape.trajectory.a, &landscape.trajectory.b})
+        for (const auto* v : {&p.landscape.trajectory.a, &p.landscape.trajectory.b})
             for (double x : *v)
                 reach = std::max(reach, std::abs(x));
-        landscape.options.range = reach > 0 ? 1.2 * reach : options.range;
+        p.landscape.options.range = reach > 0 ? 1.2 * reach : options.range;
     } else if (options.directions == "random") {
-        directions = filter_normalized_directions(*net->net, options.seed);
+        p.directions = filter_normalized_directions(net, options.seed);
     } else {
         throw std::invalid_argument("unknown directions '" + options.directions +
                                     "'; use random or trajectory");
     }
-    compute_landscape(*net->net, run.x, run.y, directions, landscape, progress);
-    if (!landscape.complete())
-        return landscape;
+    return p;
+}
 
-    write_directions(directions,
+/// Writes a computed surface into its run's folder.
+void write_landscape(const RunSubject& run, const Prepared& p) {
+    const std::string& folder = run.folder;
+    const RunConfig& config = run.config;
+    const Landscape& landscape = p.landscape;
+    const LandscapeOptions& options = landscape.options;
+    write_directions(p.directions,
                      landscape_directions_path(folder, options.seed, options.directions));
     // The subset's indices go with it, so that anyone can evaluate the same images.
-    write_tensor_file(indices,
+    write_tensor_file(run.indices,
                       landscape_stem(folder, options.seed, options.directions) + "-images.pth");
 
     json j;
@@ -398,14 +589,14 @@ Landscape landscape_for_run(const RunSubject& run,
     j["run"] = config.name;
     j["seed"] = options.seed;
     j["grid"] = options.grid;
-    j["images"] = images;
+    j["images"] = options.images;
     j["images_from"] = "training set, seeded subset (landscape-<seed>-images.pth)";
     j["directions"] = options.directions == "trajectory"
                           ? "trajectory: PCA of the snapshots minus the final weights (unit "
                             "vectors); BN and bias directions zero"
                           : "gaussian, filter-normalised; BN and bias directions zero";
     j["direction_kind"] = options.directions;
-    j["range"] = landscape.options.range;
+    j["range"] = options.range;
     if (!landscape.trajectory.steps.empty()) {
         j["trajectory"] = {
             {"steps", landscape.trajectory.steps},
@@ -420,7 +611,52 @@ Landscape landscape_for_run(const RunSubject& run,
     j["errors"] = landscape.error;
     j["seconds"] = landscape.seconds;
     write_text_atomic(landscape_json_path(folder, options.seed, options.directions), j.dump(1));
-    return landscape;
+}
+
+} // namespace
+
+Landscape landscape_for_run(const RunSubject& run,
+                            const LandscapeOptions& options,
+                            const std::function<bool(const Landscape&)>& progress) {
+    return landscapes_for_runs({&run}, options, [&](size_t, const Landscape& now) {
+        return !progress || progress(now);
+    }).front();
+}
+
+std::vector<Landscape>
+landscapes_for_runs(const std::vector<const RunSubject*>& runs,
+                    const LandscapeOptions& options,
+                    const std::function<bool(size_t, const Landscape&)>& progress) {
+    std::vector<Prepared> prepared;
+    for (const RunSubject* run : runs)
+        prepared.push_back(prepare(*run, options));
+    // Runs whose subsets have the same size are computed together; another size on its own.
+    std::vector<bool> taken(runs.size(), false);
+    bool stopped = false;
+    for (size_t first = 0; first < runs.size() && !stopped; ++first) {
+        if (taken[first])
+            continue;
+        std::vector<SurfaceJob> jobs;
+        std::vector<size_t> which;
+        for (size_t r = first; r < runs.size(); ++r)
+            if (!taken[r] && runs[r]->x.size(0) == runs[first]->x.size(0)) {
+                taken[r] = true;
+                which.push_back(r);
+                jobs.push_back({runs[r]->net->net.get(), runs[r]->x, runs[r]->y,
+                                &prepared[r].directions, &prepared[r].landscape});
+            }
+        compute_landscapes(jobs, [&](size_t job, const Landscape& now) {
+            stopped = progress && !progress(which[job], now);
+            return !stopped;
+        });
+    }
+    std::vector<Landscape> out;
+    for (size_t r = 0; r < runs.size(); ++r) {
+        if (!stopped && prepared[r].landscape.complete())
+            write_landscape(*runs[r], prepared[r]);
+        out.push_back(std::move(prepared[r].landscape));
+    }
+    return out;
 }
 
 Interpolation interpolate(const ResNetImpl& initial,

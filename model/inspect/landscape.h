@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -22,7 +23,10 @@ struct LandscapeOptions {
     double range = 1.0;    // a and b run over [-range, range]
     int64_t images = 1000; // training images, a seeded subset, the same for every point
     uint64_t seed = 0;     // the directions' seed and the subset's
-    int64_t batch = 500;   // images a forward pass
+    /// Images a forward pass, and the chunk the first picture is drawn from: at 250 the coarse
+    /// points are first estimated on a quarter of 1,000 images (bench_landscape_speed measured
+    /// 250 and 500 alike for the degradation preset's nets).
+    int64_t batch = 250;
     /// "random": filter-normalised Gaussian directions; "trajectory": the first two principal
     /// directions of the run's weight snapshots (Li et al. section 7), with the path drawn on it.
     std::string directions = "random";
@@ -69,30 +73,69 @@ struct Landscape {
     std::vector<double> coords; // the grid's values of a (and of b)
     std::vector<double> loss;   // grid x grid, row by b then column by a; NaN until computed
     std::vector<double> error;  // the fraction misclassified, likewise
-    int64_t computed = 0;       // points done
+    /// Images each point's values are the mean over so far: a point is first estimated on its
+    /// first chunk of images and is done at options.images. Empty in a surface read back (done).
+    std::vector<int64_t> images_at;
+    int64_t computed = 0;       // points done, on all their images
     double seconds = 0.0;       // spent computing them
     Trajectory trajectory;      // with trajectory directions
 
     double loss_at(int64_t ib, int64_t ia) const { return loss[ib * options.grid + ia]; }
     bool complete() const { return computed == options.grid * options.grid; }
+    /// Whether point i (b index * grid + a index) is done on all its images.
+    bool done_at(int64_t i) const {
+        return images_at.empty() ? !std::isnan(loss[static_cast<size_t>(i)])
+                                 : images_at[static_cast<size_t>(i)] == options.images;
+    }
 };
 
 /// The grid's points, coarse to fine: every 4th point of each axis, then every 2nd, then the
 /// rest, so that a picture of the whole surface comes first and sharpens. (b index, a index).
 std::vector<std::pair<int64_t, int64_t>> coarse_to_fine(int64_t grid);
 
-/// Fills landscape in coarse-to-fine order on a copy of net, so that the net itself (a run that
-/// trains on) is not touched. x: the images, N x C x H x W as the net takes them (normalised);
-/// y: their labels. The net is evaluated in eval mode, with BN's running statistics of the
-/// trained net, as the reference's evaluation.py does; the loss is the mean cross-entropy over
-/// the images. progress is called after each point; returning false stops (the landscape keeps
-/// what was computed).
+/// How the surfaces' work is shared out: workers each with threads_per_worker intra-op threads.
+struct LandscapeSplit {
+    int workers = 0; // 0: landscape_split's choice
+    int threads_per_worker = 1;
+};
+
+/// One surface to compute: a net (not touched: each worker evaluates a copy of its own), its
+/// images x (N x C x H x W as the net takes them, normalised) and labels y, its directions, and
+/// the landscape to fill (its options set).
+struct SurfaceJob {
+    const ResNetImpl* net;
+    torch::Tensor x, y;
+    const Directions* directions;
+    Landscape* landscape;
+};
+
+/// The training scheduler's rule for these forward passes: where a chunk of images through a net
+/// is small (these nets at 14 x 14), one worker a core with one intra-op thread each (intra-op
+/// threads do little for them; 2 workers on 2 cores, bench_landscape_speed); a big net gets
+/// every core for one worker.
+LandscapeSplit landscape_split(const std::vector<SurfaceJob>& jobs, int cores);
+
+/// Fills the surfaces together, coarse to fine and each in turn (see coarse_to_fine): the coarse
+/// points first on the first chunk of their images (options.batch of them), so that a rough
+/// picture of every surface comes early, then on all of them, then every 2nd point, then the
+/// rest. A point's value is its mean over the images done so far (images_at); the numbers at the
+/// end are the same on any split. The nets are evaluated in eval mode, with BN's running
+/// statistics of the trained net, as the reference's evaluation.py does; the loss is the mean
+/// cross-entropy over the images. The jobs share grid and image count. progress(job, landscape)
+/// is called after each piece of work, one call at a time; returning false stops (each
+/// landscape keeps what was reported so far). split: workers 0 takes landscape_split's.
+void compute_landscapes(const std::vector<SurfaceJob>& jobs,
+                        const std::function<bool(size_t, const Landscape&)>& progress = {},
+                        LandscapeSplit split = {});
+
+/// One surface (compute_landscapes with one job).
 void compute_landscape(const ResNetImpl& net,
                        const torch::Tensor& x,
                        const torch::Tensor& y,
                        const Directions& directions,
                        Landscape& landscape,
-                       const std::function<bool(const Landscape&)>& progress = {});
+                       const std::function<bool(const Landscape&)>& progress = {},
+                       LandscapeSplit split = {});
 
 /// What a surface shows in numbers, for captions and the CLI.
 struct LandscapeSummary {
@@ -102,6 +145,7 @@ struct LandscapeSummary {
     double edge_to_min = 0.0; // mean loss on the grid's border over the minimum
     int64_t local_minima = 0; // points lower than all their computed neighbours
 };
+/// Over the points done on all their images.
 LandscapeSummary summarize(const Landscape& landscape);
 
 /// A run folder's config, its net (its checkpoint) and the seeded subset of its training set
@@ -126,6 +170,13 @@ Landscape landscape_for_run(const std::string& folder,
 Landscape landscape_for_run(const RunSubject& run,
                             const LandscapeOptions& options,
                             const std::function<bool(const Landscape&)>& progress = {});
+/// Several runs' surfaces computed together (compute_landscapes: a run and its twin both sharpen
+/// at once), each written to its folder once done; progress(run index, landscape). Cancelled,
+/// none is written.
+std::vector<Landscape>
+landscapes_for_runs(const std::vector<const RunSubject*>& runs,
+                    const LandscapeOptions& options,
+                    const std::function<bool(size_t, const Landscape&)>& progress = {});
 
 /// The files landscape_for_run writes.
 /// landscape-<seed>.json for random directions, landscape-trajectory-<seed>.json for the

@@ -67,6 +67,12 @@ int set_intra_op_threads(int threads) {
     return n;
 }
 
+void set_worker_intra_op_threads(int threads) {
+    set_intra_op_threads(threads);
+    at::parallel_for(0, 1, 1, [](int64_t, int64_t) {});
+    set_intra_op_threads(threads);
+}
+
 int intra_op_threads() {
     return at::get_num_threads();
 }

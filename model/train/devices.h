@@ -14,6 +14,16 @@ std::vector<std::string> available_devices();
 /// Sets LibTorch's intra-op threads (for the calling thread's parallel regions too): threads, or
 /// one per core when 0, since LibTorch starts at 1 here. Returns the count set.
 int set_intra_op_threads(int threads);
+/// Sets the calling thread's intra-op threads for good, on a thread of its own (a worker that
+/// trains a run, or evaluates a surface, beside others): LibTorch gives a thread its OpenMP team
+/// size from the process-wide count at the thread's first parallel region, so that region is had
+/// here, between two settings.
+void set_worker_intra_op_threads(int threads);
+/// Below this many multiply-accumulates a forward pass is too small for intra-op threads to pay:
+/// the degradation preset's plain-56 (0.8 G MACs at batch 128) trained 1.11x faster on two
+/// threads than on one, where two runs side by side trained 1.66x as many images (the engine
+/// issue's measurements). Such work goes to one worker a core.
+constexpr double kSmallForwardMacs = 20e9;
 /// The cores this process may run on (at least 1).
 int core_count();
 /// This machine's physical memory in bytes (8 GiB where it cannot be read).

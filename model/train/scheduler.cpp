@@ -6,8 +6,6 @@
 #include <mutex>
 #include <thread>
 
-#include <ATen/Parallel.h>
-
 #include "inspect/describe.h"
 #include "train/devices.h"
 
@@ -40,10 +38,6 @@ double step_macs(const Run& run, const Dataset& data) {
            static_cast<double>(run.config().train.batch_size);
 }
 
-// Below this a step's forward pass is too small for intra-op threads to pay: the degradation
-// preset's plain-56 (0.8 G MACs at batch 128) trained 1.11x faster on two threads than on one,
-// where two runs side by side train 1.66x as many images (the engine issue's measurements).
-constexpr double kSmallStepMacs = 20e9;
 
 RunStatus status_of(const Run& run, int64_t steps_at_start) {
     RunStatus s;
@@ -74,11 +68,7 @@ struct WorkQueue {
 };
 
 void worker(WorkQueue& q, Experiment& experiment, int threads) {
-    set_intra_op_threads(threads);
-    // LibTorch gives a thread its OpenMP team size from its process-wide count at the thread's
-    // first parallel region; have that region now, then set this thread's count for good.
-    at::parallel_for(0, 1, 1, [](int64_t, int64_t) {});
-    set_intra_op_threads(threads);
+    set_worker_intra_op_threads(threads);
     for (;;) {
         size_t i = 0;
         {
@@ -140,7 +130,7 @@ CoreSplit choose_split(const Experiment& experiment, int cores, int parallel_run
         double memory = 0.0;
         for (const auto& run : runs) {
             const Dataset& data = *run->data().train;
-            small = small && step_macs(*run, data) < kSmallStepMacs;
+            small = small && step_macs(*run, data) < kSmallForwardMacs;
             memory = std::max(memory, activation_bytes(*run, data));
             cuda = cuda || !run->device().is_cpu();
         }
