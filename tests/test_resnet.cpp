@@ -54,6 +54,19 @@ private Q_SLOTS:
         QFETCH(qint64, params);
         ResNet net(named_spec(arch.toStdString()));
         QCOMPARE(parameter_count(*net), params);
+        // The count from the spec alone, which bounds a spec before anything is built, is the
+        // same, for the net, its plain twin, and the other shortcut options.
+        QCOMPARE(static_cast<qint64>(net->spec().parameters()), params);
+        for (const Shortcut option : {Shortcut::A, Shortcut::B, Shortcut::C})
+            for (const bool residual : {true, false}) {
+                ResNetSpec spec = net->spec();
+                spec.shortcut = option;
+                spec.residual = residual;
+                spec.blocks = {1, 2, 1};
+                spec.widths = {8, 16, 32};
+                QCOMPARE(static_cast<qint64>(spec.parameters()),
+                         static_cast<qint64>(parameter_count(*ResNet(spec))));
+            }
         // Option A adds no parameters, so the plain twin of a CIFAR net has the same count.
         if (net->spec().shortcut == Shortcut::A) {
             ResNet plain(twin_of(net->spec()));

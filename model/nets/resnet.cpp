@@ -12,10 +12,10 @@ namespace reslab {
 namespace F = torch::nn::functional;
 
 ResNetImpl::ResNetImpl(ResNetSpec spec) : m_spec(std::move(spec)) {
-    if (m_spec.blocks.empty() || m_spec.blocks.size() != m_spec.widths.size())
-        throw std::invalid_argument("a ResNetSpec needs as many stage widths as stages");
-    if (m_spec.in_channels < 1 || m_spec.classes < 1 || m_spec.stem_width < 1)
-        throw std::invalid_argument("input channels, classes and stem width must be positive");
+    // Checked before any layer is allocated: a spec (from a spec.json, say) whose net would not
+    // fit in memory is refused by its count rather than by the allocator.
+    if (const std::string fault = spec_fault(m_spec); !fault.empty())
+        throw std::invalid_argument(m_spec.name + ": " + fault);
 
     if (m_spec.stem == Stem::ImageNet)
         conv1 = torch::nn::Conv2d(torch::nn::Conv2dOptions(m_spec.in_channels, m_spec.stem_width,

@@ -1,5 +1,6 @@
 #include "spec.h"
 
+#include <cstdio>
 #include <map>
 #include <numeric>
 #include <stdexcept>
@@ -51,6 +52,55 @@ const std::map<int64_t, ResNetSpec>& specs_by_depth() {
 int64_t ResNetSpec::depth() const {
     const int64_t per_block = block == BlockKind::Bottleneck ? 3 : 2;
     return std::accumulate(blocks.begin(), blocks.end(), int64_t{0}) * per_block + 2;
+}
+
+double ResNetSpec::parameters() const {
+    const double k = stem == Stem::ImageNet ? 7 : 3;
+    double total = double(in_channels) * double(stem_width) * k * k + 2.0 * double(stem_width);
+    double in = double(stem_width);
+    for (size_t s = 0; s < blocks.size() && s < widths.size(); ++s) {
+        const double p = double(widths[s]), out = p * double(expansion());
+        for (int64_t b = 0; b < blocks[s]; ++b) {
+            if (block == BlockKind::Bottleneck)
+                total += in * p + 9 * p * p + p * out + 2 * (2 * p + out);
+            else
+                total += 9 * in * p + 9 * p * p + 4 * p;
+            // As ResidualBlockImpl projects: option C on every block, B where the shape changes.
+            const bool changes = (s > 0 && b == 0) || in != out;
+            if (residual && (shortcut == Shortcut::C || (shortcut == Shortcut::B && changes)))
+                total += in * out + 2 * out;
+            in = out;
+        }
+    }
+    return total + in * double(classes) + double(classes);
+}
+
+std::string spec_fault(const ResNetSpec& spec) {
+    if (spec.blocks.empty() || spec.blocks.size() != spec.widths.size())
+        return "the net has " + std::to_string(spec.blocks.size()) + " stages (blocks) and " +
+               std::to_string(spec.widths.size()) +
+               " stage widths (widths): it needs at least one stage, and a width for each";
+    if (spec.in_channels < 1 || spec.classes < 1 || spec.stem_width < 1)
+        return "input channels (" + std::to_string(spec.in_channels) + "), classes (" +
+               std::to_string(spec.classes) + ") and stem width (" +
+               std::to_string(spec.stem_width) + ") must each be at least 1";
+    for (size_t s = 0; s < spec.widths.size(); ++s)
+        if (spec.widths[s] < 1 || spec.blocks[s] < 0)
+            return "stage " + std::to_string(s + 1) + " has width " +
+                   std::to_string(spec.widths[s]) + " and " + std::to_string(spec.blocks[s]) +
+                   " blocks: a width is at least 1, blocks at least 0";
+    const int64_t blocks = std::accumulate(spec.blocks.begin(), spec.blocks.end(), int64_t{0});
+    if (blocks > kMaxBlocks)
+        return "the net would have " + std::to_string(blocks) + " blocks in all, at most " +
+               std::to_string(kMaxBlocks) + " (resnet1202 has 600)";
+    if (const double n = spec.parameters(); !(n <= kMaxParameters)) {
+        char count[32];
+        std::snprintf(count, sizeof count, "%.0f", n);
+        return "the net would have " + std::string(count) + " parameters, at most " +
+               std::to_string(static_cast<int64_t>(kMaxParameters)) +
+               " (ResNet-152 has 60 M): lower its widths, blocks or classes";
+    }
+    return "";
 }
 
 ResNetSpec named_spec(std::string_view name) {

@@ -37,7 +37,19 @@ struct ResNetSpec {
     /// Weighted layers on the main path, as the paper counts depth (20 for resnet20, 50 for
     /// resnet50).
     int64_t depth() const;
+    /// The weights and BN parameters the net built from this spec holds, counted from the spec
+    /// alone, before anything is built (a double: a hostile spec's count passes int64_t).
+    double parameters() const;
 };
+
+/// The most parameters a net may have: ResNet-152 has 60 M; 2^30 floats are 4 GiB, and training
+/// holds three times that (weights, gradients, momentum).
+constexpr double kMaxParameters = double(int64_t{1} << 30);
+/// The most residual blocks a net may have in all: every view draws each of them.
+constexpr int64_t kMaxBlocks = 10000;
+/// Why spec cannot be built ("stem width 0: at least 1"; "22000000000 parameters ..., at most
+/// 1073741824"), or "" when it can. Checked before anything is allocated.
+std::string spec_fault(const ResNetSpec& spec);
 
 /// The named specs: resnet18/34/50/101/152 (torchvision), resnet20/32/44/56/110/1202 (the paper's
 /// CIFAR-10 nets, 6n+2 layers, option A), and each one's plain twin plainN. Throws

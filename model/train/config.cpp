@@ -222,6 +222,10 @@ ResNetSpec net_from_json(const json& j) {
     if (!j.is_object())
         throw std::runtime_error("'net' is not an object");
     net_fields(s, Reader{j});
+    // Each field in its bounds can still make a net that does not fit (widths 4096 and 2000
+    // blocks a stage: 10^12 weights); said here, where the message names the spec.json.
+    if (const std::string fault = spec_fault(s); !fault.empty())
+        throw std::runtime_error("'net': " + fault);
     return s;
 }
 
@@ -257,6 +261,14 @@ RunConfig run_config_from_json(const std::string& text) {
     if (!j["train"].is_object())
         throw std::runtime_error("'train' is not an object");
     train_fields(c.train, Reader{j["train"]});
+    // Names checked here, where a spec.json is named with the fault, rather than at training.
+    if (c.train.precision != "float32" && c.train.precision != "bfloat16")
+        throw std::runtime_error("the field 'precision' is " +
+                                 quoted_value(j["train"]["precision"]) +
+                                 " where float32 or bfloat16 is wanted");
+    if (c.train.device != "cpu" && c.train.device.rfind("cuda", 0) != 0)
+        throw std::runtime_error("the field 'device' is " + quoted_value(j["train"]["device"]) +
+                                 " where cpu or cuda is wanted");
     if (j.contains("distributed")) {
         if (!j["distributed"].is_object())
             throw std::runtime_error("'distributed' is not an object");
