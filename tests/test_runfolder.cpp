@@ -17,8 +17,10 @@
 #include "data/image.h"
 #include "data/labels.h"
 #include "io/atomicfile.h"
+#include "io/filecheck.h"
 #include "io/runfolder.h"
 #include "io/weights.h"
+#include "nets/resnet.h"
 #include "testsupport.h"
 #include "train/config.h"
 #include "train/presets.h"
@@ -261,6 +263,88 @@ private Q_SLOTS:
         }
     }
 
+    // The one bounded way to open a file: the size is known and checked before anything is read,
+    // with both sizes in the message, and a missing file is told apart by its errno.
+    void boundedReadsCheckTheSizeFirst() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("big").toStdString();
+        {
+            std::ofstream out(path, std::ios::binary);
+            out.seekp((int64_t{3} << 30) - 1); // sparse: 3 GiB on no disk
+            out.put('x');
+        }
+        try {
+            read_bounded(path, int64_t{1} << 20, "a label list");
+            QFAIL("no error");
+        } catch (const FileFault& e) {
+            QCOMPARE(e.error, EFBIG);
+            QVERIFY2(QString(e.what()).contains("it is 3 GiB (3221225472 bytes), more than a label "
+                                                "list is read (at most 1048576 bytes, 1 MiB)"),
+                     e.what());
+        }
+        const OpenFile file(path, UINT64_MAX);
+        QCOMPARE(file.size(), uint64_t{3} << 30);
+        QCOMPARE(file.read_at((uint64_t{3} << 30) - 1, 10), std::vector<uint8_t>{'x'});
+        try {
+            OpenFile missing(dir.filePath("missing").toStdString(), 1);
+            QFAIL("no error");
+        } catch (const FileFault& e) {
+            QCOMPARE(e.error, ENOENT);
+        }
+        // The readers built on it say so with the file's name.
+        const QString labels = QString::fromStdString(path);
+        try {
+            class_labels(path);
+            QFAIL("no error");
+        } catch (const std::runtime_error& e) {
+            QVERIFY2(QString(e.what()).contains("'" + labels + "'") &&
+                         QString(e.what()).contains("at most 16777216 bytes, 16 MiB"),
+                     e.what());
+        }
+        try {
+            load_image(path, 3);
+            QFAIL("no error");
+        } catch (const ImageError& e) {
+            QVERIFY2(QString(e.what()).contains("'" + labels + "'") &&
+                         QString(e.what()).contains("more than an image file is read"),
+                     e.what());
+        }
+    }
+
+    // Any file only a run writes makes a folder a run's, which train --out must not write into:
+    // snapshots/ and a landscape were not counted, and a new run was shown with the old one's
+    // landscape.
+    void anyRunFileMakesARunFolder() {
+        QTemporaryDir dir;
+        const std::string folder = dir.path().toStdString();
+        QCOMPARE(run_file_in(folder), std::string());
+        QVERIFY(QDir(dir.path()).mkdir("snapshots"));
+        QCOMPARE(run_file_in(folder), std::string("snapshots"));
+        QVERIFY(QDir(dir.path()).rmdir("snapshots"));
+        write_text_atomic(folder + "/landscape-0.json", "{}");
+        QCOMPARE(run_file_in(folder), std::string("landscape-0.json"));
+        write_text_atomic(folder + "/metrics.jsonl", "");
+        QCOMPARE(run_file_in(folder), std::string("metrics.jsonl"));
+        // A broken link named like a run file counts too: it was one.
+        QTemporaryDir other;
+        QVERIFY(QFile::link(other.filePath("gone"), other.filePath("trainer.pth")));
+        QCOMPARE(run_file_in(other.path().toStdString()), std::string("trainer.pth"));
+    }
+
+    // A run folder whose spec.json is a pipe is a run's folder with an unreadable spec, not "no
+    // run folder": resume said "holds no spec.json" of a folder that holds one.
+    void aSpecThatIsAPipeIsNamed() {
+        QTemporaryDir dir;
+        const std::string folder = dir.path().toStdString();
+        QCOMPARE(::mkfifo((folder + "/spec.json").c_str(), 0600), 0);
+        try {
+            run_folders_in(folder);
+            QFAIL("no error");
+        } catch (const RunFolderError& e) {
+            QVERIFY2(QString(e.what()).contains("spec.json': it is a named pipe (FIFO)"), e.what());
+        }
+    }
+
     // Found by fuzzing (tests/fuzz/fuzz_runfolder): a "nonfinite" entry that is not a string made
     // parse_json_line throw nlohmann's type_error, so one odd line made a followed run unreadable
     // instead of being read (its value as NaN).
@@ -361,6 +445,43 @@ private Q_SLOTS:
         } catch (const std::runtime_error& e) {
             QVERIFY2(QString(e.what()).contains("'" + field + "' is out of range"), e.what());
         }
+    }
+
+    // Every field in its bounds, the net they make together may still not fit: refused from the
+    // spec alone, by its parameter count (or its stages), before anything is built.
+    void specNetsThatCannotBeBuilt_data() {
+        QTest::addColumn<QString>("net");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("widths 4096, 2000 blocks a stage")
+            << R"({"widths": [4096, 4096, 4096], "blocks": [2000, 2000, 2000]})"
+            << "parameters, at most 1073741824 (ResNet-152 has 60 M)";
+        QTest::newRow("widths 16384") << R"({"widths": [16384, 16384, 16384], "blocks": [3, 3, 3]})"
+                                      << "parameters, at most 1073741824";
+        QTest::newRow("a wide fc, 100000 classes")
+            << R"({"widths": [16, 32, 16384], "blocks": [3, 3, 3], "classes": 100000})"
+            << "parameters, at most 1073741824";
+        QTest::newRow("no stages") << R"({"blocks": [], "widths": []})"
+                                   << "the net has 0 stages (blocks) and 0 stage widths";
+        QTest::newRow("widths for two of three stages")
+            << R"({"blocks": [3, 3, 3], "widths": [16, 32]})"
+            << "3 stages (blocks) and 2 stage widths";
+    }
+    void specNetsThatCannotBeBuilt() {
+        QFETCH(QString, net);
+        QFETCH(QString, message);
+        const std::string text = R"({"net": )" + net.toStdString() + R"(, "train": {}})";
+        try {
+            run_config_from_json(text);
+            QFAIL("no error");
+        } catch (const std::runtime_error& e) {
+            QVERIFY2(QString(e.what()).contains(message), e.what());
+        }
+        // Built directly, the net is refused by the same count, before any layer is allocated.
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, [] {
+            ResNetSpec spec = named_spec("resnet20");
+            spec.widths = {16384, 16384, 16384};
+            ResNet net(spec);
+        }());
     }
 
     // A field of the wrong type is named with its value and what it must be.

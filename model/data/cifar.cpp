@@ -12,13 +12,16 @@ constexpr int64_t kCifarSide = 32;
 constexpr int64_t kCifarPixels = 3 * kCifarSide * kCifarSide;
 constexpr int64_t kCifarRecord = 1 + kCifarPixels;
 constexpr int64_t kCifarClasses = 10;
+// A batch holds 10000 records (30,730,000 bytes); the whole training set is five of them. A gzip
+// batch inflating past this is no CIFAR-10 batch (a decompression bomb?).
+constexpr uint64_t kMaxCifarBatchBytes = uint64_t{256} << 20;
 
 } // namespace
 
 Dataset read_cifar(const std::vector<std::string>& batch_paths) {
     std::vector<torch::Tensor> images, labels;
     for (const std::string& path : batch_paths) {
-        const std::vector<uint8_t> bytes = read_file_bytes(path);
+        const std::vector<uint8_t> bytes = read_file_bytes(path, kMaxCifarBatchBytes);
         const auto length = static_cast<int64_t>(bytes.size());
         if (length == 0 || length % kCifarRecord != 0)
             throw DataError(file_fault(

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <stdexcept>
 
 #include <zlib.h>
@@ -32,15 +31,19 @@ uint64_t max_inflated_bytes() {
     return std::min<uint64_t>(kMaxInflatedBytes, file_memory_budget());
 }
 
-std::vector<uint8_t>
-inflate_gzip(const std::string& path, const std::vector<uint8_t>& packed, uint64_t limit) {
+std::vector<uint8_t> inflate_gzip(const std::string& path,
+                                  const std::vector<uint8_t>& packed,
+                                  uint64_t limit,
+                                  const DeclaredSize& declared) {
     // gzip's trailer holds the inflated size modulo 2^32: a hint for the first allocation only.
     uint64_t hint = 0;
     if (packed.size() >= 18) {
         const uint8_t* t = packed.data() + packed.size() - 4;
         hint = uint64_t(t[0]) | uint64_t(t[1]) << 8 | uint64_t(t[2]) << 16 | uint64_t(t[3]) << 24;
     }
-    hint = std::min({hint, packed.size() * kMaxDeflateRatio, limit});
+    // At most 64 MiB at first: the buffer doubles as it fills, so a trailer that lies (or a bomb)
+    // costs no more than what is really inflated.
+    hint = std::min({hint, packed.size() * kMaxDeflateRatio, limit, uint64_t{64} << 20});
     std::vector<uint8_t> out(std::max<uint64_t>(hint, 1 << 16));
 
     z_stream zs{};
@@ -49,12 +52,19 @@ inflate_gzip(const std::string& path, const std::vector<uint8_t>& packed, uint64
     zs.next_in = const_cast<Bytef*>(packed.data());
     size_t used = 0;
     size_t in_left = packed.size();
+    std::optional<uint64_t> declared_size;
+    auto refuse = [&] {
+        inflateEnd(&zs);
+        throw DataError(
+            file_fault(path, declared_size && *declared_size + 1 == limit
+                                 ? "inflates past the " + std::to_string(*declared_size) +
+                                       " bytes its header declares (a decompression bomb?)"
+                                 : inflates_too_far(limit)));
+    };
     for (;;) {
         if (used == out.size()) {
-            if (out.size() >= limit) {
-                inflateEnd(&zs);
-                throw DataError(file_fault(path, inflates_too_far(limit)));
-            }
+            if (out.size() >= limit)
+                refuse();
             try {
                 out.resize(std::min<uint64_t>(out.size() * 2, limit));
             } catch (const std::bad_alloc&) {
@@ -71,6 +81,15 @@ inflate_gzip(const std::string& path, const std::vector<uint8_t>& packed, uint64
         const int rc = inflate(&zs, Z_NO_FLUSH);
         in_left -= in_chunk - zs.avail_in;
         used += out_chunk - zs.avail_out;
+        // What the content says of its own size bounds it from then on; one byte more is let
+        // through, for the reader to say the file holds more than its header describes.
+        if (declared && !declared_size) {
+            declared_size = declared(out.data(), used);
+            if (declared_size && *declared_size < limit)
+                limit = *declared_size + 1;
+        }
+        if (used > limit)
+            refuse();
         if (rc == Z_STREAM_END) {
             // Skip trailing zero padding; another member (concatenated gzip files) goes on.
             while (in_left > 0 && *zs.next_in == 0) {
@@ -105,31 +124,25 @@ std::string file_fault(const std::string& path, const std::string& fault) {
     return "'" + path + "': " + fault;
 }
 
-std::vector<uint8_t> read_whole_file(const std::string& path) {
-    if (const std::string why = unreadable_kind(path); !why.empty())
-        throw std::runtime_error(why);
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in)
-        throw std::runtime_error(std::string("cannot open the file: ") + std::strerror(errno));
-    const std::streamoff length = in.tellg();
-    if (length < 0)
-        throw std::runtime_error("cannot read the file");
-    std::vector<uint8_t> bytes(static_cast<size_t>(length));
-    in.seekg(0);
-    if (!in.read(reinterpret_cast<char*>(bytes.data()), length))
-        throw std::runtime_error("cannot read the file");
-    return bytes;
+std::vector<uint8_t>
+read_whole_file(const std::string& path, uint64_t max_bytes, const std::string& what) {
+    return read_bounded(path, max_bytes, what);
 }
 
-std::vector<uint8_t> read_file_bytes(const std::string& path) {
+std::vector<uint8_t>
+read_file_bytes(const std::string& path, uint64_t max_inflated, const DeclaredSize& declared) {
     std::vector<uint8_t> bytes;
     try {
-        bytes = read_whole_file(path);
+        // Read whole, so no larger than the memory a file may take (a quarter of this machine's).
+        bytes = read_whole_file(path, file_memory_budget(), "a data file");
     } catch (const std::runtime_error& e) {
         throw DataError(file_fault(path, e.what()));
     }
     if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
-        return inflate_gzip(path, bytes, max_inflated_bytes());
+        return inflate_gzip(path, bytes,
+                            max_inflated ? std::min(max_inflated, max_inflated_bytes())
+                                         : max_inflated_bytes(),
+                            declared);
     return bytes;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "file_bytes.h"
 
@@ -65,10 +66,28 @@ std::vector<uint64_t> idx_header(const std::string& path,
     return sizes;
 }
 
+// The size an IDX file's header declares for the whole file, once its header is known: a gzip
+// bomb is refused as soon as it inflates past it.
+std::optional<uint64_t> idx_declared_size(const uint8_t* head, size_t n) {
+    if (n < 4)
+        return std::nullopt;
+    const size_t dims = head[3];
+    if (n < 4 + 4 * dims)
+        return std::nullopt;
+    uint64_t total = 1;
+    for (size_t d = 0; d < dims; ++d) {
+        const uint64_t size = big_endian_u32(head + 4 + 4 * d);
+        if (size != 0 && total > (uint64_t{1} << 40) / size)
+            return uint64_t{1} << 40; // past any budget: the budget decides
+        total *= size;
+    }
+    return 4 + 4 * dims + total;
+}
+
 } // namespace
 
 torch::Tensor read_idx_images(const std::string& path) {
-    const std::vector<uint8_t> bytes = read_file_bytes(path);
+    const std::vector<uint8_t> bytes = read_file_bytes(path, 0, idx_declared_size);
     const auto sizes = idx_header(path, bytes, kIdxImagesMagic, "images");
     const auto n = static_cast<int64_t>(sizes[0]);
     const auto h = static_cast<int64_t>(sizes[1]);
@@ -79,7 +98,7 @@ torch::Tensor read_idx_images(const std::string& path) {
 }
 
 torch::Tensor read_idx_labels(const std::string& path, int64_t num_classes) {
-    const std::vector<uint8_t> bytes = read_file_bytes(path);
+    const std::vector<uint8_t> bytes = read_file_bytes(path, 0, idx_declared_size);
     const auto sizes = idx_header(path, bytes, kIdxLabelsMagic, "labels");
     const auto n = static_cast<int64_t>(sizes[0]);
     torch::Tensor raw =

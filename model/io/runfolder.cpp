@@ -9,8 +9,8 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 
 #include <unistd.h>
@@ -56,10 +56,33 @@ RunFolder read_run_folder(const std::string& folder) {
     return f;
 }
 
+std::string run_file_in(const std::string& folder) {
+    const RunPaths paths(folder);
+    std::error_code ec;
+    for (const std::string* file :
+         {&paths.spec, &paths.metrics, &paths.checkpoint, &paths.trainer, &paths.status})
+        if (fs::exists(fs::symlink_status(*file, ec)))
+            return fs::path(*file).filename().string();
+    if (fs::exists(fs::path(folder) / "snapshots", ec))
+        return "snapshots";
+    std::vector<std::string> found;
+    for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.rfind("landscape-", 0) == 0 || name.rfind("interpolation-", 0) == 0)
+            found.push_back(name);
+    }
+    std::sort(found.begin(), found.end());
+    return found.empty() ? "" : found.front();
+}
+
 std::vector<std::string> run_folders_in(const std::string& folder) {
     std::error_code ec;
-    if (fs::is_regular_file(RunPaths(folder).spec, ec))
+    const std::string spec = RunPaths(folder).spec;
+    if (fs::is_regular_file(spec, ec))
         return {folder};
+    // A spec.json that is a pipe or a folder: the folder is a run's, and its spec unreadable.
+    if (const std::string why = unreadable_kind(spec); !why.empty())
+        throw RunFolderError("cannot read '" + spec + "': " + why);
     std::vector<std::string> inside;
     if (fs::is_directory(folder, ec))
         for (const auto& entry : fs::directory_iterator(folder, ec))
@@ -155,20 +178,16 @@ void write_text_atomic(const std::string& path, const std::string& text) {
 }
 
 std::string read_text(const std::string& path, uint64_t max_bytes) {
-    if (const std::string why = unreadable_kind(path); !why.empty())
-        throw RunFolderError("cannot read '" + path + "': " + why);
-    std::error_code size_ec;
-    const uint64_t size = fs::file_size(path, size_ec);
-    if (!size_ec && size > max_bytes)
-        throw RunFolderError("'" + path + "' is " + std::to_string(size) +
-                             " bytes, more than such a file can be (at most " +
-                             std::to_string(max_bytes) + "): it is not one ResLab wrote");
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw RunFolderError("cannot read '" + path + "': " + errno_text());
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
+    try {
+        const std::vector<uint8_t> bytes = read_bounded(path, max_bytes, "such a file");
+        return std::string(bytes.begin(), bytes.end());
+    } catch (const FileFault& e) {
+        if (e.error != EFBIG)
+            throw RunFolderError("cannot read '" + path + "': " + e.what());
+        // "'x/spec.json' is 2 MiB (...), more than ...": not one ResLab wrote.
+        throw RunFolderError("'" + path + "' " + std::string(e.what()).substr(3) +
+                             ": it is not one ResLab wrote");
+    }
 }
 
 MetricsWriter::MetricsWriter(std::string path) : m_path(std::move(path)) {
@@ -221,13 +240,15 @@ MetricsFollower::MetricsFollower(std::string path, int64_t chunk_bytes)
 std::vector<MetricRecord> MetricsFollower::poll() {
     std::vector<MetricRecord> records;
     m_restarted = false;
-    if (!unreadable_kind(m_path).empty())
-        throw RunFolderError("cannot follow '" + m_path + "': " + unreadable_kind(m_path));
-    std::ifstream in(m_path, std::ios::binary);
-    if (!in)
-        return records; // not written yet
-    in.seekg(0, std::ios::end);
-    const int64_t size = static_cast<int64_t>(in.tellg());
+    std::optional<OpenFile> file;
+    try {
+        file.emplace(m_path, std::numeric_limits<uint64_t>::max());
+    } catch (const FileFault& e) {
+        if (e.error == ENOENT)
+            return records; // not written yet
+        throw RunFolderError("cannot follow '" + m_path + "': " + e.what());
+    }
+    const auto size = static_cast<int64_t>(file->size());
     if (size > kMaxBytes)
         throw RunFolderError("'" + m_path + "' is " + std::to_string(size >> 20) +
                              " MiB; a metrics.jsonl is read up to " +
@@ -241,12 +262,11 @@ std::vector<MetricRecord> MetricsFollower::poll() {
     }
     if (size == m_offset)
         return records;
-    in.seekg(m_offset);
     const int64_t want = std::min(size - m_offset, m_chunk_bytes);
     m_caught_up = m_offset + want >= size;
-    std::string chunk(static_cast<size_t>(want), '\0');
-    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    chunk.resize(static_cast<size_t>(in.gcount()));
+    const std::vector<uint8_t> read =
+        file->read_at(static_cast<uint64_t>(m_offset), static_cast<uint64_t>(want));
+    const std::string chunk(read.begin(), read.end());
     if (chunk.empty())
         m_caught_up = true; // nothing more could be read now; the next poll tries again
     m_offset += static_cast<int64_t>(chunk.size());

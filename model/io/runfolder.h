@@ -78,6 +78,12 @@ struct RunFolder {
 /// or its spec.json cannot be read back (which field, and why).
 RunFolder read_run_folder(const std::string& folder);
 
+/// The first file in folder that only a run writes, or "" where there is none: spec.json,
+/// metrics.jsonl, checkpoint.pth, trainer.pth, status.json, the snapshots/ folder, a loss
+/// landscape or interpolation (landscape-*, interpolation-*). Any of them makes the folder a
+/// run's, which a new run must not write into.
+std::string run_file_in(const std::string& folder);
+
 /// The run folders a folder names: itself when it holds a run (spec.json), else every folder in
 /// it that does (an experiment's folder), sorted. Throws RunFolderError when there is none.
 std::vector<std::string> run_folders_in(const std::string& folder);

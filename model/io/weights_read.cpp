@@ -6,7 +6,8 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
+#include <memory>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -42,15 +43,21 @@ uint64_t le(const uint8_t* p, size_t n) {
     return v;
 }
 
-// Reads n bytes at offset, or fewer where the file ends.
-std::vector<uint8_t> read_at(std::ifstream& in, uint64_t offset, uint64_t n) {
-    std::vector<uint8_t> buf(static_cast<size_t>(n));
-    in.clear();
-    in.seekg(static_cast<std::streamoff>(offset));
-    in.read(reinterpret_cast<char*>(buf.data()), static_cast<std::streamsize>(n));
-    buf.resize(static_cast<size_t>(std::max<std::streamsize>(in.gcount(), 0)));
-    return buf;
-}
+// LibTorch's zip reader, fed from the file we opened and checked, not from the path again (which
+// another process could have swapped for a pipe since).
+class OpenFileAdapter : public caffe2::serialize::ReadAdapterInterface {
+public:
+    explicit OpenFileAdapter(const OpenFile& file) : m_file(file) {}
+    size_t size() const override { return static_cast<size_t>(m_file.size()); }
+    size_t read(uint64_t pos, void* buf, size_t n, const char* /*what*/) const override {
+        const std::vector<uint8_t> bytes = m_file.read_at(pos, n);
+        std::memcpy(buf, bytes.data(), bytes.size());
+        return bytes.size();
+    }
+
+private:
+    const OpenFile& m_file;
+};
 
 struct ZipEntry {
     uint16_t flags = 0;
@@ -68,13 +75,13 @@ struct ZipIndex {
     std::unordered_map<std::string, ZipEntry> entries;
 };
 
-ZipIndex scan_zip(std::ifstream& in, uint64_t file_size, const std::string& path) {
+ZipIndex scan_zip(const OpenFile& in, uint64_t file_size, const std::string& path) {
     const std::string truncated = quoted(path) + " is truncated: ";
     const std::string damaged = quoted(path) + " is damaged: ";
     // The end-of-central-directory record: 22 bytes plus a comment of up to 65535.
     const uint64_t tail_size = std::min<uint64_t>(file_size, 22 + 65535);
     const uint64_t tail_start = file_size - tail_size;
-    const std::vector<uint8_t> tail = read_at(in, tail_start, tail_size);
+    const std::vector<uint8_t> tail = in.read_at(tail_start, tail_size);
     if (tail.size() != tail_size)
         throw WeightsError(quoted(path) + " cannot be read");
     size_t eocd = std::string::npos;
@@ -92,10 +99,10 @@ ZipIndex scan_zip(std::ifstream& in, uint64_t file_size, const std::string& path
     // torch always writes the zip64 records; they sit right before the classic one.
     const uint64_t eocd_at = tail_start + eocd;
     if (eocd_at >= 20) {
-        const auto locator = read_at(in, eocd_at - 20, 20);
+        const auto locator = in.read_at(eocd_at - 20, 20);
         if (locator.size() == 20 && le(locator.data(), 4) == 0x07064b50) {
             const uint64_t z64_at = le(&locator[8], 8);
-            const auto z64 = z64_at <= file_size ? read_at(in, z64_at, 56) : std::vector<uint8_t>{};
+            const auto z64 = z64_at <= file_size ? in.read_at(z64_at, 56) : std::vector<uint8_t>{};
             if (z64.size() != 56 || le(z64.data(), 4) != 0x06064b50)
                 throw WeightsError(damaged + "its zip64 directory record is missing");
             count = le(&z64[32], 8);
@@ -108,7 +115,7 @@ ZipIndex scan_zip(std::ifstream& in, uint64_t file_size, const std::string& path
     if (cd_size > kMaxCentralDirectory || count > cd_size / 46)
         throw WeightsError(damaged + "its zip central directory is implausibly large");
 
-    const std::vector<uint8_t> cd = read_at(in, cd_offset, cd_size);
+    const std::vector<uint8_t> cd = in.read_at(cd_offset, cd_size);
     if (cd.size() != cd_size)
         throw WeightsError(quoted(path) + " cannot be read");
     ZipIndex index;
@@ -175,7 +182,7 @@ ZipIndex scan_zip(std::ifstream& in, uint64_t file_size, const std::string& path
 
 // Checks that a record's data lies inside the file and that its size is plausible; returns its
 // uncompressed size.
-uint64_t check_record(std::ifstream& in,
+uint64_t check_record(const OpenFile& in,
                       uint64_t file_size,
                       const ZipIndex& index,
                       const std::string& record,
@@ -187,7 +194,7 @@ uint64_t check_record(std::ifstream& in,
         throw WeightsError(quoted(path) + " is damaged: it has no record '" + record + "'");
     const ZipEntry& e = it->second;
     const auto header =
-        e.local_header <= file_size ? read_at(in, e.local_header, 30) : std::vector<uint8_t>{};
+        e.local_header <= file_size ? in.read_at(e.local_header, 30) : std::vector<uint8_t>{};
     if (header.size() != 30 || le(header.data(), 4) != 0x04034b50)
         throw WeightsError(quoted(path) + " is damaged: the zip header of '" + record +
                            "' is missing");
@@ -218,7 +225,7 @@ uint64_t check_record(std::ifstream& in,
 // Checks the format version the way PyTorchStreamReader's constructor does, before it runs: a
 // constructor that throws after miniz opened the archive never closes it, and leaks miniz's state
 // (LibTorch 1.13), so every fault it could find there must be found here first.
-void check_version(std::ifstream& in,
+void check_version(const OpenFile& in,
                    uint64_t file_size,
                    const ZipIndex& index,
                    const std::string& path) {
@@ -230,7 +237,7 @@ void check_version(std::ifstream& in,
     if (index.entries.at(index.prefix + record).method != 0 || size == 0 || size > 32)
         throw WeightsError(quoted(path) + " is damaged: its record '" + record +
                            "' is not a stored version number");
-    const std::vector<uint8_t> bytes = read_at(in, data_at, size);
+    const std::vector<uint8_t> bytes = in.read_at(data_at, size);
     std::string text(bytes.begin(), bytes.end());
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
         text.pop_back();
@@ -281,7 +288,7 @@ std::shared_ptr<pickle::Storage> new_storage(const StorageId& id) {
 }
 
 pickle::ValuePtr
-load_zip(const std::string& path, std::ifstream& in, uint64_t file_size, uint64_t max_inflated) {
+load_zip(const std::string& path, const OpenFile& in, uint64_t file_size, uint64_t max_inflated) {
     const ZipIndex index = scan_zip(in, file_size, path);
     check_version(in, file_size, index, path);
     // What the compressed records inflate to, counted before each is inflated.
@@ -301,7 +308,7 @@ load_zip(const std::string& path, std::ifstream& in, uint64_t file_size, uint64_
     count("data.pkl", check_record(in, file_size, index, "data.pkl", path, nullptr, &deflated),
           deflated);
 
-    caffe2::serialize::PyTorchStreamReader reader(path);
+    caffe2::serialize::PyTorchStreamReader reader(std::make_shared<OpenFileAdapter>(in));
     auto [pkl, pkl_size] = reader.getRecord("data.pkl");
 
     std::unordered_map<std::string, std::shared_ptr<pickle::Storage>> storages;
@@ -341,8 +348,8 @@ load_zip(const std::string& path, std::ifstream& in, uint64_t file_size, uint64_
     return result.root;
 }
 
-pickle::ValuePtr load_legacy(const std::string& path, std::ifstream& in, uint64_t file_size) {
-    std::vector<uint8_t> bytes = read_at(in, 0, file_size);
+pickle::ValuePtr load_legacy(const std::string& path, const OpenFile& in, uint64_t file_size) {
+    std::vector<uint8_t> bytes = in.read_at(0, file_size);
     if (bytes.size() != file_size)
         throw WeightsError(quoted(path) + " cannot be read");
     size_t pos = 0;
@@ -448,19 +455,21 @@ pickle::ValuePtr read_torch_object(const std::string& path) {
 }
 
 pickle::ValuePtr read_torch_object(const std::string& path, uint64_t max_inflated) {
-    if (const std::string why = unreadable_kind(path); !why.empty())
-        throw WeightsError(quoted(path) + ": " + why);
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw WeightsError(quoted(path) + " cannot be opened: " + std::strerror(errno));
-    in.seekg(0, std::ios::end);
-    const std::streamoff end = in.tellg();
-    if (end < 0)
-        throw WeightsError(quoted(path) + " cannot be read");
-    const auto file_size = static_cast<uint64_t>(end);
+    // Every byte of a weights file is held in memory while it is read: no larger than the
+    // memory a file may take here.
+    std::optional<OpenFile> file;
+    try {
+        file.emplace(path, file_memory_budget(), "a weights file");
+    } catch (const FileFault& e) {
+        if (e.error != 0 && e.error != EFBIG)
+            throw WeightsError(quoted(path) + " cannot be opened: " + std::strerror(e.error));
+        throw WeightsError(quoted(path) + ": " + e.what());
+    }
+    const OpenFile& in = *file;
+    const uint64_t file_size = in.size();
     if (file_size == 0)
         throw WeightsError(quoted(path) + " is not a PyTorch weights file: it is empty");
-    const std::vector<uint8_t> head = read_at(in, 0, std::min<uint64_t>(file_size, 4));
+    const std::vector<uint8_t> head = in.read_at(0, std::min<uint64_t>(file_size, 4));
 
     try {
         if (head.size() == 4 && le(head.data(), 4) == 0x04034b50)

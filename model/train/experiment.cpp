@@ -37,6 +37,12 @@ Experiment::Experiment(std::vector<RunConfig> runs, const std::vector<std::strin
                                  "': give each run a name (or a net) of its own. Nothing was "
                                  "written");
         Run::check_new_folder(folders[i]);
+        // A run's other files (snapshots, a landscape) make it a run's folder as well: a new run
+        // would be shown with the old one's landscape.
+        if (const std::string file = run_file_in(folders[i]); !file.empty())
+            throw RunFolderError("'" + folders[i] + "' already holds a run (" + file +
+                                 "); resume it or train into another folder. Nothing in it "
+                                 "was changed");
     }
     std::map<std::string, RunData> shared;
     for (size_t i = 0; i < runs.size(); ++i) {
