@@ -10,6 +10,8 @@
 #include <torch/nn/modules/pooling.h>
 #include <zlib.h>
 
+#include <sys/resource.h>
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -141,6 +143,69 @@ private:
     torch::Tensor m_labels = torch::arange(20, torch::kUInt8).remainder(10);
 
 private Q_SLOTS:
+    // First of all, so that the memory high-water mark it measures is its own: an 8 x 8 grey PNG
+    // whose image data goes on for 512 MiB of zeros (a file of 0.5 MB) reads as Pillow reads it,
+    // the 8 x 8 pixels, without inflating the rest. stb inflated all of it (a 1 GiB one took 1 GiB
+    // and 11 s under ASan).
+    void pngImageDataPastItsPixelsIsNotInflated() {
+        QTemporaryDir dir;
+        QByteArray rows;
+        for (int y = 0; y < 8; ++y) {
+            rows.append('\0'); // filter: none
+            for (int x = 0; x < 8; ++x)
+                rows.append(char(y * 30 + x));
+        }
+        z_stream zs{};
+        QCOMPARE(deflateInit(&zs, 9), Z_OK);
+        QByteArray packed;
+        std::vector<char> out(1 << 20);
+        const QByteArray zeros(1 << 20, '\0');
+        auto feed = [&](const QByteArray& in, int flush) {
+            zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.constData()));
+            zs.avail_in = static_cast<uInt>(in.size());
+            do {
+                zs.next_out = reinterpret_cast<Bytef*>(out.data());
+                zs.avail_out = static_cast<uInt>(out.size());
+                deflate(&zs, flush);
+                packed.append(out.data(), static_cast<int>(out.size() - zs.avail_out));
+            } while (zs.avail_out == 0);
+        };
+        feed(rows, Z_NO_FLUSH);
+        for (int i = 0; i < 512; ++i)
+            feed(zeros, Z_NO_FLUSH);
+        feed(QByteArray(), Z_FINISH);
+        deflateEnd(&zs);
+        QVERIFY(packed.size() < (2 << 20));
+        QByteArray png("\x89PNG\r\n\x1a\n", 8);
+        auto chunk = [&](const char* kind, const QByteArray& data) {
+            appendBigEndian(png, static_cast<uint32_t>(data.size()));
+            const QByteArray body = QByteArray(kind, 4) + data;
+            png += body;
+            appendBigEndian(png, static_cast<uint32_t>(
+                                     crc32(0, reinterpret_cast<const Bytef*>(body.constData()),
+                                           static_cast<uInt>(body.size()))));
+        };
+        QByteArray ihdr;
+        appendBigEndian(ihdr, 8);
+        appendBigEndian(ihdr, 8);
+        ihdr.append(char(8)).append(char(0)).append(char(0)).append(char(0)).append(char(0));
+        chunk("IHDR", ihdr);
+        chunk("IDAT", packed);
+        chunk("IEND", QByteArray());
+        const QString path = dir.filePath("bomb.png");
+        writeFile(path, png);
+
+        struct rusage before {};
+        getrusage(RUSAGE_SELF, &before);
+        const torch::Tensor image = load_image(path.toStdString(), 1);
+        struct rusage after {};
+        getrusage(RUSAGE_SELF, &after);
+        QCOMPARE(image.sizes().vec(), (std::vector<int64_t>{1, 8, 8}));
+        QCOMPARE(image.mul(255).round()[0][7][7].item<int>(), 7 * 30 + 7);
+        const long grownKiB = after.ru_maxrss - before.ru_maxrss;
+        QVERIFY2(grownKiB < 256 * 1024, qPrintable(QString("grew by %1 MiB").arg(grownKiB / 1024)));
+    }
+
     void idxRoundTrip_data() {
         QTest::addColumn<bool>("gzip");
         QTest::addColumn<QString>("suffix");
@@ -290,6 +355,33 @@ private Q_SLOTS:
         }
         QCOMPARE(inflate_gzip(path.toStdString(), packed, 16 << 20).size(), size_t(8 << 20));
         QVERIFY(max_inflated_bytes() >= (uint64_t(256) << 20)); // Fashion-MNIST is 47 MB inflated
+    }
+
+    // An IDX gzip file is bounded by what its own header declares: a bomb behind a small header
+    // (3 images of 4 x 4, then 64 MiB of zeros) is refused a few bytes past those 64, where it
+    // used to inflate up to the memory limit (5 GiB and 20 s here) before anything refused it.
+    // The same file without the zeros reads; with one byte too many the header check says so.
+    void idxGzipBombsStopAtTheirHeader() {
+        QTemporaryDir dir;
+        const QByteArray images = idxImages(torch::arange(48, torch::kUInt8).view({3, 4, 4}));
+        const QString bomb = dir.filePath("bomb-idx3-ubyte.gz");
+        writeGzip(bomb, images + QByteArray(64 << 20, '\0'));
+        const auto started = std::chrono::steady_clock::now();
+        VERIFY_DATA_ERROR(read_idx_images(bomb.toStdString()),
+                          "inflates past the 64 bytes its header declares");
+        QVERIFY(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+        const QString good = dir.filePath("good-idx3-ubyte.gz");
+        writeGzip(good, images);
+        QCOMPARE(read_idx_images(good.toStdString()).sizes().vec(),
+                 (std::vector<int64_t>{3, 1, 4, 4}));
+        const QString extra = dir.filePath("extra-idx3-ubyte.gz");
+        writeGzip(extra, images + QByteArray(1, '\0'));
+        VERIFY_DATA_ERROR(read_idx_images(extra.toStdString()),
+                          "holds 1 bytes more than its header describes");
+        // CIFAR-10 batches have no header: a gzip one stops at 256 MiB.
+        const QString cifar = dir.filePath("data_batch_1.bin");
+        writeGzip(cifar, QByteArray(300 << 20, '\0'));
+        VERIFY_DATA_ERROR(read_cifar({cifar.toStdString()}), "inflates to more than 256 MiB");
     }
 
     void missingFiles() {
@@ -505,7 +597,7 @@ private Q_SLOTS:
         const QByteArray listed =
             reslab::test::runPython("image_reference.py", {"make", dir.path()});
         const QJsonArray files = QJsonDocument::fromJson(listed).array();
-        QCOMPARE(files.size(), 9);
+        QCOMPARE(files.size(), 11);
         for (const auto& entry : files) {
             const QJsonObject o = entry.toObject();
             const QString path = dir.filePath(o["file"].toString());
@@ -710,6 +802,26 @@ private Q_SLOTS:
         options.downsample = 2;
         const Dataset small = load_dataset(options);
         QCOMPARE(small.images.sizes().vec(), (std::vector<int64_t>{500, 1, 14, 14}));
+    }
+
+    // A set that cannot fit in memory is refused by its size before anything is made: a
+    // spec.json's synthetic set of 10^7 images at 8192 x 8192 ran for minutes, then into the
+    // allocator; an image folder of huge images, or grey made RGB, the same.
+    void setsThatCannotFitAreRefusedFirst() {
+        const auto started = std::chrono::steady_clock::now();
+        VERIFY_DATA_ERROR(make_synthetic(10000000, 1, 8192, 1),
+                          "the synthetic set: 10000000 images of 1 x 8192 x 8192 would take");
+        VERIFY_DATA_ERROR(check_set_size("'dir'", int64_t{1} << 40, 3, 2, 2),
+                          "more than a data set may take here");
+        QVERIFY(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+        check_set_size("'dir'", 60000, 3, 32, 32); // CIFAR's size is no fault
+
+        QTemporaryDir dir;
+        QVERIFY(QDir(dir.path()).mkpath("cat"));
+        const torch::Tensor grey = torch::zeros({8, 8, 1}, torch::kUInt8);
+        QVERIFY(writePng(dir.filePath("cat/a.png"), grey));
+        VERIFY_DATA_ERROR(read_image_folder(dir.path().toStdString(), 3, 1 << 20),
+                          "'" + dir.path() + "': 1 images of 3 x 1048576 x 1048576 would take");
     }
 
     // A small conv net learns the synthetic shapes in a few hundred steps: the set is learnable.

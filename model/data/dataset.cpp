@@ -1,9 +1,11 @@
 #include "dataset.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
 #include "labels.h"
+#include "train/devices.h"
 
 namespace reslab {
 namespace fs = std::filesystem;
@@ -104,6 +106,8 @@ Dataset convert_channels(Dataset data, int64_t channels) {
     if (channels == 0 || channels == data.channels())
         return data;
     if (channels == 3 && data.channels() == 1) {
+        check_set_size("the " + data.name + " set made RGB", data.size(), 3, data.height(),
+                       data.width());
         data.images = data.images.expand({-1, 3, -1, -1}).contiguous();
         data.norm.mean.assign(3, data.norm.mean.at(0));
         data.norm.std.assign(3, data.norm.std.at(0));
@@ -131,6 +135,22 @@ Dataset convert_channels(Dataset data, int64_t channels) {
 }
 
 } // namespace
+
+void check_set_size(
+    const std::string& what, int64_t count, int64_t channels, int64_t height, int64_t width) {
+    // In doubles: a hostile count times a hostile size passes int64_t.
+    const double bytes = double(count) * double(channels) * double(height) * double(width);
+    const double budget = double(file_memory_budget());
+    if (bytes <= budget)
+        return;
+    char need[32], have[32];
+    std::snprintf(need, sizeof need, "%.1f GiB", bytes / double(1 << 30));
+    std::snprintf(have, sizeof have, "%.1f GiB", budget / double(1 << 30));
+    throw DataError(what + ": " + std::to_string(count) + " images of " + std::to_string(channels) +
+                    " x " + std::to_string(height) + " x " + std::to_string(width) +
+                    " would take " + need + " as bytes, more than a data set may take here (" +
+                    have + ", a quarter of this machine's memory): use fewer or smaller images");
+}
 
 Normalization measure_normalization(const torch::Tensor& images) {
     const int64_t c = images.size(1);

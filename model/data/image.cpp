@@ -8,6 +8,7 @@
 
 #include <stb/stb_image.h>
 #include <torch/nn/functional/upsampling.h>
+#include <zlib.h>
 
 #include "data/facts.h"
 
@@ -43,6 +44,8 @@ constexpr int64_t kMaxImagePixels = int64_t{1} << 26;
 // no JPEG holds more than 512 pixels a byte; one that claims more is cut short or damaged, and the
 // decoder would spend seconds inventing the missing pixels.
 constexpr int64_t kMaxJpegPixelsPerByte = 2048;
+// The most an image file may weigh: 16-bit RGBA at the pixel limit, stored raw, is 512 MiB.
+constexpr uint64_t kMaxImageFileBytes = uint64_t{1} << 30;
 
 std::string image_fault(const std::string& path, const std::string& fault) {
     return "cannot read the image '" + path + "': " + fault;
@@ -72,13 +75,16 @@ bool sniff(const std::vector<uint8_t>& b, Format* format) {
     return true;
 }
 
+// A big-endian 32-bit number, as PNG stores them.
+uint32_t be32(const std::vector<uint8_t>& b, size_t at) {
+    return uint32_t(b[at]) << 24 | uint32_t(b[at + 1]) << 16 | uint32_t(b[at + 2]) << 8 |
+           uint32_t(b[at + 3]);
+}
+
 // stb grows its IDAT buffer to a chunk's declared length before it reads the chunk, so a few bytes
 // that claim a 2 GB chunk make it allocate 2 GB. Every chunk up to IEND must lie in the file.
 bool png_chunks_fit(const std::vector<uint8_t>& b) {
-    auto be = [&](size_t at) {
-        return uint32_t(b[at]) << 24 | uint32_t(b[at + 1]) << 16 | uint32_t(b[at + 2]) << 8 |
-               uint32_t(b[at + 3]);
-    };
+    auto be = [&](size_t at) { return be32(b, at); };
     for (size_t i = 8; i + 8 <= b.size();) {
         const uint64_t length = be(i);
         if (length + 4 > b.size() - i - 8) // the data and its CRC
@@ -90,6 +96,113 @@ bool png_chunks_fit(const std::vector<uint8_t>& b) {
     return true;
 }
 
+// The bytes a PNG's pixels inflate to, filter bytes included, from its IHDR (width, height, bit
+// depth, colour type, interlace); 0 when the header makes no sense (stb then says why).
+uint64_t png_raw_bytes(const std::vector<uint8_t>& b) {
+    if (b.size() < 33)
+        return 0;
+    const uint64_t width = be32(b, 16), height = be32(b, 20);
+    const uint64_t depth = b[24], colour = b[25], interlace = b[28];
+    const uint64_t channels = colour == 0   ? 1
+                              : colour == 2 ? 3
+                              : colour == 3 ? 1
+                              : colour == 4 ? 2
+                              : colour == 6 ? 4
+                                            : 0;
+    const uint64_t bits = channels * depth;
+    if (bits == 0 || width == 0 || height == 0)
+        return 0;
+    auto rows = [&](uint64_t w, uint64_t h) { return w && h ? h * (1 + (w * bits + 7) / 8) : 0; };
+    if (interlace == 0)
+        return rows(width, height);
+    // Adam7: seven passes, each a sub-image of its own rows.
+    static const uint64_t x0[] = {0, 4, 0, 2, 0, 1, 0}, dx[] = {8, 8, 4, 4, 2, 2, 1};
+    static const uint64_t y0[] = {0, 0, 4, 0, 2, 0, 1}, dy[] = {8, 8, 8, 4, 4, 2, 2};
+    uint64_t total = 0;
+    for (int p = 0; p < 7; ++p)
+        total += rows(width > x0[p] ? (width - x0[p] + dx[p] - 1) / dx[p] : 0,
+                      height > y0[p] ? (height - y0[p] + dy[p] - 1) / dy[p] : 0);
+    return total;
+}
+
+// stb inflates a PNG's whole image data, however far it goes past what the pixels need, so an
+// 8 x 8 PNG of 1 MB that inflates to 1 GiB took 1 GiB and 11 s. Pillow stops once the image is
+// full and ignores the rest: so do we. Where the data inflates past what the pixels need, the
+// PNG is rebuilt with only that much (stored uncompressed) for stb; otherwise it is left as it
+// is. Returns false when the data is damaged before that point (stb then says why).
+bool png_bounded_for_stb(std::vector<uint8_t>& b) {
+    const uint64_t need = png_raw_bytes(b);
+    if (need == 0)
+        return true;
+    std::vector<uint8_t> packed; // the IDAT chunks' data, in order
+    size_t first_idat = 0, i = 8;
+    for (; i + 12 <= b.size();) {
+        const uint32_t length = be32(b, i), kind = be32(b, i + 4);
+        if (kind == 0x49444154) { // IDAT
+            if (!first_idat)
+                first_idat = i;
+            packed.insert(packed.end(), b.begin() + static_cast<std::ptrdiff_t>(i + 8),
+                          b.begin() + static_cast<std::ptrdiff_t>(i + 8 + length));
+        }
+        if (kind == 0x49454e44) // IEND
+            break;
+        i += 12 + static_cast<size_t>(length);
+    }
+    if (!first_idat || packed.empty())
+        return true;
+    // First counted through a small buffer: a PNG that stops where its pixels do (all of them,
+    // but for a rare few bytes of slack) costs no copy.
+    auto inflate_into = [&](uint8_t* out, uint64_t n, bool scratch) {
+        z_stream zs{};
+        if (inflateInit(&zs) != Z_OK)
+            return uint64_t{0};
+        zs.next_in = packed.data();
+        zs.avail_in = static_cast<uInt>(std::min<size_t>(packed.size(), UINT32_MAX));
+        uint64_t done = 0;
+        int rc = Z_OK;
+        while (rc == Z_OK && done < n) {
+            const uint64_t room = std::min<uint64_t>(n - done, scratch ? 1 << 16 : UINT32_MAX);
+            zs.next_out = out + (scratch ? 0 : done);
+            zs.avail_out = static_cast<uInt>(room);
+            rc = inflate(&zs, Z_NO_FLUSH);
+            done += room - zs.avail_out;
+            if (zs.avail_in == 0 && zs.avail_out != 0)
+                break;
+        }
+        inflateEnd(&zs);
+        return done;
+    };
+    std::vector<uint8_t> scratch(1 << 16);
+    if (inflate_into(scratch.data(), need + 1, /*scratch=*/true) <= need)
+        return true; // it fits, or stb will say what is wrong with it
+    std::vector<uint8_t> raw(static_cast<size_t>(need));
+    if (inflate_into(raw.data(), need, /*scratch=*/false) != need)
+        return false;
+    // Stored (level 0): the copy costs a memcpy and a checksum, not a compression.
+    uLongf size = compressBound(static_cast<uLong>(raw.size()));
+    std::vector<uint8_t> idat(size);
+    if (compress2(idat.data(), &size, raw.data(), static_cast<uLong>(raw.size()), 0) != Z_OK)
+        return false;
+    idat.resize(size);
+    auto chunk = [](std::vector<uint8_t>& out, const char* kind, const std::vector<uint8_t>& data) {
+        const uint32_t n = static_cast<uint32_t>(data.size());
+        for (int k = 3; k >= 0; --k)
+            out.push_back(static_cast<uint8_t>(n >> (8 * k)));
+        const size_t start = out.size();
+        out.insert(out.end(), kind, kind + 4);
+        out.insert(out.end(), data.begin(), data.end());
+        const uint32_t crc = static_cast<uint32_t>(
+            crc32(0, out.data() + start, static_cast<uInt>(out.size() - start)));
+        for (int k = 3; k >= 0; --k)
+            out.push_back(static_cast<uint8_t>(crc >> (8 * k)));
+    };
+    std::vector<uint8_t> rebuilt(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(first_idat));
+    chunk(rebuilt, "IDAT", idat);
+    chunk(rebuilt, "IEND", {});
+    b = std::move(rebuilt);
+    return true;
+}
+
 // A BMP's rows must all be in the file: stb reads the missing ones as zeros, so a few bytes of
 // header would otherwise make an image of any size.
 uint64_t bmp_pixel_bytes(const std::vector<uint8_t>& b, int width, int height) {
@@ -97,6 +210,43 @@ uint64_t bmp_pixel_bytes(const std::vector<uint8_t>& b, int width, int height) {
     const uint32_t bpp = le(b, header == 12 ? 24 : 28, 2);
     const uint64_t row = (uint64_t(width) * bpp + 31) / 32 * 4;
     return row * uint64_t(height);
+}
+
+// A 16-bit BMP as Pillow reads it: 5-5-5 (uncompressed, or those bit fields) or 5-6-5 bit fields,
+// each field scaled by v * 255 / max, truncated (its Unpack.c); stb scales by repeating the high
+// bits, one more than Pillow's for most values. Other bit fields Pillow refuses, and so do we.
+// Height x width x 3 bytes, top row first; the rows are known to be in the file.
+torch::Tensor
+bmp16_like_pillow(const std::string& path, const std::vector<uint8_t>& b, int width, int height) {
+    const uint32_t header = le(b, 14, 4);
+    uint32_t red = 0x7c00, green = 0x03e0, blue = 0x001f;
+    // BI_BITFIELDS: the masks follow a 40-byte header, and are its next fields in the later ones.
+    if (header >= 40 && le(b, 30, 4) == 3) {
+        red = le(b, 54, 4);
+        green = le(b, 58, 4);
+        blue = le(b, 62, 4);
+    }
+    const bool six = red == 0xf800 && green == 0x07e0 && blue == 0x001f;
+    if (!six && !(red == 0x7c00 && green == 0x03e0 && blue == 0x001f))
+        throw ImageError(image_fault(path, "a 16-bit BMP whose bit fields are neither 5-5-5 nor "
+                                           "5-6-5, which Pillow does not read either"));
+    const bool top_down = static_cast<int32_t>(le(b, 22, 4)) < 0;
+    const size_t row = (size_t(width) * 16 + 31) / 32 * 4;
+    const size_t offset = le(b, 10, 4);
+    torch::Tensor out = torch::empty({height, width, 3}, torch::kUInt8);
+    uint8_t* o = out.data_ptr<uint8_t>();
+    for (int y = 0; y < height; ++y) {
+        const size_t line = offset + row * size_t(top_down ? y : height - 1 - y);
+        for (int x = 0; x < width; ++x) {
+            const uint32_t v = le(b, line + 2 * size_t(x), 2);
+            const uint32_t r = six ? v >> 11 & 31 : v >> 10 & 31;
+            const uint32_t g = six ? (v >> 5 & 63) * 255 / 63 : (v >> 5 & 31) * 255 / 31;
+            *o++ = static_cast<uint8_t>(r * 255 / 31);
+            *o++ = static_cast<uint8_t>(g);
+            *o++ = static_cast<uint8_t>((v & 31) * 255 / 31);
+        }
+    }
+    return out;
 }
 
 // Pillow's luma (ITU-R 601-2 in 16-bit fixed point, its Convert.c) of 8-bit values, along `dim`.
@@ -137,12 +287,10 @@ void check_size(
 torch::Tensor decode(const std::string& path, int64_t channels, int* file_channels) {
     std::vector<uint8_t> bytes;
     try {
-        bytes = read_whole_file(path);
+        bytes = read_whole_file(path, kMaxImageFileBytes, "an image file");
     } catch (const std::runtime_error& e) {
         throw ImageError(image_fault(path, e.what()));
     }
-    if (bytes.size() > size_t(std::numeric_limits<int>::max()))
-        throw ImageError(image_fault(path, "the file is larger than 2 GB"));
 
     Format format;
     if (!sniff(bytes, &format))
@@ -170,12 +318,20 @@ torch::Tensor decode(const std::string& path, int64_t channels, int* file_channe
         throw ImageError(image_fault(path, "truncated: a PNG chunk runs past the end of the file"));
     // The size a PNG declares (IHDR, big-endian at bytes 16 and 20), checked before stb sees it:
     // stb refuses sides past 2^24 itself, with a message that names no size.
-    if (format == Format::Png && bytes.size() >= 24) {
-        auto be32 = [&](size_t at) {
-            return int64_t{bytes[at]} << 24 | int64_t{bytes[at + 1]} << 16 |
-                   int64_t{bytes[at + 2]} << 8 | int64_t{bytes[at + 3]};
-        };
-        check_size(path, be32(16), be32(20), bytes.size(), format);
+    if (format == Format::Png && bytes.size() >= 24)
+        check_size(path, be32(bytes, 16), be32(bytes, 20), bytes.size(), format);
+    // Its sides checked, the data it holds is bounded by them (a PNG bomb).
+    if (format == Format::Png && !png_bounded_for_stb(bytes))
+        throw ImageError(image_fault(path, "its image data cannot be read back"));
+    // stb reads uncompressed and bit-field BMPs; of run-length encoded ones it says only "unknown
+    // image type". Pillow reads them: ours is a refusal that says what to do.
+    if (format == Format::Bmp && bytes.size() >= 34 && le(bytes, 14, 4) >= 40) {
+        const uint32_t compression = le(bytes, 30, 4);
+        if (compression == 1 || compression == 2)
+            throw ImageError(image_fault(path, std::string("a run-length encoded BMP (") +
+                                                   (compression == 1 ? "RLE8" : "RLE4") +
+                                                   "), which ResLab does not read: save it "
+                                                   "uncompressed, or as PNG"));
     }
     const auto size = static_cast<int>(bytes.size());
     int width = 0, height = 0;
@@ -184,9 +340,10 @@ torch::Tensor decode(const std::string& path, int64_t channels, int* file_channe
             image_fault(path, stbi_failure_reason() ? stbi_failure_reason() : "unreadable header"));
     // A top-down BMP stores a negative height; stb's header reader passes it on as it is, while
     // its decoder (as Pillow) reads such a file top row first.
-    if (format == Format::Bmp)
-        height = std::abs(height);
-    check_size(path, width, height, bytes.size(), format);
+    // In 64 bits: a height of -2^31 has no 32-bit absolute value.
+    const int64_t rows = format == Format::Bmp ? std::abs(int64_t{height}) : height;
+    check_size(path, width, rows, bytes.size(), format);
+    height = static_cast<int>(rows);
     if (format == Format::Bmp) {
         const uint64_t offset = le(bytes, 10, 4);
         const uint64_t held = bytes.size() > offset ? bytes.size() - offset : 0;
@@ -216,6 +373,8 @@ torch::Tensor decode(const std::string& path, int64_t channels, int* file_channe
             values.to(torch::kInt32).bitwise_and(0xffff).clamp_max(255).to(torch::kUInt8);
         return to_channels(clipped, channels);
     }
+    if (format == Format::Bmp && le(bytes, 14, 4) >= 40 && le(bytes, 28, 2) == 16)
+        return to_channels(bmp16_like_pillow(path, bytes, width, height), channels);
     int decoded_channels = 0;
     stbi_uc* pixels =
         stbi_load_from_memory(bytes.data(), size, &width, &height, &decoded_channels, wanted);

@@ -87,6 +87,10 @@ Dataset read_image_folder(const std::string& dir, int64_t channels, int64_t imag
         } catch (const ImageError& e) {
             throw DataError(e.what());
         }
+        if (images.empty())
+            check_set_size("'" + dir + "'", static_cast<int64_t>(files.size()), channels,
+                           image_size > 0 ? image_size : image.size(1),
+                           image_size > 0 ? image_size : image.size(2));
         image = resize_to_uint8(image, image_size);
         if (!images.empty() && image.sizes() != images.front().sizes())
             throw DataError("'" + file.string() + "' is " + std::to_string(image.size(2)) + "x" +

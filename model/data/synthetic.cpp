@@ -62,6 +62,7 @@ Dataset make_synthetic(int64_t count, int64_t channels, int64_t image_size, uint
         throw DataError("cannot make a synthetic set of " + std::to_string(count) + " images of " +
                         std::to_string(channels) + " x " + std::to_string(image_size) + " x " +
                         std::to_string(image_size));
+    check_set_size("the synthetic set", count, channels, image_size, image_size);
     torch::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
     const auto s = static_cast<double>(image_size);
     const int64_t n = count;

@@ -1,7 +1,7 @@
 """Images and the pixels Pillow decodes from them: the reference for ResLab's image reader.
 
 make DIR   writes JPEGs (4:2:0, 4:4:4, progressive, grey), PNGs with alpha, a 16-bit grey PNG
-           and BMPs (bottom-up and top-down) into DIR, each
+           and BMPs (bottom-up, top-down, 16-bit 5-6-5 and 5-5-5) into DIR, each
            with what Pillow makes of it as torchvision's transforms see it: NAME.rgb holds the bytes of
            Image.open(NAME).convert("RGB"), NAME.l those of convert("L"); prints a JSON list of
            {"file", "width", "height", "mode"}.
@@ -45,6 +45,26 @@ def top_down_bmp(pixels, path):
         f.write(header + bytes(data))
 
 
+def bmp16(pixels, path, bitfields):
+    """A 16-bit BMP: 5-6-5 bit fields, or 5-5-5 stored plainly; Pillow scales each field by
+    v * 255 / max, truncated, where stb repeats the high bits."""
+    h, w = pixels.shape[0], pixels.shape[1]
+    row = (w * 2 + 3) // 4 * 4
+    data = bytearray()
+    for y in reversed(range(h)):
+        line = bytearray()
+        for r, g, b in pixels[y].tolist():
+            v = (r >> 3) << 11 | (g >> 2) << 5 | b >> 3 if bitfields else (r >> 3) << 10 | (g >> 3) << 5 | b >> 3
+            line += struct.pack("<H", v)
+        data += line + bytes(row - len(line))
+    masks = struct.pack("<III", 0xF800, 0x07E0, 0x001F) if bitfields else b""
+    offset = 54 + len(masks)
+    header = b"BM" + struct.pack("<IHHI", offset + len(data), 0, 0, offset)
+    header += struct.pack("<IiiHHIIiiII", 40, w, h, 1, 16, 3 if bitfields else 0, len(data), 2835, 2835, 0, 0)
+    with open(path, "wb") as f:
+        f.write(header + masks + bytes(data))
+
+
 def make(folder):
     rgb = photo(37, 23, seed=1)  # odd sizes: the chroma planes of 4:2:0 have a half-filled edge
     alpha = torch.randint(0, 256, (23, 37, 1), generator=torch.Generator().manual_seed(2), dtype=torch.uint8)
@@ -57,6 +77,8 @@ def make(folder):
         "la.png": lambda p: image(torch.cat([rgb[:, :, :1], alpha], dim=-1), "LA").save(p),
         "rgb.bmp": lambda p: image(rgb, "RGB").save(p),
         "topdown.bmp": lambda p: top_down_bmp(rgb, p),
+        "rgb565.bmp": lambda p: bmp16(rgb, p, bitfields=True),
+        "rgb555.bmp": lambda p: bmp16(rgb, p, bitfields=False),
         # 16-bit grey (Pillow's mode "I"), up to 1000: Pillow clips past 255 when it converts.
         "grey16.png": lambda p: Image.frombytes(
             "I;16", (37, 23),
