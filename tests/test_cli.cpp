@@ -251,6 +251,11 @@ private Q_SLOTS:
                            "--dataset", "synthetic", "--steps",
                            "1",         "--out",     "@twice"}
             << "the runs resnet20 and resnet20 would both write to '";
+        // model/ refuses a spec.json field; the CLI names the option that gave it.
+        QTest::newRow("a warm-up past its range, by its option")
+            << QStringList{"train", "--arch",   "resnet20", "--dataset", "synthetic", "--steps",
+                           "1",     "--warmup", "-5",       "--out",     "@run"}
+            << "the field 'warmup_steps' is out of range (-5; from 0.0 to 1000000000.0) (--warmup)";
         // model/ says what is missing; the CLI says which of its options names it.
         QTest::newRow("no data folder")
             << QStringList{"train",   "--arch", "resnet20", "--dataset", "cifar10",
@@ -271,6 +276,44 @@ private Q_SLOTS:
         // Refused before anything was written: no half-made run folder stays behind.
         for (const auto& folder : {"twice", "nan-run", "run"})
             QVERIFY2(!QFileInfo::exists(file(folder)), folder);
+    }
+
+    // An output file that is one of the command's inputs, or a run's own checkpoint, is refused
+    // before anything is written: predict --output-tensor over its --weights replaced them with
+    // the logits, init --out over a run's checkpoint.pth replaced its trained weights.
+    void outputsNeverReplaceInputs() {
+        const QString weights = file("own.pth"), input = file("own-x.pt");
+        QFile::remove(weights);
+        QFile::remove(input);
+        QVERIFY(QFile::copy(file("r18.pth"), weights) && QFile::copy(file("x.pt"), input));
+        const auto bytesOf = [](const QString& path) {
+            QFile f(path);
+            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+        };
+        const QByteArray weightsBefore = bytesOf(weights), inputBefore = bytesOf(input);
+        QByteArray err;
+        cli({"predict", "--arch", "resnet18", "--weights", weights, "--input-tensor", input,
+             "--output-tensor", weights},
+            1, &err);
+        QVERIFY2(err.contains("is the --weights file it reads"), err.constData());
+        cli({"predict", "--arch", "resnet18", "--weights", weights, "--input-tensor", input,
+             "--output-tensor", m_dir.path() + "/./own-x.pt"},
+            1, &err);
+        QVERIFY2(err.contains("is the --input-tensor file it reads"), err.constData());
+        QCOMPARE(bytesOf(weights), weightsBefore);
+        QCOMPARE(bytesOf(input), inputBefore);
+
+        const QString run = file("own-run");
+        QVERIFY(QDir().mkpath(run));
+        QFile spec(run + "/spec.json");
+        QVERIFY(spec.open(QIODevice::WriteOnly));
+        spec.write("{}");
+        spec.close();
+        QVERIFY(QFile::copy(weights, run + "/checkpoint.pth"));
+        cli({"init", "--arch", "resnet18", "--seed", "2", "--out", run + "/checkpoint.pth"}, 1,
+            &err);
+        QVERIFY2(err.contains("is the checkpoint.pth of the run in '"), err.constData());
+        QCOMPARE(bytesOf(run + "/checkpoint.pth"), weightsBefore);
     }
 
     void memoryThatRunsOutSaysWhatToLower() {

@@ -7,6 +7,9 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <torch/nn/functional/activation.h>
@@ -23,6 +26,7 @@
 #include "io/runfolder.h"
 #include "io/weights.h"
 #include "nets/resnet.h"
+#include "train/devices.h"
 #include "train/run.h"
 
 namespace reslab::cli {
@@ -64,6 +68,28 @@ struct NetOptions {
     }
 };
 
+/// Refuses an output file that is one of the command's inputs (predict --output-tensor over its
+/// --weights) or a run's own checkpoint or trainer state (init --out DIR/checkpoint.pth): writing
+/// it would replace what the user has with what the command makes.
+void refuse_overwriting(const std::string& out,
+                        const char* option,
+                        const std::vector<std::pair<const char*, std::string>>& inputs) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path target = fs::weakly_canonical(out, ec);
+    for (const auto& [name, input] : inputs)
+        if (!input.empty() && fs::weakly_canonical(input, ec) == target)
+            throw UsageError(std::string(option) + " '" + out + "' is the " + name +
+                             " it reads: writing it would replace it; name another file");
+    const fs::path folder = target.parent_path();
+    const std::string file = target.filename().string();
+    if ((file == "checkpoint.pth" || file == "trainer.pth") && fs::exists(folder / "spec.json", ec))
+        throw UsageError(std::string(option) + " '" + out + "' is the " + file +
+                         " of the run in '" + folder.string() +
+                         "': writing it would replace the run's weights; name "
+                         "another file");
+}
+
 int info(const NetOptions& net_options,
          const std::string& run,
          std::optional<int64_t> input_size,
@@ -85,6 +111,7 @@ int info(const NetOptions& net_options,
 }
 
 int init(const NetOptions& net_options, uint64_t seed, const std::string& out) {
+    refuse_overwriting(out, "--out", {});
     ResNet net = build_seeded(net_options.spec(), seed);
     write_state_dict(state_dict_of(*net), out);
     std::cerr << "wrote " << net->spec().name << " (" << parameter_count(*net)
@@ -105,6 +132,7 @@ int export_onnx(const NetOptions& net_options,
                 uint64_t seed,
                 const std::string& out) {
     require_onnx_export();
+    refuse_overwriting(out, "--out", {{"--weights file", weights}});
     LoadedNetPtr loaded;
     if (!weights.empty()) {
         loaded = load_net(weights, net_options.arch);
@@ -151,8 +179,37 @@ torch::Tensor read_input_tensor(const std::string& path) {
         throw UsageError("the input tensor '" + path + "' has shape " + c10::str(input.sizes()) +
                          ", " + std::to_string(input.numel()) + " elements: more than the " +
                          std::to_string(kMaxInputElements) + " a net is run on at once");
+    if (input.numel() == 0)
+        throw UsageError("the input tensor '" + path + "' has shape " + c10::str(input.sizes()) +
+                         ": it holds no values, so there is nothing to predict");
     input = input.to(torch::kFloat32);
     return input.dim() == 3 ? input.unsqueeze(0) : input;
+}
+
+/// Refuses an input whose forward pass would not fit in memory, before it runs: a 1 x 3 x 16384
+/// x 5461 tensor is within read_input_tensor's bound, and resnet20's first maps of it are 5.7 GB
+/// each. The largest map of one image (from the net's description at the input's size) times the
+/// batch, as floats, against the memory a file may take.
+void check_forward_fits(const ResNetSpec& spec,
+                        const torch::Tensor& input,
+                        const std::string& what) {
+    if (input.dim() != 4 || input.size(2) < 1 || input.size(3) < 1)
+        return; // the shape check that follows says what is wrong
+    const NetGraph graph = describe(spec, input.size(2), input.size(3));
+    double largest = 0;
+    for (const auto& node : graph.nodes) {
+        double elements = 1;
+        for (const int64_t d : node.shape)
+            elements *= static_cast<double>(d);
+        largest = std::max(largest, elements);
+    }
+    const double bytes = 4.0 * largest * static_cast<double>(input.size(0));
+    if (bytes > static_cast<double>(file_memory_budget()))
+        throw UsageError(what + " has shape " + c10::str(input.sizes()) + ": the " + spec.name +
+                         "'s largest feature maps of it take " +
+                         std::to_string(static_cast<int64_t>(bytes / double(1 << 20))) +
+                         " MiB, more than " + std::to_string(file_memory_budget() >> 20) +
+                         " MiB (a quarter of this machine's memory): give a smaller input");
 }
 
 /// predict on a run folder: its net, checkpoint and preprocessing, through the inspector's own
@@ -165,6 +222,9 @@ int predict_run(const PredictOptions& o) {
     } else {
         input = prepare_input(*net, load_image(o.image, net->spec.in_channels));
     }
+    check_forward_fits(net->spec, input,
+                       o.input_tensor.empty() ? "the image"
+                                              : "the input tensor '" + o.input_tensor + "'");
     if (input.dim() != 4 || input.size(1) != net->spec.in_channels)
         throw UsageError("the input has shape " + c10::str(input.sizes()) + "; the net takes N x " +
                          std::to_string(net->spec.in_channels) + " x H x W");
@@ -190,6 +250,12 @@ int predict_run(const PredictOptions& o) {
 }
 
 int predict(NetOptions net_options, const PredictOptions& o) {
+    if (!o.output_tensor.empty())
+        refuse_overwriting(o.output_tensor, "--output-tensor",
+                           {{"--weights file", o.weights},
+                            {"--input-tensor file", o.input_tensor},
+                            {"--image", o.image},
+                            {"--labels file", o.labels}});
     if (std::filesystem::is_directory(o.weights))
         return predict_run(o);
     if (net_options.arch.empty())
@@ -226,6 +292,7 @@ int predict(NetOptions net_options, const PredictOptions& o) {
             throw UsageError("the input tensor '" + o.input_tensor + "' has shape " +
                              c10::str(input.sizes()) + "; the net takes N x " +
                              std::to_string(spec.in_channels) + " x H x W");
+        check_forward_fits(spec, input, "the input tensor '" + o.input_tensor + "'");
     } else {
         const torch::Tensor image = load_image(o.image, spec.in_channels);
         // The data set's size and mean/std, as the window's inspector takes them.
@@ -235,18 +302,23 @@ int predict(NetOptions net_options, const PredictOptions& o) {
                                   : preprocess_resized(image, pre.size, pre.norm).unsqueeze(0);
     }
 
+    std::vector<std::string> names;
+    if (!o.labels.empty()) {
+        names = class_labels(o.labels);
+        if (static_cast<int64_t>(names.size()) < spec.classes)
+            throw UsageError("the label file '" + o.labels + "' names " +
+                             std::to_string(names.size()) + " classes, the net has " +
+                             std::to_string(spec.classes) + ": give a list of at least as many");
+    } else if (spec.classes == 1000) {
+        names = class_labels("imagenet");
+    } else if (spec.classes == 10) {
+        names = class_labels(spec.in_channels == 1 ? "fashion-mnist" : "cifar10");
+    }
+
     torch::NoGradGuard no_grad;
     const torch::Tensor logits = net->forward(input.to(device)).to(torch::kCPU);
     if (!o.output_tensor.empty())
         write_tensor_file(logits, o.output_tensor);
-
-    std::vector<std::string> names;
-    if (!o.labels.empty())
-        names = class_labels(o.labels);
-    else if (spec.classes == 1000)
-        names = class_labels("imagenet");
-    else if (spec.classes == 10)
-        names = class_labels(spec.in_channels == 1 ? "fashion-mnist" : "cifar10");
 
     const torch::Tensor probs = torch::softmax(logits, 1);
     const int64_t k = std::min<int64_t>(o.topk, spec.classes);
@@ -266,6 +338,37 @@ int predict(NetOptions net_options, const PredictOptions& o) {
     }
     std::fflush(stdout);
     return 0;
+}
+
+/// The option that gave a value model/ refuses by its spec.json field ("the field 'warmup_steps'
+/// is out of range"), as " (--warmup)"; "" for a message that names no such field.
+std::string option_named_by(const std::string& message) {
+    static const std::pair<const char*, const char*> kFields[] = {
+        {"'warmup_steps'", "--warmup"},
+        {"'warmup_lr'", "--warmup-lr"},
+        {"'eval_every'", "--eval-every"},
+        {"'eval_subset'", "--eval-subset"},
+        {"'probe_every'", "--probe-every"},
+        {"'record_every'", "--record-every"},
+        {"'threads'", "--threads"},
+        {"'parallel_runs'", "--parallel-runs"},
+        {"'downsample'", "--downsample"},
+        {"'batch_size'", "--batch"},
+        {"'snapshots'", "--snapshots"},
+        {"'steps'", "--steps"},
+        {"'epochs'", "--epochs"},
+        {"'lr'", "--lr"},
+        {"'device'", "--device"},
+        {"'precision'", "--precision"},
+        {"cannot downsample", "--downsample"}};
+    // Only where the CLI described the run it was asked for: a spec.json read back names its file.
+    if (message.find("cannot be described") == std::string::npos &&
+        message.find("cannot downsample") == std::string::npos)
+        return "";
+    for (const auto& [field, option] : kFields)
+        if (message.find(field) != std::string::npos)
+            return std::string(" (") + option + ")";
+    return "";
 }
 
 } // namespace
@@ -364,6 +467,7 @@ int run(int argc, char** argv) {
             message = message.substr(0, message.find('\n'));
         if (dynamic_cast<const DataFolderNotGiven*>(&e))
             message += " (--data-dir)";
+        message += option_named_by(message);
         std::cerr << "reslab-cli: error: " << message << "\n";
         return 1;
     }
