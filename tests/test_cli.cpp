@@ -364,6 +364,37 @@ private Q_SLOTS:
                  err.constData());
     }
 
+    // A resume refused once the run is being set up (its trainer.pth does not fit the net its
+    // spec.json now describes) leaves status.json as it was: it read "running" by a process
+    // that had gone, where the run had finished.
+    void aRefusedResumeKeepsTheStatus() {
+        const QString run = file("refused-resume");
+        int code = 0;
+        test::runCli({"train", "--arch", "resnet20", "--dataset", "synthetic", "--steps", "1",
+                      "--quiet", "--out", run},
+                     &code);
+        QCOMPARE(code, 0);
+        const auto bytesOf = [](const QString& path) {
+            QFile f(path);
+            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+        };
+        QByteArray spec = bytesOf(run + "/spec.json");
+        const QByteArray status = bytesOf(run + "/status.json");
+        QVERIFY(status.contains("\"finished\""));
+        const int at = spec.indexOf("\"widths\"");
+        QVERIFY(at > 0);
+        spec.replace(spec.indexOf("64", at), 2, "128");
+        QFile out(run + "/spec.json");
+        QVERIFY(out.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        out.write(spec);
+        out.close();
+        QByteArray err;
+        test::runCli({"resume", run}, &code, &err);
+        QCOMPARE(code, 1);
+        QVERIFY2(err.contains("do not fit the net"), err.constData());
+        QCOMPARE(bytesOf(run + "/status.json"), status);
+    }
+
     void aRunThatCannotStartLeavesTheOthersUnmade() {
         // The second run's folder already holds a run: the first one's is not made either.
         const QString out = file("half");

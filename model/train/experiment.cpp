@@ -2,7 +2,9 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <stdexcept>
+#include <utility>
 
 #include "data/dataset.h"
 #include "io/runfolder.h"
@@ -62,24 +64,51 @@ Experiment Experiment::on_data(std::vector<RunConfig> runs, const RunData& data)
 }
 
 Experiment Experiment::resume(const std::vector<std::string>& folders) {
-    Experiment e;
-    std::map<std::string, RunData> shared;
+    // A resume refused part-way (trainer.pth does not fit the net, say) leaves every folder's
+    // status.json as it found it: a run a new Run had marked running would read as one whose
+    // process died, where it had finished or stopped.
+    std::vector<std::pair<std::string, std::optional<std::string>>> statuses;
     for (const auto& folder : folders) {
-        const RunConfig config = Run::read_config(folder);
-        const std::string key = data_key(config.train);
-        if (!shared.count(key)) {
+        const std::string path = RunPaths(folder).status;
+        std::optional<std::string> text;
+        try {
+            if (std::filesystem::is_regular_file(path))
+                text = read_text(path, kMaxDescriptionBytes);
+        } catch (const RunFolderError&) {
+        }
+        statuses.emplace_back(path, std::move(text));
+    }
+    Experiment resumed;
+    try {
+        std::map<std::string, RunData> shared;
+        for (const auto& folder : folders) {
+            const RunConfig config = Run::read_config(folder);
+            const std::string key = data_key(config.train);
+            if (!shared.count(key)) {
+                try {
+                    shared[key] = load_run_data(config.train);
+                } catch (const DataFolderNotGiven&) {
+                    throw; // the caller says where to give it
+                } catch (const DataError& e) {
+                    // An unknown or unusable data set named by the file: say which file.
+                    throw DataError("'" + RunPaths(folder).spec + "': " + e.what());
+                }
+            }
+            resumed.m_runs.push_back(Run::resume(folder, shared[key]));
+        }
+    } catch (...) {
+        for (const auto& [path, text] : statuses) {
             try {
-                shared[key] = load_run_data(config.train);
-            } catch (const DataFolderNotGiven&) {
-                throw; // the caller says where to give it
-            } catch (const DataError& e) {
-                // An unknown or unusable data set named by the file: say which file.
-                throw DataError("'" + RunPaths(folder).spec + "': " + e.what());
+                if (text)
+                    write_text_atomic(path, *text);
+                else
+                    std::filesystem::remove(path);
+            } catch (const std::exception&) {
             }
         }
-        e.m_runs.push_back(Run::resume(folder, shared[key]));
+        throw;
     }
-    return e;
+    return resumed;
 }
 
 void Experiment::set_callback(const Run::Callback& callback) {
