@@ -188,8 +188,8 @@ torch::Tensor read_input_tensor(const std::string& path) {
 
 /// Refuses an input whose forward pass would not fit in memory, before it runs: a 1 x 3 x 16384
 /// x 5461 tensor is within read_input_tensor's bound, and resnet20's first maps of it are 5.7 GB
-/// each. The largest map of one image (from the net's description at the input's size) times the
-/// batch, as floats, against the memory a file may take.
+/// each. Twice the largest map of one image (from the net's description at the input's size)
+/// and the image, times the batch, as floats, against the memory a file may take.
 void check_forward_fits(const ResNetSpec& spec,
                         const torch::Tensor& input,
                         const std::string& what) {
@@ -203,10 +203,12 @@ void check_forward_fits(const ResNetSpec& spec,
             elements *= static_cast<double>(d);
         largest = std::max(largest, elements);
     }
-    const double bytes = 4.0 * largest * static_cast<double>(input.size(0));
+    // A layer's input and output are held at once, beside the input itself.
+    const double image = static_cast<double>(input.numel() / std::max<int64_t>(1, input.size(0)));
+    const double bytes = 4.0 * (2.0 * largest + image) * static_cast<double>(input.size(0));
     if (bytes > static_cast<double>(file_memory_budget()))
-        throw UsageError(what + " has shape " + c10::str(input.sizes()) + ": the " + spec.name +
-                         "'s largest feature maps of it take " +
+        throw UsageError(what + " has shape " + c10::str(input.sizes()) + ": " + spec.name +
+                         "'s forward pass over it holds " +
                          std::to_string(static_cast<int64_t>(bytes / double(1 << 20))) +
                          " MiB, more than " + std::to_string(file_memory_budget() >> 20) +
                          " MiB (a quarter of this machine's memory): give a smaller input");
