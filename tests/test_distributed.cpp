@@ -6,7 +6,9 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <filesystem>
 #include <thread>
+#include <tuple>
 
 #include <dirent.h>
 #include <unistd.h>
@@ -91,6 +93,50 @@ QStringList withoutOption(QStringList args, const QString& option) {
     if (at >= 0)
         args.erase(args.begin() + at, args.begin() + at + 2);
     return args;
+}
+
+/// The largest difference between two run folders' checkpoint.pth, over the parameters and,
+/// with buffers, the BN statistics; 1e9 where they do not have the same tensors.
+double checkpointDifference(const QString& a, const QString& b, bool buffers = true) {
+    const StateDict x = read_state_dict(RunPaths(a.toStdString()).checkpoint);
+    const StateDict y = read_state_dict(RunPaths(b.toStdString()).checkpoint);
+    if (x.size() != y.size())
+        return 1e9;
+    double worst = 0.0;
+    for (size_t i = 0; i < x.size(); ++i) {
+        if (x[i].first != y[i].first || x[i].second.sizes() != y[i].second.sizes())
+            return 1e9;
+        if (!x[i].second.is_floating_point() ||
+            (!buffers && x[i].first.find("running_") != std::string::npos))
+            continue;
+        worst = std::max(worst, (x[i].second.to(torch::kDouble) - y[i].second.to(torch::kDouble))
+                                    .abs()
+                                    .max()
+                                    .item<double>());
+    }
+    return worst;
+}
+
+/// The training records of a finished run folder: every step from 1 to total exactly once, in
+/// order, no line damaged; their losses (empty after a failed check).
+QVector<double> checkContinuous(const QString& folder, int64_t total) {
+    const RunFolder run = read_run_folder(folder.toStdString());
+    if (!run.status || run.status->state != RunState::Finished || run.status->step != total)
+        return {};
+    int64_t skipped = -1;
+    QVector<double> losses;
+    int64_t last = 0;
+    for (const MetricRecord& record : read_metrics(run.paths().metrics, &skipped)) {
+        if (record.kind != MetricRecord::Kind::Train)
+            continue;
+        if (record.step() != last + 1)
+            return {};
+        last = record.step();
+        losses.push_back(record.train.loss);
+    }
+    if (skipped != 0 || last != total)
+        return {};
+    return losses;
 }
 
 /// The processes whose parent is pid (/proc/<pid>/stat's fourth field), as the launcher's ranks.
@@ -191,6 +237,11 @@ private Q_SLOTS:
     void killedRankStopsJob();
     void hungRankTimesOut();
     void torchrunVariablesMatchNproc();
+    void syncBatchNormMatchesOneProcess_data();
+    void syncBatchNormMatchesOneProcess();
+    void resumesOnAnyWorldSize();
+    void compareTrainsDataParallel();
+    void gpuWithoutNcclSaysWhatIsMissing();
 
 private:
     /// The folder a killed or hung job left: readable, every metrics line whole, the run failed
@@ -466,6 +517,185 @@ void TestDistributed::torchrunVariablesMatchNproc() {
     }
     qInfo("weights under torchrun's variables against --nproc 2: %g at most", worst);
     QVERIFY(worst <= 1e-6);
+}
+
+void TestDistributed::syncBatchNormMatchesOneProcess_data() {
+    QTest::addColumn<int>("steps");
+    QTest::addColumn<double>("weightTolerance");
+    QTest::addColumn<double>("lossTolerance");
+    // Measured against one process: after 2 steps 8.5e-7 in the parameters and 1.1e-6 with the
+    // BN statistics (float32 rounding: the batch's sums taken in two halves, the gradients in
+    // another order); after 10, 7.3e-5 and 2.3e-5 in the losses, since each step amplifies
+    // rounding about threefold in this net (see matchesPyTorchDdp). Per-process BN: 2.1e-4 and
+    // 3.5e-2 after 2 steps, 1.3e-3 and 5e-3 in the losses after 10.
+    QTest::newRow("2 steps") << 2 << 1e-5 << 1e-5;
+    QTest::newRow("10 steps") << 10 << 5e-4 << 2e-4;
+}
+
+void TestDistributed::syncBatchNormMatchesOneProcess() {
+    // --sync-bn normalises over the global batch, so two processes on halves of a batch of 128
+    // train as one process on the whole batch does; without it each half's own statistics make
+    // a different net (DDP's default). resnet20's 19 BNs all take part.
+    QFETCH(int, steps);
+    QFETCH(double, weightTolerance);
+    QFETCH(double, lossTolerance);
+    auto args = [&](const QString& out, int nproc) {
+        return withOption(trainArgs(m_data, out, steps, nproc), "--batch", "128");
+    };
+    const QString alone = m_dir.filePath(QString("sync-bn-alone-%1").arg(steps));
+    const QString synced = m_dir.filePath(QString("sync-bn-2-%1").arg(steps));
+    const QString halves = m_dir.filePath(QString("per-process-bn-2-%1").arg(steps));
+    for (const auto& [out, nproc, sync] :
+         {std::tuple{alone, 1, false}, std::tuple{synced, 2, true}, std::tuple{halves, 2, false}}) {
+        int code = -1;
+        QByteArray err;
+        QStringList a = args(out, nproc);
+        if (sync)
+            a << "--sync-bn";
+        test::runCli(a, &code, &err);
+        QVERIFY2(code == 0, err.constData());
+    }
+    const RunConfig written = read_run_folder(synced.toStdString()).config;
+    QVERIFY(written.sync_bn);
+    QCOMPARE(written.world_size, 2);
+    QVERIFY(!read_run_folder(halves.toStdString()).config.sync_bn);
+
+    const QVector<double> want = recordedLosses(alone);
+    const QVector<double> got = recordedLosses(synced);
+    const QVector<double> unsynced = recordedLosses(halves);
+    QCOMPARE(want.size(), steps);
+    QCOMPARE(got.size(), steps);
+    QCOMPARE(unsynced.size(), steps);
+    double worstLoss = 0.0, unsyncedLoss = 0.0;
+    for (int i = 0; i < steps; ++i) {
+        worstLoss = std::max(worstLoss, std::abs(got[i] - want[i]));
+        unsyncedLoss = std::max(unsyncedLoss, std::abs(unsynced[i] - want[i]));
+    }
+    const bool withBuffers = steps <= 2;
+    const double weights = checkpointDifference(synced, alone, withBuffers);
+    const double unsyncedWeights = checkpointDifference(halves, alone, withBuffers);
+    qInfo("after %d steps against one process: --sync-bn %.3g in the %s, %.3g in the losses; "
+          "per-process BN %.3g and %.3g",
+          steps, weights, withBuffers ? "parameters and BN statistics" : "parameters", worstLoss,
+          unsyncedWeights, unsyncedLoss);
+    QVERIFY2(weights < weightTolerance, qPrintable(QString("weights differ by %1").arg(weights)));
+    QVERIFY2(worstLoss < lossTolerance, qPrintable(QString("losses differ by %1").arg(worstLoss)));
+    // The first step starts from the same weights: only the BN's statistics can differ.
+    QVERIFY2(std::abs(got[0] - want[0]) < 1e-5, qPrintable(QString::number(got[0] - want[0])));
+    QVERIFY2(std::abs(unsynced[0] - want[0]) > 1e-3,
+             "per-process BN gives one process's first loss: the option was not tested");
+    QVERIFY2(unsyncedWeights > weightTolerance, "per-process BN trains as close as --sync-bn");
+}
+
+void TestDistributed::resumesOnAnyWorldSize() {
+    // A --nproc 2 job interrupted (SIGINT: every rank stops at the same step with a checkpoint),
+    // then resumed on one process and on two. The global batches are the same at any world size
+    // (each is the epoch order's next --batch images; the world only splits it), so the run on
+    // two goes on bit for bit as if it had not stopped, and with --sync-bn the run on one trains
+    // the same net up to float rounding.
+    constexpr int kSteps = 30;
+    auto args = [&](const QString& out) {
+        return withOption(trainArgs(m_data, out, kSteps, 2), "--eval-every", "10") << "--sync-bn";
+    };
+    const QString reference = m_dir.filePath("resume-reference");
+    int code = -1;
+    QByteArray err;
+    test::runCli(args(reference), &code, &err);
+    QVERIFY2(code == 0, err.constData());
+    const QVector<double> want = checkContinuous(reference, kSteps);
+    QCOMPARE(want.size(), kSteps);
+
+    const QString stopped = m_dir.filePath("resume-stopped");
+    QProcess launcher;
+    launcher.setStandardOutputFile(QProcess::nullDevice());
+    launcher.start(QStringLiteral(RESLAB_CLI), args(stopped));
+    QVERIFY(launcher.waitForStarted(10000));
+    QVERIFY2(waitForProgress(launcher, stopped, 12), "the job ended before it could be stopped");
+    QVERIFY(::kill(static_cast<pid_t>(launcher.processId()), SIGINT) == 0);
+    QVERIFY(launcher.waitForFinished(120000));
+    QCOMPARE(launcher.exitCode(), 130);
+    const RunFolder left = read_run_folder(stopped.toStdString());
+    QVERIFY(left.status.has_value());
+    QCOMPARE(left.status->state, RunState::Stopped);
+    const int64_t at = left.status->step;
+    QVERIFY2(at > 0 && at < kSteps, qPrintable(QString::number(at)));
+
+    for (const int nproc : {1, 2}) {
+        const QString out = m_dir.filePath(QString("resume-on-%1").arg(nproc));
+        std::filesystem::copy(stopped.toStdString(), out.toStdString(),
+                              std::filesystem::copy_options::recursive);
+        test::runCli({"resume", out, "--quiet", "--nproc", QString::number(nproc)}, &code, &err);
+        QVERIFY2(code == 0, err.constData());
+        const QVector<double> losses = checkContinuous(out, kSteps);
+        QVERIFY2(losses.size() == kSteps,
+                 qPrintable(QString("resumed on %1 from step %2: the records are not steps 1 to "
+                                    "%3 once each, or the run did not finish")
+                                .arg(nproc)
+                                .arg(at)
+                                .arg(kSteps)));
+        QCOMPARE(read_run_folder(out.toStdString()).config.world_size, 2); // the job that began it
+        read_state_dict(RunPaths(out.toStdString()).checkpoint);
+        const double weights = checkpointDifference(out, reference);
+        double loss = 0.0;
+        for (int i = 0; i < kSteps; ++i)
+            loss = std::max(loss, std::abs(losses[i] - want[i]));
+        qInfo("resumed on %d process%s from step %lld: %.3g in the weights, %.3g in the losses "
+              "against the run that was not stopped",
+              nproc, nproc == 1 ? "" : "es", static_cast<long long>(at), weights, loss);
+        if (nproc == 2) {
+            QCOMPARE(weights, 0.0);
+            QCOMPARE(loss, 0.0);
+        } else {
+            // The steps before the stop are the same records. After it the sums are taken in
+            // another order and rounding grows about threefold a step in this net (see
+            // matchesPyTorchDdp), so no bound of float precision holds 18 steps on; the figures
+            // are printed above (measured 1.8e-2 in the weights, 1.1e-3 in the losses).
+            for (int i = 0; i < at; ++i)
+                QCOMPARE(losses[i], want[i]);
+            for (int i = 0; i < kSteps; ++i)
+                QVERIFY(std::isfinite(losses[i]));
+        }
+    }
+}
+
+void TestDistributed::compareTrainsDataParallel() {
+    // compare --nproc 2 steps every run on both ranks: each run as train --nproc 2 trains it.
+    constexpr int kSteps = 4;
+    const QString single = m_dir.filePath("compare-single");
+    int code = -1;
+    QByteArray err;
+    test::runCli(trainArgs(m_data, single, kSteps, 2), &code, &err);
+    QVERIFY2(code == 0, err.constData());
+    QStringList args = trainArgs(m_data, m_dir.filePath("compare"), kSteps, 2);
+    args[0] = "compare";
+    args[args.indexOf("--arch") + 1] = "resnet20,plain20";
+    test::runCli(args, &code, &err);
+    QVERIFY2(code == 0, err.constData());
+    for (const QString name : {"resnet20", "plain20"}) {
+        const QString folder = m_dir.filePath("compare/" + name);
+        QCOMPARE(checkContinuous(folder, kSteps).size(), kSteps);
+        QCOMPARE(read_run_folder(folder.toStdString()).config.world_size, 2);
+    }
+    const QVector<double> want = recordedLosses(single);
+    const QVector<double> got = recordedLosses(m_dir.filePath("compare/resnet20"));
+    QCOMPARE(got.size(), want.size());
+    for (int i = 0; i < got.size(); ++i)
+        QCOMPARE(got[i], want[i]);
+    QCOMPARE(checkpointDifference(single, m_dir.filePath("compare/resnet20")), 0.0);
+}
+
+void TestDistributed::gpuWithoutNcclSaysWhatIsMissing() {
+    // A data-parallel job on GPUs needs NCCL; Debian's LibTorch has no CUDA and no NCCL. Refused
+    // before any rank starts, saying what is missing and what to do.
+    int code = -1;
+    QByteArray err;
+    QStringList args = trainArgs(m_data, m_dir.filePath("nccl"), 2, 2) << "--device"
+                                                                       << "cuda";
+    test::runCli(args, &code, &err);
+    QVERIFY2(code != 0, err.constData());
+    QVERIFY2(err.contains("needs NCCL"), err.constData());
+    QVERIFY2(err.contains("--device cpu"), err.constData());
+    QVERIFY2(!QFile::exists(m_dir.filePath("nccl/spec.json")), "a run folder was written");
 }
 
 QTEST_APPLESS_MAIN(TestDistributed)

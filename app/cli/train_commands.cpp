@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -61,6 +62,7 @@ struct TrainOptions {
     bool quiet = false;
     int nproc = 1;
     int dist_timeout = 60;
+    bool sync_bn = false;
 
     void add_to(CLI::App& cmd) {
         cmd.add_option("--dataset", train.dataset,
@@ -123,6 +125,9 @@ struct TrainOptions {
                        "data-parallel: N processes on this machine (Gloo on 127.0.0.1), each "
                        "on --batch / N images of every global batch of --batch")
             ->check(CLI::Range(1, 256));
+        cmd.add_flag("--sync-bn", sync_bn,
+                     "data-parallel: batch norm over the whole global batch (torch.nn."
+                     "SyncBatchNorm) rather than over each process's share (DDP's default)");
         cmd.add_option("--dist-timeout", dist_timeout,
                        "seconds a data-parallel rank waits for the others before it gives up")
             ->check(CLI::Range(1, 86400));
@@ -458,6 +463,26 @@ int drive_distributed(Experiment& experiment, ProcessGroup& group, bool quiet) {
     return summarize(experiment);
 }
 
+/// This process as one rank of a data-parallel job: its share of the cores (unless threads says),
+/// the process group, and the experiment make_experiment builds under it, trained to its end.
+int run_as_rank(const DistributedEnv& job,
+                int threads,
+                int timeout_s,
+                bool quiet,
+                const std::function<Experiment()>& make_experiment) {
+    // The cores of this machine shared by its ranks (torchrun sets LOCAL_WORLD_SIZE; --nproc too).
+    const char* local = std::getenv("LOCAL_WORLD_SIZE");
+    const int on_this_machine = local ? std::max(1, std::atoi(local)) : 1;
+    set_intra_op_threads(threads > 0 ? threads : std::max(1, core_count() / on_this_machine));
+    auto group = std::make_shared<ProcessGroup>(job, std::chrono::milliseconds(1000ll * timeout_s));
+    set_default_process_group(group);
+    struct Unset {
+        ~Unset() { set_default_process_group(nullptr); }
+    } unset;
+    Experiment experiment = make_experiment();
+    return drive_distributed(experiment, *group, quiet);
+}
+
 /// What `reslab-cli bench` measures.
 struct BenchOptions {
     std::string arch = "resnet20";
@@ -658,6 +683,17 @@ std::function<int()> add_train_commands(CLI::App& app) {
         ->check(CLI::Range(0, 1024));
     resume_cmd->add_option("--parallel-runs", *resume_parallel, "runs trained side by side")
         ->check(CLI::Range(0, 1024));
+    auto resume_nproc = std::make_shared<int>(1);
+    auto resume_timeout = std::make_shared<int>(60);
+    resume_cmd
+        ->add_option("--nproc", *resume_nproc,
+                     "data-parallel: N processes on this machine, whatever world size the run "
+                     "trained on so far (each global batch stays what it was; it is split N ways)")
+        ->check(CLI::Range(1, 256));
+    resume_cmd
+        ->add_option("--dist-timeout", *resume_timeout,
+                     "seconds a data-parallel rank waits for the others before it gives up")
+        ->check(CLI::Range(1, 86400));
 
     auto b = std::make_shared<BenchOptions>();
     auto* bench_cmd = app.add_subcommand("bench", "measure training speed");
@@ -694,14 +730,19 @@ std::function<int()> add_train_commands(CLI::App& app) {
                 for (const auto& name : names)
                     runs.push_back(make_run_config(name, t, dataset_channels(t.dataset)));
             }
-            for (auto& run : runs)
+            for (auto& run : runs) {
                 o.apply(run.train);
+                run.sync_bn = o.sync_bn;
+            }
             // train --out is the run folder itself; compare puts one folder a run under --out.
             std::vector<std::string> folders;
             for (const auto& run : runs)
                 folders.push_back(*train_cmd ? o.out : o.out + "/" + run.name);
             const TrainConfig first = runs.front().train;
             const std::optional<DistributedEnv> job = distributed_env_from_environment();
+            if (job || o.nproc > 1)
+                for (const auto& run : runs)
+                    check_distributed_device(run.train.device); // before any rank starts
             if (!job && o.nproc > 1)
                 return launch_local_job(o.nproc, o.dist_timeout);
             if (job) {
@@ -709,22 +750,10 @@ std::function<int()> add_train_commands(CLI::App& app) {
                     throw std::invalid_argument("--nproc " + std::to_string(o.nproc) +
                                                 " in a job whose WORLD_SIZE is " +
                                                 std::to_string(job->world_size));
-                // The cores of this machine shared by its ranks, unless --threads says otherwise
-                // (torchrun sets LOCAL_WORLD_SIZE; --nproc too).
-                const char* local = std::getenv("LOCAL_WORLD_SIZE");
-                const int on_this_machine = local ? std::max(1, std::atoi(local)) : 1;
-                set_intra_op_threads(first.threads > 0
-                                         ? first.threads
-                                         : std::max(1, core_count() / on_this_machine));
-                auto group = std::make_shared<ProcessGroup>(
-                    *job, std::chrono::milliseconds(1000ll * o.dist_timeout));
-                set_default_process_group(group);
                 if (job->rank != 0)
                     folders.assign(folders.size(), std::string()); // rank 0 alone writes
-                Experiment experiment(std::move(runs), folders);
-                const int status = drive_distributed(experiment, *group, o.quiet);
-                set_default_process_group(nullptr);
-                return status;
+                return run_as_rank(*job, first.threads, o.dist_timeout, o.quiet,
+                                   [&] { return Experiment(std::move(runs), folders); });
             }
             Experiment experiment(std::move(runs), folders);
             return drive(experiment,
@@ -733,6 +762,17 @@ std::function<int()> add_train_commands(CLI::App& app) {
         }
         if (*resume_cmd) {
             const std::vector<std::string> folders = run_folders_in(*resume_dirs);
+            const std::optional<DistributedEnv> job = distributed_env_from_environment();
+            if (!job && *resume_nproc > 1)
+                return launch_local_job(*resume_nproc, *resume_timeout);
+            if (job) {
+                if (*resume_nproc > 1 && *resume_nproc != job->world_size)
+                    throw std::invalid_argument("--nproc " + std::to_string(*resume_nproc) +
+                                                " in a job whose WORLD_SIZE is " +
+                                                std::to_string(job->world_size));
+                return run_as_rank(*job, *resume_threads, *resume_timeout, *resume_quiet,
+                                   [&] { return Experiment::resume(folders); });
+            }
             Experiment experiment = Experiment::resume(folders);
             // As the experiment was trained, unless the options say otherwise.
             const TrainConfig& first = experiment.runs().front()->config().train;

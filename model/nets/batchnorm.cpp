@@ -199,7 +199,196 @@ struct ChannelsLastBatchNorm : torch::autograd::Function<ChannelsLastBatchNorm> 
     }
 };
 
+thread_local BatchNormReducer* t_reducer = nullptr;
+
+std::vector<double> to_vector(const torch::Tensor& t) {
+    const torch::Tensor d = t.to(torch::kFloat64).contiguous();
+    return std::vector<double>(d.data_ptr<double>(), d.data_ptr<double>() + d.numel());
+}
+
+torch::Tensor to_tensor(const std::vector<double>& v) {
+    return torch::tensor(v, torch::kFloat64);
+}
+
+/// Whether the tiled kernels above can walk x: float32, 4-D, channels-last.
+bool tiled(const torch::Tensor& x) {
+    return x.scalar_type() == torch::kFloat && x.dim() == 4 &&
+           x.is_contiguous(torch::MemoryFormat::ChannelsLast);
+}
+
+/// Per-channel sums over every dimension but the channels', in float64 (other layouts).
+torch::Tensor channel_sum(const torch::Tensor& t) {
+    std::vector<int64_t> dims;
+    for (int64_t d = 0; d < t.dim(); ++d)
+        if (d != 1)
+            dims.push_back(d);
+    return t.sum(dims);
+}
+
+torch::Tensor per_channel_view(const torch::Tensor& v, const torch::Tensor& like) {
+    std::vector<int64_t> shape(static_cast<size_t>(like.dim()), 1);
+    shape[1] = v.numel();
+    return v.view(shape);
+}
+
+/// torch.nn.SyncBatchNorm's training-mode function: statistics over every process's batch.
+struct SyncBatchNorm : torch::autograd::Function<SyncBatchNorm> {
+    static torch::Tensor forward(AutogradContext* ctx,
+                                 const torch::Tensor& x_in,
+                                 const torch::Tensor& weight,
+                                 const torch::Tensor& bias,
+                                 torch::Tensor running_mean,
+                                 torch::Tensor running_var,
+                                 double momentum,
+                                 double eps,
+                                 BatchNormReducer* reducer) {
+        const torch::Tensor x =
+            x_in.dim() == 4 && x_in.is_contiguous(torch::MemoryFormat::ChannelsLast)
+                ? x_in
+                : x_in.contiguous();
+        const int64_t c = x.size(1), rows = x.numel() / c;
+        const bool fast = tiled(x);
+        const float* px = fast ? x.data_ptr<float>() : nullptr;
+        // First the count and the sum of each channel over the job, then the squared deviations
+        // from the job's mean: two all-reduces, as exact as the single-process kernel's two passes.
+        std::vector<double> sum =
+            fast ? channel_sums(px, nullptr, rows, c, [](int64_t, float v, float) { return v; })
+                 : to_vector(channel_sum(x.to(torch::kFloat64)));
+        sum.push_back(static_cast<double>(rows));
+        torch::Tensor reduced = to_tensor(sum);
+        reducer->all_reduce_sum(reduced);
+        const double count = reduced[c].item<double>();
+        const torch::Tensor mean_d = reduced.narrow(0, 0, c) / count;
+        const torch::Tensor mean_f = mean_d.to(torch::kFloat32);
+        std::vector<double> dev;
+        if (fast) {
+            const std::vector<double> m = to_vector(mean_f);
+            const std::vector<float> mean_lanes = lanes(m.data(), c, tile_floats(c));
+            dev = channel_sums(px, nullptr, rows, c, [&](int64_t i, float v, float) {
+                const float d = v - mean_lanes[static_cast<size_t>(i)];
+                return d * d;
+            });
+        } else {
+            dev = to_vector(
+                channel_sum((x.to(torch::kFloat64) - per_channel_view(mean_d, x)).square()));
+        }
+        torch::Tensor var = to_tensor(dev);
+        reducer->all_reduce_sum(var);
+        var.div_(count);
+        const torch::Tensor invstd = (var + eps).rsqrt();
+        const torch::Tensor scale = weight.detach().to(torch::kFloat64) * invstd;
+        const torch::Tensor shift = bias.detach().to(torch::kFloat64) - mean_d * scale;
+        torch::Tensor y;
+        if (fast) {
+            const int64_t tile = tile_floats(c);
+            const std::vector<double> sc = to_vector(scale), sh = to_vector(shift);
+            y = torch::empty_like(x, torch::MemoryFormat::ChannelsLast);
+            affine(px, nullptr, y.data_ptr<float>(), rows, c, lanes(sc.data(), c, tile), {},
+                   lanes(sh.data(), c, tile));
+        } else {
+            y = (x.to(torch::kFloat64) * per_channel_view(scale, x) + per_channel_view(shift, x))
+                    .to(x.scalar_type());
+        }
+        // As BatchNorm over the whole job's batch: the unbiased variance of all its values.
+        const double unbias = count > 1 ? count / (count - 1) : 1.0;
+        {
+            torch::NoGradGuard no_grad;
+            running_mean.mul_(1.0 - momentum).add_(mean_f.to(running_mean.dtype()), momentum);
+            running_var.mul_(1.0 - momentum)
+                .add_(var.to(torch::kFloat32).to(running_var.dtype()), momentum * unbias);
+        }
+        ctx->save_for_backward({x, weight});
+        ctx->saved_data["mean"] = mean_f;
+        ctx->saved_data["invstd"] = invstd;
+        ctx->saved_data["count"] = count;
+        // The reducer outlives the step (the trainer owns it); backward may run on another thread
+        // than forward, so it travels with the node rather than in t_reducer.
+        ctx->saved_data["reducer"] = static_cast<int64_t>(reinterpret_cast<intptr_t>(reducer));
+        return y;
+    }
+
+    static variable_list backward(AutogradContext* ctx, variable_list grads) {
+        const auto saved = ctx->get_saved_variables();
+        const torch::Tensor& x = saved[0];
+        const torch::Tensor& weight = saved[1];
+        const torch::Tensor mean_f = ctx->saved_data["mean"].toTensor();
+        const torch::Tensor invstd = ctx->saved_data["invstd"].toTensor();
+        const double count = ctx->saved_data["count"].toDouble();
+        auto* reducer = reinterpret_cast<BatchNormReducer*>(
+            static_cast<intptr_t>(ctx->saved_data["reducer"].toInt()));
+        const int64_t c = x.size(1), rows = x.numel() / c;
+        const bool fast = tiled(x);
+        const torch::Tensor dy =
+            fast ? grads[0].contiguous(torch::MemoryFormat::ChannelsLast) : grads[0].contiguous();
+        std::vector<double> sums;
+        if (fast) {
+            const std::vector<double> m = to_vector(mean_f);
+            const std::vector<float> mean_lanes = lanes(m.data(), c, tile_floats(c));
+            const float* px = x.data_ptr<float>();
+            const float* pdy = dy.data_ptr<float>();
+            sums = channel_sums(pdy, nullptr, rows, c, [](int64_t, float g, float) { return g; });
+            const std::vector<double> dy_xc =
+                channel_sums(pdy, px, rows, c, [&](int64_t i, float g, float v) {
+                    return g * (v - mean_lanes[static_cast<size_t>(i)]);
+                });
+            sums.insert(sums.end(), dy_xc.begin(), dy_xc.end());
+        } else {
+            const torch::Tensor dyd = dy.to(torch::kFloat64);
+            sums = to_vector(channel_sum(dyd));
+            const std::vector<double> dy_xc = to_vector(channel_sum(
+                dyd * (x.to(torch::kFloat64) - per_channel_view(mean_f.to(torch::kFloat64), x))));
+            sums.insert(sums.end(), dy_xc.begin(), dy_xc.end());
+        }
+        const torch::Tensor local = to_tensor(sums);
+        // The weight's and bias's gradients from this process's rows; the job averages them.
+        const torch::Tensor dw = (local.narrow(0, c, c) * invstd).to(weight.scalar_type());
+        const torch::Tensor db = local.narrow(0, 0, c).to(weight.scalar_type());
+        torch::Tensor global = local.clone();
+        reducer->all_reduce_sum(global);
+        const torch::Tensor sum_dy = global.narrow(0, 0, c);
+        const torch::Tensor sum_dy_xc = global.narrow(0, c, c);
+        // dx = w invstd (dy - sum(dy)/N - (x - mean) invstd^2 sum(dy (x - mean))/N), N the job's
+        // count: dy a + x b + k per channel.
+        const torch::Tensor mean_d = mean_f.to(torch::kFloat64);
+        const torch::Tensor a = weight.detach().to(torch::kFloat64) * invstd;
+        const torch::Tensor b = -a * invstd * invstd * sum_dy_xc / count;
+        const torch::Tensor k = -a * sum_dy / count - b * mean_d;
+        torch::Tensor dx;
+        if (fast) {
+            const int64_t tile = tile_floats(c);
+            const std::vector<double> av = to_vector(a), bv = to_vector(b), kv = to_vector(k);
+            dx = torch::empty_like(x, torch::MemoryFormat::ChannelsLast);
+            affine(dy.data_ptr<float>(), x.data_ptr<float>(), dx.data_ptr<float>(), rows, c,
+                   lanes(av.data(), c, tile), lanes(bv.data(), c, tile), lanes(kv.data(), c, tile));
+        } else {
+            dx = (dy.to(torch::kFloat64) * per_channel_view(a, x) +
+                  x.to(torch::kFloat64) * per_channel_view(b, x) + per_channel_view(k, x))
+                     .to(x.scalar_type());
+        }
+        return {dx,
+                dw,
+                db,
+                torch::Tensor(),
+                torch::Tensor(),
+                torch::Tensor(),
+                torch::Tensor(),
+                torch::Tensor()};
+    }
+};
+
 } // namespace
+
+SyncBatchNormScope::SyncBatchNormScope(BatchNormReducer* reducer) : m_previous(t_reducer) {
+    t_reducer = reducer;
+}
+
+SyncBatchNormScope::~SyncBatchNormScope() {
+    t_reducer = m_previous;
+}
+
+bool batch_norm_synced() {
+    return t_reducer != nullptr;
+}
 
 bool uses_own_batch_norm(const torch::nn::BatchNorm2d& bn, const torch::Tensor& x) {
     const auto& o = bn->options;
@@ -211,6 +400,18 @@ bool uses_own_batch_norm(const torch::nn::BatchNorm2d& bn, const torch::Tensor& 
 }
 
 torch::Tensor batch_norm(torch::nn::BatchNorm2d& bn, const torch::Tensor& x) {
+    const auto& o = bn->options;
+    if (t_reducer && bn->is_training() && o.track_running_stats() && o.affine()) {
+        {
+            torch::NoGradGuard no_grad;
+            bn->num_batches_tracked.add_(1);
+        }
+        // PyTorch's momentum None: the cumulative average.
+        const double momentum =
+            o.momentum() ? *o.momentum() : 1.0 / bn->num_batches_tracked.item<double>();
+        return SyncBatchNorm::apply(x, bn->weight, bn->bias, bn->running_mean, bn->running_var,
+                                    momentum, o.eps(), t_reducer);
+    }
     if (!uses_own_batch_norm(bn, x))
         return bn->forward(x);
     {

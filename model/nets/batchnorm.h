@@ -1,6 +1,7 @@
 #pragma once
 
 #include <torch/nn/modules/batchnorm.h>
+#include <torch/types.h>
 
 namespace reslab {
 
@@ -15,5 +16,37 @@ torch::Tensor batch_norm(torch::nn::BatchNorm2d& bn, const torch::Tensor& x);
 
 /// Whether batch_norm(bn, x) takes ResLab's kernel rather than LibTorch's.
 bool uses_own_batch_norm(const torch::nn::BatchNorm2d& bn, const torch::Tensor& x);
+
+/// Sums tensors over the processes of a data-parallel job, for a synchronised batch norm
+/// (model/train/distributed implements it on a c10d process group).
+class BatchNormReducer {
+public:
+    virtual ~BatchNormReducer() = default;
+    /// Sums t (float64, contiguous, the same length on every process) in place over the processes.
+    virtual void all_reduce_sum(torch::Tensor& t) = 0;
+};
+
+/// While one is alive, every batch_norm() on this thread in training mode normalises over the
+/// batch of every process, as torch.nn.SyncBatchNorm does: forward sums each channel's count and
+/// sum over the processes, then the sum of squared deviations from that global mean (two passes,
+/// as the kernel above, so that a large mean costs no precision); backward sums each channel's
+/// sum(dy) and sum(dy (x - mean)) over the processes, so that dx is the gradient of the global
+/// batch's normalisation. The weight's and bias's gradients stay this process's own (the job's
+/// gradient averaging sums them), and the running statistics take the global mean and the global
+/// unbiased variance. Every process must run the same batch norms in the same order. A null
+/// reducer (or none) leaves batch_norm() per process.
+class SyncBatchNormScope {
+public:
+    explicit SyncBatchNormScope(BatchNormReducer* reducer);
+    ~SyncBatchNormScope();
+    SyncBatchNormScope(const SyncBatchNormScope&) = delete;
+    SyncBatchNormScope& operator=(const SyncBatchNormScope&) = delete;
+
+private:
+    BatchNormReducer* m_previous;
+};
+
+/// Whether batch_norm() on this thread normalises over every process's batch now.
+bool batch_norm_synced();
 
 } // namespace reslab

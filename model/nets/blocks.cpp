@@ -45,8 +45,15 @@ void ResidualBlockImpl::register_shortcut() {
 }
 
 torch::Tensor ResidualBlockImpl::shortcut(const torch::Tensor& x) {
-    if (downsample)
-        return downsample->forward(x);
+    if (downsample) {
+        if (!batch_norm_synced())
+            return downsample->forward(x);
+        // A synchronised BN must see the projection's BN too, which Sequential would call itself.
+        torch::nn::BatchNorm2d bn(
+            std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(downsample->ptr(1)));
+        const auto conv = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(downsample->ptr(0));
+        return batch_norm(bn, conv->forward(x));
+    }
     if (!reshapes())
         return x;
     // Option A: subsample by striding and zero-pad the new channels, half before and half after, as

@@ -244,8 +244,9 @@ std::string to_json(const RunConfig& c) {
     json train = json::object();
     train_fields(c.train, Writer{train});
     j["train"] = train;
-    if (c.world_size > 1)
-        j["distributed"] = {{"world_size", c.world_size}, {"backend", "gloo"}};
+    if (c.world_size > 1 || c.sync_bn)
+        j["distributed"] = {
+            {"world_size", c.world_size}, {"backend", "gloo"}, {"sync_bn", c.sync_bn}};
     j["versions"] = {{"reslab", RESLAB_VERSION}, {"torch", TORCH_VERSION}};
     return j.dump(2);
 }
@@ -273,6 +274,7 @@ RunConfig run_config_from_json(const std::string& text) {
         if (!j["distributed"].is_object())
             throw std::runtime_error("'distributed' is not an object");
         Reader{j["distributed"]}("world_size", c.world_size, Bounds{1, 1 << 20});
+        Reader{j["distributed"]}("sync_bn", c.sync_bn, kAny);
     }
     return c;
 }

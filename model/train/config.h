@@ -56,8 +56,10 @@ struct RunConfig {
     std::string name;
     ResNetSpec net;
     TrainConfig train;
-    int world_size = 1; // the ranks of the data-parallel job that started it (spec.json's
-                        // "distributed"; absent for a run that trained alone)
+    int world_size = 1;   // the ranks of the data-parallel job that started it (spec.json's
+                          // "distributed"; absent for a run that trained alone)
+    bool sync_bn = false; // in a data-parallel job, BN statistics over the global batch rather than
+                          // each rank's share (spec.json's "distributed": "sync_bn")
 };
 
 /// spec.json: everything needed to run it again, with the versions that made it.

@@ -3,6 +3,9 @@
 #include <cstdlib>
 #include <mutex>
 
+#include <torch/cuda.h>
+#include <torch/version.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -73,6 +76,19 @@ int free_local_port() {
     if (!ok)
         throw DistributedError("cannot find a free port on 127.0.0.1");
     return ntohs(address.sin_port);
+}
+
+void check_distributed_device(const std::string& device) {
+    if (device == "cpu")
+        return;
+    const bool cuda = torch::cuda::is_available();
+    throw DistributedError(
+        "data-parallel training on '" + device + "' needs NCCL, the GPUs' collectives, and " +
+        (cuda ? std::string("ResLab's process group drives Gloo over CPU tensors only")
+              : std::string("this LibTorch ") + TORCH_VERSION +
+                    " has neither CUDA nor NCCL (a CPU-only build, as Debian's)") +
+        ". Train data-parallel with --device cpu (Gloo), or on one GPU without --nproc" +
+        (cuda ? "" : " against a CUDA LibTorch (cmake -DCMAKE_PREFIX_PATH=<libtorch>)"));
 }
 
 std::optional<DistributedEnv> distributed_env_from_environment() {
@@ -246,6 +262,11 @@ void set_default_process_group(std::shared_ptr<ProcessGroup> group) {
 std::shared_ptr<ProcessGroup> default_process_group() {
     std::lock_guard<std::mutex> lock(g_default_mutex);
     return g_default;
+}
+
+void GroupBatchNormReducer::all_reduce_sum(torch::Tensor& t) {
+    std::vector<torch::Tensor> one{t};
+    m_group.all_reduce_sum(one);
 }
 
 void broadcast_module(ProcessGroup& group, torch::nn::Module& module) {

@@ -11,6 +11,8 @@
 #include <torch/nn/module.h>
 #include <torch/types.h>
 
+#include "nets/batchnorm.h"
+
 namespace reslab {
 
 /// A distributed job could not be set up or one of its collectives failed (a rank died, hung
@@ -37,6 +39,12 @@ std::optional<DistributedEnv> distributed_env_from_environment();
 /// torchrun picks one for --standalone: another process could take it in between, which the
 /// rendezvous then reports). Throws DistributedError when there is none.
 int free_local_port();
+
+/// Throws DistributedError unless a data-parallel job can train on device ("cpu", "cuda",
+/// "cuda:N"): Gloo over CPU tensors can; GPUs need NCCL, which ResLab's process group does not
+/// drive, and which a LibTorch without CUDA (Debian's) does not have. The message says which is
+/// missing and what to do instead.
+void check_distributed_device(const std::string& device);
 
 /// The default timeout of every collective and of the rendezvous (PyTorch's is 30 minutes; a job
 /// of small steps on one machine should not wait that long for a dead rank).
@@ -77,6 +85,16 @@ private:
 /// Null (the default): every run trains alone.
 void set_default_process_group(std::shared_ptr<ProcessGroup> group);
 std::shared_ptr<ProcessGroup> default_process_group();
+
+/// A synchronised batch norm's sums (SyncBatchNormScope) over a process group's ranks.
+class GroupBatchNormReducer : public BatchNormReducer {
+public:
+    explicit GroupBatchNormReducer(ProcessGroup& group) : m_group(group) {}
+    void all_reduce_sum(torch::Tensor& t) override;
+
+private:
+    ProcessGroup& m_group;
+};
 
 /// Copies rank 0's parameters and buffers (BN statistics too) into every rank's module, as
 /// DistributedDataParallel does when it is constructed.

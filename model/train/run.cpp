@@ -103,6 +103,8 @@ Run::Run(RunConfig config, RunData data, std::string folder, bool resuming)
     if (t.precision != "float32" && t.precision != "bfloat16")
         throw std::invalid_argument("unknown precision '" + t.precision +
                                     "'; use float32 or bfloat16");
+    if (const auto group = default_process_group(); group && group->world_size() > 1)
+        check_distributed_device(t.device); // before parse_device: NCCL is what is missing
     m_device = parse_device(t.device);
     m_steps_per_epoch = std::max<int64_t>(1, m_data.train->size() / t.batch_size);
     m_total_steps =
@@ -126,10 +128,6 @@ Run::Run(RunConfig config, RunData data, std::string folder, bool resuming)
         m_group.reset();
     if (m_group) {
         const int world = m_group->world_size();
-        if (!m_device.is_cpu())
-            throw std::invalid_argument(
-                "a data-parallel job runs on Gloo over CPU tensors; NCCL for '" + t.device +
-                "' is not available in this build");
         if (t.batch_size % world != 0)
             throw std::invalid_argument("the global batch of " + std::to_string(t.batch_size) +
                                         " images does not split evenly over " +
@@ -144,6 +142,8 @@ Run::Run(RunConfig config, RunData data, std::string folder, bool resuming)
         std::make_unique<FlatSGD>(m_net->parameters(), t.momentum, t.weight_decay, t.nesterov);
     if (m_group)
         m_averager = std::make_unique<GradientAverager>(m_net->parameters());
+    if (m_group && m_config.sync_bn)
+        m_bn_reducer = std::make_unique<GroupBatchNormReducer>(*m_group);
     m_data.train = on_device(m_data.train, m_device);
     m_data.test = on_device(m_data.test, m_device);
     const auto on = torch::TensorOptions().device(m_device);
@@ -337,6 +337,9 @@ void Run::record_train() {
 void Run::train_batch(const torch::Tensor& x, const torch::Tensor& y, double lr, NetTrace* trace) {
     const TrainConfig& t = m_config.train;
     torch::Tensor logits, loss;
+    // --sync-bn: every BN's statistics over the global batch, in forward and in backward (none:
+    // each rank's own, as DDP's default).
+    SyncBatchNormScope sync_bn(m_bn_reducer.get());
     {
         Autocast autocast(m_device, t.precision == "bfloat16");
         logits = trace ? m_net->forward_traced(x, *trace) : m_net->forward(x);

@@ -109,7 +109,7 @@ private:
     void write_status();
     void record_train();
     bool read_back_counters();
-    void load_trainer_state();
+    void load_trainer_state(const std::string& folder);
     torch::Tensor batch_indices(int64_t step);
     /// Forward, loss, backward and the optimiser on one batch, with the loss and error summed on
     /// the device; also what a CUDA graph captures (trace null, inputs in m_graph_x/y).
@@ -129,8 +129,9 @@ private:
     torch::Tensor m_graph_x, m_graph_y; // the captured step's input and target buffers
     std::optional<ProbeRecord> m_probe; // taken by the current step
     std::string m_note;
-    std::shared_ptr<ProcessGroup> m_group;        // set only in a job of several ranks
-    std::unique_ptr<GradientAverager> m_averager; // with m_group
+    std::shared_ptr<ProcessGroup> m_group;               // set only in a job of several ranks
+    std::unique_ptr<GradientAverager> m_averager;        // with m_group
+    std::unique_ptr<GroupBatchNormReducer> m_bn_reducer; // with m_group and sync_bn
 
     State m_state = State::Ready;
     std::string m_message;

@@ -53,17 +53,25 @@ double counter_value(const std::map<std::string, torch::Tensor>& counters,
 
 std::unique_ptr<Run> Run::resume(const std::string& folder, RunData data) {
     const RunPaths paths(folder);
+    // In a data-parallel job every rank reads the folder (on this machine, or a file system they
+    // share) and rank 0 alone changes it.
+    const std::shared_ptr<ProcessGroup> group = default_process_group();
+    const bool writer = !group || group->rank() == 0;
     // A process killed while it wrote a file leaves the temporary file of the write behind.
     std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(folder, ec)) {
-        if (is_interrupted_write(entry.path().filename().string()) && entry.is_regular_file(ec))
-            fs::remove(entry.path(), ec);
-    }
+    if (writer)
+        for (const auto& entry : fs::directory_iterator(folder, ec)) {
+            if (is_interrupted_write(entry.path().filename().string()) && entry.is_regular_file(ec))
+                fs::remove(entry.path(), ec);
+        }
     std::unique_ptr<Run> run(
         new Run(read_config(folder), std::move(data), folder, /*resuming=*/true));
     if (fs::exists(paths.trainer)) {
-        run->load_trainer_state();
-    } else {
+        run->load_trainer_state(folder);
+        // Rank 0's checkpoint is everyone's, as a new job's weights are rank 0's.
+        if (run->m_group)
+            broadcast_module(*run->m_group, *run->m_net);
+    } else if (writer) {
         // Stopped before its first checkpoint (a compare killed early leaves such runs beside
         // others that have one): it starts again from step 0, as its seed makes it, and the
         // records it wrote before are written again.
@@ -73,8 +81,8 @@ std::unique_ptr<Run> Run::resume(const std::string& folder, RunData data) {
     return run;
 }
 
-void Run::load_trainer_state() {
-    const RunPaths paths(m_folder);
+void Run::load_trainer_state(const std::string& folder) {
+    const RunPaths paths(folder);
     const StateDict state = read_state_dict(paths.trainer);
     StateDict model;
     std::map<std::string, torch::Tensor> momentum, counters;
@@ -128,7 +136,8 @@ void Run::load_trainer_state() {
     m_elapsed_before = elapsed;
     m_final_wrong = final_wrong;
     m_final_seen = final_seen;
-    truncate_metrics(paths.metrics, m_step);
+    if (!m_folder.empty()) // rank 0's, in a data-parallel job
+        truncate_metrics(paths.metrics, m_step);
     if (m_step >= m_total_steps)
         m_state = State::Finished;
 }
