@@ -1,8 +1,12 @@
 #include "distributed.h"
 
 #include <cstdlib>
+#include <functional>
 #include <mutex>
 
+#include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/function_hook.h>
+#include <torch/csrc/autograd/variable.h>
 #include <torch/cuda.h>
 #include <torch/version.h>
 
@@ -214,6 +218,21 @@ void ProcessGroup::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
     m_impl->finish(m_impl->gloo->allreduce(tensors), "an all-reduce", m_env.rank, m_env.world_size);
 }
 
+std::unique_ptr<PendingCollective>
+ProcessGroup::all_reduce_sum_async(std::vector<torch::Tensor>& tensors) {
+    struct Pending : PendingCollective {
+        std::function<void()> finish;
+        void wait() override { finish(); }
+    };
+    m_impl->announce(m_env.rank);
+    auto pending = std::make_unique<Pending>();
+    pending->finish = [impl = m_impl.get(), work = m_impl->gloo->allreduce(tensors),
+                       rank = m_env.rank, world = m_env.world_size] {
+        impl->finish(work, "an all-reduce", rank, world);
+    };
+    return pending;
+}
+
 void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int root) {
     if (tensors.empty())
         return;
@@ -244,6 +263,9 @@ ProcessGroup::ProcessGroup(const DistributedEnv& env_in, std::chrono::millisecon
 
 ProcessGroup::~ProcessGroup() = default;
 void ProcessGroup::all_reduce_sum(std::vector<torch::Tensor>&) {}
+std::unique_ptr<PendingCollective> ProcessGroup::all_reduce_sum_async(std::vector<torch::Tensor>&) {
+    return nullptr;
+}
 void ProcessGroup::broadcast(std::vector<torch::Tensor>&, int) {}
 void ProcessGroup::barrier() {}
 #endif
@@ -287,10 +309,25 @@ void broadcast_module(ProcessGroup& group, torch::nn::Module& module) {
             tensors[i].copy_(sent[i]);
 }
 
-GradientAverager::GradientAverager(std::vector<torch::Tensor> parameters, int64_t bucket_bytes)
+/// Tells the averager when AccumulateGrad has added a parameter's gradient into .grad().
+struct GradientAverager::Hook : torch::autograd::FunctionPostHook {
+    GradientAverager* averager;
+    size_t parameter;
+    Hook(GradientAverager* a, size_t p) : averager(a), parameter(p) {}
+    torch::autograd::variable_list operator()(const torch::autograd::variable_list& outputs,
+                                              const torch::autograd::variable_list&) override {
+        averager->accumulated(parameter);
+        return outputs;
+    }
+};
+
+GradientAverager::GradientAverager(std::vector<torch::Tensor> parameters,
+                                   int64_t bucket_bytes,
+                                   std::optional<bool> overlap)
     : m_parameters(std::move(parameters)) {
     // Reverse order, as DDP's buckets: backward produces the last layers' gradients first.
     int64_t bytes = 0;
+    m_bucket_of.assign(m_parameters.size(), 0);
     for (size_t k = m_parameters.size(); k-- > 0;) {
         const int64_t size = m_parameters[k].numel() * m_parameters[k].element_size();
         if (m_buckets.empty() || (bytes > 0 && bytes + size > bucket_bytes)) {
@@ -298,29 +335,101 @@ GradientAverager::GradientAverager(std::vector<torch::Tensor> parameters, int64_
             bytes = 0;
         }
         m_buckets.back().push_back(k);
+        m_bucket_of[k] = m_buckets.size() - 1;
         bytes += size;
     }
+    if (!overlap) {
+        const char* setting = std::getenv("RESLAB_DDP_OVERLAP");
+        overlap = !(setting && std::string(setting) == "0");
+    }
+    if (!*overlap)
+        return;
+    for (size_t k = 0; k < m_parameters.size(); ++k) {
+        std::shared_ptr<torch::autograd::Node> node =
+            torch::autograd::impl::grad_accumulator(m_parameters[k]);
+        if (!node) { // not a leaf that requires a gradient: no overlap, as after backward
+            for (size_t i = 0; i < m_hook_keys.size(); ++i)
+                std::static_pointer_cast<torch::autograd::Node>(m_accumulators[i])
+                    ->del_post_hook(m_hook_keys[i]);
+            m_accumulators.clear();
+            m_hook_keys.clear();
+            return;
+        }
+        m_hook_keys.push_back(node->add_post_hook(std::make_unique<Hook>(this, k)));
+        m_accumulators.push_back(node);
+    }
+}
+
+GradientAverager::~GradientAverager() {
+    for (size_t i = 0; i < m_hook_keys.size(); ++i)
+        std::static_pointer_cast<torch::autograd::Node>(m_accumulators[i])
+            ->del_post_hook(m_hook_keys[i]);
+}
+
+void GradientAverager::prepare(ProcessGroup& group) {
+    if (!overlaps())
+        return;
+    m_armed = &group;
+    m_missing.clear();
+    for (const auto& bucket : m_buckets)
+        m_missing.push_back(bucket.size());
+    m_next = 0;
+    m_flat.assign(m_buckets.size(), torch::Tensor());
+    m_pending.clear();
+}
+
+void GradientAverager::accumulated(size_t parameter) {
+    if (!m_armed)
+        return;
+    const size_t b = m_bucket_of[parameter];
+    if (m_missing[b] > 0)
+        --m_missing[b];
+    // In bucket order on every rank, so that the ranks' collectives pair up.
+    while (m_next < m_buckets.size() && m_missing[m_next] == 0)
+        start(m_next++);
+}
+
+void GradientAverager::start(size_t b) {
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> flat;
+    for (size_t k : m_buckets[b]) {
+        const torch::Tensor& p = m_parameters[k];
+        const torch::Tensor g = p.grad();
+        flat.push_back(g.defined() ? g.reshape({-1}) : torch::zeros({p.numel()}, p.options()));
+    }
+    // Divided before the sum, as DDP 1.13 does (exact for a world of 2, 4, 8...).
+    m_flat[b] = torch::cat(flat).div_(static_cast<double>(m_armed->world_size()));
+    std::vector<torch::Tensor> buffer{m_flat[b]};
+    m_pending.push_back(m_armed->all_reduce_sum_async(buffer));
 }
 
 void GradientAverager::average(ProcessGroup& group) {
     const auto t0 = std::chrono::steady_clock::now();
     torch::NoGradGuard no_grad;
-    const double world = group.world_size();
-    for (const auto& bucket : m_buckets) {
-        std::vector<torch::Tensor> flat;
-        for (size_t k : bucket) {
-            const torch::Tensor& p = m_parameters[k];
-            const torch::Tensor g = p.grad();
-            flat.push_back(g.defined() ? g.reshape({-1}) : torch::zeros({p.numel()}, p.options()));
+    if (!m_armed) { // after backward: flatten, sum and copy back one bucket at a time
+        prepare(group);
+        m_armed = &group;
+        m_flat.assign(m_buckets.size(), torch::Tensor());
+        for (size_t b = 0; b < m_buckets.size(); ++b) {
+            m_pending.clear();
+            start(b);
+            m_pending.front()->wait();
         }
-        // Divided before the sum, as DDP 1.13 does (exact for a world of 2, 4, 8...).
-        std::vector<torch::Tensor> buffer{torch::cat(flat).div_(world)};
-        group.all_reduce_sum(buffer);
+    } else {
+        // Parameters that took no part in this backward count as zeros.
+        while (m_next < m_buckets.size())
+            start(m_next++);
+        for (const auto& pending : m_pending)
+            pending->wait();
+    }
+    m_armed = nullptr;
+    m_pending.clear();
+    for (size_t b = 0; b < m_buckets.size(); ++b) {
         int64_t offset = 0;
-        for (size_t k : bucket) {
+        for (size_t k : m_buckets[b]) {
             torch::Tensor& p = m_parameters[k];
             const int64_t n = p.numel();
-            const torch::Tensor part = buffer.front().narrow(0, offset, n);
+            const torch::Tensor part = m_flat[b].narrow(0, offset, n);
             offset += n;
             // copy_ goes by index, so a channels-last gradient (a view into FlatSGD's buffer)
             // keeps its layout and storage.
@@ -330,6 +439,7 @@ void GradientAverager::average(ProcessGroup& group) {
                 p.mutable_grad() = part.view(p.sizes()).clone();
         }
     }
+    m_flat.assign(m_buckets.size(), torch::Tensor());
     m_last_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 

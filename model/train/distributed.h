@@ -50,6 +50,14 @@ void check_distributed_device(const std::string& device);
 /// of small steps on one machine should not wait that long for a dead rank).
 constexpr std::chrono::milliseconds kDefaultDistributedTimeout{60000};
 
+/// A collective in flight (ProcessGroup::all_reduce_sum_async).
+class PendingCollective {
+public:
+    virtual ~PendingCollective() = default;
+    /// Waits for it on every rank; throws DistributedError as the blocking calls do.
+    virtual void wait() = 0;
+};
+
 /// A c10d process group over Gloo (CPU tensors): the TCPStore rendezvous at MASTER_ADDR:
 /// MASTER_PORT (rank 0 serves it) and the collectives ResLab uses. Blocking: each call waits for
 /// its collective to finish on every rank, or throws DistributedError after the timeout.
@@ -67,6 +75,9 @@ public:
 
     /// Sums each tensor in place over the ranks.
     void all_reduce_sum(std::vector<torch::Tensor>& tensors);
+    /// The same, started: the tensors hold the sums once wait() has returned. Every rank must
+    /// start its collectives in the same order.
+    std::unique_ptr<PendingCollective> all_reduce_sum_async(std::vector<torch::Tensor>& tensors);
     /// Overwrites each tensor with root's.
     void broadcast(std::vector<torch::Tensor>& tensors, int root = 0);
     /// Whether any rank passed true (every rank gets the same answer).
@@ -104,28 +115,54 @@ void broadcast_module(ProcessGroup& group, torch::nn::Module& module);
 /// are divided by the world size, flattened into one buffer, summed by one all-reduce and copied
 /// back (DDP's default of 25 MiB a bucket, and its divide-then-sum order).
 ///
-/// It runs after backward has finished. LibTorch 1.13 could start a bucket during backward (a
-/// Tensor::register_hook on each parameter fires when its gradient is computed, and a bucket
-/// whose gradients are all in could be all-reduced asynchronously), but such a hook sees the
-/// gradient before autograd accumulates it into .grad(), so a bucket would have to copy the hook's
-/// tensor and the hook's order is the engine's, not the parameters'. DDP's C++ Reducer does this
-/// with post-accumulation hooks on the AccumulateGrad nodes; that is the next step here.
+/// With overlap (the default; RESLAB_DDP_OVERLAP=0 turns it off), a bucket is all-reduced while
+/// backward still runs, as DDP's C++ Reducer does: a post-hook on each parameter's AccumulateGrad
+/// node (the autograd node that adds a leaf's gradient into .grad()) counts the bucket's
+/// gradients in, and a bucket whose gradients are all accumulated is flattened and its all-reduce
+/// started asynchronously; buckets start in their fixed order on every rank (a bucket that
+/// completes early waits for the ones before it), and average() then starts whatever is left and
+/// waits for all. The buckets and the sums are the same as after backward, so the results are
+/// bit for bit those of the path without overlap.
 class GradientAverager {
 public:
     static constexpr int64_t kDefaultBucketBytes = 25 * 1024 * 1024;
 
     GradientAverager(std::vector<torch::Tensor> parameters,
-                     int64_t bucket_bytes = kDefaultBucketBytes);
-    /// Every parameter's gradient replaced by its mean over the ranks (parameters without a
-    /// gradient count as zeros, so every rank all-reduces the same buffers).
+                     int64_t bucket_bytes = kDefaultBucketBytes,
+                     std::optional<bool> overlap = std::nullopt);
+    ~GradientAverager();
+    GradientAverager(const GradientAverager&) = delete;
+    GradientAverager& operator=(const GradientAverager&) = delete;
+
+    /// Before backward: with overlap, buckets start as their gradients come in.
+    void prepare(ProcessGroup& group);
+    /// After backward: every parameter's gradient replaced by its mean over the ranks
+    /// (parameters without a gradient count as zeros, so every rank all-reduces the same
+    /// buffers).
     void average(ProcessGroup& group);
     size_t buckets() const { return m_buckets.size(); }
-    /// Seconds spent in the last average() (flatten, all-reduce, copy back).
+    bool overlaps() const { return !m_accumulators.empty(); }
+    /// Seconds spent in the last average(): the communication backward did not hide (flatten,
+    /// all-reduce, copy back, or waiting for the buckets started during backward).
     double last_seconds() const { return m_last_seconds; }
 
 private:
+    struct Hook;
+    void accumulated(size_t parameter);
+    void start(size_t bucket);
+
     std::vector<torch::Tensor> m_parameters;
     std::vector<std::vector<size_t>> m_buckets; // parameter indices, in reverse order as DDP's
+    std::vector<size_t> m_bucket_of;
+    // With overlap: each parameter's AccumulateGrad node (kept alive: a leaf holds it weakly)
+    // and the key of the hook on it.
+    std::vector<std::shared_ptr<void>> m_accumulators;
+    std::vector<uintptr_t> m_hook_keys;
+    ProcessGroup* m_armed = nullptr;   // set between prepare() and average()
+    std::vector<size_t> m_missing;     // per bucket: gradients not yet accumulated
+    size_t m_next = 0;                 // the next bucket to start
+    std::vector<torch::Tensor> m_flat; // per bucket: its buffer once started
+    std::vector<std::unique_ptr<PendingCollective>> m_pending;
     double m_last_seconds = 0.0;
 };
 

@@ -346,6 +346,8 @@ void Run::train_batch(const torch::Tensor& x, const torch::Tensor& y, double lr,
         loss = F::cross_entropy(logits, y);
     }
     m_optimizer->zero_grad();
+    if (m_averager)
+        m_averager->prepare(*m_group); // buckets start as backward accumulates their gradients
     loss.backward();
     if (m_averager)
         m_averager->average(*m_group); // every rank then takes the same step
