@@ -172,12 +172,12 @@ def cases(d, cli):
     K = "crashes and hangs"
     for field, value, words in (
             ("blocks", [1000000000, 3, 3], "blocks"),
-            ("blocks", [2000] * 3, "at most"),
+            ("blocks", [2000] * 3, "fits"),  # 194 M weights: a legitimate net
             ("widths", [16384, 16384, 16384], "at most"),
             ("classes", 100000, None),
             ("input_size", 8192, None),
-            ("stem_width", 16384, "at most"),
-            ("blocks", [1] * 17, "16 stages"),
+            ("stem_width", 16384, "fits"),
+            ("blocks", [1] * 17, "at most 16"),
             ("blocks", [], "stage"),
             ("widths", [16, 32], "widths"),
             ("in_channels", 0, "in_channels")):
@@ -187,10 +187,13 @@ def cases(d, cli):
         dest = f(name)
         def make(dest=dest, field=field, value=value):
             run_folder_copy(base, dest, lambda j: j["net"].__setitem__(field, value))
+        # Nets within every bound that trainer.pth does not fit: resume says so; info describes them.
+        legit = words == "fits"
         C.append(Case(K, f"resume: spec.json net.{field} = {str(value)[:40]}", ["resume", dest],
-                      [words, "spec.json"], make, keep=[dest]))
+                      ["trainer.pth", "do not fit"] if legit else [words, "spec.json"], make, keep=[dest]))
         C.append(Case(K, f"info --run: spec.json net.{field} = {str(value)[:40]}",
-                      ["info", "--run", dest], [words, "spec.json"], make))
+                      ["info", "--run", dest], [] if legit else [words, "spec.json"], make,
+                      status=0 if legit else 1))
     wide = f("spec-wide-and-deep")
     C.append(Case(K, "resume: widths 4096 x3 and 2000 blocks a stage (each in bounds, 10^11 weights)",
                   ["resume", wide], ["spec.json", "parameters"],
@@ -232,7 +235,9 @@ def cases(d, cli):
                           lambda dest=dest, name=name, what=what: run_folder_copy(
                               base, dest, lambda j: j["train"].__setitem__("steps", 4),
                               files={name: "fifo" if what == "FIFO" else "dir"}),
-                          status=None if name == "status.json" else 1))
+                          # status.json and checkpoint.pth are replaced by a rename (a folder there
+                          # fails the run, exit 3, with the reason)
+                          status=None if name in ("status.json", "checkpoint.pth") else 1))
         dest = f(f"{what}-checkpoint-predict")
         C.append(Case(K, f"predict on a run folder whose checkpoint.pth is a {what}",
                       ["predict", "--weights", dest, "--image", photo], ["checkpoint.pth", word],
@@ -293,7 +298,9 @@ def cases(d, cli):
             args = pred + ["--input-tensor", x, opt, val]
         else:
             args = ["landscape", base, opt, val]
-        C.append(Case(K, f"{cmd} {opt} {val}", args, [opt], status=None if opt in ("--threads",) and val == "1000" else 1))
+        C.append(Case(K, f"{cmd} {opt} {val}", args, [opt],
+                      status=None if (opt, val) in (("--threads", "1000"), ("--parallel-runs", "1000"),
+                                                    ("--seed", "-1")) else 1))
 
     # ---------- decompression bombs ----------
     K = "decompression bombs"
@@ -687,6 +694,8 @@ def run(cli, case, d, inspect_bin):
             return ("FAULT", f"PIL {pil}; ResLab reads it", dt)
         if r.returncode in (124, 137) or r.returncode < 0 or r.returncode > 1:
             return ("FAULT", f"exit {r.returncode}: {err.strip()[-200:]}", dt)
+        if pil == "reads" and ("not a PNG, JPEG or BMP" in err or "ResLab does not read" in err):
+            return ("ok", f"PIL reads it; ResLab refuses it by name (a format it does not read): {err.strip()[:140]}", dt)
         if pil == "reads":
             return ("FAULT", f"PIL reads it; ResLab refuses: {err.strip()[:160]}", dt)
         return ("ok", f"both refuse: PIL {pil}; ResLab: {err.strip()[:120]}", dt)
