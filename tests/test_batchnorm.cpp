@@ -1,7 +1,12 @@
 // ResLab's channels-last batch norm against LibTorch's own (torch::nn::BatchNorm2d, the C++ twin of
 // PyTorch's) computed in float64: the same output, gradients and running statistics within float32
 // rounding, for channel counts that fill a tile and for ones that do not; the same bits on one
-// thread and on two; and LibTorch's own path wherever ours does not apply.
+// thread and on two; LibTorch's own path wherever ours does not apply; and the synchronised batch
+// norm (SyncBatchNormScope) of two ranks on half a batch each against LibTorch's on the whole.
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include <ATen/Parallel.h>
 
 #include "nets/batchnorm.h"
@@ -58,6 +63,35 @@ bool close(const torch::Tensor& a, const torch::Tensor& b, double rtol, double a
     return false;
 }
 
+/// Two ranks as two threads of this process: all_reduce_sum waits for both and gives each the sum.
+struct TwoRanks {
+    std::mutex mutex;
+    std::condition_variable done;
+    int arrived = 0;
+    int64_t generation = 0;
+    torch::Tensor sum, result;
+
+    struct Rank : BatchNormReducer {
+        TwoRanks* ranks = nullptr;
+        int reductions = 0;
+        void all_reduce_sum(torch::Tensor& t) override {
+            ++reductions;
+            std::unique_lock<std::mutex> lock(ranks->mutex);
+            const int64_t mine = ranks->generation;
+            ranks->sum = ranks->arrived == 0 ? t.clone() : ranks->sum + t;
+            if (++ranks->arrived == 2) {
+                ranks->result = ranks->sum;
+                ranks->arrived = 0;
+                ++ranks->generation;
+                ranks->done.notify_all();
+            } else {
+                ranks->done.wait(lock, [&] { return ranks->generation != mine; });
+            }
+            t.copy_(ranks->result);
+        }
+    };
+};
+
 } // namespace
 
 class TestBatchNorm : public QObject {
@@ -107,6 +141,92 @@ private Q_SLOTS:
         QVERIFY(torch::equal(one.dx, two.dx));
         QVERIFY(torch::equal(one.dw, two.dw));
         QVERIFY(torch::equal(one.running_var, two.running_var));
+    }
+
+    void syncedOverTwoRanksIsOneBatch_data() {
+        QTest::addColumn<bool>("channelsLast");
+        QTest::newRow("channels-last (the tiled kernels)") << true;
+        QTest::newRow("NCHW (float64 torch ops)") << false;
+    }
+    void syncedOverTwoRanksIsOneBatch() {
+        // SyncBatchNormScope: two ranks, each on half of a batch, against LibTorch's BatchNorm2d
+        // on the whole batch in float64. The loss is sum(y * g), so each rank's dy is its rows
+        // of g: its input gradient must be the whole batch's rows, the two ranks' weight and
+        // bias gradients must add up to the whole batch's, and each rank's running statistics
+        // must be the whole batch's.
+        QFETCH(bool, channelsLast);
+        constexpr int64_t n = 16, c = 12, side = 5;
+        torch::manual_seed(7);
+        const torch::Tensor x = torch::randn({n, c, side, side}) * 0.7 + 2.0;
+        const torch::Tensor g = torch::randn({n, c, side, side});
+        const torch::Tensor weight = torch::rand({c}) + 0.5, bias = torch::rand({c}) - 0.5;
+
+        torch::nn::BatchNorm2d full(c);
+        full->to(torch::kFloat64);
+        {
+            torch::NoGradGuard no_grad;
+            full->weight.copy_(weight);
+            full->bias.copy_(bias);
+        }
+        full->train();
+        const torch::Tensor xf = x.to(torch::kFloat64).requires_grad_(true);
+        const torch::Tensor yf = full->forward(xf);
+        (yf * g.to(torch::kFloat64)).sum().backward();
+
+        TwoRanks ranks;
+        struct Out {
+            torch::Tensor y, dx, dw, db, mean, var;
+            int reductions = 0;
+        } out[2];
+        std::thread threads[2];
+        for (int r = 0; r < 2; ++r)
+            threads[r] = std::thread([&, r] {
+                torch::nn::BatchNorm2d bn(c);
+                {
+                    torch::NoGradGuard no_grad;
+                    bn->weight.copy_(weight);
+                    bn->bias.copy_(bias);
+                }
+                bn->train();
+                TwoRanks::Rank rank;
+                rank.ranks = &ranks;
+                torch::Tensor xr = x.narrow(0, r * n / 2, n / 2).clone();
+                if (channelsLast)
+                    xr = xr.contiguous(torch::MemoryFormat::ChannelsLast);
+                xr.requires_grad_(true);
+                torch::Tensor y;
+                {
+                    SyncBatchNormScope sync(&rank);
+                    y = batch_norm(bn, xr);
+                }
+                (y * g.narrow(0, r * n / 2, n / 2)).sum().backward();
+                out[r] = {y.detach(),
+                          xr.grad(),
+                          bn->weight.grad(),
+                          bn->bias.grad(),
+                          bn->running_mean.clone(),
+                          bn->running_var.clone(),
+                          rank.reductions};
+            });
+        for (auto& t : threads)
+            t.join();
+        QString why;
+        const auto d = [](const torch::Tensor& t) { return t.to(torch::kFloat64); };
+        for (int r = 0; r < 2; ++r) {
+            QCOMPARE(out[r].reductions, 3); // count and sum, squared deviations, backward's sums
+            QVERIFY2(close(d(out[r].y), yf.detach().narrow(0, r * n / 2, n / 2), 0, 1e-5, &why),
+                     qPrintable("output: " + why));
+            QVERIFY2(close(d(out[r].dx), xf.grad().narrow(0, r * n / 2, n / 2), 0, 1e-5, &why),
+                     qPrintable("input gradient: " + why));
+            QVERIFY2(close(d(out[r].mean), full->running_mean, 0, 1e-6, &why),
+                     qPrintable("running mean: " + why));
+            QVERIFY2(close(d(out[r].var), full->running_var, 0, 1e-6, &why),
+                     qPrintable("running var: " + why));
+        }
+        QVERIFY2(close(d(out[0].dw + out[1].dw), full->weight.grad(), 0, 1e-4, &why),
+                 qPrintable("weight gradient: " + why));
+        QVERIFY2(close(d(out[0].db + out[1].db), full->bias.grad(), 0, 1e-4, &why),
+                 qPrintable("bias gradient: " + why));
     }
 
     void libTorchsPathElsewhere() {
