@@ -710,7 +710,8 @@ def run(cli, case, d, inspect_bin):
     faults = []
     if code in (124, 137):
         faults.append("HANG (killed after 20 s)")
-    elif code < 0 or (code > 2 and not (100 <= code <= 120 and "Run with --help" in err)):
+    elif code < 0 or (code > 3 and not (100 <= code <= 120 and "Run with --help" in err)) or \
+            (code == 3 and "error" not in err):  # 3: a run failed, saying why
         faults.append(f"CRASH (exit {code})")
     raw = [m for m in RAW if m in err]
     if raw:
