@@ -8,6 +8,7 @@
 #include "landscapeview.h"
 #include "mainwindow.h"
 #include "qttestsupport.h"
+#include "surface3d.h"
 #include "surfaceplot.h"
 
 // The Loss landscape tab in the window: a run and its twin opened from their folders, their
@@ -92,6 +93,26 @@ private Q_SLOTS:
         QCOMPARE(csv.readAll().count('\n'), 1 + 2 * 25);
         QVERIFY(view->exportPng(file("surfaces.png")));
         QVERIFY(!QImage(file("surfaces.png")).isNull());
+
+        // The 3-D view of the same pair: made when asked for, it holds the log of each surface
+        // (here, offscreen, without OpenGL, it says so in place of the picture and stays up).
+        QVERIFY(!view->surface3d(0));
+        view->setShown(QStringLiteral("3d"));
+        QCOMPARE(view->shown(), QStringLiteral("3d"));
+        for (int side = 0; side < 2; ++side) {
+            const Surface3D* s = view->surface3d(side);
+            QVERIFY(s);
+            QCOMPARE(s->drawing(), Surface3D::openGlAvailable());
+            const QVector<double>& loss = view->surface(side).loss;
+            QCOMPARE(s->heights().size(), loss.size());
+            for (int i = 0; i < loss.size(); ++i)
+                QVERIFY(std::abs(s->heights()[i] - std::log10(loss[i])) < 1e-12);
+        }
+        QVERIFY(view->exportPng(file("surfaces-3d.png")));
+        QVERIFY(!QImage(file("surfaces-3d.png")).isNull());
+        QVERIFY(plots[0]->isHidden()); // the stack shows the 3-D views
+        view->setShown(QStringLiteral("contours"));
+        QVERIFY(!plots[0]->isHidden());
     }
 
     void theTrajectoryIsDrawnOnItsPlane() {

@@ -53,6 +53,12 @@ void SurfacePlot::setTitle(const QString& title) {
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
+QString SurfacePlot::title() const {
+    if (auto* t = qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0)))
+        return t->text();
+    return QString();
+}
+
 void SurfacePlot::setPath(const QVector<double>& a, const QVector<double>& b) {
     m_path->setData(a, b);
     m_plot->replot(QCustomPlot::rpQueuedReplot);
@@ -69,20 +75,7 @@ void SurfacePlot::clear() {
 void SurfacePlot::setSurface(const QVector<double>& coords, const QVector<double>& values) {
     const int n = static_cast<int>(coords.size());
     m_coords = coords;
-    m_painted = values.size() == n * n ? values : QVector<double>(n * n, qQNaN());
-    // A point not computed yet shows the nearest point of the lattice of every 2nd, then every
-    // 4th point that is (the order the surface is filled in).
-    const QVector<double> own = m_painted;
-    for (int b = 0; b < n; ++b)
-        for (int a = 0; a < n; ++a) {
-            double& v = m_painted[b * n + a];
-            for (int stride : {2, 4})
-                if (std::isnan(v)) {
-                    const int nb = std::min(n - 1, (b + stride / 2) / stride * stride);
-                    const int na = std::min(n - 1, (a + stride / 2) / stride * stride);
-                    v = own[nb * n + na];
-                }
-        }
+    m_painted = filled(coords, values);
     m_min = std::numeric_limits<double>::infinity();
     m_max = -m_min;
     for (double v : m_painted)
@@ -108,6 +101,23 @@ void SurfacePlot::setSurface(const QVector<double>& coords, const QVector<double
     }
     updateContours();
     m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QVector<double> SurfacePlot::filled(const QVector<double>& coords, const QVector<double>& values) {
+    const int n = static_cast<int>(coords.size());
+    QVector<double> out = values.size() == n * n ? values : QVector<double>(n * n, qQNaN());
+    const QVector<double> own = out;
+    for (int b = 0; b < n; ++b)
+        for (int a = 0; a < n; ++a) {
+            double& v = out[b * n + a];
+            for (int stride : {2, 4})
+                if (std::isnan(v)) {
+                    const int nb = std::min(n - 1, (b + stride / 2) / stride * stride);
+                    const int na = std::min(n - 1, (a + stride / 2) / stride * stride);
+                    v = own[nb * n + na];
+                }
+        }
+    return out;
 }
 
 void SurfacePlot::setColorRange(double lower, double upper) {

@@ -23,12 +23,16 @@ public:
     ~SurfacePlot() override;
 
     void setTitle(const QString& title);
+    QString title() const;
     /// coords: the grid's values along each axis; values: coords.size()^2, row by b.
     void setSurface(const QVector<double>& coords, const QVector<double>& values);
     void clear();
     /// A path drawn over the surface (training's trajectory), point by point; empty: none.
     void setPath(const QVector<double>& a, const QVector<double>& b);
     int pathPoints() const;
+    /// values with each point not computed yet (NaN) given the nearest computed point of the
+    /// lattice of every 2nd, then every 4th point (the order a surface is filled in).
+    static QVector<double> filled(const QVector<double>& coords, const QVector<double>& values);
     /// Where the surface crosses level, by marching squares over its grid cells (values
     /// compared on a log scale, crossings placed linearly between grid points): segments in
     /// (a, b). Cells with a NaN corner have none.

@@ -91,24 +91,41 @@ std::function<int()> add_landscape_command(CLI::App& app) {
         const bool tty = isatty(fileno(stderr));
         const int64_t points = o->landscape.grid * o->landscape.grid;
         const int64_t total = points * static_cast<int64_t>(o->runs.size());
-        std::vector<std::pair<std::string, Landscape>> done;
-        double seconds_before = 0.0;
-        for (size_t r = 0; r < o->runs.size(); ++r) {
-            const std::string& run = o->runs[r];
-            double last = -1.0;
-            const Landscape l = landscape_for_run(run, o->landscape, [&](const Landscape& now) {
+        // The runs' surfaces are computed together (each sharpens at once), so a run and its
+        // twin are side by side from the first picture on.
+        std::vector<RunSubject> subjects;
+        for (const auto& run : o->runs)
+            subjects.push_back(load_run_subject(run, o->landscape));
+        std::vector<const RunSubject*> runs;
+        for (const RunSubject& s : subjects)
+            runs.push_back(&s);
+        std::vector<int64_t> images_done(runs.size(), 0), images_all(runs.size(), 1);
+        double last = -1.0;
+        const std::vector<Landscape> ls =
+            landscapes_for_runs(runs, o->landscape, [&](size_t r, const Landscape& now) {
+                // Progress in points' worth of images: the coarse points' first estimates count.
+                int64_t seen = 0;
+                for (int64_t n : now.images_at)
+                    seen += n;
+                images_done[r] = seen;
+                images_all[r] = std::max<int64_t>(1, now.options.images);
                 if (o->quiet || (now.seconds - last < (tty ? 0.5 : 30.0) && !now.complete()))
                     return true;
                 last = now.seconds;
-                print_progress(tty, false, now.computed,
-                               static_cast<int64_t>(r) * points + now.computed, total, "points",
-                               seconds_before + now.seconds,
-                               "  " + run + " min loss " + std::to_string(summarize(now).min_loss));
+                double done = 0.0;
+                for (size_t k = 0; k < runs.size(); ++k)
+                    done += static_cast<double>(images_done[k]) / images_all[k];
+                const int64_t whole = static_cast<int64_t>(done);
+                const double low = summarize(now).min_loss;
+                print_progress(tty, false, whole, whole, total, "points", now.seconds,
+                               std::isfinite(low)
+                                   ? "  " + o->runs[r] + " min loss " + std::to_string(low)
+                                   : std::string());
                 return true;
             });
-            seconds_before += l.seconds;
-            done.emplace_back(run, l);
-        }
+        std::vector<std::pair<std::string, Landscape>> done;
+        for (size_t r = 0; r < runs.size(); ++r)
+            done.emplace_back(o->runs[r], ls[r]);
         if (!o->quiet)
             std::fputc('\n', stderr);
         std::printf("%-28s %12s %10s %10s %10s %8s %9s\n", "run", "centre loss", "min loss",

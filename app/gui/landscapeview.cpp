@@ -16,6 +16,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStackedWidget>
 #include <QTextStream>
 #include <QThread>
 #include <QVBoxLayout>
@@ -25,6 +26,7 @@
 #include "plotexport.h"
 #include "runregistry.h"
 #include "selection.h"
+#include "surface3d.h"
 #include "surfaceplot.h"
 
 namespace {
@@ -39,6 +41,7 @@ SurfaceData toSurface(const reslab::Landscape& l, const QString& run, const QStr
     d.coords = QVector<double>(l.coords.begin(), l.coords.end());
     d.loss = QVector<double>(l.loss.begin(), l.loss.end());
     d.error = QVector<double>(l.error.begin(), l.error.end());
+    d.imagesAt = QVector<qint64>(l.images_at.begin(), l.images_at.end());
     d.computed = static_cast<int>(l.computed);
     d.images = static_cast<int>(l.options.images);
     d.seconds = l.seconds;
@@ -53,6 +56,8 @@ reslab::Landscape toLandscape(const SurfaceData& d) {
     l.coords.assign(d.coords.begin(), d.coords.end());
     l.loss.assign(d.loss.begin(), d.loss.end());
     l.error.assign(d.error.begin(), d.error.end());
+    l.images_at.assign(d.imagesAt.begin(), d.imagesAt.end());
+    l.options.images = d.images;
     l.computed = d.computed;
     return l;
 }
@@ -119,6 +124,13 @@ LandscapeView::LandscapeView(const RunRegistry* runs, Selection* selection, QWid
     m_cancelButton = new QPushButton(tr("Cancel"), this);
     m_cancelButton->setEnabled(false);
     connect(m_cancelButton, &QPushButton::clicked, this, &LandscapeView::cancel);
+    m_show = new QComboBox(this);
+    m_show->addItem(tr("contours"), QStringLiteral("contours"));
+    m_show->addItem(tr("3-D surface"), QStringLiteral("3d"));
+    m_show->setToolTip(tr("Colour maps with contour lines, or the surfaces in 3-D (drag to turn "
+                          "them, wheel to zoom; the pair turns together)"));
+    connect(m_show, &QComboBox::activated, this,
+            [this] { setShown(m_show->currentData().toString()); });
     auto* exportButton = new QPushButton(tr("Export…"), this);
     exportButton->setToolTip(tr("The two surfaces as PNG, PDF or SVG, or their points as CSV"));
     connect(exportButton, &QPushButton::clicked, this, [this] {
@@ -136,6 +148,7 @@ LandscapeView::LandscapeView(const RunRegistry* runs, Selection* selection, QWid
     });
     controls->addWidget(m_computeButton);
     controls->addWidget(m_cancelButton);
+    controls->addWidget(m_show);
     controls->addWidget(exportButton);
     controls->addStretch(1);
     settings->addStretch(1);
@@ -152,9 +165,11 @@ LandscapeView::LandscapeView(const RunRegistry* runs, Selection* selection, QWid
 
     auto* plots = new QHBoxLayout;
     for (int side = 0; side < 2; ++side) {
-        m_plots[side] = new SurfacePlot(this);
+        m_stack[side] = new QStackedWidget(this);
+        m_plots[side] = new SurfacePlot(m_stack[side]);
         m_plots[side]->setScaleVisible(side == 1); // one scale serves both
-        plots->addWidget(m_plots[side], 1);
+        m_stack[side]->addWidget(m_plots[side]);
+        plots->addWidget(m_stack[side], 1);
     }
     root->addLayout(plots, 3);
     auto* lines = new QHBoxLayout;
@@ -189,6 +204,27 @@ LandscapeView::~LandscapeView() {
         m_thread->wait();
         delete m_thread;
     }
+}
+
+void LandscapeView::setShown(const QString& how) {
+    const bool threeD = how == QLatin1String("3d");
+    m_show->setCurrentIndex(threeD ? 1 : 0);
+    if (threeD && !m_3d[0]) {
+        for (int side = 0; side < 2; ++side) {
+            m_3d[side] = new Surface3D(m_stack[side]);
+            m_stack[side]->addWidget(m_3d[side]);
+        }
+        // Turning one turns the other, so that the pair is seen from the same side.
+        for (int side = 0; side < 2; ++side)
+            connect(m_3d[side], &Surface3D::cameraChanged, m_3d[1 - side], &Surface3D::setCamera);
+        redraw();
+    }
+    for (int side = 0; side < 2; ++side)
+        m_stack[side]->setCurrentIndex(threeD ? 1 : 0);
+}
+
+QString LandscapeView::shown() const {
+    return m_show->currentData().toString();
 }
 
 int LandscapeView::leftRun() const {
@@ -365,52 +401,64 @@ bool LandscapeView::compute(QString* error) {
     m_message->setText(tr("Computing on copies of the nets: training goes on meanwhile"));
     m_thread = QThread::create([this, jobs, o, stop, total] {
         QString failure;
-        int before = 0;
-        for (const Job& job : jobs) {
+        try {
+            // Loaded once for the surface and the line: the net and the training images.
+            std::vector<reslab::RunSubject> subjects;
+            for (const Job& job : jobs) {
+                try {
+                    subjects.push_back(reslab::load_run_subject(job.folder.toStdString(), o));
+                } catch (const std::exception& e) {
+                    throw std::runtime_error(job.run.toStdString() + ": " + e.what());
+                }
+            }
+            std::vector<const reslab::RunSubject*> runs;
+            for (const reslab::RunSubject& s : subjects)
+                runs.push_back(&s);
+            // Both surfaces together: the run and its twin sharpen side by side.
             QElapsedTimer sinceUpdate;
             sinceUpdate.start();
-            try {
-                // Loaded once for the surface and the line: the net and the training images.
-                const reslab::RunSubject subject =
-                    reslab::load_run_subject(job.folder.toStdString(), o);
-                const reslab::Landscape l =
-                    reslab::landscape_for_run(subject, o, [&](const reslab::Landscape& now) {
-                        if (now.complete() || sinceUpdate.elapsed() >= kUpdateMs) {
-                            sinceUpdate.restart();
-                            const SurfaceData data = toSurface(now, job.run, job.folder);
-                            const int done = before + static_cast<int>(now.computed);
-                            const double eta =
-                                now.seconds / std::max<int64_t>(1, now.computed) * (total - done);
-                            QMetaObject::invokeMethod(
-                                this,
-                                [this, side = job.side, data, done, eta] {
-                                    onSurface(side, data);
-                                    m_progress->setValue(done);
-                                    m_progress->setFormat(
-                                        tr("%v of %m points, about %1 s left").arg(qRound(eta)));
-                                },
-                                Qt::QueuedConnection);
-                        }
-                        return !*stop;
-                    });
-                before += static_cast<int>(l.computed);
-                if (!*stop && l.complete()) {
-                    // The line from the initial weights, on the same images: a few seconds more.
-                    const reslab::Interpolation line = reslab::interpolation_for_run(subject, o);
-                    SurfaceData data = toSurface(l, job.run, job.folder);
-                    data.alpha = QVector<double>(line.alpha.begin(), line.alpha.end());
-                    data.lineLoss = QVector<double>(line.loss.begin(), line.loss.end());
-                    QMetaObject::invokeMethod(
-                        this, [this, side = job.side, data] { onSurface(side, data); },
-                        Qt::QueuedConnection);
-                }
-            } catch (const std::exception& e) {
-                failure =
-                    tr("%1: %2").arg(job.run, QString::fromUtf8(e.what()).section('\n', 0, 0));
-                break;
+            std::vector<double> images(jobs.size(), 0.0);
+            const std::vector<reslab::Landscape> ls =
+                reslab::landscapes_for_runs(runs, o, [&](size_t r, const reslab::Landscape& now) {
+                    double seen = 0.0;
+                    for (int64_t n : now.images_at)
+                        seen += static_cast<double>(n);
+                    images[r] = seen / std::max<int64_t>(1, now.options.images);
+                    if (now.complete() || sinceUpdate.elapsed() >= kUpdateMs) {
+                        sinceUpdate.restart();
+                        const Job& job = jobs[static_cast<int>(r)];
+                        const SurfaceData data = toSurface(now, job.run, job.folder);
+                        double done = 0.0;
+                        for (double d : images)
+                            done += d;
+                        const double eta = done > 0 ? now.seconds / done * (total - done) : 0.0;
+                        QMetaObject::invokeMethod(
+                            this,
+                            [this, side = job.side, data, done = static_cast<int>(done), eta] {
+                                onSurface(side, data);
+                                m_progress->setValue(done);
+                                m_progress->setFormat(
+                                    tr("%v of %m points, about %1 s left").arg(qRound(eta)));
+                            },
+                            Qt::QueuedConnection);
+                    }
+                    return !*stop;
+                });
+            for (size_t r = 0; r < ls.size() && !*stop; ++r) {
+                const Job& job = jobs[static_cast<int>(r)];
+                if (!ls[r].complete())
+                    continue;
+                // The line from the initial weights, on the same images: a few seconds more.
+                const reslab::Interpolation line = reslab::interpolation_for_run(subjects[r], o);
+                SurfaceData data = toSurface(ls[r], job.run, job.folder);
+                data.alpha = QVector<double>(line.alpha.begin(), line.alpha.end());
+                data.lineLoss = QVector<double>(line.loss.begin(), line.loss.end());
+                QMetaObject::invokeMethod(
+                    this, [this, side = job.side, data] { onSurface(side, data); },
+                    Qt::QueuedConnection);
             }
-            if (*stop)
-                break;
+        } catch (const std::exception& e) {
+            failure = QString::fromUtf8(e.what()).section('\n', 0, 0);
         }
         QMetaObject::invokeMethod(
             this,
@@ -450,12 +498,24 @@ void LandscapeView::redraw() {
     for (int side = 0; side < 2; ++side) {
         const SurfaceData& s = m_surfaces[side];
         // The surface's own settings, which the spin boxes above need not show any more.
-        m_plots[side]->setTitle(s.run.isEmpty() ? tr("no run")
-                                : s.grid == 0   ? tr("%1: not computed yet (Compute)").arg(s.run)
-                                                : tr("%1 · %2 x %2 points · %3 training images")
-                                                    .arg(s.run)
-                                                    .arg(s.grid)
-                                                    .arg(s.images));
+        // While the first picture stands on a part of the images, the title says on how many.
+        qint64 fewest = s.images;
+        for (qint64 n : s.imagesAt)
+            if (n > 0)
+                fewest = std::min(fewest, n);
+        m_plots[side]->setTitle(
+            s.run.isEmpty() ? tr("no run")
+            : s.grid == 0   ? tr("%1: not computed yet (Compute)").arg(s.run)
+            : fewest < s.images
+                ? tr("%1 · %2 x %2 points · first estimates on %3 of %4 training images")
+                      .arg(s.run)
+                      .arg(s.grid)
+                      .arg(fewest)
+                      .arg(s.images)
+                : tr("%1 · %2 x %2 points · %3 training images")
+                      .arg(s.run)
+                      .arg(s.grid)
+                      .arg(s.images));
         m_plots[side]->setSurface(s.coords, s.loss);
         m_plots[side]->setPath(s.pathA, s.pathB);
         const auto [a, b] = m_plots[side]->dataRange();
@@ -466,6 +526,13 @@ void LandscapeView::redraw() {
     }
     for (auto* plot : m_plots) // one scale for both, so their colours compare
         plot->setColorRange(lo, hi);
+    for (int side = 0; side < 2 && m_3d[side]; ++side) {
+        const SurfaceData& s = m_surfaces[side];
+        m_3d[side]->setTitle(m_plots[side]->title());
+        m_3d[side]->setColorRange(lo, hi);
+        m_3d[side]->setSurface(s.coords, s.loss);
+        m_3d[side]->setPath(s.pathA, s.pathB);
+    }
     m_slice->clearRuns();
     m_line->clearRuns();
     for (int side = 0; side < 2; ++side) {
@@ -545,10 +612,15 @@ QString LandscapeView::caption() const {
 }
 
 bool LandscapeView::exportPng(const QString& path, QString* error) const {
-    // Both surfaces side by side in one picture.
-    QWidget* area = m_plots[0]->parentWidget();
-    const QRect r = m_plots[0]->geometry().united(m_plots[1]->geometry());
-    const QPixmap pixmap = area->grab(r);
+    // Both surfaces side by side in one picture: the window's grab, with the 3-D views' OpenGL
+    // pictures (not in a grab) painted in, cut to the pair.
+    QWidget* top = window();
+    QPixmap all = top->grab();
+    Surface3D::paintGraphs(top, all);
+    const QRect pair = m_stack[0]->geometry().united(m_stack[1]->geometry());
+    const double scale = all.devicePixelRatio();
+    const QPoint at = m_stack[0]->parentWidget()->mapTo(top, pair.topLeft());
+    const QPixmap pixmap = all.copy(QRect(at * scale, pair.size() * scale));
     if (!path.endsWith(QLatin1String(".png"), Qt::CaseInsensitive)) {
         // PDF and SVG: the left plot alone would be half the story; the left plot's own export
         // keeps vectors.

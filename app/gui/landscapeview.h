@@ -18,6 +18,8 @@ class RunRegistry;
 class Selection;
 class SurfacePlot;
 class CurvePlot;
+class QStackedWidget;
+class Surface3D;
 
 /// One net's loss surface as the view keeps it: Qt types only, so this header stays torch-free.
 struct SurfaceData {
@@ -27,6 +29,9 @@ struct SurfaceData {
     int images = 0; // training images the loss is averaged over
     QVector<double> coords;
     QVector<double> loss, error; // grid x grid, row by b; NaN until computed
+    /// Images each point is averaged over so far (the first picture's coarse points are first
+    /// estimated on a part of them); empty once read back whole.
+    QVector<qint64> imagesAt;
     int computed = 0;
     double seconds = 0.0;
     QVector<double> alpha, lineLoss; // the line from the initial weights, when computed
@@ -65,6 +70,12 @@ public:
     bool isComputing() const { return m_thread != nullptr; }
 
     const SurfaceData& surface(int side) const { return m_surfaces[side]; }
+    /// How the pair is shown: "contours" (colour maps with contour lines) or "3d" (rotatable
+    /// surfaces, made when first asked for; they say so where the display has no OpenGL).
+    void setShown(const QString& how);
+    QString shown() const;
+    /// The 3-D view of a side, once made (nullptr before).
+    const Surface3D* surface3d(int side) const { return m_3d[side]; }
     QString caption() const;
     bool exportPng(const QString& path, QString* error = nullptr) const;
     bool exportCsv(const QString& path, QString* error = nullptr) const;
@@ -93,6 +104,9 @@ private:
     QPushButton* m_cancelButton = nullptr;
     QProgressBar* m_progress = nullptr;
     SurfacePlot* m_plots[2] = {nullptr, nullptr};
+    QComboBox* m_show = nullptr;
+    QStackedWidget* m_stack[2] = {nullptr, nullptr};
+    Surface3D* m_3d[2] = {nullptr, nullptr};
     CurvePlot* m_slice = nullptr; // the loss along a at b = 0, through the trained weights
     CurvePlot* m_line = nullptr;  // the loss from the initial weights to the trained ones
     QLabel* m_caption = nullptr;

@@ -1,12 +1,14 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFileInfo>
+#include <QPixmap>
 #include <QTimer>
 
 #include "language.h"
 #include "lesionview.h"
 #include "lessonsession.h"
 #include "mainwindow.h"
+#include "surface3d.h"
 #include "train/devices.h"
 
 int main(int argc, char* argv[]) {
@@ -46,7 +48,7 @@ int main(int argc, char* argv[]) {
     const QCommandLineOption view(
         QStringLiteral("view"),
         QStringLiteral("the view to show: curves, depth-sweep, graph, features, gradients, lesion, "
-                       "landscape"),
+                       "landscape, landscape-3d"),
         QStringLiteral("NAME"));
     const QCommandLineOption arch(QStringLiteral("arch"),
                                   QStringLiteral("the net to show (resnet18, plain56, ...)"),
@@ -171,7 +173,9 @@ int main(int argc, char* argv[]) {
         auto grab = [&window, file, &status] {
             // A lesson's step text quotes the runs a few times a second; let it catch up.
             QCoreApplication::processEvents();
-            if (!window.grab().save(file)) {
+            QPixmap picture = window.grab();
+            Surface3D::paintGraphs(&window, picture); // OpenGL is not in a widget's grab
+            if (!picture.save(file)) {
                 qWarning("reslab: cannot write the screenshot %s", qPrintable(file));
                 status = 1;
             }

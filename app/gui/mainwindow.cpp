@@ -243,6 +243,12 @@ bool MainWindow::applyViewRequest(const ViewRequest& request, QString* error) {
         m_curves->showDepthSweep();
         return true;
     }
+    // "landscape-3d": the loss landscape, its surfaces in 3-D.
+    if (request.view == QLatin1String("landscape-3d")) {
+        showView(QStringLiteral("landscape"));
+        m_landscape->setShown(QStringLiteral("3d"));
+        return true;
+    }
     if (!request.view.isEmpty() && !showView(request.view)) {
         if (error)
             *error = tr("there is no view '%1'; the views are: %2")

@@ -96,7 +96,8 @@ evaluate(ResNetImpl& net, const torch::Tensor& x, const torch::Tensor& y, int64_
     int64_t wrong = 0;
     for (int64_t start = 0; start < count; start += batch) {
         const int64_t len = std::min(batch, count - start);
-        const auto [loss, miss] = evaluate_sums(net, x.narrow(0, start, len), y.narrow(0, start, len));
+        const auto [loss, miss] =
+            evaluate_sums(net, x.narrow(0, start, len), y.narrow(0, start, len));
         loss_sum += loss;
         wrong += miss;
     }
@@ -296,8 +297,8 @@ std::vector<Unit> work_order(const std::vector<SurfaceJob>& jobs, int64_t chunks
 /// that the surfaces' work goes to one worker a core (the training scheduler's rule).
 bool small_forward(const std::vector<SurfaceJob>& jobs, int64_t batch) {
     for (const SurfaceJob& job : jobs) {
-        const double macs = static_cast<double>(
-            describe(job.net->spec(), job.x.size(2), job.x.size(3)).macs);
+        const double macs =
+            static_cast<double>(describe(job.net->spec(), job.x.size(2), job.x.size(3)).macs);
         if (macs * static_cast<double>(batch) >= kSmallForwardMacs)
             return false;
     }
@@ -618,9 +619,10 @@ void write_landscape(const RunSubject& run, const Prepared& p) {
 Landscape landscape_for_run(const RunSubject& run,
                             const LandscapeOptions& options,
                             const std::function<bool(const Landscape&)>& progress) {
-    return landscapes_for_runs({&run}, options, [&](size_t, const Landscape& now) {
-        return !progress || progress(now);
-    }).front();
+    return landscapes_for_runs(
+               {&run}, options,
+               [&](size_t, const Landscape& now) { return !progress || progress(now); })
+        .front();
 }
 
 std::vector<Landscape>

@@ -76,9 +76,9 @@ struct Landscape {
     /// Images each point's values are the mean over so far: a point is first estimated on its
     /// first chunk of images and is done at options.images. Empty in a surface read back (done).
     std::vector<int64_t> images_at;
-    int64_t computed = 0;       // points done, on all their images
-    double seconds = 0.0;       // spent computing them
-    Trajectory trajectory;      // with trajectory directions
+    int64_t computed = 0;  // points done, on all their images
+    double seconds = 0.0;  // spent computing them
+    Trajectory trajectory; // with trajectory directions
 
     double loss_at(int64_t ib, int64_t ia) const { return loss[ib * options.grid + ia]; }
     bool complete() const { return computed == options.grid * options.grid; }

@@ -1319,10 +1319,6 @@
         <translation>점 %m개 중 %v개, 약 %1초 남음</translation>
     </message>
     <message>
-        <source>%1: %2</source>
-        <translation>%1: %2</translation>
-    </message>
-    <message>
         <source>Cancelled: nothing was written</source>
         <translation>취소됨: 아무것도 쓰지 않았습니다</translation>
     </message>
@@ -1385,6 +1381,22 @@
     <message>
         <source>Cannot write %1: %2</source>
         <translation>%1에 쓸 수 없습니다: %2</translation>
+    </message>
+    <message>
+        <source>contours</source>
+        <translation>등고선</translation>
+    </message>
+    <message>
+        <source>3-D surface</source>
+        <translation>3차원 곡면</translation>
+    </message>
+    <message>
+        <source>Colour maps with contour lines, or the surfaces in 3-D (drag to turn them, wheel to zoom; the pair turns together)</source>
+        <translation>등고선이 있는 색 지도, 또는 3차원 곡면 (끌어서 돌리고 휠로 확대/축소합니다. 두 곡면이 함께 돌아갑니다)</translation>
+    </message>
+    <message>
+        <source>%1 · %2 x %2 points · first estimates on %3 of %4 training images</source>
+        <translation>%1 · %2 x %2 점 · 훈련 이미지 %4장 중 %3장으로 낸 첫 추정</translation>
     </message>
 </context>
 <context>
@@ -2124,6 +2136,17 @@ spec.json과 metrics.jsonl이 있는 폴더를 고르세요.</translation>
     <message>
         <source>Test error</source>
         <translation>테스트 오차</translation>
+    </message>
+</context>
+<context>
+    <name>Surface3D</name>
+    <message>
+        <source>The 3-D view needs OpenGL, which this display does not offer (a remote or headless session). The contour view shows the same surface.</source>
+        <translation>3차원 보기에는 OpenGL이 필요한데, 이 화면에는 없습니다 (원격 또는 화면 없는 세션). 등고선 보기가 같은 곡면을 보여 줍니다.</translation>
+    </message>
+    <message>
+        <source>log10 training loss</source>
+        <translation>log10 훈련 손실</translation>
     </message>
 </context>
 <context>
