@@ -96,11 +96,8 @@ torch::Tensor downsample_images(const torch::Tensor& images, int64_t k);
 /// quarter of this machine's memory (train/devices.h's file_memory_budget), before they are made:
 /// "the synthetic set: 10000000 images of 1 x 8192 x 8192 would take 625 TiB, ...". what names
 /// the set (a folder, "the synthetic set").
-void check_set_size(const std::string& what,
-                    int64_t count,
-                    int64_t channels,
-                    int64_t height,
-                    int64_t width);
+void check_set_size(
+    const std::string& what, int64_t count, int64_t channels, int64_t height, int64_t width);
 
 /// Per-channel mean and standard deviation of uint8 N x C x H x W images, in [0, 1] units.
 Normalization measure_normalization(const torch::Tensor& images);

@@ -38,7 +38,6 @@ double step_macs(const Run& run, const Dataset& data) {
            static_cast<double>(run.config().train.batch_size);
 }
 
-
 RunStatus status_of(const Run& run, int64_t steps_at_start) {
     RunStatus s;
     s.name = run.name();
