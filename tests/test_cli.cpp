@@ -196,6 +196,9 @@ private Q_SLOTS:
         QTest::addColumn<QString>("message");
         QTest::newRow("unknown arch")
             << QStringList{"info", "--arch", "resnet19"} << "unknown architecture";
+        QTest::newRow("empty --out") << QStringList{"train", "--out", ""} << "not an empty one";
+        QTest::newRow("bench threads past the cap")
+            << QStringList{"bench", "--threads", "100000"} << "--threads";
         QTest::newRow("missing weights") << QStringList{"predict",
                                                         "--arch",
                                                         "resnet18",

@@ -246,17 +246,20 @@ private Q_SLOTS:
         QTest::addColumn<QString>("key");
         QTest::addColumn<double>("value");
         QTest::addColumn<int>("elements");
-        QTest::newRow("step -1") << "state.step" << -1.0 << 1;
-        QTest::newRow("step past the run") << "state.step" << 1e15 << 1;
-        QTest::newRow("step of two elements") << "state.step" << 20.0 << 2;
-        QTest::newRow("more wrong than seen") << "state.wrong" << 1e9 << 1;
-        QTest::newRow("NaN loss sum") << "state.loss_sum" << std::nan("") << 1;
-        QTest::newRow("negative time") << "state.elapsed" << -5.0 << 1;
+        QTest::addColumn<bool>("asDouble"); // stored as a double tensor, not the trainer's own type
+        QTest::newRow("step -1") << "state.step" << -1.0 << 1 << false;
+        QTest::newRow("step past the run") << "state.step" << 1e15 << 1 << false;
+        QTest::newRow("step of two elements") << "state.step" << 20.0 << 2 << false;
+        QTest::newRow("more wrong than seen") << "state.wrong" << 1e9 << 1 << false;
+        QTest::newRow("NaN loss sum") << "state.loss_sum" << std::nan("") << 1 << false;
+        QTest::newRow("step 1.5") << "state.step" << 1.5 << 1 << true;
+        QTest::newRow("negative time") << "state.elapsed" << -5.0 << 1 << false;
     }
     void damagedTrainerCountersAreRefused() {
         QFETCH(QString, key);
         QFETCH(double, value);
         QFETCH(int, elements);
+        QFETCH(bool, asDouble);
         QTemporaryDir dir;
         const std::string folder = dir.filePath("run").toStdString();
         {
@@ -270,7 +273,9 @@ private Q_SLOTS:
         bool found = false;
         for (auto& [name, tensor] : trainer)
             if (name == key.toStdString()) {
-                tensor = torch::full({elements}, value, tensor.options());
+                tensor = torch::full({elements}, value,
+                                     asDouble ? tensor.options().dtype(torch::kDouble)
+                                              : tensor.options());
                 if (elements == 1)
                     tensor = tensor.reshape({});
                 found = true;

@@ -119,7 +119,12 @@ struct TrainOptions {
                        "keep the initial weights and K snapshots at evenly spaced steps, for "
                        "reslab-cli landscape --directions trajectory")
             ->check(CLI::Range(0, 1000));
-        cmd.add_option("--out", out, "the folder to write the run(s) to")->required();
+        cmd.add_option("--out", out, "the folder to write the run(s) to")
+            ->required()
+            ->check([](const std::string& folder) {
+                return folder.empty() ? std::string("a run folder's name, not an empty one")
+                                      : std::string();
+            });
         cmd.add_flag("--quiet", quiet, "no progress bar");
         cmd.add_option("--nproc", nproc,
                        "data-parallel: N processes on this machine (Gloo on 127.0.0.1), each "
@@ -701,7 +706,8 @@ std::function<int()> add_train_commands(CLI::App& app) {
     bench_cmd->add_option("--batch", b->batch, "batch size")->check(CLI::Range(1, 65536));
     bench_cmd->add_option("--steps", b->steps, "timed steps")->check(CLI::Range(1, 1000000));
     bench_cmd->add_option("--device", b->device, "cpu or cuda");
-    bench_cmd->add_option("--threads", b->threads, "intra-op threads (default: one per core)");
+    bench_cmd->add_option("--threads", b->threads, "intra-op threads (default: one per core)")
+        ->check(CLI::Range(0, 1024));
     bench_cmd->add_option("--input-size", b->input_size, "input side")->check(CLI::Range(8, 1024));
     bench_cmd->add_option("--in-channels", b->in_channels, "input channels")
         ->check(CLI::Range(1, 3));

@@ -100,7 +100,13 @@ void Run::load_trainer_state(const std::string& folder) {
     // The counters decide which records are kept and whether the run is done: a damaged one is
     // refused before anything is changed, rather than trusted.
     auto whole = [&](const char* name, double low, double high) {
-        return static_cast<int64_t>(counter_value(counters, paths.trainer, name, low, high));
+        const double v = counter_value(counters, paths.trainer, name, low, high);
+        if (v != std::floor(v))
+            throw RunFolderError("'" + paths.trainer + "' is damaged: the trainer's " + name +
+                                 " is " + std::to_string(v) +
+                                 ", not a whole number; train the run again, or put back a good "
+                                 "copy of the file");
+        return static_cast<int64_t>(v);
     };
     const int64_t most_seen = m_total_steps * m_config.train.batch_size;
     const int64_t step = whole("step", 0, static_cast<double>(m_total_steps));
