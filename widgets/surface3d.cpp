@@ -33,13 +33,13 @@ Surface3D::Surface3D(QWidget* parent) : QWidget(parent) {
     m_title->setAlignment(Qt::AlignCenter);
     layout->addWidget(m_title);
     if (!openGlAvailable()) {
-        m_missing = new QLabel(
+        auto* missing = new QLabel(
             tr("The 3-D view needs OpenGL, which this display does not offer (a remote or "
                "headless session). The contour view shows the same surface."),
             this);
-        m_missing->setWordWrap(true);
-        m_missing->setAlignment(Qt::AlignCenter);
-        layout->addWidget(m_missing, 1);
+        missing->setWordWrap(true);
+        missing->setAlignment(Qt::AlignCenter);
+        layout->addWidget(missing, 1);
         return;
     }
     m_graph = new Q3DSurface;

@@ -57,7 +57,6 @@ private:
     void updateSeries();
 
     QLabel* m_title = nullptr;
-    QLabel* m_missing = nullptr;
     Q3DSurface* m_graph = nullptr;
     QWidget* m_container = nullptr;
     QSurface3DSeries* m_series = nullptr;
