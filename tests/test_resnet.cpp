@@ -226,6 +226,48 @@ private Q_SLOTS:
         QCOMPARE(b.responses.size(), size_t(2));
     }
 
+    // The folded net against the same net's eval-mode forward (which test_parity holds to
+    // torchvision's), with batch norms whose statistics and parameters are far from 0 and 1: option
+    // A and plain blocks, the projection (option B) with the ImageNet stem, and the bottleneck.
+    void foldedBatchNormGivesTheEvalForward_data() {
+        QTest::addColumn<QString>("arch");
+        QTest::addColumn<int>("size");
+        QTest::newRow("resnet20") << "resnet20" << 32;
+        QTest::newRow("plain20") << "plain20" << 32;
+        QTest::newRow("resnet18") << "resnet18" << 64;
+        QTest::newRow("resnet50") << "resnet50" << 64;
+    }
+    void foldedBatchNormGivesTheEvalForward() {
+        QFETCH(QString, arch);
+        QFETCH(int, size);
+        torch::manual_seed(3);
+        ResNet net(named_spec(arch.toStdString()));
+        torch::NoGradGuard no_grad;
+        for (const auto& m : net->modules(/*include_self=*/false))
+            if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(m.get())) {
+                const int64_t c = bn->running_mean.size(0);
+                bn->running_mean.copy_(0.5 * torch::randn({c}));
+                bn->running_var.copy_(0.5 + torch::rand({c}));
+                bn->weight.copy_(1.0 + 0.3 * torch::randn({c}));
+                bn->bias.copy_(0.3 * torch::randn({c}));
+            }
+        net->eval();
+        const auto x = torch::randn({3, 3, size, size});
+        const auto expected = net->forward(x);
+        const size_t keys = net->named_parameters().size();
+        net->fold_batch_norm();
+        const auto folded = net->forward(x);
+        const double scale = expected.abs().max().item<double>();
+        const double off = (folded - expected).abs().max().item<double>();
+        QVERIFY2(off <= 1e-4 * scale,
+                 qPrintable(QString("%1 off by %2 of %3").arg(arch).arg(off).arg(scale)));
+        // Folding leaves the net's parameters as they are named (the state_dict is unchanged)...
+        QCOMPARE(net->named_parameters().size(), keys);
+        // ... and a folded net is not trained.
+        net->train();
+        QVERIFY_THROWS_EXCEPTION(std::logic_error, net->forward(x));
+    }
+
     void badSpecsAreRefused() {
         ResNetSpec spec = named_spec("resnet18");
         spec.widths.pop_back();

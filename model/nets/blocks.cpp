@@ -46,6 +46,8 @@ void ResidualBlockImpl::register_shortcut() {
 
 torch::Tensor ResidualBlockImpl::shortcut(const torch::Tensor& x) {
     if (downsample) {
+        if (m_folded)
+            return downsample->ptr(0)->as<torch::nn::Conv2d>()->forward(x);
         if (!batch_norm_synced())
             return downsample->forward(x);
         // A synchronised BN must see the projection's BN too, which Sequential would call itself.
@@ -94,6 +96,36 @@ torch::Tensor ResidualBlockImpl::forward_without_branch(const torch::Tensor& x) 
     return x;
 }
 
+torch::Tensor ResidualBlockImpl::conv_norm(torch::nn::Conv2d& conv,
+                                           torch::nn::BatchNorm2d& bn,
+                                           const torch::Tensor& x) {
+    return m_folded ? conv->forward(x) : batch_norm(bn, conv->forward(x));
+}
+
+void ResidualBlockImpl::fold_batch_norm() {
+    for (auto& [conv, bn] : conv_norms())
+        fold_into(conv, bn);
+    if (downsample) {
+        torch::nn::Conv2d conv(
+            std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(downsample->ptr(0)));
+        const torch::nn::BatchNorm2d bn(
+            std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(downsample->ptr(1)));
+        fold_into(conv, bn);
+    }
+    m_folded = true;
+}
+
+void fold_into(torch::nn::Conv2d& conv, const torch::nn::BatchNorm2d& bn) {
+    if (conv->options.bias())
+        throw std::logic_error("fold_into: the convolution has a bias of its own");
+    torch::NoGradGuard no_grad;
+    const torch::Tensor scale = bn->running_var.add(bn->options.eps()).rsqrt();
+    const torch::Tensor gamma = bn->weight.defined() ? scale * bn->weight : scale;
+    conv->weight.mul_(gamma.view({-1, 1, 1, 1}));
+    torch::Tensor bias = bn->running_mean * gamma;
+    conv->bias = bn->bias.defined() ? bn->bias - bias : bias.neg();
+}
+
 BasicBlockImpl::BasicBlockImpl(
     int64_t in_planes, int64_t planes, int64_t stride, Shortcut shortcut, bool residual)
     : ResidualBlockImpl(in_planes, planes * kExpansion, stride, shortcut, residual) {
@@ -105,11 +137,15 @@ BasicBlockImpl::BasicBlockImpl(
 }
 
 torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x, BlockTrace* trace) {
-    torch::Tensor out = batch_norm(bn1, conv1->forward(x));
+    torch::Tensor out = conv_norm(conv1, bn1, x);
     record(trace, "conv1", out);
-    out = batch_norm(bn2, conv2->forward(torch::relu(out)));
+    out = conv_norm(conv2, bn2, torch::relu(out));
     record(trace, "conv2", out);
     return add_shortcut(x, out, trace);
+}
+
+std::vector<std::pair<torch::nn::Conv2d, torch::nn::BatchNorm2d>> BasicBlockImpl::conv_norms() {
+    return {{conv1, bn1}, {conv2, bn2}};
 }
 
 BottleneckImpl::BottleneckImpl(
@@ -125,13 +161,17 @@ BottleneckImpl::BottleneckImpl(
 }
 
 torch::Tensor BottleneckImpl::forward(const torch::Tensor& x, BlockTrace* trace) {
-    torch::Tensor out = batch_norm(bn1, conv1->forward(x));
+    torch::Tensor out = conv_norm(conv1, bn1, x);
     record(trace, "conv1", out);
-    out = batch_norm(bn2, conv2->forward(torch::relu(out)));
+    out = conv_norm(conv2, bn2, torch::relu(out));
     record(trace, "conv2", out);
-    out = batch_norm(bn3, conv3->forward(torch::relu(out)));
+    out = conv_norm(conv3, bn3, torch::relu(out));
     record(trace, "conv3", out);
     return add_shortcut(x, out, trace);
+}
+
+std::vector<std::pair<torch::nn::Conv2d, torch::nn::BatchNorm2d>> BottleneckImpl::conv_norms() {
+    return {{conv1, bn1}, {conv2, bn2}, {conv3, bn3}};
 }
 
 } // namespace reslab

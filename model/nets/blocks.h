@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <torch/nn/module.h>
@@ -48,6 +49,9 @@ struct ResidualBlockImpl : torch::nn::Module {
     /// shortcut alone in a residual block, the identity in a plain one that keeps the shape.
     /// Throws std::logic_error for a plain block that changes the shape.
     torch::Tensor forward_without_branch(const torch::Tensor& x);
+    /// Folds each batch norm (its parameters and running statistics as they are now) into the
+    /// convolution before it, for evaluation: ResNetImpl::fold_batch_norm says how.
+    void fold_batch_norm();
 
 protected:
     ResidualBlockImpl(int64_t in, int64_t out, int64_t stride, Shortcut shortcut, bool residual);
@@ -57,7 +61,20 @@ protected:
     add_shortcut(const torch::Tensor& x, const torch::Tensor& branch, BlockTrace* trace);
     /// What the shortcut carries: x, x subsampled and zero-padded (option A), or the projection.
     torch::Tensor shortcut(const torch::Tensor& x);
+    /// bn(conv(x)), or conv(x) alone once the batch norms are folded into the convolutions.
+    torch::Tensor
+    conv_norm(torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn, const torch::Tensor& x);
+    /// The block's own convolutions, each with the batch norm that follows it.
+    virtual std::vector<std::pair<torch::nn::Conv2d, torch::nn::BatchNorm2d>> conv_norms() = 0;
+
+    bool m_folded = false;
 };
+
+/// Folds bn (eval mode: its running statistics) into conv, which has no bias of its own: scales
+/// each output channel's filter by weight / sqrt(running_var + eps) in place and gives conv the
+/// bias bias - running_mean * that scale, so that conv(x) is then bn(conv(x)) as it was, to float
+/// rounding. The bias is not registered as a parameter: the net's state_dict keeps its keys.
+void fold_into(torch::nn::Conv2d& conv, const torch::nn::BatchNorm2d& bn);
 
 /// A residual block of two 3x3 convolutions (ResNet-18/34 and the CIFAR nets).
 struct BasicBlockImpl : ResidualBlockImpl {
@@ -68,6 +85,9 @@ struct BasicBlockImpl : ResidualBlockImpl {
 
     torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
     torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
+
+protected:
+    std::vector<std::pair<torch::nn::Conv2d, torch::nn::BatchNorm2d>> conv_norms() override;
 };
 
 /// A 1x1-3x3-1x1 bottleneck block (ResNet-50/101/152). The stride sits on the 3x3 conv, as in
@@ -80,6 +100,9 @@ struct BottleneckImpl : ResidualBlockImpl {
 
     torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
     torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
+
+protected:
+    std::vector<std::pair<torch::nn::Conv2d, torch::nn::BatchNorm2d>> conv_norms() override;
 };
 
 } // namespace reslab

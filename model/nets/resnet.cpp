@@ -87,8 +87,20 @@ std::string ResNetImpl::block_name(size_t stage, size_t block) {
     return "layer" + std::to_string(stage + 1) + "." + std::to_string(block);
 }
 
+void ResNetImpl::fold_batch_norm() {
+    if (is_training())
+        throw std::logic_error("fold_batch_norm: the net is in training mode");
+    fold_into(conv1, bn1);
+    for (const auto& stage : m_stages)
+        for (const auto& block : stage)
+            block->fold_batch_norm();
+    m_folded = true;
+}
+
 torch::Tensor ResNetImpl::forward(const torch::Tensor& x, ForwardVisitor* visitor) {
-    torch::Tensor out = batch_norm(bn1, conv1->forward(x));
+    if (m_folded && is_training())
+        throw std::logic_error("a net whose batch norms are folded runs in eval mode only");
+    torch::Tensor out = m_folded ? conv1->forward(x) : batch_norm(bn1, conv1->forward(x));
     if (visitor)
         visitor->stem_response(out);
     out = torch::relu(out);
