@@ -161,6 +161,28 @@ private Q_SLOTS:
         QVERIFY(!QFileInfo::exists(file("plain20") + "/landscape-9.json"));
         QVERIFY(!QFileInfo::exists(file("resnet20") + "/landscape-9.json"));
     }
+
+    // `reslab --open A --open B --view landscape --compute`: the tab shows and starts computing
+    // what the pair lacks; --compute with another view is refused, naming the views it goes with.
+    void theCommandLineStartsTheComputation() {
+        MainWindow window;
+        LandscapeView* view = open(window, {file("plain20"), file("resnet20")});
+        ViewRequest request;
+        request.view = QStringLiteral("curves");
+        request.compute = true;
+        QString error;
+        QVERIFY(!window.applyViewRequest(request, &error));
+        QVERIFY2(error.contains(QStringLiteral("--view landscape")), qPrintable(error));
+        QVERIFY(!view->isComputing());
+
+        view->setSeed(5); // a seed no surface of these folders was stored with
+        request.view = QStringLiteral("landscape");
+        QVERIFY2(window.applyViewRequest(request, &error), qPrintable(error));
+        QVERIFY(view->isComputing());
+        QSignalSpy finished(view, &LandscapeView::computeFinished);
+        view->cancel();
+        QVERIFY(QTest::qWaitFor([&] { return finished.count() == 1; }, 300000));
+    }
 };
 
 QTEST_MAIN(TestLandscapeView)

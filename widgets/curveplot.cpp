@@ -761,6 +761,11 @@ void CurvePlot::fitRanges() {
     m_plot->yAxis->setRange(padded(all.yMin, all.yMax, m_logY, 0.05));
 }
 
+void CurvePlot::setXRange(double lower, double upper) {
+    m_plot->xAxis->setRange(lower, upper);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
 void CurvePlot::fitAll() {
     m_followData = true;
     fitRanges();

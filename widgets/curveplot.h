@@ -120,6 +120,9 @@ public:
     // Colours that stay apart for the colour-blind (Okabe and Ito), cycled by index.
     static QColor runColor(int index);
 
+    // Shows x from lower to upper (until the next fit: fitAll, or new data while following).
+    void setXRange(double lower, double upper);
+
 public Q_SLOTS:
     // Fits the axes to every visible point and follows new data again until the user zooms or pans.
     void fitAll();

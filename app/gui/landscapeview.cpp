@@ -475,6 +475,7 @@ bool LandscapeView::compute(QString* error) {
                         ? tr("Cancelled: nothing was written")
                         : tr("Written to the run folders (landscape-%1.json)").arg(m_seed->value());
                 m_message->setText(message);
+                redraw(); // the slices' notes go with the computation
                 Q_EMIT computeFinished(failure.isEmpty() && !cancelled, message);
             },
             Qt::QueuedConnection);
@@ -535,6 +536,7 @@ void LandscapeView::redraw() {
     }
     m_slice->clearRuns();
     m_line->clearRuns();
+    qsizetype slicePoints = 0, linePoints = 0;
     for (int side = 0; side < 2; ++side) {
         const SurfaceData& s = m_surfaces[side];
         const int id = side == 0 ? leftRun() : rightRun();
@@ -553,9 +555,22 @@ void LandscapeView::redraw() {
             p->addRun(side, run->name, run->color, !run->residual());
         m_slice->appendPoints(side, 0, slice);
         m_line->appendPoints(side, 0, line);
+        slicePoints += slice.size();
+        linePoints += line.size();
     }
     m_slice->fitAll();
     m_line->fitAll();
+    // Empty while the surfaces fill (b = 0 is not among the coarse rows; the line comes after the
+    // surfaces): the axes span what will be drawn, and a note says when it will be.
+    if (slicePoints == 0)
+        m_slice->setXRange(-m_range->value(), m_range->value());
+    if (linePoints == 0)
+        m_line->setXRange(reslab::Interpolation::kFrom, reslab::Interpolation::kTo);
+    m_slice->setNote(slicePoints == 0 && isComputing()
+                         ? tr("drawn when the points at b = 0 are computed")
+                         : QString());
+    m_line->setNote(linePoints == 0 && isComputing() ? tr("drawn when the surfaces are done")
+                                                     : QString());
     m_caption->setText(caption());
 }
 
@@ -580,9 +595,13 @@ QString LandscapeView::caption() const {
                      .arg(minima == 1 ? tr("1 local minimum") : tr("%1 local minima").arg(minima));
     }
     if (parts.isEmpty())
-        return tr("Li et al. (NeurIPS 2018, Fig. 5) find the loss surface of a 56-layer net "
-                  "without shortcuts chaotic, and ResNet-56's smooth and nearly convex. Compute "
-                  "the surfaces of a run and its twin to see what these runs show.");
+        return isComputing()
+                   ? tr("Li et al. (NeurIPS 2018, Fig. 5) find the loss surface of a 56-layer net "
+                        "without shortcuts chaotic, and ResNet-56's smooth and nearly convex. "
+                        "What these runs' surfaces show is said here when they are complete.")
+                   : tr("Li et al. (NeurIPS 2018, Fig. 5) find the loss surface of a 56-layer net "
+                        "without shortcuts chaotic, and ResNet-56's smooth and nearly convex. "
+                        "Compute the surfaces of a run and its twin to see what these runs show.");
     QString text = parts.join(QStringLiteral(". ")) + QStringLiteral(".");
     const int l = 0, r = 1;
     if (have[l] && have[r]) {

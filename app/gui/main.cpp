@@ -4,6 +4,7 @@
 #include <QPixmap>
 #include <QTimer>
 
+#include "landscapeview.h"
 #include "language.h"
 #include "lesionview.h"
 #include "lessonsession.h"
@@ -40,7 +41,8 @@ int main(int argc, char* argv[]) {
     const QCommandLineOption after(
         QStringLiteral("after"),
         QStringLiteral("seconds before the screenshot (default 3), or 'end': when the "
-                       "demo's training, the lesion study or the opened runs end"),
+                       "demo's training, the lesion study, the landscape's --compute or the "
+                       "opened runs end"),
         QStringLiteral("SECONDS"), QStringLiteral("3"));
     const QCommandLineOption runsFolder(
         QStringLiteral("runs-folder"),
@@ -50,6 +52,9 @@ int main(int argc, char* argv[]) {
         QStringLiteral("the view to show: curves, depth-sweep, graph, features, gradients, lesion, "
                        "landscape, landscape-3d"),
         QStringLiteral("NAME"));
+    const QCommandLineOption compute(
+        QStringLiteral("compute"),
+        QStringLiteral("with --view landscape: compute the surfaces the opened runs lack at once"));
     const QCommandLineOption arch(QStringLiteral("arch"),
                                   QStringLiteral("the net to show (resnet18, plain56, ...)"),
                                   QStringLiteral("A"));
@@ -83,8 +88,8 @@ int main(int argc, char* argv[]) {
     const QCommandLineOption presenter(
         QStringLiteral("presenter"),
         QStringLiteral("full screen for a projector, large type (F11 toggles, Esc leaves)"));
-    parser.addOptions({demo, open, screenshot, after, runsFolder, view, arch, twin, weights, image,
-                       layer, video, camera, lesson, lessonStep, presenter});
+    parser.addOptions({demo, open, screenshot, after, runsFolder, view, compute, arch, twin,
+                       weights, image, layer, video, camera, lesson, lessonStep, presenter});
     // `--open A B C` opens all three: the folders after the first arrive as positional arguments.
     // A weights file among them (a double-click on a .pth in the file manager) opens in the
     // feature maps.
@@ -132,6 +137,7 @@ int main(int argc, char* argv[]) {
     request.view = parser.value(view);
     request.arch = parser.value(arch);
     request.twin = parser.isSet(twin);
+    request.compute = parser.isSet(compute);
     request.weights = weightsFile;
     if (request.view.isEmpty() && !parser.isSet(weights) && !weightsFile.isEmpty())
         request.view = QStringLiteral("features");
@@ -183,7 +189,8 @@ int main(int argc, char* argv[]) {
         };
         if (parser.value(after) == QLatin1String("end")) {
             // The end of what was asked for: the demo's training, else the lesion study, else
-            // the opened folders' runs. Let the last records and the verdict paint first.
+            // the surfaces --compute started, else the opened folders' runs. Let the last records
+            // and the verdict paint first.
             auto later = [grab] { QTimer::singleShot(500, grab); };
             if (parser.isSet(demo)) {
                 QObject::connect(window.controller(), &ExperimentController::finished, &window,
@@ -201,6 +208,9 @@ int main(int argc, char* argv[]) {
                                  });
             } else if (request.view == QLatin1String("lesion")) {
                 QObject::connect(window.lesionView(), &LesionView::studyFinished, &window, later);
+            } else if (request.compute && window.landscapeView()->isComputing()) {
+                QObject::connect(window.landscapeView(), &LandscapeView::computeFinished, &window,
+                                 later);
             } else {
                 auto* poll = new QTimer(&window);
                 poll->setInterval(200);

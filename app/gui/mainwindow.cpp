@@ -244,10 +244,19 @@ bool MainWindow::applyViewRequest(const ViewRequest& request, QString* error) {
         return true;
     }
     // "landscape-3d": the loss landscape, its surfaces in 3-D.
-    if (request.view == QLatin1String("landscape-3d")) {
+    const bool landscape =
+        request.view == QLatin1String("landscape") || request.view == QLatin1String("landscape-3d");
+    if (request.compute && !landscape) {
+        if (error)
+            *error = tr("--compute goes with --view landscape or landscape-3d");
+        return false;
+    }
+    if (landscape) {
         showView(QStringLiteral("landscape"));
-        m_landscape->setShown(QStringLiteral("3d"));
-        return true;
+        if (request.view == QLatin1String("landscape-3d"))
+            m_landscape->setShown(QStringLiteral("3d"));
+        // `reslab --open DIR --view landscape --compute`: the surfaces the pair lacks, at once.
+        return !request.compute || m_landscape->compute(error);
     }
     if (!request.view.isEmpty() && !showView(request.view)) {
         if (error)

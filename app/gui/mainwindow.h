@@ -51,6 +51,7 @@ struct ViewRequest {
     QString layer;     // a module path to select
     QString video;     // a video file to play through the net, looping
     QString camera;    // a camera to start ("default": the first one)
+    bool compute = false; // the landscape: compute the surfaces the shown pair lacks at once
 };
 
 /// ResLab's main window: the experiment panel and the run list dock beside the curves; later views
@@ -115,6 +116,7 @@ public:
     FeaturesView* featuresView() const { return m_features; }
     GradientsView* gradientsView() const { return m_gradients; }
     LesionView* lesionView() const { return m_lesion; }
+    LandscapeView* landscapeView() const { return m_landscape; }
     RunListView* runList() const { return m_runList; }
     /// Every run the window shows, each once.
     const RunRegistry& runs() const { return m_registry; }

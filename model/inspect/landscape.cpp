@@ -31,8 +31,6 @@ namespace F = torch::nn::functional;
 constexpr int64_t kMaxGrid = 201;      // a read-back grid larger than this is a damaged file
 constexpr size_t kMaxSnapshots = 1000; // TrainConfig::snapshots' bound
 constexpr uint64_t kMaxSurfaceBytes = 64 << 20; // a 201 x 201 surface is about 2 MB of JSON
-constexpr double kAlphaFrom = -0.5; // the interpolation runs past both ends, as Goodfellow et al.'s
-constexpr double kAlphaTo = 1.5;
 
 /// A net of the same spec holding a copy of net's parameters and buffers: the points are
 /// evaluated on it, never on the net itself.
@@ -680,7 +678,9 @@ Interpolation interpolate(const ResNetImpl& initial,
     const auto started = std::chrono::steady_clock::now();
     for (int64_t i = 0; i < points; ++i) {
         const double alpha =
-            points == 1 ? 1.0 : kAlphaFrom + (kAlphaTo - kAlphaFrom) * i / (points - 1);
+            points == 1 ? 1.0
+                        : Interpolation::kFrom +
+                              (Interpolation::kTo - Interpolation::kFrom) * i / (points - 1);
         for (size_t k = 0; k < work.params.size(); ++k)
             work.params[k].copy_((1.0 - alpha) * from[k] + alpha * to[k]);
         work.net->fold_batch_norm();

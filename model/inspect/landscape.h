@@ -194,6 +194,8 @@ std::string landscape_directions_path(const std::string& folder,
 /// (1 - alpha) theta0 + alpha theta1, BN's running statistics the trained net's (eval mode), as
 /// for the surface.
 struct Interpolation {
+    /// The line runs past both ends, as Goodfellow et al.'s does.
+    static constexpr double kFrom = -0.5, kTo = 1.5;
     std::vector<double> alpha, loss, error;
     double seconds = 0.0;
 };

@@ -1398,6 +1398,18 @@
         <source>%1 · %2 x %2 points · first estimates on %3 of %4 training images</source>
         <translation>%1 · %2 x %2 점 · 훈련 이미지 %4장 중 %3장으로 낸 첫 추정</translation>
     </message>
+    <message>
+        <source>drawn when the points at b = 0 are computed</source>
+        <translation>b = 0의 점들이 계산되면 그려집니다</translation>
+    </message>
+    <message>
+        <source>drawn when the surfaces are done</source>
+        <translation>곡면이 완성되면 그려집니다</translation>
+    </message>
+    <message>
+        <source>Li et al. (NeurIPS 2018, Fig. 5) find the loss surface of a 56-layer net without shortcuts chaotic, and ResNet-56&apos;s smooth and nearly convex. What these runs&apos; surfaces show is said here when they are complete.</source>
+        <translation>Li 외(NeurIPS 2018, 그림 5)는 숏컷이 없는 56층 네트워크의 손실 곡면은 혼란스럽고, ResNet-56의 곡면은 매끄럽고 거의 볼록하다는 것을 발견했습니다. 이 실행들의 곡면이 보여 주는 것은 곡면이 완성되면 여기에 표시됩니다.</translation>
+    </message>
 </context>
 <context>
     <name>Language</name>
@@ -2004,6 +2016,10 @@ spec.json과 metrics.jsonl이 있는 폴더를 고르세요.</translation>
     <message>
         <source>Saved the lesson to %1</source>
         <translation>레슨을 %1에 저장했습니다</translation>
+    </message>
+    <message>
+        <source>--compute goes with --view landscape or landscape-3d</source>
+        <translation>--compute는 --view landscape 또는 landscape-3d와 함께 씁니다</translation>
     </message>
 </context>
 <context>
