@@ -558,6 +558,39 @@ private Q_SLOTS:
         QCOMPARE(read_run_folder(folder).config.train.steps, int64_t(5));
     }
 
+    // Found by handing the window the sweep's files (test_hostile_window): a run folder whose
+    // metrics.jsonl was a named pipe or a folder opened, and its plot stayed empty. Any of a run's
+    // files that is there but no regular file now refuses the whole folder, naming the file.
+    void aRunFileThatIsNoFileRefusesTheFolder_data() {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<bool>("pipe");
+        for (const char* file : {"metrics.jsonl", "checkpoint.pth", "trainer.pth", "status.json"}) {
+            QTest::newRow(qPrintable(QString("%1 a pipe").arg(file))) << file << true;
+            QTest::newRow(qPrintable(QString("%1 a folder").arg(file))) << file << false;
+        }
+    }
+    void aRunFileThatIsNoFileRefusesTheFolder() {
+        QFETCH(QString, file);
+        QFETCH(bool, pipe);
+        QTemporaryDir dir;
+        const std::string folder = dir.path().toStdString();
+        write_text_atomic(folder + "/spec.json", to_json(test::smallRun("resnet20", 5)));
+        QCOMPARE(read_run_folder(folder).config.train.steps, int64_t(5));
+        const std::string path = folder + "/" + file.toStdString();
+        if (pipe)
+            QCOMPARE(::mkfifo(path.c_str(), 0600), 0);
+        else
+            QVERIFY(std::filesystem::create_directory(path));
+        try {
+            read_run_folder(folder);
+            QFAIL("no error");
+        } catch (const RunFolderError& e) {
+            const QString message = e.what();
+            QVERIFY2(message.contains(file + "': it is a " + (pipe ? "named pipe" : "folder")),
+                     e.what());
+        }
+    }
+
     void statusRoundTripAndTheWriterGone() {
         QTemporaryDir dir;
         const std::string folder = dir.path().toStdString();

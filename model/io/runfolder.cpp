@@ -44,6 +44,10 @@ RunFolder read_run_folder(const std::string& folder) {
     const RunPaths paths(folder);
     if (!fs::exists(paths.spec, ec))
         throw RunFolderError("'" + folder + "' is not a run folder: it holds no spec.json");
+    for (const std::string* file :
+         {&paths.spec, &paths.metrics, &paths.checkpoint, &paths.trainer, &paths.status})
+        if (const std::string kind = unreadable_kind(*file); !kind.empty())
+            throw RunFolderError("'" + *file + "': " + kind);
     RunFolder f;
     f.folder = folder;
     const std::string text = read_text(paths.spec, kMaxDescriptionBytes);

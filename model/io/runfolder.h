@@ -75,7 +75,9 @@ struct RunFolder {
 };
 
 /// Opens a run folder. Throws RunFolderError naming it when it is no folder, holds no spec.json,
-/// or its spec.json cannot be read back (which field, and why).
+/// its spec.json cannot be read back (which field, and why), or any of its files is there but
+/// no regular file (a named pipe or a folder as metrics.jsonl, say): the folder is judged as a
+/// whole before any of it is read on or written.
 RunFolder read_run_folder(const std::string& folder);
 
 /// The first file in folder that only a run writes, or "" where there is none: spec.json,

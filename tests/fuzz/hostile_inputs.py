@@ -2,6 +2,11 @@
 """Hostile inputs for reslab-cli, made in a temporary folder and run one by one (issue 22's sweep).
 
 Usage: hostile_inputs.py RESLAB_CLI [--keep DIR] [--only SUBSTRING]
+       hostile_inputs.py RESLAB_CLI --window DIR
+
+--window makes every case's files in DIR without running anything, and writes DIR/window.json: the
+cases the window can be handed too (a run folder to open, weights or an image for the feature
+maps), each with what the window must do (test_hostile_window reads it; see window_entries).
 
 Each case makes its files, runs one command under `timeout 20` and judges what came back:
   ok       refused with exit status 1 and a message that names what the case expects (the file,
@@ -730,8 +735,87 @@ def run(cli, case, d, inspect_bin):
     return ("FAULT" if faults else "ok", "; ".join(faults + [first.replace("\n", " ")]), dt)
 
 
+def window_entries(C):
+    """What the window must make of the cases it can be handed, in its own terms.
+
+    kind "run" (File > Open run folder), "weights" or "image" (the feature maps), with
+    outcome "refused" (a message that holds every word of `expect`, nothing raw, and what was shown
+    before still shown), "opens", or "either" (the window does not read the damaged file, so it may
+    open the folder; if it refuses, the message must still be clean).
+    """
+    out = []
+    for c in C:
+        a = c.args
+        if c.status == "pil":
+            pil, _, _ = pil_outcome(a[1])
+            out.append({"case": c.name, "kind": "image", "path": a[1],
+                        "outcome": "opens" if pil == "reads" else "refused", "expect": [a[1]],
+                        "may_refuse_by_format": pil == "reads"})
+        elif a[:2] == ["info", "--run"]:
+            entry = {"case": c.name, "kind": "run", "path": a[2], "expect": c.expect,
+                     "outcome": "opens" if c.status == 0 else "refused"}
+            if "metrics.jsonl is a folder" in c.name:  # info reads only spec.json; the window reads both
+                entry.update(outcome="refused", expect=["metrics.jsonl", "folder"])
+            out.append(entry)
+        elif a[0] == "resume" and len([x for x in a[1:] if not x.startswith("-")]) == 1:
+            path = [x for x in a[1:] if not x.startswith("-")][0]
+            if not os.path.isdir(path):
+                continue
+            reads = [w for w in c.expect if w in ("spec.json", "metrics.jsonl")]
+            # A training set too big to build stops resume; the window shows the run, building
+            # no data set, so it may open it.
+            builds_data = "synthetic_size" in c.name
+            if (reads or "without runs" in c.name) and c.status == 1 and not builds_data:
+                out.append({"case": c.name, "kind": "run", "path": path, "outcome": "refused",
+                            "expect": c.expect})
+            else:
+                out.append({"case": c.name, "kind": "run", "path": path, "outcome": "either",
+                            "expect": []})
+        elif a[0] == "predict" and c.status in (1, None) and "--output-tensor" not in a:
+            outcome = "refused" if c.status == 1 else "either"  # None: any end but a fault
+            arch = a[a.index("--arch") + 1] if "--arch" in a else ""
+            w = a[a.index("--weights") + 1]
+            image = a[a.index("--image") + 1] if "--image" in a else None
+            if image and image in c.expect and image != "/dev/stdin":  # about the image
+                out.append({"case": c.name, "kind": "image", "path": image, "outcome": outcome,
+                            "expect": c.expect})
+            elif os.path.basename(w) != "r20.pth":  # about the weights
+                out.append({"case": c.name, "kind": "weights", "path": w, "arch": arch,
+                            "outcome": outcome, "expect": c.expect})
+    return out
+
+
+def make_for_window(cli, d):
+    import json
+    os.makedirs(d, exist_ok=True)
+    C = cases(d, cli)
+    made = []
+    for c in C:
+        if not (c.status == "pil" or c.args[:2] == ["info", "--run"] or
+                c.args[0] in ("resume", "predict")):
+            continue  # nothing the window is handed: data sets, options, outputs
+        try:
+            t0 = time.time()
+            if c.make:
+                c.make()
+            if time.time() - t0 > 1:
+                print(f"  made '{c.name}' in {time.time() - t0:.1f} s", file=sys.stderr)
+            made.append(c)
+        except Exception as e:
+            print(f"  (could not make '{c.name}': {e})", file=sys.stderr)
+    entries = window_entries(made)
+    good = {"run": os.path.join(d, "base"), "weights": os.path.join(d, "r20.pth"),
+            "image": os.path.join(d, "photo.png")}
+    with open(os.path.join(d, "window.json"), "w") as f:
+        json.dump({"good": good, "raw": RAW, "cases": entries}, f, indent=1)
+    print(f"{len(entries)} cases for the window in {d}/window.json")
+
+
 def main():
     args = sys.argv[1:]
+    if len(args) == 3 and args[1] == "--window":
+        make_for_window(os.path.abspath(args[0]), args[2])
+        return
     if not args:
         sys.exit(__doc__)
     cli = os.path.abspath(args[0])
