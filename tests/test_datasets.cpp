@@ -486,6 +486,15 @@ private Q_SLOTS:
         // Past stb's own limit of 2^24 a side, which it refused as "unknown image type".
         QTest::newRow("PNG of 100000 x 100000")
             << pngHeader(100000, 100000) << "100000 x 100000 pixels is too large";
+        // Found by fuzzing (tests/fuzz/found/image/png-sides-overflow.png): sides near 2^32, whose
+        // product overflowed int64 (undefined) in the size check.
+        {
+            QFile file(QStringLiteral(RESLAB_SOURCE_DIR "/tests/fuzz/found/image/") +
+                       "png-sides-overflow.png");
+            QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.fileName()));
+            QTest::newRow("PNG of 4294967287 x 4294966280")
+                << file.readAll() << "4294967287 x 4294966280 pixels is too large";
+        }
         // Found by fuzzing: an 8 x 8 PNG whose IDAT chunk claims 2^31 - 1 bytes, so that stb grew
         // its buffer to 2 GB before finding the file short.
         QByteArray idat = pngHeader(8, 8);

@@ -270,7 +270,9 @@ torch::Tensor to_channels(torch::Tensor pixels, int64_t channels) {
 
 void check_size(
     const std::string& path, int64_t width, int64_t height, size_t file_bytes, Format format) {
-    if (width <= 0 || height <= 0 || width * height > kMaxImagePixels)
+    // Each side first: two sides of a PNG near 2^32 would overflow their product.
+    if (width <= 0 || height <= 0 || width > kMaxImagePixels || height > kMaxImagePixels ||
+        width * height > kMaxImagePixels)
         throw ImageError(image_fault(path, "an image of " + std::to_string(width) + " x " +
                                                std::to_string(height) +
                                                " pixels is too large (at most " +
