@@ -56,6 +56,17 @@ private:
         return QTest::qWaitFor([view] { return !view->busy(); }, 120000);
     }
 
+    // The good weights, and the good image with them, in the feature maps.
+    bool showGood(FeaturesView* view, bool withImage) const {
+        QString error;
+        if (!view->loadWeights(good("weights"), QStringLiteral("resnet20"), &error) ||
+            !settle(view) || !view->net()) {
+            qWarning("the good weights: %s %s", qPrintable(error), qPrintable(view->message()));
+            return false;
+        }
+        return !withImage || (view->loadImageFile(good("image"), &error) && settle(view));
+    }
+
 private Q_SLOTS:
     void initTestCase() {
         QVERIFY(m_dir.isValid());
@@ -115,15 +126,10 @@ private Q_SLOTS:
     void weightsAndRunFoldersInTheFeatureMaps() {
         MainWindow window;
         FeaturesView* view = window.featuresView();
+        QVERIFY(showGood(view, true));
         QString error;
-        QVERIFY2(view->loadWeights(good("weights"), QStringLiteral("resnet20"), &error),
-                 qPrintable(error));
-        QVERIFY(settle(view));
-        QVERIFY2(view->net(), qPrintable(view->message()));
-        QVERIFY2(view->loadImageFile(good("image"), &error), qPrintable(error));
-        QVERIFY(settle(view));
-        const auto net = view->net();
-        const QImage seen = view->seenImage();
+        auto net = view->net();
+        QImage seen = view->seenImage();
         QVERIFY(!seen.isNull());
         QJsonArray all = cases(QStringLiteral("weights"));
         // A run folder whose spec.json is refused is refused as weights too (the net is described
@@ -148,10 +154,9 @@ private Q_SLOTS:
             const QString message = started ? view->message() : error;
             if (c[QStringLiteral("outcome")].toString() == QLatin1String("either") &&
                 view->net() != net) {
-                QVERIFY2(view->loadWeights(good("weights"), QStringLiteral("resnet20"), &error),
-                         qPrintable(error));
-                QVERIFY(settle(view));
-                QVERIFY(view->loadImageFile(good("image"), &error) && settle(view));
+                QVERIFY(showGood(view, true));
+                net = view->net();
+                seen = view->seenImage();
                 continue;
             }
             const QString why =
@@ -170,10 +175,8 @@ private Q_SLOTS:
     void images() {
         MainWindow window;
         FeaturesView* view = window.featuresView();
+        QVERIFY(showGood(view, false));
         QString error;
-        QVERIFY2(view->loadWeights(good("weights"), QStringLiteral("resnet20"), &error),
-                 qPrintable(error));
-        QVERIFY(settle(view));
         int refused = 0, opened = 0;
         for (const auto& item : cases(QStringLiteral("image"))) {
             const QJsonObject c = item.toObject();
