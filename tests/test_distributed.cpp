@@ -284,10 +284,12 @@ void TestDistributed::matchesPyTorchDdp_data() {
     QTest::addColumn<double>("tolerance");
     // Two steps: the same numbers as PyTorch to float32 rounding (measured 2.4e-7 for 2
     // processes, 5.2e-7 for one). Twenty: each step amplifies float32 rounding differences about
-    // threefold in this net (PyTorch against itself, channels-last against NCHW, differs by
-    // 1.1e-3 in the parameters after 20 steps at this rate), so 1e-5 is out of reach of any two
-    // implementations that round differently; the bound there is PyTorch's own spread, five times
-    // below the gap between per-process BN over two halves and BN over the whole batch (5.8e-3).
+    // threefold in this net, so 1e-5 is out of reach of any two implementations that round
+    // differently, and how far they drift depends on the processor (PyTorch against itself,
+    // channels-last against NCHW: 1.1e-3 in the parameters on an AVX2 EPYC; ResLab's losses
+    // 2.6e-3 from PyTorch's at step 15 on an AVX-512 Xeon). There the bound is 2e-3 or four
+    // times PyTorch's own spread measured by the reference on the same machine, whichever is
+    // larger; BN's semantics (per process against the whole batch) are the 2-step rows' to tell.
     QTest::newRow("2 processes, 2 steps") << 2 << 2 << 1e-5;
     QTest::newRow("1 process, 2 steps") << 1 << 2 << 1e-5;
     QTest::newRow("2 processes, 20 steps") << 2 << 20 << 2e-3;
@@ -302,15 +304,26 @@ void TestDistributed::matchesPyTorchDdp() {
     QByteArray err;
     test::runCli(trainArgs(m_data, out, steps, nproc), &code, &err);
     QVERIFY2(code == 0, err.constData());
-    const QByteArray json =
-        test::runPython("ddp_reference.py", {"train", out, QString::number(nproc)});
+    const bool spread = steps > 2;
+    QStringList args{"train", out, QString::number(nproc)};
+    if (spread)
+        args << "spread";
+    const QByteArray json = test::runPython("ddp_reference.py", args);
     const QJsonObject reference = QJsonDocument::fromJson(json).object();
     QVERIFY2(!reference.isEmpty(), json.constData());
+    const double paramBound =
+        spread ? std::max(tolerance, 4 * reference.value("spread_params").toDouble(0)) : tolerance;
+    const double lossBound =
+        spread ? std::max(tolerance, 4 * reference.value("spread_losses").toDouble(0)) : tolerance;
+    if (spread)
+        qInfo("PyTorch's own spread after %d steps: %g in the parameters, %g in the losses", steps,
+              reference.value("spread_params").toDouble(),
+              reference.value("spread_losses").toDouble());
 
     const double diff = reference.value("max_abs_diff_params").toDouble(1.0);
-    QVERIFY2(diff < tolerance, qPrintable(QString("parameters differ from PyTorch by %1 (%2)")
-                                              .arg(diff)
-                                              .arg(reference.value("worst").toString())));
+    QVERIFY2(diff < paramBound, qPrintable(QString("parameters differ from PyTorch by %1 (%2)")
+                                               .arg(diff)
+                                               .arg(reference.value("worst").toString())));
     if (steps <= 2) {
         // Running statistics and counters too.
         QVERIFY2(reference.value("max_abs_diff").toDouble(1.0) < tolerance, json.constData());
@@ -320,8 +333,12 @@ void TestDistributed::matchesPyTorchDdp() {
     const QVector<double> losses = recordedLosses(out);
     QCOMPARE(losses.size(), expected.size());
     QCOMPARE(losses.size(), steps);
+    double worst = 0;
     for (int i = 0; i < losses.size(); ++i)
-        QVERIFY2(std::abs(losses[i] - expected.at(i).toDouble()) < tolerance,
+        worst = std::max(worst, std::abs(losses[i] - expected.at(i).toDouble()));
+    qInfo("against PyTorch: %g in the parameters, %g in the losses", diff, worst);
+    for (int i = 0; i < losses.size(); ++i)
+        QVERIFY2(std::abs(losses[i] - expected.at(i).toDouble()) < lossBound,
                  qPrintable(QString("step %1: loss %2, PyTorch %3")
                                 .arg(i + 1)
                                 .arg(losses[i], 0, 'g', 9)

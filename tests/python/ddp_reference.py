@@ -137,7 +137,7 @@ class InOrder(Dataset):
         return self.images[j], self.labels[j]
 
 
-def train(rank, world, run, port, results):
+def train(rank, world, run, port, results, channels_last=False):
     torch.set_num_threads(1)
     with open(f"{run}/spec.json") as f:
         spec = json.load(f)
@@ -151,6 +151,9 @@ def train(rank, world, run, port, results):
              / torch.tensor(MNIST_STD))
     net = CifarResNet(spec["net"])
     net.load_state_dict(torch.load(f"{run}/snapshots/step-00000000.pth"), strict=True)
+    if channels_last:  # the same run, rounded otherwise: PyTorch's own spread
+        net = net.to(memory_format=torch.channels_last)
+        x_all = x_all.contiguous(memory_format=torch.channels_last)
     if world > 1:
         os.environ["MASTER_ADDR"], os.environ["MASTER_PORT"] = "127.0.0.1", str(port)
         dist.init_process_group("gloo", rank=rank, world_size=world)
@@ -182,6 +185,9 @@ def train(rank, world, run, port, results):
             step += 1
         epoch += 1
     if rank == 0:
+        results["state"] = {k: v.detach().clone().contiguous() for k, v in net.state_dict().items()}
+        results["losses"] = losses
+    if rank == 0 and not channels_last:
         ours = torch.load(f"{run}/checkpoint.pth")
         theirs = net.state_dict()
         assert set(ours) == set(theirs), set(ours) ^ set(theirs)
@@ -218,11 +224,29 @@ if __name__ == "__main__":
                 out[name].append(list(sampler))
         print(json.dumps(out))
     elif sys.argv[1] == "train":
+        # train RUN WORLD [spread]: with "spread", PyTorch trains the run a second time with its
+        # net and images channels-last, a change of rounding alone, and adds how far that run ends
+        # from the first: "spread_losses" (the largest difference of a step's loss),
+        # "spread_params" (of a parameter). Measured on the machine the test runs on, it is the
+        # scale of rounding differences after so many steps there.
         run, world = sys.argv[2], int(sys.argv[3])
+        spread = len(sys.argv) > 4 and sys.argv[4] == "spread"
+        outcome = {}
         with mp.Manager() as manager:
-            results = manager.dict()
-            if world > 1:
-                mp.spawn(train, args=(world, run, free_port(), results), nprocs=world)
-            else:
-                train(0, 1, run, 0, results)
-            print(json.dumps(dict(results)))
+            for cl in ((False, True) if spread else (False,)):
+                results = manager.dict()
+                if world > 1:
+                    mp.spawn(train, args=(world, run, free_port(), results, cl), nprocs=world)
+                else:
+                    train(0, 1, run, 0, results, cl)
+                if not cl:
+                    outcome = dict(results)
+                    continue
+                outcome["spread_losses"] = max(abs(a - b) for a, b in
+                                               zip(outcome["losses"], results["losses"]))
+                first, second = outcome["state"], results["state"]
+                params = [k for k in first if k.endswith(".weight") or k.endswith(".bias")]
+                outcome["spread_params"] = max((first[k] - second[k]).abs().max().item()
+                                               for k in params)
+        outcome.pop("state", None)
+        print(json.dumps(outcome))
