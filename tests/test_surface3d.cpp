@@ -143,6 +143,22 @@ private Q_SLOTS:
                  qPrintable(QStringLiteral("%1 -> %2").arg(before).arg(after)));
     }
 
+    // The axis labels follow the window's font: the presenter layout enlarges it for a projector,
+    // and the labels, a few pixels high at first, must grow with it.
+    void theLabelsFollowTheFont() {
+        Surface3D view;
+        if (!view.drawing()) {
+            QVERIFY(qEnvironmentVariableIsEmpty("RESLAB_EXPECT_OPENGL"));
+            QSKIP("no OpenGL here (the offscreen platform): no labels are drawn");
+        }
+        const double before = view.labelFont().pointSizeF();
+        QVERIFY(before > view.font().pointSizeF()); // drawn larger than the text beside them
+        QFont larger = view.font();
+        larger.setPointSizeF(larger.pointSizeF() * 2);
+        view.setFont(larger);
+        QCOMPARE(view.labelFont().pointSizeF(), 2 * before);
+    }
+
     void withoutOpenGlItSaysSo() {
         if (Surface3D::openGlAvailable())
             QSKIP("this display has OpenGL");

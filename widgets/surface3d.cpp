@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include <QEvent>
 #include <QLabel>
 #include <QOpenGLContext>
 #include <QPainter>
@@ -23,6 +24,11 @@
 namespace {
 
 constexpr int kTextureSide = 512; // the colours and the path are painted at this size
+// Q3DSurface draws a label's font at a size relative to the graph, not in points: at the widget's
+// own point size its axis labels came out a few pixels high. This factor makes them about as tall
+// as the window's text on a 640 x 300 graph, and they follow the window's font (the presenter
+// layout enlarges it).
+constexpr double kLabelScale = 3.0;
 
 } // namespace
 
@@ -71,6 +77,7 @@ Surface3D::Surface3D(QWidget* parent) : QWidget(parent) {
     connect(camera, &Q3DCamera::xRotationChanged, this, changed);
     connect(camera, &Q3DCamera::yRotationChanged, this, changed);
     connect(camera, &Q3DCamera::zoomLevelChanged, this, changed);
+    applyFont();
     m_container = QWidget::createWindowContainer(m_graph, this);
     m_container->setMinimumSize(160, 140);
     m_container->setFocusPolicy(Qt::StrongFocus);
@@ -78,6 +85,24 @@ Surface3D::Surface3D(QWidget* parent) : QWidget(parent) {
 }
 
 Surface3D::~Surface3D() = default;
+
+void Surface3D::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::FontChange)
+        applyFont();
+    QWidget::changeEvent(event);
+}
+
+QFont Surface3D::labelFont() const {
+    return m_graph ? m_graph->activeTheme()->font() : QFont();
+}
+
+void Surface3D::applyFont() {
+    if (!m_graph)
+        return;
+    QFont labels = font();
+    labels.setPointSizeF(labels.pointSizeF() * kLabelScale);
+    m_graph->activeTheme()->setFont(labels);
+}
 
 bool Surface3D::openGlAvailable() {
     static const bool available = [] {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QFont>
 #include <QImage>
 #include <QPair>
 #include <QString>
@@ -47,14 +48,22 @@ public:
     /// Where the graph is drawn, a child widget (nullptr where it cannot draw). Its OpenGL
     /// content is not in a widget's grab(); a screenshot paints render(graphArea()->size()) there.
     QWidget* graphArea() const { return m_container; }
+    /// The font the graph draws its labels in (the widget's, enlarged; a default one where it
+    /// cannot draw).
+    QFont labelFont() const;
     /// Paints every drawing Surface3D under top into picture, a grab() of top.
     static void paintGraphs(QWidget* top, QPixmap& picture);
 
 Q_SIGNALS:
     void cameraChanged(float horizontal, float vertical, float zoom);
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
     void updateSeries();
+    /// The graph's labels in the widget's font, enlarged as the graph draws them (see kLabelScale).
+    void applyFont();
 
     QLabel* m_title = nullptr;
     Q3DSurface* m_graph = nullptr;

@@ -21,6 +21,7 @@
 
 #include "curvesview.h"
 #include "experimentpanel.h"
+#include "landscapeview.h"
 #include "language.h"
 #include "lessonpanel.h"
 #include "lessonsession.h"
@@ -271,6 +272,7 @@ void MainWindow::setPresenter(bool on) {
         QApplication::setFont(font);
         QApplication::setPalette(highContrastPalette());
         m_curves->setLineScale(scale);
+        m_landscape->setLineScale(scale);
         applyLessonControls();
         if (screen())
             setGeometry(screen()->geometry()); // where no window manager makes full screen so
@@ -279,6 +281,7 @@ void MainWindow::setPresenter(bool on) {
         QApplication::setFont(m_fontBeforePresenter);
         QApplication::setPalette(m_paletteBeforePresenter);
         m_curves->setLineScale(1.0);
+        m_landscape->setLineScale(1.0);
         if (m_maximizedBeforePresenter)
             showMaximized();
         else
