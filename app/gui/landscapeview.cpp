@@ -574,8 +574,12 @@ void LandscapeView::redraw() {
     m_slice->setNote(slicePoints == 0 && isComputing()
                          ? tr("drawn when the points at b = 0 are computed")
                          : QString());
-    m_line->setNote(linePoints == 0 && isComputing() ? tr("drawn when the surfaces are done")
-                                                     : QString());
+    const bool anySurface = m_surfaces[0].grid > 0 || m_surfaces[1].grid > 0;
+    m_line->setNote(linePoints > 0  ? QString()
+                    : isComputing() ? tr("drawn when the surfaces are done")
+                    : anySurface    ? tr("not computed with these surfaces: reslab-cli landscape "
+                                            "RUN... --interpolate computes it")
+                                    : QString());
     m_caption->setText(caption());
 }
 
