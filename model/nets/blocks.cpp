@@ -119,11 +119,12 @@ void fold_into(torch::nn::Conv2d& conv, const torch::nn::BatchNorm2d& bn) {
     if (conv->options.bias())
         throw std::logic_error("fold_into: the convolution has a bias of its own");
     torch::NoGradGuard no_grad;
-    const torch::Tensor scale = bn->running_var.add(bn->options.eps()).rsqrt();
-    const torch::Tensor gamma = bn->weight.defined() ? scale * bn->weight : scale;
-    conv->weight.mul_(gamma.view({-1, 1, 1, 1}));
-    torch::Tensor bias = bn->running_mean * gamma;
-    conv->bias = bn->bias.defined() ? bn->bias - bias : bias.neg();
+    // eval-mode BN: y = (x - mean) / sqrt(var + eps) * weight + bias = x * factor + shift.
+    const torch::Tensor inverse_std = bn->running_var.add(bn->options.eps()).rsqrt();
+    const torch::Tensor factor = bn->weight.defined() ? inverse_std * bn->weight : inverse_std;
+    conv->weight.mul_(factor.view({-1, 1, 1, 1}));
+    const torch::Tensor moved_mean = bn->running_mean * factor;
+    conv->bias = bn->bias.defined() ? bn->bias - moved_mean : moved_mean.neg();
 }
 
 BasicBlockImpl::BasicBlockImpl(
