@@ -522,7 +522,12 @@ void LandscapeView::redraw() {
                       .arg(s.run)
                       .arg(s.grid)
                       .arg(s.images));
-        m_plots[side]->setSurface(s.coords, s.loss);
+        if (s.grid > 0) {
+            m_plots[side]->setSurface(s.coords, s.loss);
+        } else { // nothing yet: the plane the grid will cover, blank
+            const double r = m_range->value();
+            m_plots[side]->setSurface({-r, r}, QVector<double>(4, qQNaN()));
+        }
         m_plots[side]->setPath(s.pathA, s.pathB);
         const auto [a, b] = m_plots[side]->dataRange();
         if (a <= b) {
@@ -604,13 +609,13 @@ QString LandscapeView::caption() const {
                      .arg(minima == 1 ? tr("1 local minimum") : tr("%1 local minima").arg(minima));
     }
     if (parts.isEmpty())
-        return isComputing()
-                   ? tr("Li et al. (NeurIPS 2018, Fig. 5) find the loss surface of a 56-layer net "
-                        "without shortcuts chaotic, and ResNet-56's smooth and nearly convex. "
-                        "What these runs' surfaces show is said here when they are complete.")
-                   : tr("Li et al. (NeurIPS 2018, Fig. 5) find the loss surface of a 56-layer net "
-                        "without shortcuts chaotic, and ResNet-56's smooth and nearly convex. "
-                        "Compute the surfaces of a run and its twin to see what these runs show.");
+        return tr("Li et al. (NeurIPS 2018, Fig. 5) find the loss surface of a 56-layer net "
+                  "without shortcuts chaotic, and ResNet-56's smooth and nearly convex.") +
+               QLatin1Char(' ') +
+               (isComputing()
+                    ? tr("What these runs' surfaces show is said here when they are complete.")
+                    : tr("Compute the surfaces of a run and its twin to see what these runs "
+                         "show."));
     QString text = parts.join(QStringLiteral(". ")) + QStringLiteral(".");
     const int l = 0, r = 1;
     if (have[l] && have[r]) {

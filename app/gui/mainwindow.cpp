@@ -243,7 +243,7 @@ bool MainWindow::applyViewRequest(const ViewRequest& request, QString* error) {
         m_curves->showDepthSweep();
         return true;
     }
-    // "landscape-3d": the loss landscape, its surfaces in 3-D.
+    // "landscape", or "landscape-3d": its surfaces in 3-D; --compute only with one of them.
     const bool landscape =
         request.view == QLatin1String("landscape") || request.view == QLatin1String("landscape-3d");
     if (request.compute && !landscape) {

@@ -65,7 +65,7 @@ struct ResNetImpl : torch::nn::Module {
     /// "layer{stage+1}.{block}", the name torchvision gives a block.
     static std::string block_name(size_t stage, size_t block);
     /// Folds every batch norm into the convolution before it, from the BNs' parameters and running
-    /// statistics as they are now (ResidualBlockImpl's fold_into): the forward then skips the
+    /// statistics as they are now (fold_into, blocks.h): the forward then skips the
     /// BNs, a tenth of an evaluation's time in these nets, and gives what the eval-mode net gave,
     /// to float rounding. For evaluation only: a folded net refuses to run in training mode. The
     /// BNs' parameters and statistics stay as they were, so a caller that sets every parameter

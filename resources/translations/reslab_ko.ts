@@ -1351,10 +1351,6 @@
         <translation>극소점 %1개</translation>
     </message>
     <message>
-        <source>Li et al. (NeurIPS 2018, Fig. 5) find the loss surface of a 56-layer net without shortcuts chaotic, and ResNet-56&apos;s smooth and nearly convex. Compute the surfaces of a run and its twin to see what these runs show.</source>
-        <translation>Li 외(NeurIPS 2018, 그림 5)는 숏컷이 없는 56층 네트워크의 손실 곡면은 혼란스럽고, ResNet-56의 곡면은 매끄럽고 거의 볼록하다는 것을 발견했습니다. 실행과 그 쌍둥이의 곡면을 계산해 이 실행들에서는 어떤지 확인하세요.</translation>
-    </message>
-    <message>
         <source>more local minima (%1 against %2)</source>
         <translation>극소점이 더 많음 (%1 대 %2)</translation>
     </message>
@@ -1407,12 +1403,20 @@
         <translation>곡면이 완성되면 그려집니다</translation>
     </message>
     <message>
-        <source>Li et al. (NeurIPS 2018, Fig. 5) find the loss surface of a 56-layer net without shortcuts chaotic, and ResNet-56&apos;s smooth and nearly convex. What these runs&apos; surfaces show is said here when they are complete.</source>
-        <translation>Li 외(NeurIPS 2018, 그림 5)는 숏컷이 없는 56층 네트워크의 손실 곡면은 혼란스럽고, ResNet-56의 곡면은 매끄럽고 거의 볼록하다는 것을 발견했습니다. 이 실행들의 곡면이 보여 주는 것은 곡면이 완성되면 여기에 표시됩니다.</translation>
-    </message>
-    <message>
         <source>not computed with these surfaces: reslab-cli landscape RUN... --interpolate computes it</source>
         <translation>이 곡면들과 함께 계산되지 않았습니다: reslab-cli landscape RUN... --interpolate로 계산합니다</translation>
+    </message>
+    <message>
+        <source>Li et al. (NeurIPS 2018, Fig. 5) find the loss surface of a 56-layer net without shortcuts chaotic, and ResNet-56&apos;s smooth and nearly convex.</source>
+        <translation>Li 외(NeurIPS 2018, 그림 5)는 숏컷이 없는 56층 네트워크의 손실 곡면은 혼란스럽고, ResNet-56의 곡면은 매끄럽고 거의 볼록하다는 것을 발견했습니다.</translation>
+    </message>
+    <message>
+        <source>What these runs&apos; surfaces show is said here when they are complete.</source>
+        <translation>이 실행들의 곡면이 보여 주는 것은 곡면이 완성되면 여기에 표시됩니다.</translation>
+    </message>
+    <message>
+        <source>Compute the surfaces of a run and its twin to see what these runs show.</source>
+        <translation>실행과 그 쌍둥이의 곡면을 계산해 이 실행들에서는 어떤지 확인하세요.</translation>
     </message>
 </context>
 <context>

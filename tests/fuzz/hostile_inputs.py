@@ -20,6 +20,7 @@ Needs Python's torch and Pillow (Debian: python3-torch, python3-pil). Downloads 
 import gzip
 import hashlib
 import io
+import json
 import os
 import shutil
 import struct
@@ -786,7 +787,6 @@ def window_entries(C):
 
 
 def make_for_window(cli, d):
-    import json
     os.makedirs(d, exist_ok=True)
     C = cases(d, cli)
     made = []
