@@ -1,7 +1,9 @@
 // The heat map's layer names and colour scale at the sizes a classroom laptop gives it: the names
 // drawn never overlap and leave a third of a text height between them, the step between them is
 // the smallest that does, the first and the last layer are always named, a new size recomputes
-// them, and hovering a row whose name is left out still names it.
+// them, and hovering a row whose name is left out still names it. The presenter layout's type
+// scale reaches every text of a plot, text made after it included, and 1 gives back the plot's own.
+#include <algorithm>
 #include <cmath>
 
 #include <qcustomplot.h>
@@ -11,7 +13,9 @@
 #include <QToolTip>
 #include <QtTest>
 
+#include "barplot.h"
 #include "heatmapplot.h"
+#include "plotexport.h"
 
 namespace {
 
@@ -80,25 +84,35 @@ private Q_SLOTS:
     void colorScaleLabelsNeverOverlap_data();
     void colorScaleLabelsNeverOverlap();
     void hoverNamesARowWhoseNameIsLeftOut();
+    void presenterTypeReachesEveryText();
 };
 
 void TestHeatmapPlot::rowNamesNeverOverlap_data() {
     QTest::addColumn<int>("depth");
     QTest::addColumn<QSize>("size");
-    QTest::newRow("plain-20, 600 x 400") << 20 << QSize(600, 400);
-    QTest::newRow("plain-56, 600 x 400") << 56 << QSize(600, 400);
-    QTest::newRow("plain-56, 1366 x 768 half") << 56 << QSize(660, 330);
-    QTest::newRow("plain-56, short") << 56 << QSize(600, 220);
-    QTest::newRow("plain-110, 600 x 400") << 110 << QSize(600, 400);
-    QTest::newRow("plain-8, roomy") << 8 << QSize(600, 600);
+    QTest::addColumn<double>("typeScale"); // the presenter layout's, on a projector
+    QTest::newRow("plain-20, 600 x 400") << 20 << QSize(600, 400) << 1.0;
+    QTest::newRow("plain-56, 600 x 400") << 56 << QSize(600, 400) << 1.0;
+    QTest::newRow("plain-56, 1366 x 768 half") << 56 << QSize(660, 330) << 1.0;
+    QTest::newRow("plain-56, short") << 56 << QSize(600, 220) << 1.0;
+    QTest::newRow("plain-110, 600 x 400") << 110 << QSize(600, 400) << 1.0;
+    QTest::newRow("plain-8, roomy") << 8 << QSize(600, 600) << 1.0;
+    QTest::newRow("plain-56, 1366 x 768 half, presenter type") << 56 << QSize(660, 330) << 1.75;
+    QTest::newRow("plain-20, 1920 x 1080 half, presenter type") << 20 << QSize(940, 470) << 2.2;
 }
 
 void TestHeatmapPlot::rowNamesNeverOverlap() {
     QFETCH(int, depth);
     QFETCH(QSize, size);
+    QFETCH(double, typeScale);
     HeatmapPlot map;
     map.setTitle(QStringLiteral("plain%1").arg(depth));
     map.setValueLabel(QStringLiteral("gradient L2 norm"));
+    const int deskHeight = textHeight(map);
+    if (typeScale != 1.0) {
+        PlotStyle::scaleType(map.plot(), typeScale);
+        QVERIFY(textHeight(map) >= deskHeight * typeScale * 0.8);
+    }
     map.resize(size);
     map.show();
     QVERIFY(QTest::qWaitForWindowExposed(&map));
@@ -210,6 +224,76 @@ void TestHeatmapPlot::hoverNamesARowWhoseNameIsLeftOut() {
     QTRY_VERIFY(QToolTip::isVisible());
     QVERIFY2(QToolTip::text().startsWith(rows[1] + QLatin1Char('\n')),
              qPrintable(QToolTip::text()));
+}
+
+void TestHeatmapPlot::presenterTypeReachesEveryText() {
+    HeatmapPlot map;
+    map.setTitle(QStringLiteral("plain56"));
+    map.setValueLabel(QStringLiteral("gradient L2 norm"));
+    map.resize(600, 400);
+    map.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&map));
+    map.setRows(cifarRows(20));
+    fill(map, 10.0, 3.0);
+    QCustomPlot* plot = map.plot();
+    QCPColorScale* scale = plot->findChild<QCPColorScale*>();
+    QVERIFY(scale);
+    auto* title = qobject_cast<QCPTextElement*>(plot->plotLayout()->element(0, 0));
+    QVERIFY(title);
+    // Every text the heat map shows: the axes' tick labels and labels, the colour scale's, the
+    // title.
+    const auto sizes = [&] {
+        return QVector<double>{
+            plot->xAxis->tickLabelFont().pointSizeF(), plot->xAxis->labelFont().pointSizeF(),
+            plot->yAxis->tickLabelFont().pointSizeF(), scale->axis()->tickLabelFont().pointSizeF(),
+            scale->axis()->labelFont().pointSizeF(),   title->font().pointSizeF()};
+    };
+    const QVector<double> desk = sizes();
+    for (double s : desk)
+        QVERIFY(s > 0);
+    for (double factor : {1.5, 2.25, 1.0}) { // 2.25 from 1.5: scaled from the plot's own, not again
+        PlotStyle::scaleType(plot, factor);
+        const QVector<double> now = sizes();
+        for (int i = 0; i < desk.size(); ++i)
+            QVERIFY2(qFuzzyCompare(now[i], desk[i] * factor),
+                     qPrintable(QStringLiteral("text %1 at %2 pt, not %3 x %4 pt")
+                                    .arg(i)
+                                    .arg(now[i])
+                                    .arg(factor)
+                                    .arg(desk[i])));
+    }
+
+    // Text a plot makes after the scale was set takes it before it is drawn: the bar plot's
+    // cross for a value that has none and its title (and the legend), against the same plot left
+    // at the desk's type.
+    struct Texts {
+        double mark, legend, title;
+    };
+    const auto barTexts = [](double factor) -> Texts {
+        BarPlot bars;
+        bars.resize(600, 400);
+        if (factor != 1.0)
+            PlotStyle::scaleType(bars.plot(), factor);
+        bars.setCategories({QStringLiteral("layer1.0"), QStringLiteral("layer1.1")});
+        bars.setSeries(0, QStringLiteral("plain56"), Qt::blue, {0.5, std::nan("")}, true,
+                       QStringLiteral("cannot be removed"));
+        bars.setTitle(QStringLiteral("test error without each block"));
+        bars.plot()->replot();
+        const QList<QCPItemText*> texts = bars.plot()->findChildren<QCPItemText*>();
+        const auto mark = std::find_if(texts.begin(), texts.end(), [](QCPItemText* t) {
+            return t->text() == QStringLiteral("×");
+        });
+        auto* title = qobject_cast<QCPTextElement*>(bars.plot()->plotLayout()->element(0, 0));
+        if (bars.nanMarkCount() != 1 || mark == texts.end() || !title)
+            return {0, 0, 0};
+        return {(*mark)->font().pointSizeF(), bars.plot()->legend->font().pointSizeF(),
+                title->font().pointSizeF()};
+    };
+    const Texts deskBars = barTexts(1.0), projected = barTexts(2.0);
+    QVERIFY(deskBars.mark > 0 && deskBars.legend > 0 && deskBars.title > 0);
+    QCOMPARE(projected.mark, 2.0 * deskBars.mark);
+    QCOMPARE(projected.legend, 2.0 * deskBars.legend);
+    QCOMPARE(projected.title, 2.0 * deskBars.title);
 }
 
 QTEST_MAIN(TestHeatmapPlot)

@@ -502,12 +502,44 @@ void TestLesson::keysStepThroughTheLesson() {
     QVERIFY(!window.lessonPanel()->nextButton()->isEnabled());
     // Presenter layout: full screen, docks but the lesson's gone; Esc leaves it.
     QVERIFY(window.lessonPanel()->isVisible());
+    const double deskFont = QApplication::font().pointSizeF();
+    // The type scale every plot of the window has (0 where none was ever set).
+    const auto plotScales = [&window] {
+        QList<double> scales;
+        for (QWidget* w : window.findChildren<QWidget*>())
+            if (w->inherits("QCustomPlot"))
+                scales << w->property("reslabTypeScale").toDouble();
+        return scales;
+    };
+    QVERIFY(plotScales().size() >= 12); // curves, depth sweep, heat maps, bars, lesion, landscape
     key(Qt::Key_F11);
     QVERIFY(window.isPresenter());
     QVERIFY(!window.experimentPanel()->isVisible());
     QVERIFY(window.lessonPanel()->isVisible());
+    // Every plot of every tab takes the window's larger type, not only the curves.
+    const double presenterScale = QApplication::font().pointSizeF() / deskFont;
+    QVERIFY(presenterScale > 1.2);
+    for (double scale : plotScales())
+        QCOMPARE(scale, presenterScale);
+    // So do the captions and notes, styled ones included (a style sheet pins a widget's type).
+    const auto styledLabelSizes = [&window] {
+        QList<double> sizes;
+        for (QLabel* label : window.findChildren<QLabel*>())
+            if (!label->styleSheet().isEmpty() && !label->testAttribute(Qt::WA_SetFont))
+                sizes << label->font().pointSizeF();
+        return sizes;
+    };
+    QVERIFY(styledLabelSizes().size() >=
+            3); // the curves' key, the gradients' caption, the lesion's
+    for (double size : styledLabelSizes())
+        QCOMPARE(size, QApplication::font().pointSizeF());
     key(Qt::Key_Escape);
     QVERIFY(!window.isPresenter());
+    QCOMPARE(QApplication::font().pointSizeF(), deskFont);
+    for (double scale : plotScales())
+        QCOMPARE(scale, 1.0);
+    for (double size : styledLabelSizes())
+        QCOMPARE(size, deskFont);
     window.stopAndClose();
 }
 

@@ -38,6 +38,7 @@ BarPlot::BarPlot(QWidget* parent) : QWidget(parent) {
     m_reference->setPen(QPen(QColor(60, 60, 60), 1.5, Qt::DashLine));
     m_reference->setVisible(false);
     m_referenceLabel = new QCPItemText(m_plot);
+    m_referenceLabel->setFont(PlotStyle::textFont(font()));
     m_referenceLabel->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
     m_referenceLabel->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
     m_referenceLabel->position->setTypeY(QCPItemPosition::ptPlotCoords);
@@ -120,9 +121,7 @@ void BarPlot::setTitle(const QString& title) {
     } else {
         m_plot->plotLayout()->insertRow(0);
         m_plot->plotLayout()->addElement(
-            0, 0,
-            new QCPTextElement(m_plot, title,
-                               QFont(font().family(), font().pointSize(), QFont::Bold)));
+            0, 0, new QCPTextElement(m_plot, title, PlotStyle::titleFont(font())));
     }
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
@@ -189,6 +188,7 @@ void BarPlot::rebuild() {
             const double v = s.values[i];
             if (!std::isfinite(v)) {
                 auto* mark = new QCPItemText(m_plot);
+                mark->setFont(PlotStyle::textFont(font()));
                 mark->position->setTypeX(QCPItemPosition::ptPlotCoords);
                 mark->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
                 mark->position->setCoords(i + (index - (n - 1) / 2.0) * width, 0.98);

@@ -537,20 +537,8 @@ void CurvePlot::appendPoints(int runId, int seriesId, const QVector<CurvePoint>&
 
 void CurvePlot::setLineScale(double scale) {
     m_lineScale = scale;
-    // The type PlotStyle gave the plot, scaled from what it was at the first call.
-    if (m_baseFonts.isEmpty())
-        m_baseFonts = {m_plot->xAxis->tickLabelFont(), m_plot->xAxis->labelFont(),
-                       m_plot->legend->font(), m_noteItem->font()};
-    const auto scaled = [scale](QFont f) {
-        f.setPointSizeF(f.pointSizeF() * scale);
-        return f;
-    };
-    for (QCPAxis* axis : {m_plot->xAxis, m_plot->yAxis}) {
-        axis->setTickLabelFont(scaled(m_baseFonts[0]));
-        axis->setLabelFont(scaled(m_baseFonts[1]));
-    }
-    m_plot->legend->setFont(scaled(m_baseFonts[2]));
-    m_noteItem->setFont(scaled(m_baseFonts[3]));
+    PlotStyle::scaleType(m_plot, scale);
+    m_readout->setFont(m_plot->legend->font());
     for (Run& run : m_runs)
         for (size_t i = 0; i < m_series.size(); ++i)
             styleCurve(run, m_series[i], run.curves[i]);

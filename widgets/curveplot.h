@@ -236,7 +236,6 @@ private:
     double m_smoothingAmount = 0;
     bool m_percent = false;
     double m_lineScale = 1.0;
-    QList<QFont> m_baseFonts; // tick labels, axis labels, legend, note: as first set
     bool m_logX = false;
     bool m_logY = false;
     bool m_replotWhenShown = false; // data arrived while the plot was hidden

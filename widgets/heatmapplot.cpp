@@ -104,9 +104,7 @@ void HeatmapPlot::setTitle(const QString& title) {
         !qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0))) {
         m_plot->plotLayout()->insertRow(0);
         m_plot->plotLayout()->addElement(
-            0, 0,
-            new QCPTextElement(m_plot, title,
-                               QFont(font().family(), font().pointSize(), QFont::Bold)));
+            0, 0, new QCPTextElement(m_plot, title, PlotStyle::titleFont(font())));
     } else {
         qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0))->setText(title);
     }

@@ -23,11 +23,23 @@ QCPColorGradient viridisGradient(const QColor& nanColor) {
     return g;
 }
 
+QFont textFont(const QFont& baseFont) {
+    QFont font = baseFont;
+    font.setPointSizeF(9);
+    return font;
+}
+
+QFont titleFont(const QFont& baseFont) {
+    QFont font = baseFont;
+    font.setPointSizeF(10);
+    font.setBold(true);
+    return font;
+}
+
 void apply(QCustomPlot* plot, const QFont& baseFont) {
     const QColor text(40, 40, 40);
     const QColor axisColor(130, 130, 130);
-    QFont tickFont = baseFont;
-    tickFont.setPointSizeF(9);
+    const QFont tickFont = textFont(baseFont);
     QFont labelFont = baseFont;
     labelFont.setPointSizeF(10);
 
@@ -66,6 +78,63 @@ void apply(QCustomPlot* plot, const QFont& baseFont) {
     side->setRowStretchFactor(0, 0.001);
     side->setMargins(QMargins(0, 12, 0, 0));
     plot->plotLayout()->setColumnStretchFactor(1, 0.001);
+}
+
+namespace {
+
+constexpr const char* kScale = "reslabTypeScale";
+
+// Sets the font to scale times the point size it had when it was first scaled. That size is kept
+// on the object that owns the font, under the font's own key, so every scale starts from the
+// plot's own type; with onlyNew, fonts scaled before are left as they are.
+template <typename Set>
+void scaleFont(QObject* owner, const char* key, QFont font, double scale, bool onlyNew, Set set) {
+    QVariant base = owner->property(key);
+    if (base.isValid() && onlyNew)
+        return;
+    if (!base.isValid()) {
+        base = font.pointSizeF();
+        owner->setProperty(key, base);
+    }
+    font.setPointSizeF(base.toDouble() * scale);
+    set(font);
+}
+
+void scaleFonts(QCustomPlot* plot, double scale, bool onlyNew) {
+    for (QCPAxis* axis : plot->findChildren<QCPAxis*>()) { // colour scales' axes included
+        scaleFont(axis, "reslabTickPointSize", axis->tickLabelFont(), scale, onlyNew,
+                  [axis](const QFont& f) { axis->setTickLabelFont(f); });
+        scaleFont(axis, "reslabLabelPointSize", axis->labelFont(), scale, onlyNew,
+                  [axis](const QFont& f) { axis->setLabelFont(f); });
+    }
+    // The legend is not the plot's child object; setFont passes its type on to its items.
+    scaleFont(plot->legend, "reslabPointSize", plot->legend->font(), scale, onlyNew,
+              [plot](const QFont& f) { plot->legend->setFont(f); });
+    for (QCPTextElement* text : plot->findChildren<QCPTextElement*>())
+        scaleFont(text, "reslabPointSize", text->font(), scale, onlyNew,
+                  [text](const QFont& f) { text->setFont(f); });
+    for (QCPItemText* text : plot->findChildren<QCPItemText*>())
+        scaleFont(text, "reslabPointSize", text->font(), scale, onlyNew,
+                  [text](const QFont& f) { text->setFont(f); });
+}
+
+} // namespace
+
+void scaleType(QCustomPlot* plot, double scale) {
+    if (!plot->property(kScale).isValid()) {
+        // Text the plot makes later (a title set afterwards, a bar's mark) takes the scale before
+        // it is first drawn.
+        QObject::connect(plot, &QCustomPlot::beforeReplot, plot,
+                         [plot] { scaleFonts(plot, plot->property(kScale).toDouble(), true); });
+    }
+    plot->setProperty(kScale, scale);
+    scaleFonts(plot, scale, false);
+    plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void scaleTypeIn(QWidget* root, double scale) {
+    for (QCustomPlot* plot : root->findChildren<QCustomPlot*>())
+        scaleType(plot, scale);
 }
 
 } // namespace PlotStyle

@@ -6,12 +6,24 @@
 
 class QCPColorGradient;
 class QCustomPlot;
+class QWidget;
 
 /// The look every ResLab plot shares: white background, light grid, grey axes, the legend at the
 /// right outside the plot area.
 namespace PlotStyle {
 
 void apply(QCustomPlot* plot, const QFont& baseFont);
+/// A plot's title and its small text (marks, notes) in baseFont's family, at the sizes of the
+/// desk whatever baseFont's size: scaleType enlarges them where a projector needs it.
+QFont titleFont(const QFont& baseFont);
+QFont textFont(const QFont& baseFont);
+
+/// Sets the type of every axis (tick labels and label), legend, title and text item of the plot
+/// to scale times its size at the first call: the presenter layout enlarges it for a projector,
+/// and 1 gives back the plot's own.
+void scaleType(QCustomPlot* plot, double scale);
+/// scaleType for every plot inside root.
+void scaleTypeIn(QWidget* root, double scale);
 
 /// The shared viridis map (widgets/colormaps) as QCustomPlot's gradient, NaN in nanColor.
 QCPColorGradient viridisGradient(const QColor& nanColor);

@@ -42,7 +42,8 @@ SurfacePlot::SurfacePlot(QWidget* parent) : QWidget(parent) {
     m_path->setScatterStyle(
         QCPScatterStyle(QCPScatterStyle::ssDisc, QPen(Qt::black), QBrush(Qt::white), 6));
     m_plot->plotLayout()->insertRow(0);
-    m_plot->plotLayout()->addElement(0, 0, new QCPTextElement(m_plot, QString()));
+    m_plot->plotLayout()->addElement(
+        0, 0, new QCPTextElement(m_plot, QString(), PlotStyle::textFont(font())));
 }
 
 SurfacePlot::~SurfacePlot() = default;

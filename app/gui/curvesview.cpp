@@ -196,8 +196,3 @@ void CurvesView::restoreSettings(const QSettings& settings) {
     m_logY->setChecked(settings.value(QStringLiteral("curves/logY"), false).toBool());
     applyAxisOptions();
 }
-
-void CurvesView::setLineScale(double scale) {
-    for (CurvePlot* plot : curvePlots())
-        plot->setLineScale(scale);
-}

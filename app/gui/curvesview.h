@@ -44,8 +44,6 @@ public:
     CurvePlot* lossPlot() const { return m_loss; }
     CurvePlot* lrPlot() const { return m_lr; }
     DepthSweepPlot* depthSweepPlot() const { return m_depth; }
-    /// Line widths and the plots' type for a projector (1: as on a desk).
-    void setLineScale(double scale);
     /// Brings the depth-sweep tab to the front (it shows once the runs have several depths).
     void showDepthSweep();
     QTabWidget* tabs() const { return m_tabs; }

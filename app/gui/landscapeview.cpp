@@ -484,11 +484,6 @@ bool LandscapeView::compute(QString* error) {
     return true;
 }
 
-void LandscapeView::setLineScale(double scale) {
-    m_slice->setLineScale(scale);
-    m_line->setLineScale(scale);
-}
-
 void LandscapeView::cancel() {
     if (m_stop)
         *m_stop = true;

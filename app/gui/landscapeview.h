@@ -77,8 +77,6 @@ public:
     /// The 3-D view of a side, once made (nullptr before).
     const Surface3D* surface3d(int side) const { return m_3d[side]; }
     QString caption() const;
-    /// The slices' line widths and type, times scale (the presenter layout, as the curves).
-    void setLineScale(double scale);
     bool exportPng(const QString& path, QString* error = nullptr) const;
     bool exportCsv(const QString& path, QString* error = nullptr) const;
 

@@ -154,6 +154,9 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    // After the application's type changed: every plot's type and the curves' line widths, times
+    // scale (1: as on a desk), and the captions' type.
+    void scalePlots(double scale);
     void buildActions();
     /// File > Open/Save lesson, Help > Lessons, View > Presenter, and the keys that step.
     void buildLessonActions(QMenu* file, QMenu* view, QMenu* help);

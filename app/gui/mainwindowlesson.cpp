@@ -19,6 +19,7 @@
 #include <QTabWidget>
 #include <QToolBar>
 
+#include "curveplot.h"
 #include "curvesview.h"
 #include "experimentpanel.h"
 #include "landscapeview.h"
@@ -26,6 +27,7 @@
 #include "lessonpanel.h"
 #include "lessonsession.h"
 #include "mainwindow.h"
+#include "plotexport.h"
 
 namespace {
 
@@ -251,6 +253,17 @@ void MainWindow::applyLessonControls() {
     menuBar()->setVisible(!m_presenter);
 }
 
+void MainWindow::scalePlots(double scale) {
+    // A widget with a style sheet keeps the type it was polished with; setting its sheet again
+    // gives it the application's new one.
+    for (QWidget* widget : findChildren<QWidget*>())
+        if (!widget->styleSheet().isEmpty())
+            widget->setStyleSheet(widget->styleSheet());
+    PlotStyle::scaleTypeIn(this, scale);
+    for (CurvePlot* plot : findChildren<CurvePlot*>())
+        plot->setLineScale(scale);
+}
+
 void MainWindow::setPresenter(bool on) {
     if (on == m_presenter)
         return;
@@ -271,8 +284,7 @@ void MainWindow::setPresenter(bool on) {
         font.setPointSizeF(font.pointSizeF() * scale);
         QApplication::setFont(font);
         QApplication::setPalette(highContrastPalette());
-        m_curves->setLineScale(scale);
-        m_landscape->setLineScale(scale);
+        scalePlots(scale);
         applyLessonControls();
         if (screen())
             setGeometry(screen()->geometry()); // where no window manager makes full screen so
@@ -280,8 +292,7 @@ void MainWindow::setPresenter(bool on) {
     } else {
         QApplication::setFont(m_fontBeforePresenter);
         QApplication::setPalette(m_paletteBeforePresenter);
-        m_curves->setLineScale(1.0);
-        m_landscape->setLineScale(1.0);
+        scalePlots(1.0);
         if (m_maximizedBeforePresenter)
             showMaximized();
         else
