@@ -4,7 +4,11 @@
 Each check prints what it measured and PASS or FAIL; a failed check does not stop the others. The
 exit status is the number of failures. Python's torch on the same GPU is the reference.
 
-usage: tools/device_check.py path/to/reslab-cli [--quick]
+usage: tools/device_check.py path/to/reslab-cli [--quick | --rehearse]
+
+--rehearse runs every check on the CPU at a small size, for a machine without a GPU: it tries the
+script, the CLI calls and the PyTorch references before a GPU's few minutes are spent on them. Its
+figures are not GPU figures, and the CUDA graph's check is skipped.
 """
 import json
 import os
@@ -22,6 +26,12 @@ sys.path.insert(0, os.path.join(HERE, "..", "bench"))
 import degradation_speed  # noqa: E402  (the notebook-style reference loop)
 
 failures = []
+DEVICE = "cuda"  # "cpu" in a rehearsal
+
+
+def sync():
+    if DEVICE == "cuda":
+        torch.cuda.synchronize()
 
 
 def report(name, ok, detail):
@@ -59,7 +69,7 @@ def parity(tmp):
     torch.manual_seed(0)
     x = torch.randn(4, 3, 224, 224)
     torch.save(x, x_path)
-    for device in ("cuda", "cpu"):
+    for device in dict.fromkeys((DEVICE, "cpu")):
         with torch.no_grad():
             ref = net.to(device).eval()(x.to(device)).cpu()
         cli("predict", "--arch", "resnet50", "--weights", weights, "--input-tensor", x_path,
@@ -74,18 +84,21 @@ def parity(tmp):
 
 def trainer(tmp):
     """A short run on the GPU learns, is repeatable, and a stopped run resumes to the same end."""
-    args = ["train", "--device", "cuda", "--arch", "resnet20", "--dataset", "synthetic", "--steps", 60,
+    args = ["train", "--device", DEVICE, "--arch", "resnet20", "--dataset", "synthetic", "--steps", 60,
             "--batch", 64, "--record-every", 5, "--eval-every", 20, "--probe-every", 20, "--seed", 1, "--quiet"]
     a, b, c, d = (os.path.join(tmp, n) for n in ("a", "b", "eager", "resumed"))
     p = cli(*args, "--out", a)
     graph_note = [line for line in p.stderr.splitlines() if "CUDA graph" in line]
     print("      " + (graph_note[0] if graph_note else "no CUDA graph note from reslab-cli"))
-    report("CUDA graph captured", any("replayed" in line for line in graph_note),
-           graph_note[0] if graph_note else "reslab-cli said nothing about a graph")
+    if DEVICE == "cuda":
+        report("CUDA graph captured", any("replayed" in line for line in graph_note),
+               graph_note[0] if graph_note else "reslab-cli said nothing about a graph")
+    else:
+        report("no CUDA graph off the GPU", not graph_note, "no note, as a CPU run should give")
     ra = metrics(a)
     train = [r for r in ra if r["kind"] == "train"]
     evals = [r for r in ra if r["kind"] == "eval"]
-    report("training on cuda learns", train[0]["loss"] > 1.5 * train[-1]["loss"] and evals[-1]["test_error"] < 0.5,
+    report(f"training on {DEVICE} learns", train[0]["loss"] > 1.5 * train[-1]["loss"] and evals[-1]["test_error"] < 0.5,
            f"loss {train[0]['loss']:.3f} -> {train[-1]['loss']:.3f}, test error {100 * evals[-1]['test_error']:.1f}%")
 
     def numbers(records):
@@ -93,7 +106,7 @@ def trainer(tmp):
         return [{k: r.get(k) for k in keep} for r in records]
 
     cli(*args, "--out", b)
-    report("the same seed twice on cuda", numbers(metrics(b)) == numbers(ra),
+    report(f"the same seed twice on {DEVICE}", numbers(metrics(b)) == numbers(ra),
            "records identical" if numbers(metrics(b)) == numbers(ra) else "records differ (non-deterministic kernels?)")
     env = dict(os.environ, RESLAB_NO_CUDA_GRAPH="1")
     cli(*args, "--out", c, env=env)
@@ -109,60 +122,69 @@ def trainer(tmp):
     proc.wait()
     cli("resume", d, "--quiet")
     resumed = numbers(metrics(d))
-    report("stop and resume on cuda", resumed == numbers(ra),
+    report(f"stop and resume on {DEVICE}", resumed == numbers(ra),
            "records equal the uninterrupted run's" if resumed == numbers(ra) else "records differ from the uninterrupted run")
 
 
-def resnet50_speed(steps):
+def resnet50_speed(steps, batch=256, side=224):
     """Training images/s of resnet50 at 224 x 224, batch 256: ResLab's bench against PyTorch eager."""
     import torchvision
+    shape = f"{side}x{side} batch {batch}"
     for precision in ("bfloat16", "float32"):
-        out = cli("bench", "--device", "cuda", "--arch", "resnet50", "--batch", 256, "--input-size", 224,
+        out = cli("bench", "--device", DEVICE, "--arch", "resnet50", "--batch", batch, "--input-size", side,
                   "--in-channels", 3, "--precision", precision, "--steps", steps).stdout
         ours = float(out.split("images/s")[0].split()[-1])
-        net = torchvision.models.resnet50(num_classes=10).cuda().to(memory_format=torch.channels_last)
+        net = torchvision.models.resnet50(num_classes=10).to(DEVICE).to(memory_format=torch.channels_last)
         opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
-        x = torch.randn(256, 3, 224, 224, device="cuda").contiguous(memory_format=torch.channels_last)
-        y = torch.randint(0, 10, (256,), device="cuda")
+        x = torch.randn(batch, 3, side, side, device=DEVICE).contiguous(memory_format=torch.channels_last)
+        y = torch.randint(0, 10, (batch,), device=DEVICE)
         times = []
         for i in range(steps + 3):
-            torch.cuda.synchronize()
+            sync()
             t0 = time.perf_counter()
-            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=precision == "bfloat16"):
+            with torch.autocast(DEVICE, dtype=torch.bfloat16, enabled=precision == "bfloat16"):
                 loss = F.cross_entropy(net(x), y)
             opt.zero_grad()
             loss.backward()
             opt.step()
-            torch.cuda.synchronize()
+            sync()
             if i >= 3:
                 times.append(time.perf_counter() - t0)
-        theirs = 256 / statistics.median(times)
-        print(f"      resnet50 224x224 batch 256 {precision} channels-last: ResLab {ours:.0f} img/s, "
+        theirs = batch / statistics.median(times)
+        print(f"      resnet50 {shape} {precision} channels-last on {DEVICE}: ResLab {ours:.0f} img/s, "
               f"PyTorch eager {theirs:.0f} img/s, ratio {ours / theirs:.2f}", flush=True)
         report(f"resnet50 {precision} speed", ours > 0, f"ratio {ours / theirs:.2f}")
 
 
-def degradation_speed(steps):
-    """The degradation preset on the GPU (synthetic data of Fashion-MNIST's size) against a notebook."""
+def preset_speed(steps):
+    """The degradation preset on the device (synthetic data of Fashion-MNIST's size) against a notebook."""
     with tempfile.TemporaryDirectory() as folder:
-        ours, specs = degradation_speed.reslab_experiment(CLI, steps, folder, ["--device", "cuda", "--dataset", "synthetic"])
-    theirs = degradation_speed.python_experiment(specs, os.cpu_count(), degradation_speed.FASHION, "cuda")
-    print(f"      degradation preset, {steps} steps on cuda: ResLab {ours:.1f} s, PyTorch eager {theirs:.1f} s, "
+        ours, specs = degradation_speed.reslab_experiment(CLI, steps, folder, ["--device", DEVICE, "--dataset", "synthetic"])
+    theirs = degradation_speed.python_experiment(specs, os.cpu_count(), degradation_speed.FASHION, DEVICE)
+    print(f"      degradation preset, {steps} steps on {DEVICE}: ResLab {ours:.1f} s, PyTorch eager {theirs:.1f} s, "
           f"ratio {theirs / ours:.2f}", flush=True)
-    report("degradation preset on cuda", ours > 0, f"{theirs / ours:.2f}x PyTorch eager")
+    report(f"degradation preset on {DEVICE}", ours > 0, f"{theirs / ours:.2f}x PyTorch eager")
 
 
 if __name__ == "__main__":
     CLI = os.path.abspath(sys.argv[1])
     quick = "--quick" in sys.argv
-    if not torch.cuda.is_available():
-        print("device_check: torch sees no GPU")
+    if "--rehearse" in sys.argv:
+        DEVICE = "cpu"
+        print(f"device_check: a rehearsal on the CPU, torch {torch.__version__}: these are not GPU figures", flush=True)
+    elif not torch.cuda.is_available():
+        print("device_check: torch sees no GPU (--rehearse runs the checks on the CPU)")
         sys.exit(1)
-    print(f"device_check: {torch.cuda.get_device_name()}, torch {torch.__version__}", flush=True)
+    else:
+        print(f"device_check: {torch.cuda.get_device_name()}, torch {torch.__version__}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         check("parity", lambda: parity(tmp))
         check("trainer", lambda: trainer(tmp))
-    check("resnet50 speed", lambda: resnet50_speed(10 if quick else 30))
-    check("degradation speed", lambda: degradation_speed(100 if quick else 300))
+    if DEVICE == "cpu":
+        check("resnet50 speed", lambda: resnet50_speed(8, batch=4, side=64))
+        check("degradation speed", lambda: preset_speed(20))
+    else:
+        check("resnet50 speed", lambda: resnet50_speed(10 if quick else 30))
+        check("degradation speed", lambda: preset_speed(100 if quick else 300))
     print(f"device_check: {len(failures)} failed" + (f": {', '.join(failures)}" if failures else ""))
     sys.exit(len(failures))
