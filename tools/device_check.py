@@ -126,15 +126,15 @@ def trainer(tmp):
            "records equal the uninterrupted run's" if resumed == numbers(ra) else "records differ from the uninterrupted run")
 
 
-def resnet50_speed(steps, batch=256, side=224):
+def resnet_speed(steps, arch="resnet50", batch=256, side=224):
     """Training images/s of resnet50 at 224 x 224, batch 256: ResLab's bench against PyTorch eager."""
     import torchvision
     shape = f"{side}x{side} batch {batch}"
     for precision in ("bfloat16", "float32"):
-        out = cli("bench", "--device", DEVICE, "--arch", "resnet50", "--batch", batch, "--input-size", side,
+        out = cli("bench", "--device", DEVICE, "--arch", arch, "--batch", batch, "--input-size", side,
                   "--in-channels", 3, "--precision", precision, "--steps", steps).stdout
         ours = float(out.split("images/s")[0].split()[-1])
-        net = torchvision.models.resnet50(num_classes=10).to(DEVICE).to(memory_format=torch.channels_last)
+        net = getattr(torchvision.models, arch)(num_classes=10).to(DEVICE).to(memory_format=torch.channels_last)
         opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
         x = torch.randn(batch, 3, side, side, device=DEVICE).contiguous(memory_format=torch.channels_last)
         y = torch.randint(0, 10, (batch,), device=DEVICE)
@@ -151,9 +151,9 @@ def resnet50_speed(steps, batch=256, side=224):
             if i >= 3:
                 times.append(time.perf_counter() - t0)
         theirs = batch / statistics.median(times)
-        print(f"      resnet50 {shape} {precision} channels-last on {DEVICE}: ResLab {ours:.0f} img/s, "
+        print(f"      {arch} {shape} {precision} channels-last on {DEVICE}: ResLab {ours:.0f} img/s, "
               f"PyTorch eager {theirs:.0f} img/s, ratio {ours / theirs:.2f}", flush=True)
-        report(f"resnet50 {precision} speed", ours > 0, f"ratio {ours / theirs:.2f}")
+        report(f"{arch} {precision} speed", ours > 0, f"ratio {ours / theirs:.2f}")
 
 
 def preset_speed(steps):
@@ -181,10 +181,10 @@ if __name__ == "__main__":
         check("parity", lambda: parity(tmp))
         check("trainer", lambda: trainer(tmp))
     if DEVICE == "cpu":
-        check("resnet50 speed", lambda: resnet50_speed(8, batch=4, side=64))
+        check("resnet speed", lambda: resnet_speed(4, "resnet18", batch=2, side=32))
         check("degradation speed", lambda: preset_speed(20))
     else:
-        check("resnet50 speed", lambda: resnet50_speed(10 if quick else 30))
+        check("resnet50 speed", lambda: resnet_speed(10 if quick else 30))
         check("degradation speed", lambda: preset_speed(100 if quick else 300))
     print(f"device_check: {len(failures)} failed" + (f": {', '.join(failures)}" if failures else ""))
     sys.exit(len(failures))
