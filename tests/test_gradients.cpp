@@ -331,7 +331,13 @@ private Q_SLOTS:
                     m_dir.filePath(QStringLiteral("resnet20")), 20);
         QCOMPARE(view.residualRun(), 2);
         QCOMPARE(view.plainRun(), 1);
-        view.setMaxImages(100000); // the whole test split, as the runs evaluated it
+        // A run the study does not cover: the random-removal plot never names it.
+        view.addRun(3, QStringLiteral("resnet20-other"), Qt::green, false,
+                    m_dir.filePath(QStringLiteral("resnet20")), 20);
+        view.setPair(2, 1);
+        QVERIFY(!view.randomPlot()->hasRun(3));
+        QVERIFY(!view.randomPlot()->hasRun(2)); // nor a studied run before it has results
+        view.setMaxImages(100000);              // the whole test split, as the runs evaluated it
         QSignalSpy lesions(&view, &LesionView::lesionChanged);
         QSignalSpy finished(&view, &LesionView::studyFinished);
         QString error;
@@ -368,6 +374,10 @@ private Q_SLOTS:
         QVERIFY(sawSingle);
         QVERIFY(lesions.back().at(0).toStringList().isEmpty());
         QVERIFY(view.summary().contains(QStringLiteral("resnet20")));
+        QVERIFY(view.randomPlot()->hasRun(1));
+        QVERIFY(view.randomPlot()->hasRun(2));
+        QVERIFY(!view.randomPlot()->hasRun(3));
+        QVERIFY(!view.summary().contains(QStringLiteral("resnet20-other")));
     }
 
     void lesionWithoutCheckpointSaysSo() {

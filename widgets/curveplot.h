@@ -61,6 +61,7 @@ public:
     void addRun(int runId, const QString& name, const QColor& color, bool plain);
     void removeRun(int runId);
     void clearRuns();
+    bool hasRun(int runId) const { return findRun(runId) != nullptr; }
     // Appends to the run's series without touching what is already there; points for an unknown
     // run or series are dropped (a record may arrive after its run was removed).
     void appendPoints(int runId, int seriesId, const QVector<CurvePoint>& points);

@@ -143,7 +143,6 @@ void LesionView::addRun(int runId,
                         const QString& folder,
                         int depth) {
     m_runs[runId] = RunEntry{name, color, plain, folder, depth};
-    m_random->addRun(runId, name, color, plain);
     fillPickers();
 }
 
@@ -360,7 +359,7 @@ void LesionView::redraw() {
             p.value = it->hi[i];
             hi.append(p);
         }
-        m_random->removeRun(it.key());
+        m_random->removeRun(it.key()); // the plot holds the studied runs only, each drawn afresh
         m_random->addRun(it.key(), run.name, run.color, run.plain);
         m_random->appendPoints(it.key(), kMeanSeries, mean);
         m_random->appendPoints(it.key(), kMinSeries, lo);
