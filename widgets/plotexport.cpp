@@ -123,9 +123,12 @@ void scaleFonts(QCustomPlot* plot, double scale, bool onlyNew) {
 void scaleType(QCustomPlot* plot, double scale) {
     if (!plot->property(kScale).isValid()) {
         // Text the plot makes later (a title set afterwards, a bar's mark) takes the scale before
-        // it is first drawn.
-        QObject::connect(plot, &QCustomPlot::beforeReplot, plot,
-                         [plot] { scaleFonts(plot, plot->property(kScale).toDouble(), true); });
+        // it is first drawn; at the desk's scale it is right as made.
+        QObject::connect(plot, &QCustomPlot::beforeReplot, plot, [plot] {
+            const double now = plot->property(kScale).toDouble();
+            if (now != 1.0)
+                scaleFonts(plot, now, true);
+        });
     }
     plot->setProperty(kScale, scale);
     scaleFonts(plot, scale, false);
