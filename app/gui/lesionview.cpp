@@ -66,8 +66,6 @@ LesionView::LesionView(Selection* selection, QWidget* parent)
     bar->addWidget(m_plainPicker);
     bar->addWidget(m_images);
     bar->addWidget(m_start);
-    bar->addWidget(m_cancelButton);
-    bar->addWidget(m_progress);
     bar->addStretch(1);
     bar->addWidget(exportButton);
     layout->addLayout(bar);
@@ -76,7 +74,13 @@ LesionView::LesionView(Selection* selection, QWidget* parent)
            "runs that have a checkpoint and press Run."),
         this);
     m_status->setWordWrap(true);
-    layout->addWidget(m_status);
+    // The study's progress and its Cancel sit beside what it is doing, below the pickers: in one
+    // row with them the bar was wider than a projector's 1366 pixels beside a lesson.
+    auto* statusRow = new QHBoxLayout;
+    statusRow->addWidget(m_status, 1);
+    statusRow->addWidget(m_progress);
+    statusRow->addWidget(m_cancelButton);
+    layout->addLayout(statusRow);
 
     auto* split = new QSplitter(Qt::Horizontal, this);
     m_single = new BarPlot(split);
