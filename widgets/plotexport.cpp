@@ -135,6 +135,21 @@ void scaleType(QCustomPlot* plot, double scale) {
     plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
+void addColorScaleBeside(QCustomPlot* plot, QCPColorScale* scale) {
+    // The row takes the axis rect's cell; the cells beside it (apply's legend column) stay.
+    QCPLayoutGrid* layout = plot->plotLayout();
+    QCPAxisRect* rect = plot->axisRect();
+    int row = 0, column = 0;
+    for (int i = 0; i < layout->elementCount(); ++i)
+        if (layout->elementAt(i) == rect)
+            layout->indexToRowCol(i, row, column);
+    layout->take(rect);
+    auto* pair = new QCPLayoutGrid;
+    layout->addElement(row, column, pair);
+    pair->addElement(0, 0, rect);
+    pair->addElement(0, 1, scale);
+}
+
 void scaleTypeIn(QWidget* root, double scale) {
     for (QCustomPlot* plot : root->findChildren<QCustomPlot*>())
         scaleType(plot, scale);

@@ -5,6 +5,7 @@
 #include <QString>
 
 class QCPColorGradient;
+class QCPColorScale;
 class QCustomPlot;
 class QWidget;
 
@@ -24,6 +25,11 @@ QFont textFont(const QFont& baseFont);
 void scaleType(QCustomPlot* plot, double scale);
 /// scaleType for every plot inside root.
 void scaleTypeIn(QWidget* root, double scale);
+
+/// Puts scale at the right of the plot's axis rect, the two in a row of their own: a title inserted
+/// above that row (row 0, column 0) then spans both, where in the plot's own grid it would widen
+/// the axis rect's column to the title's width and the plot to the title's plus the scale's.
+void addColorScaleBeside(QCustomPlot* plot, QCPColorScale* scale);
 
 /// The shared viridis map (widgets/colormaps) as QCustomPlot's gradient, NaN in nanColor.
 QCPColorGradient viridisGradient(const QColor& nanColor);

@@ -23,7 +23,7 @@ SurfacePlot::SurfacePlot(QWidget* parent) : QWidget(parent) {
     m_map = new QCPColorMap(m_plot->xAxis, m_plot->yAxis);
     m_map->setInterpolate(false);
     m_scale = new QCPColorScale(m_plot);
-    m_plot->plotLayout()->addElement(0, m_plot->plotLayout()->columnCount(), m_scale);
+    PlotStyle::addColorScaleBeside(m_plot, m_scale);
     m_scale->setType(QCPAxis::atRight);
     m_scale->setDataScaleType(QCPAxis::stLogarithmic);
     ticklabels::setSpacedTicker<QCPAxisTickerLog>(m_scale->axis());

@@ -19,7 +19,7 @@
 #include <QSettings>
 #include <QSignalBlocker>
 #include <QSplitter>
-#include <QToolButton>
+#include <QToolBar>
 #include <QVBoxLayout>
 
 #include "blockgraph.h"
@@ -116,26 +116,33 @@ GraphView::GraphView(Selection* selection, QWidget* parent)
     m_tintBox->setToolTip(
         tr("Tint the blocks by this quantity, from the latest probe of the run shown"));
 
-    auto button = [this](const QString& text, const QString& tip, auto slot) {
-        auto* b = new QToolButton(this);
-        b->setText(text);
-        b->setToolTip(tip);
-        connect(b, &QToolButton::clicked, this, slot);
-        return b;
+    // The view's buttons sit on a tool bar: where the row is narrower than they need (beside a
+    // lesson in the presenter layout) the last of them move into its » menu rather than make the
+    // tab scroll sideways.
+    auto* tools = new QToolBar(this);
+    tools->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    tools->setMovable(false);
+    auto* push = new QWidget(tools); // the buttons to the right end, as the row had them
+    push->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    tools->addWidget(push);
+    auto button = [this, tools](const QString& text, const QString& tip, auto slot) {
+        QAction* a = tools->addAction(text);
+        a->setIconText(text); // the tool bar's own would drop "Export..."'s dots
+        a->setToolTip(tip);
+        connect(a, &QAction::triggered, this, slot);
     };
-    auto* fit = button(tr("Fit"), tr("Show the whole net (F)"), [this] { m_graph->fitAll(); });
-    auto* fitWidth = button(tr("Fit width"), tr("Readable size, top of the net (0)"),
-                            [this] { m_graph->fitWidth(); });
-    auto* expand = button(tr("Open all"), tr("Open every stage and block"), [this] {
+    button(tr("Fit"), tr("Show the whole net (F)"), [this] { m_graph->fitAll(); });
+    button(tr("Fit width"), tr("Readable size, top of the net (0)"),
+           [this] { m_graph->fitWidth(); });
+    button(tr("Open all"), tr("Open every stage and block"), [this] {
         m_graph->setAllExpanded(true);
         m_twin->setAllExpanded(true);
     });
-    auto* collapse = button(tr("Close all"), tr("Close every stage and block"), [this] {
+    button(tr("Close all"), tr("Close every stage and block"), [this] {
         m_graph->setAllExpanded(false);
         m_twin->setAllExpanded(false);
     });
-    auto* exportButton =
-        button(tr("Export..."), tr("Save the graph as PNG or SVG"), [this] { onExport(); });
+    button(tr("Export..."), tr("Save the graph as PNG or SVG"), [this] { onExport(); });
 
     auto* bar = new QHBoxLayout;
     bar->addWidget(new QLabel(tr("Net:"), this));
@@ -146,9 +153,7 @@ GraphView::GraphView(Selection* selection, QWidget* parent)
     bar->addSpacing(12);
     bar->addWidget(new QLabel(tr("Tint:"), this));
     bar->addWidget(m_tintBox);
-    bar->addStretch(1);
-    for (auto* b : {fit, fitWidth, expand, collapse, exportButton})
-        bar->addWidget(b);
+    bar->addWidget(tools, 1);
 
     m_graph = new BlockGraph(this);
     m_graph->setObjectName(QStringLiteral("BlockGraph"));
