@@ -1,12 +1,14 @@
 #include <cmath>
 
+#include <qcustomplot.h>
+
 #include <QtTest>
 
 #include "surfaceplot.h"
 
 // The loss landscape's surface plot: contour lines where they belong on a surface whose level
-// sets are known (circles), and a surface filled coarse to fine painted whole from its first
-// points.
+// sets are known (circles), a surface filled coarse to fine painted whole from its first
+// points, and a hidden colour scale's room given to the map.
 class TestSurfacePlot : public QObject {
     Q_OBJECT
 private:
@@ -44,6 +46,26 @@ private Q_SLOTS:
         QVERIFY(SurfacePlot::isoline(c, f, 1e9).isEmpty());
         QVector<double> unknown(f.size(), qQNaN());
         QVERIFY(SurfacePlot::isoline(c, unknown, std::exp(1.0)).isEmpty());
+    }
+
+    void aHiddenScaleGivesUpItsRoom() {
+        // The landscape hides one of its two plots' colour scales: the map then takes the
+        // scale's width, and showing the scale again gives it back.
+        SurfacePlot plot;
+        plot.resize(500, 400);
+        auto mapWidth = [&] {
+            plot.plot()->replot();
+            return plot.plot()->axisRect()->width();
+        };
+        const int withScale = mapWidth();
+        plot.setScaleVisible(false);
+        const int without = mapWidth();
+        QVERIFY2(without > withScale + 20,
+                 qPrintable(QStringLiteral("%1 px with, %2 without").arg(withScale).arg(without)));
+        plot.setScaleVisible(false); // twice changes nothing
+        QCOMPARE(mapWidth(), without);
+        plot.setScaleVisible(true);
+        QCOMPARE(mapWidth(), withScale);
     }
 
     void aCoarseSurfaceIsPaintedWhole() {

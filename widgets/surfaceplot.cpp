@@ -191,15 +191,18 @@ QPair<double, double> SurfacePlot::colorRange() const {
 }
 
 void SurfacePlot::setScaleVisible(bool visible) {
-    // A hidden layout element still takes its place: it leaves the layout instead.
-    QCPLayoutGrid* layout = m_plot->plotLayout();
-    const bool placed = layout->hasElement(1, 1);
+    // A hidden layout element still takes its place: it leaves the map's row instead
+    // (PlotStyle::addColorScaleBeside), and comes back at the map's right.
+    auto* row = qobject_cast<QCPLayoutGrid*>(m_plot->axisRect()->layout());
+    if (!row)
+        return;
+    const bool placed = m_scale->layout() != nullptr;
     if (!visible && placed)
-        layout->take(m_scale);
+        row->take(m_scale);
     else if (visible && !placed)
-        layout->addElement(1, 1, m_scale);
+        row->addElement(0, 1, m_scale);
     m_scale->setVisible(visible);
-    layout->simplify();
+    row->simplify();
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
