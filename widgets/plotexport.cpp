@@ -141,8 +141,10 @@ void addColorScaleBeside(QCustomPlot* plot, QCPColorScale* scale) {
     QCPAxisRect* rect = plot->axisRect();
     int row = 0, column = 0;
     for (int i = 0; i < layout->elementCount(); ++i)
-        if (layout->elementAt(i) == rect)
+        if (layout->elementAt(i) == rect) {
             layout->indexToRowCol(i, row, column);
+            break;
+        }
     layout->take(rect);
     auto* pair = new QCPLayoutGrid;
     layout->addElement(row, column, pair);
