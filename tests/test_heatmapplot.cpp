@@ -83,6 +83,8 @@ private Q_SLOTS:
     void aNewSizeRecomputesTheNames();
     void colorScaleLabelsNeverOverlap_data();
     void colorScaleLabelsNeverOverlap();
+    void aShortBarKeepsItsLabelWithinItsEnds_data();
+    void aShortBarKeepsItsLabelWithinItsEnds();
     void hoverNamesARowWhoseNameIsLeftOut();
     void presenterTypeReachesEveryText();
 };
@@ -205,6 +207,52 @@ void TestHeatmapPlot::colorScaleLabelsNeverOverlap() {
     verifyApart(rects, textHeight(map) / 3);
     for (const QRect& r : rects)
         QVERIFY(map.canvas()->rect().contains(r));
+}
+
+void TestHeatmapPlot::aShortBarKeepsItsLabelWithinItsEnds_data() {
+    QTest::addColumn<int>("height");
+    QTest::addColumn<double>("type");
+    for (int height : {90, 110, 140, 200, 600})
+        for (double type : {1.0, 1.5})
+            QTest::newRow(qPrintable(QStringLiteral("%1 px, type x%2").arg(height).arg(type)))
+                << height << type;
+}
+
+// The colour scale's label is drawn along the bar, centred on it. Where it is longer than the bar
+// it reaches past the bar's top into the title's row, which spans map and scale: the label must
+// keep to the bar's length, and a bar that holds all of it shows all of it.
+void TestHeatmapPlot::aShortBarKeepsItsLabelWithinItsEnds() {
+    QFETCH(int, height);
+    QFETCH(double, type);
+    const QString full = QStringLiteral("gradient L2 norm");
+    HeatmapPlot map;
+    map.setTitle(QStringLiteral("resnet56: gradient norm per layer"));
+    map.setValueLabel(full);
+    PlotStyle::scaleType(map.plot(), type);
+    map.resize(600, height);
+    map.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&map));
+    map.setRows(cifarRows(56));
+    fill(map, 10.0, 3.0);
+    QCPColorScale* scale = map.plot()->findChild<QCPColorScale*>();
+    QVERIFY(scale);
+    QTest::qWait(50); // a label that came or went queues one more replot for its margin
+    map.plot()->replot();
+    const QString shown = scale->axis()->label();
+    const int bar = scale->rect().height();
+    const int length = QFontMetrics(scale->axis()->labelFont()).horizontalAdvance(shown);
+    QVERIFY2(length <= bar, qPrintable(QStringLiteral("label \"%1\" is %2 px along a %3 px bar")
+                                           .arg(shown)
+                                           .arg(length)
+                                           .arg(bar)));
+    const int fullLength = QFontMetrics(scale->axis()->labelFont()).horizontalAdvance(full);
+    if (fullLength <= bar)
+        QCOMPARE(shown, full);
+    else if (!shown.isEmpty())
+        QVERIFY2(shown.endsWith(QChar(0x2026)) && full.startsWith(shown.chopped(1)),
+                 qPrintable(shown));
+    if (height == 600)
+        QCOMPARE(shown, full); // the label comes back whole where the bar holds it
 }
 
 void TestHeatmapPlot::hoverNamesARowWhoseNameIsLeftOut() {

@@ -53,11 +53,14 @@ private Q_SLOTS:
         // scale's width, and showing the scale again gives it back.
         SurfacePlot plot;
         plot.resize(500, 400);
+        plot.show(); // laid out at its size: a hidden widget's plot has no room to measure
+        QVERIFY(QTest::qWaitForWindowExposed(&plot));
         auto mapWidth = [&] {
             plot.plot()->replot();
             return plot.plot()->axisRect()->width();
         };
         const int withScale = mapWidth();
+        QVERIFY(withScale > 200);
         plot.setScaleVisible(false);
         const int without = mapWidth();
         QVERIFY2(without > withScale + 20,

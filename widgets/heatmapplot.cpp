@@ -112,8 +112,7 @@ void HeatmapPlot::setTitle(const QString& title) {
 }
 
 void HeatmapPlot::setValueLabel(const QString& label) {
-    m_scale->axis()->setLabel(label);
-    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    PlotStyle::setScaleLabel(m_scale, label);
 }
 
 void HeatmapPlot::appendColumn(double step, const QVector<double>& values) {

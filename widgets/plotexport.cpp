@@ -1,5 +1,7 @@
 #include "plotexport.h"
 
+#include <algorithm>
+
 #include <qcustomplot.h>
 
 #include <QFile>
@@ -135,6 +137,39 @@ void scaleType(QCustomPlot* plot, double scale) {
     plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
+namespace {
+
+constexpr char kFullScaleLabel[] = "reslabFullScaleLabel";
+
+void fitScaleLabel(QCPColorScale* scale) {
+    const QVariant full = scale->property(kFullScaleLabel);
+    if (!full.isValid())
+        return;
+    QCPAxis* axis = scale->axis();
+    const QRect bar = scale->rect();
+    const int length = axis->orientation() == Qt::Vertical ? bar.height() : bar.width();
+    const QFontMetrics metrics(axis->labelFont());
+    QString text = metrics.elidedText(full.toString(), Qt::ElideRight, std::max(length, 0));
+    // Under three letters and the ellipsis the label says nothing; the title above still does.
+    if (text != full.toString() && text.size() < 4)
+        text.clear();
+    if (text == axis->label())
+        return;
+    // A label that comes or goes changes the scale's margin, laid out already for this frame.
+    const bool marginChanges = text.isEmpty() != axis->label().isEmpty();
+    axis->setLabel(text);
+    if (marginChanges)
+        scale->parentPlot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
+} // namespace
+
+void setScaleLabel(QCPColorScale* scale, const QString& label) {
+    scale->setProperty(kFullScaleLabel, label);
+    scale->axis()->setLabel(label); // fitted to the bar once the next replot has laid it out
+    scale->parentPlot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
 void addColorScaleBeside(QCustomPlot* plot, QCPColorScale* scale) {
     // The row takes the axis rect's cell; the cells beside it (apply's legend column) stay.
     QCPLayoutGrid* layout = plot->plotLayout();
@@ -150,6 +185,7 @@ void addColorScaleBeside(QCustomPlot* plot, QCPColorScale* scale) {
     layout->addElement(row, column, pair);
     pair->addElement(0, 0, rect);
     pair->addElement(0, 1, scale);
+    QObject::connect(plot, &QCustomPlot::afterLayout, scale, [scale] { fitScaleLabel(scale); });
 }
 
 void scaleTypeIn(QWidget* root, double scale) {

@@ -29,7 +29,12 @@ void scaleTypeIn(QWidget* root, double scale);
 /// Puts scale at the right of the plot's axis rect, the two in a row of their own: a title inserted
 /// above that row (row 0, column 0) then spans both, where in the plot's own grid it would widen
 /// the axis rect's column to the title's width and the plot to the title's plus the scale's.
+/// It also keeps the scale's label (setScaleLabel) to the bar's length: a longer label, drawn
+/// along a short bar, would reach past its ends into the title above. The label is elided to fit
+/// and dropped when not even a word's start fits; the whole of it comes back when the bar grows.
 void addColorScaleBeside(QCustomPlot* plot, QCPColorScale* scale);
+/// The label a scale placed by addColorScaleBeside shows, as much of it as its bar's length holds.
+void setScaleLabel(QCPColorScale* scale, const QString& label);
 
 /// The shared viridis map (widgets/colormaps) as QCustomPlot's gradient, NaN in nanColor.
 QCPColorGradient viridisGradient(const QColor& nanColor);

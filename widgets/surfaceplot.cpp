@@ -27,7 +27,7 @@ SurfacePlot::SurfacePlot(QWidget* parent) : QWidget(parent) {
     m_scale->setType(QCPAxis::atRight);
     m_scale->setDataScaleType(QCPAxis::stLogarithmic);
     ticklabels::setSpacedTicker<QCPAxisTickerLog>(m_scale->axis());
-    m_scale->axis()->setLabel(tr("training loss"));
+    PlotStyle::setScaleLabel(m_scale, tr("training loss"));
     m_scale->setBarWidth(12);
     m_map->setColorScale(m_scale);
     m_scale->setGradient(PlotStyle::viridisGradient(QColor(0xdddddd)));
