@@ -86,6 +86,12 @@ void TestPresenterLayout::viewsFitTheScreen() {
     QString error;
     QVERIFY2(window.openLesson(lesson, &error), qPrintable(error));
     window.setPresenter(true);
+    // The application's type back for the next row, pass or fail: a check that returns early
+    // would leave it enlarged.
+    struct LeavePresenter {
+        MainWindow& window;
+        ~LeavePresenter() { window.setPresenter(false); }
+    } leave{window};
     QTRY_COMPARE(window.width(), width);
     auto* tabs = qobject_cast<QTabWidget*>(window.centralWidget());
     QVERIFY(tabs);
@@ -106,7 +112,6 @@ void TestPresenterLayout::viewsFitTheScreen() {
                             .arg(room)
                             .arg(tooWide(scroll->widget(), room).join(QStringLiteral(", ")));
     }
-    window.setPresenter(false); // the application's type back for the next row, pass or fail
     window.stopAndClose();
     QVERIFY2(failures.isEmpty(), qPrintable(failures.join(QStringLiteral("; "))));
 }
