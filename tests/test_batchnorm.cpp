@@ -3,6 +3,9 @@
 // rounding, for channel counts that fill a tile and for ones that do not; the same bits on one
 // thread and on two; LibTorch's own path wherever ours does not apply; and the synchronised batch
 // norm (SyncBatchNormScope) of two ranks on half a batch each against LibTorch's on the whole.
+// The batch norm with its ReLU in one kernel (batch_norm_relu), and with a residual sum before the
+// ReLU (batch_norm_add_relu), give the same bits as the operations apart, alone and inside whole
+// nets, plain and residual, basic and bottleneck.
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -10,6 +13,7 @@
 #include <ATen/Parallel.h>
 
 #include "nets/batchnorm.h"
+#include "nets/resnet.h"
 #include "testsupport.h"
 
 using namespace reslab;
@@ -18,6 +22,7 @@ namespace {
 
 struct Result {
     torch::Tensor y, dx, dw, db, running_mean, running_var, tracked;
+    torch::Tensor didentity; // the residual's gradient, where there is one
 };
 
 /// Two training steps of a BatchNorm2d: ResLab's kernel (own), or LibTorch's in float64.
@@ -54,6 +59,64 @@ Result run(bool own, int64_t n, int64_t c, int64_t h, int64_t w, int steps = 2) 
     for (torch::Tensor* t : {&r.y, &r.dx, &r.dw, &r.db, &r.running_mean, &r.running_var})
         *t = t->to(torch::kFloat64);
     return r;
+}
+
+/// Two training steps of ResLab's batch norm followed by a ReLU, with a residual added before it
+/// or not: in one kernel (fused), or batch_norm and then LibTorch's + and torch::relu.
+Result runWithRelu(bool fused, bool residual, int64_t n, int64_t c, int64_t side) {
+    torch::manual_seed(static_cast<uint64_t>(c * 1000 + side));
+    torch::nn::BatchNorm2d bn(c);
+    {
+        torch::NoGradGuard no_grad;
+        bn->weight.uniform_(0.5, 1.5);
+        bn->bias.uniform_(-0.5, 0.5); // about half of the normalised values below 0
+    }
+    bn->train();
+    Result r;
+    for (int s = 0; s < 2; ++s) {
+        const auto cl = torch::MemoryFormat::ChannelsLast;
+        const torch::Tensor x =
+            (torch::randn({n, c, side, side}) * 0.5 + 3.0).contiguous(cl).requires_grad_(true);
+        const torch::Tensor g = torch::randn({n, c, side, side}).contiguous(cl);
+        const torch::Tensor identity =
+            (torch::randn({n, c, side, side}) * 0.5).contiguous(cl).requires_grad_(true);
+        bn->zero_grad();
+        if (!residual)
+            r.y = fused ? batch_norm_relu(bn, x) : torch::relu(batch_norm(bn, x));
+        else
+            r.y = fused ? batch_norm_add_relu(bn, x, identity)
+                        : torch::relu(batch_norm(bn, x) + identity);
+        r.y.backward(g);
+        r.dx = x.grad();
+        r.didentity = residual ? identity.grad() : torch::Tensor();
+    }
+    r.dw = bn->weight.grad().clone();
+    r.db = bn->bias.grad().clone();
+    r.running_mean = bn->running_mean.clone();
+    r.running_var = bn->running_var.clone();
+    r.tracked = bn->num_batches_tracked.clone();
+    return r;
+}
+
+/// A net's logits and every parameter's gradient after one training step on a fixed batch,
+/// traced (every batch norm's output recorded before its ReLU, so no fused kernel) or not.
+std::vector<torch::Tensor> stepOf(const ResNetSpec& spec, bool traced) {
+    ResNet net = build_seeded(spec, 3);
+    use_channels_last(*net);
+    net->train();
+    torch::manual_seed(11);
+    const torch::Tensor x =
+        torch::randn({16, spec.in_channels, 14, 14}).contiguous(torch::MemoryFormat::ChannelsLast);
+    const torch::Tensor target = torch::randint(spec.classes, {16});
+    NetTrace trace;
+    const torch::Tensor logits = traced ? net->forward_traced(x, trace) : net->forward(x);
+    torch::cross_entropy_loss(logits, target).backward();
+    std::vector<torch::Tensor> out{logits.detach()};
+    for (const auto& p : net->parameters())
+        out.push_back(p.grad().clone());
+    for (const auto& b : net->buffers())
+        out.push_back(b.clone());
+    return out;
 }
 
 bool close(const torch::Tensor& a, const torch::Tensor& b, double rtol, double atol, QString* why) {
@@ -141,6 +204,72 @@ private Q_SLOTS:
         QVERIFY(torch::equal(one.dx, two.dx));
         QVERIFY(torch::equal(one.dw, two.dw));
         QVERIFY(torch::equal(one.running_var, two.running_var));
+    }
+
+    void fusedReluSameBitsAsApart_data() {
+        QTest::addColumn<bool>("residual");
+        QTest::addColumn<int>("n");
+        QTest::addColumn<int>("c");
+        QTest::addColumn<int>("side");
+        for (const bool residual : {false, true}) {
+            const QByteArray sum = residual ? "bn + identity, " : "";
+            QTest::newRow(sum + "plain-56's first stage: 8 channels at 14 x 14")
+                << residual << 128 << 8 << 14;
+            QTest::newRow(sum + "32 channels at 4 x 4") << residual << 32 << 32 << 4;
+            QTest::newRow(sum + "3 channels, a tile of 66 floats") << residual << 16 << 3 << 5;
+            QTest::newRow(sum + "a batch that ends inside a tile") << residual << 3 << 24 << 3;
+        }
+    }
+    void fusedReluSameBitsAsApart() {
+        QFETCH(bool, residual);
+        QFETCH(int, n);
+        QFETCH(int, c);
+        QFETCH(int, side);
+        const Result apart = runWithRelu(false, residual, n, c, side),
+                     fused = runWithRelu(true, residual, n, c, side);
+        // The ReLU must have had something to cut, and its backward something to mask.
+        const double zeros = (apart.y == 0).to(torch::kFloat64).mean().item<double>();
+        QVERIFY2(zeros > 0.2 && zeros < 0.8, qPrintable(QString::number(zeros)));
+        QVERIFY(torch::equal(fused.y, apart.y));
+        QVERIFY(torch::equal(fused.dx, apart.dx));
+        QVERIFY(torch::equal(fused.dw, apart.dw));
+        QVERIFY(torch::equal(fused.db, apart.db));
+        QVERIFY(torch::equal(fused.running_mean, apart.running_mean));
+        QVERIFY(torch::equal(fused.running_var, apart.running_var));
+        QCOMPARE(fused.tracked.item<int64_t>(), apart.tracked.item<int64_t>());
+        QVERIFY(fused.y.is_contiguous(torch::MemoryFormat::ChannelsLast));
+        QCOMPARE(fused.didentity.defined(), residual);
+        if (residual)
+            QVERIFY(torch::equal(fused.didentity, apart.didentity));
+    }
+
+    void fusedReluInsideNets_data() {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<bool>("bottleneck");
+        for (const char* name : {"resnet20", "plain20"}) {
+            QTest::newRow(name) << QString::fromLatin1(name) << false;
+            QTest::newRow(qPrintable(QStringLiteral("%1, bottleneck").arg(QLatin1String(name))))
+                << QString::fromLatin1(name) << true;
+        }
+    }
+    void fusedReluInsideNets() {
+        // A traced forward keeps each batch norm's output before its ReLU, and so takes the two
+        // apart; an untraced one fuses them. The step must come out the same to the bit.
+        QFETCH(QString, name);
+        QFETCH(bool, bottleneck);
+        ResNetSpec spec = named_spec(name.toStdString());
+        spec.in_channels = 1;
+        spec.widths = {8, 16, 32};
+        spec.stem_width = 8;
+        spec.blocks = {2, 1, 1};
+        if (bottleneck)
+            spec.block = BlockKind::Bottleneck;
+        const std::vector<torch::Tensor> apart = stepOf(spec, true), fused = stepOf(spec, false);
+        QCOMPARE(fused.size(), apart.size());
+        for (size_t i = 0; i < fused.size(); ++i)
+            QVERIFY2(
+                torch::equal(fused[i], apart[i]),
+                qPrintable(QStringLiteral("tensor %1 of %2 differs").arg(i).arg(fused.size())));
     }
 
     void syncedOverTwoRanksIsOneBatch_data() {

@@ -31,11 +31,11 @@ std::vector<float> lanes(const double* per_channel, int64_t c, int64_t lanes_cou
     return out;
 }
 
-/// Per-channel sums over every row of f(lane, a, b), where a and b are the two inputs' elements
-/// (b may be null). Returns C doubles.
+/// Per-channel sums over every row of f(lane, a, b, m), where a, b and m are the inputs' elements
+/// (b and m may be null, m only where b is not). Returns C doubles.
 template <typename Term>
 std::vector<double>
-channel_sums(const float* a, const float* b, int64_t rows, int64_t c, Term term) {
+channel_sums(const float* a, const float* b, const float* m, int64_t rows, int64_t c, Term term) {
     const int64_t tile = tile_floats(c);
     const int64_t total = rows * c;
     const int64_t tiles = total / tile;
@@ -47,9 +47,18 @@ channel_sums(const float* a, const float* b, int64_t rows, int64_t c, Term term)
             const int64_t end = std::min(tiles, (k + 1) * kTilesPerChunk);
             for (int64_t t = k * kTilesPerChunk; t < end; ++t) {
                 const float* pa = a + t * tile;
-                const float* pb = b ? b + t * tile : nullptr;
-                for (int64_t i = 0; i < tile; ++i)
-                    acc[i] += term(i, pa[i], pb ? pb[i] : 0.0f);
+                if (m) {
+                    const float *pb = b + t * tile, *pm = m + t * tile;
+                    for (int64_t i = 0; i < tile; ++i)
+                        acc[i] += term(i, pa[i], pb[i], pm[i]);
+                } else if (b) {
+                    const float* pb = b + t * tile;
+                    for (int64_t i = 0; i < tile; ++i)
+                        acc[i] += term(i, pa[i], pb[i], 0.0f);
+                } else {
+                    for (int64_t i = 0; i < tile; ++i)
+                        acc[i] += term(i, pa[i], 0.0f, 0.0f);
+                }
             }
         }
     });
@@ -59,11 +68,21 @@ channel_sums(const float* a, const float* b, int64_t rows, int64_t c, Term term)
             sums[static_cast<size_t>(i % c)] += partial[static_cast<size_t>(k * tile + i)];
     // The rows after the last whole tile (fewer than 64 floats).
     for (int64_t i = tiles * tile; i < total; ++i)
-        sums[static_cast<size_t>(i % c)] += term(i % tile, a[i], b ? b[i] : 0.0f);
+        sums[static_cast<size_t>(i % c)] += term(i % tile, a[i], b ? b[i] : 0.0f, m ? m[i] : 0.0f);
     return sums;
 }
 
-/// out = a * p[lane] + b * q[lane] + r[lane] over every element (b may be null: no b term).
+/// channel_sums of f(lane, a, b) over two inputs (b may be null).
+template <typename Term>
+std::vector<double>
+channel_sums(const float* a, const float* b, int64_t rows, int64_t c, Term term) {
+    return channel_sums(a, b, nullptr, rows, c,
+                        [&](int64_t i, float u, float v, float) { return term(i, u, v); });
+}
+
+/// out = a * p[lane] + b * q[lane] + r[lane] over every element (b may be null: no b term). With
+/// a mask, a counts as 0 where mask <= 0: a ReLU's backward, whose output is the mask. With relu,
+/// out is max(out + add, 0) (add may be null: no add term): a residual sum's and ReLU's forward.
 void affine(const float* a,
             const float* b,
             float* out,
@@ -71,7 +90,10 @@ void affine(const float* a,
             int64_t c,
             const std::vector<float>& p,
             const std::vector<float>& q,
-            const std::vector<float>& r) {
+            const std::vector<float>& r,
+            const float* mask = nullptr,
+            bool relu = false,
+            const float* add = nullptr) {
     const int64_t tile = tile_floats(c);
     const int64_t total = rows * c;
     const int64_t tiles = (total + tile - 1) / tile;
@@ -80,10 +102,31 @@ void affine(const float* a,
             const int64_t begin = t * tile, n = std::min(tile, total - begin);
             const float* pa = a + begin;
             float* po = out + begin;
-            if (b) {
+            if (b && mask) {
+                const float* pb = b + begin;
+                const float* pm = mask + begin;
+                for (int64_t i = 0; i < n; ++i) {
+                    // Loaded before the select, or the compiler keeps the load conditional and
+                    // the loop scalar: 2.4x slower than a separate ReLU's backward.
+                    const float g = pa[i];
+                    po[i] = (pm[i] <= 0.0f ? 0.0f : g) * p[i] + pb[i] * q[i] + r[i];
+                }
+            } else if (b) {
                 const float* pb = b + begin;
                 for (int64_t i = 0; i < n; ++i)
                     po[i] = pa[i] * p[i] + pb[i] * q[i] + r[i];
+            } else if (relu && add) {
+                // The batch norm's value rounded first, then the sum: branch + identity, as the
+                // block adds them.
+                const float* pd = add + begin;
+                for (int64_t i = 0; i < n; ++i) {
+                    const float v = pa[i] * p[i] + r[i];
+                    po[i] = std::max(v + pd[i], 0.0f);
+                }
+            } else if (relu) {
+                // std::max(v, 0) keeps a NaN, as torch::relu does.
+                for (int64_t i = 0; i < n; ++i)
+                    po[i] = std::max(pa[i] * p[i] + r[i], 0.0f);
             } else {
                 for (int64_t i = 0; i < n; ++i)
                     po[i] = pa[i] * p[i] + r[i];
@@ -100,7 +143,12 @@ struct ChannelsLastBatchNorm : torch::autograd::Function<ChannelsLastBatchNorm> 
                                  torch::Tensor running_mean,
                                  torch::Tensor running_var,
                                  double momentum,
-                                 double eps) {
+                                 double eps,
+                                 bool relu,
+                                 const c10::optional<torch::Tensor>& residual) {
+        // An optional, not an undefined tensor: LibTorch's Function records every tensor argument
+        // as an input, and an undefined one has no device to record.
+        const bool add = residual.has_value() && residual->defined();
         const int64_t c = x.size(1), rows = x.numel() / c;
         const float* px = x.data_ptr<float>();
         std::vector<double> mean =
@@ -129,7 +177,8 @@ struct ChannelsLastBatchNorm : torch::autograd::Function<ChannelsLastBatchNorm> 
         torch::Tensor y = torch::empty_like(x, torch::MemoryFormat::ChannelsLast);
         const int64_t tile = tile_floats(c);
         affine(px, nullptr, y.data_ptr<float>(), rows, c, lanes(scale.data(), c, tile), {},
-               lanes(shift.data(), c, tile));
+               lanes(shift.data(), c, tile), nullptr, relu,
+               add ? residual->data_ptr<float>() : nullptr);
 
         // PyTorch's running statistics: an exponential average with the unbiased batch variance.
         const auto as_tensor = [&](const std::vector<double>& v) {
@@ -140,9 +189,14 @@ struct ChannelsLastBatchNorm : torch::autograd::Function<ChannelsLastBatchNorm> 
         running_mean.mul_(1.0 - momentum).add_(as_tensor(mean), momentum);
         running_var.mul_(1.0 - momentum).add_(as_tensor(var), momentum * unbias);
 
-        ctx->save_for_backward({x, weight});
+        // A ReLU's backward needs its output, which the next convolution keeps as its input anyway.
+        if (relu)
+            ctx->save_for_backward({x, weight, y});
+        else
+            ctx->save_for_backward({x, weight});
         ctx->saved_data["mean"] = as_tensor(mean);
         ctx->saved_data["invstd"] = torch::tensor(invstd, torch::kFloat64);
+        ctx->saved_data["residual"] = add;
         return y;
     }
 
@@ -150,9 +204,20 @@ struct ChannelsLastBatchNorm : torch::autograd::Function<ChannelsLastBatchNorm> 
         const auto saved = ctx->get_saved_variables();
         const torch::Tensor& x = saved[0];
         const torch::Tensor& weight = saved[1];
+        // The ReLU's output: dy counts only where it is above 0 (threshold_backward's rule).
+        const float* mask = saved.size() > 2 ? saved[2].data_ptr<float>() : nullptr;
         const torch::Tensor mean = ctx->saved_data["mean"].toTensor();
         const torch::Tensor invstd_t = ctx->saved_data["invstd"].toTensor();
-        const torch::Tensor dy = grads[0].contiguous(torch::MemoryFormat::ChannelsLast);
+        torch::Tensor dy = grads[0].contiguous(torch::MemoryFormat::ChannelsLast);
+        // With a residual sum the ReLU's gradient is the identity's too, so it is made once, by
+        // LibTorch's own ReLU backward, and the batch norm's backward reads it unmasked.
+        torch::Tensor residual_grad;
+        if (ctx->saved_data["residual"].toBool()) {
+            residual_grad = at::threshold_backward(dy, saved[2], 0.0)
+                                .contiguous(torch::MemoryFormat::ChannelsLast);
+            dy = residual_grad;
+            mask = nullptr;
+        }
         const int64_t c = x.size(1), rows = x.numel() / c, tile = tile_floats(c);
         const float* px = x.data_ptr<float>();
         const float* pdy = dy.data_ptr<float>();
@@ -164,13 +229,22 @@ struct ChannelsLastBatchNorm : torch::autograd::Function<ChannelsLastBatchNorm> 
             invstd[static_cast<size_t>(i)] = invstd_a[i];
         }
         const std::vector<float> mean_lanes = lanes(mean_d.data(), c, tile);
-        const std::vector<double> sum_dy =
-            channel_sums(pdy, nullptr, rows, c, [](int64_t, float g, float) { return g; });
-        // sum over rows of dy * (x - mean): dy * x_hat before the 1/std.
-        const std::vector<double> sum_dy_xc =
-            channel_sums(pdy, px, rows, c, [&](int64_t i, float g, float v) {
+        std::vector<double> sum_dy, sum_dy_xc;
+        if (mask) {
+            // The same sums of the gradient the ReLU passes on: dy where its output is above 0.
+            sum_dy = channel_sums(pdy, mask, rows, c,
+                                  [](int64_t, float g, float m) { return m <= 0.0f ? 0.0f : g; });
+            sum_dy_xc =
+                channel_sums(pdy, px, mask, rows, c, [&](int64_t i, float g, float v, float m) {
+                    return (m <= 0.0f ? 0.0f : g) * (v - mean_lanes[static_cast<size_t>(i)]);
+                });
+        } else {
+            sum_dy = channel_sums(pdy, nullptr, rows, c, [](int64_t, float g, float) { return g; });
+            // sum over rows of dy * (x - mean): dy * x_hat before the 1/std.
+            sum_dy_xc = channel_sums(pdy, px, rows, c, [&](int64_t i, float g, float v) {
                 return g * (v - mean_lanes[static_cast<size_t>(i)]);
             });
+        }
         // dx = w invstd (dy - mean(dy) - x_hat mean(dy x_hat)), written as dy a + x b + k per
         // channel.
         const auto w = weight.accessor<float, 1>();
@@ -188,14 +262,16 @@ struct ChannelsLastBatchNorm : torch::autograd::Function<ChannelsLastBatchNorm> 
         }
         torch::Tensor dx = torch::empty_like(x, torch::MemoryFormat::ChannelsLast);
         affine(pdy, px, dx.data_ptr<float>(), rows, c, lanes(a.data(), c, tile),
-               lanes(bcoef.data(), c, tile), lanes(k.data(), c, tile));
+               lanes(bcoef.data(), c, tile), lanes(k.data(), c, tile), mask);
         return {dx,
                 torch::tensor(dw),
                 torch::tensor(db),
                 torch::Tensor(),
                 torch::Tensor(),
                 torch::Tensor(),
-                torch::Tensor()};
+                torch::Tensor(),
+                torch::Tensor(),
+                residual_grad};
     }
 };
 
@@ -419,7 +495,36 @@ torch::Tensor batch_norm(torch::nn::BatchNorm2d& bn, const torch::Tensor& x) {
         bn->num_batches_tracked.add_(1);
     }
     return ChannelsLastBatchNorm::apply(x, bn->weight, bn->bias, bn->running_mean, bn->running_var,
-                                        *bn->options.momentum(), bn->options.eps());
+                                        *bn->options.momentum(), bn->options.eps(), false,
+                                        c10::nullopt);
+}
+
+torch::Tensor batch_norm_relu(torch::nn::BatchNorm2d& bn, const torch::Tensor& x) {
+    if (t_reducer || !uses_own_batch_norm(bn, x))
+        return torch::relu(batch_norm(bn, x));
+    {
+        torch::NoGradGuard no_grad;
+        bn->num_batches_tracked.add_(1);
+    }
+    return ChannelsLastBatchNorm::apply(x, bn->weight, bn->bias, bn->running_mean, bn->running_var,
+                                        *bn->options.momentum(), bn->options.eps(), true,
+                                        c10::nullopt);
+}
+
+torch::Tensor batch_norm_add_relu(torch::nn::BatchNorm2d& bn,
+                                  const torch::Tensor& x,
+                                  const torch::Tensor& identity) {
+    if (t_reducer || !uses_own_batch_norm(bn, x) || identity.sizes() != x.sizes() ||
+        identity.scalar_type() != torch::kFloat ||
+        !identity.is_contiguous(torch::MemoryFormat::ChannelsLast))
+        return torch::relu(batch_norm(bn, x) + identity);
+    {
+        torch::NoGradGuard no_grad;
+        bn->num_batches_tracked.add_(1);
+    }
+    return ChannelsLastBatchNorm::apply(x, bn->weight, bn->bias, bn->running_mean, bn->running_var,
+                                        *bn->options.momentum(), bn->options.eps(), true,
+                                        c10::optional<torch::Tensor>(identity));
 }
 
 } // namespace reslab

@@ -14,6 +14,20 @@ namespace reslab {
 /// unbiased running variance, num_batches_tracked). Anything else goes to bn->forward(x).
 torch::Tensor batch_norm(torch::nn::BatchNorm2d& bn, const torch::Tensor& x);
 
+/// relu(batch_norm(bn, x)), the same bits, in one pass where batch_norm takes ResLab's kernel: the
+/// ReLU is applied as the normalised values are written, and its backward masks the gradient as
+/// the batch norm's backward reads it, so the two passes of a separate ReLU (clamp_min forward,
+/// threshold_backward backward) are gone. bench_batchnorm_speed, 128 x 8 x 14 x 14 on one thread
+/// of an AVX2 EPYC: 0.73 ms forward and backward against 1.25 ms for batch_norm then torch::relu.
+torch::Tensor batch_norm_relu(torch::nn::BatchNorm2d& bn, const torch::Tensor& x);
+/// relu(batch_norm(bn, x) + identity), the same bits, the sum and the ReLU made as the normalised
+/// values are written: a residual block's end. Backward, the ReLU's gradient is made once and is
+/// both the identity's gradient and the batch norm's dy. On the same bench: 0.95 ms against 1.38.
+/// Where the identity is not float32 and channels-last of x's shape, the three operations apart.
+torch::Tensor batch_norm_add_relu(torch::nn::BatchNorm2d& bn,
+                                  const torch::Tensor& x,
+                                  const torch::Tensor& identity);
+
 /// Whether batch_norm(bn, x) takes ResLab's kernel rather than LibTorch's.
 bool uses_own_batch_norm(const torch::nn::BatchNorm2d& bn, const torch::Tensor& x);
 

@@ -102,6 +102,20 @@ torch::Tensor ResidualBlockImpl::conv_norm(torch::nn::Conv2d& conv,
     return m_folded ? conv->forward(x) : batch_norm(bn, conv->forward(x));
 }
 
+torch::Tensor ResidualBlockImpl::conv_norm_relu(torch::nn::Conv2d& conv,
+                                                torch::nn::BatchNorm2d& bn,
+                                                const torch::Tensor& x) {
+    return m_folded ? torch::relu(conv->forward(x)) : batch_norm_relu(bn, conv->forward(x));
+}
+
+torch::Tensor ResidualBlockImpl::conv_norm_add_relu(torch::nn::Conv2d& conv,
+                                                    torch::nn::BatchNorm2d& bn,
+                                                    const torch::Tensor& x,
+                                                    const torch::Tensor& identity) {
+    return m_folded ? torch::relu(conv->forward(x) + identity)
+                    : batch_norm_add_relu(bn, conv->forward(x), identity);
+}
+
 void ResidualBlockImpl::fold_batch_norm() {
     for (auto& [conv, bn] : conv_norms())
         fold_into(conv, bn);
@@ -138,6 +152,13 @@ BasicBlockImpl::BasicBlockImpl(
 }
 
 torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x, BlockTrace* trace) {
+    if (!trace) {
+        // Nothing records the batch norms' outputs before their ReLU: each BN and its ReLU in one.
+        torch::Tensor out = conv_norm_relu(conv1, bn1, x);
+        if (!residual)
+            return conv_norm_relu(conv2, bn2, out);
+        return conv_norm_add_relu(conv2, bn2, out, shortcut(x));
+    }
     torch::Tensor out = conv_norm(conv1, bn1, x);
     record(trace, "conv1", out);
     out = conv_norm(conv2, bn2, torch::relu(out));
@@ -162,6 +183,12 @@ BottleneckImpl::BottleneckImpl(
 }
 
 torch::Tensor BottleneckImpl::forward(const torch::Tensor& x, BlockTrace* trace) {
+    if (!trace) {
+        torch::Tensor out = conv_norm_relu(conv2, bn2, conv_norm_relu(conv1, bn1, x));
+        if (!residual)
+            return conv_norm_relu(conv3, bn3, out);
+        return conv_norm_add_relu(conv3, bn3, out, shortcut(x));
+    }
     torch::Tensor out = conv_norm(conv1, bn1, x);
     record(trace, "conv1", out);
     out = conv_norm(conv2, bn2, torch::relu(out));

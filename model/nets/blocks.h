@@ -64,6 +64,14 @@ protected:
     /// bn(conv(x)), or conv(x) alone once the batch norms are folded into the convolutions.
     torch::Tensor
     conv_norm(torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn, const torch::Tensor& x);
+    /// relu(conv_norm(conv, bn, x)), the batch norm and the ReLU in one kernel where it can.
+    torch::Tensor
+    conv_norm_relu(torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn, const torch::Tensor& x);
+    /// relu(conv_norm(conv, bn, x) + identity): a residual block's end, in one kernel where it can.
+    torch::Tensor conv_norm_add_relu(torch::nn::Conv2d& conv,
+                                     torch::nn::BatchNorm2d& bn,
+                                     const torch::Tensor& x,
+                                     const torch::Tensor& identity);
     /// The block's own convolutions, each with the batch norm that follows it.
     virtual std::vector<std::pair<torch::nn::Conv2d, torch::nn::BatchNorm2d>> conv_norms() = 0;
 

@@ -100,10 +100,14 @@ void ResNetImpl::fold_batch_norm() {
 torch::Tensor ResNetImpl::forward(const torch::Tensor& x, ForwardVisitor* visitor) {
     if (m_folded && is_training())
         throw std::logic_error("a net whose batch norms are folded runs in eval mode only");
-    torch::Tensor out = m_folded ? conv1->forward(x) : batch_norm(bn1, conv1->forward(x));
-    if (visitor)
+    torch::Tensor out;
+    if (visitor) {
+        out = m_folded ? conv1->forward(x) : batch_norm(bn1, conv1->forward(x));
         visitor->stem_response(out);
-    out = torch::relu(out);
+        out = torch::relu(out);
+    } else {
+        out = m_folded ? torch::relu(conv1->forward(x)) : batch_norm_relu(bn1, conv1->forward(x));
+    }
     if (m_spec.stem == Stem::ImageNet)
         out = F::max_pool2d(out, F::MaxPool2dFuncOptions(3).stride(2).padding(1));
     if (visitor)
