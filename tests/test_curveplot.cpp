@@ -6,6 +6,7 @@
 #include <QFile>
 #include <QImage>
 #include <QLabel>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -126,6 +127,8 @@ private Q_SLOTS:
     void tickLabelsNeverOverlap_data();
     void tickLabelsNeverOverlap();
     void depthSweepLabelsNeverOverlap();
+    void aShortPlotWrapsItsLegendIntoColumns();
+    void aShortAxisKeepsItsLabelWithinItsEnds();
 };
 
 void TestCurvePlot::appendCountsPerRunAndSeries() {
@@ -739,6 +742,69 @@ void TestCurvePlot::depthSweepLabelsNeverOverlap() {
     QCOMPARE(labelled.first(), 20.0);
     QCOMPARE(labelled.last(), 1202.0);
     verifyLabelsApart(plot.plot()->yAxis);
+}
+
+void TestCurvePlot::aShortPlotWrapsItsLegendIntoColumns() {
+    // Sixteen runs and the key below them: one column is taller than a 180 px plot. The legend must
+    // not make the plot taller than it was given, and every run's row lies inside the plot, in
+    // more than one column; given 700 px, one column again.
+    CurvePlot plot;
+    constexpr int kRuns = 16;
+    for (int i = 0; i < kRuns; ++i)
+        plot.addRun(i + 1, QStringLiteral("resnet%1").arg(20 + 12 * i), CurvePlot::runColor(i),
+                    i % 2 == 0);
+    const auto columns = [&]() {
+        plot.plot()->replot();
+        QSet<int> lefts;
+        for (int i = 0; i < kRuns; ++i) {
+            const QRect row = plot.legendItemRect(i + 1);
+            if (!plot.plot()->rect().contains(row))
+                return -1;
+            lefts.insert(row.left());
+        }
+        return static_cast<int>(lefts.size());
+    };
+    plot.resize(700, 180);
+    plot.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&plot));
+    QCOMPARE(plot.height(), 180);
+    const int rowHeight = plot.legendItemRect(1).height();
+    QVERIFY2(rowHeight * kRuns > 180, qPrintable(QString::number(rowHeight)));
+    const int shortColumns = columns();
+    QVERIFY2(shortColumns >= 2, qPrintable(QString::number(shortColumns)));
+    plot.resize(700, 700);
+    QTest::qWait(20); // the resize reaches the plot
+    QCOMPARE(columns(), 1);
+}
+
+void TestCurvePlot::aShortAxisKeepsItsLabelWithinItsEnds() {
+    // A vertical label longer than its axis reaches past the plot area into what lies above: it
+    // is elided to the area's height, and whole again once the plot is tall.
+    CurvePlot plot;
+    setUpErrorPlot(plot);
+    const QString full = QStringLiteral("first conv's norm / last layer's");
+    plot.setYLabel(full);
+    plot.resize(600, 130);
+    plot.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&plot));
+    const QCPAxis* axis = plot.plot()->yAxis;
+    const auto drawnLength = [&] {
+        plot.plot()->replot();
+        return QFontMetrics(axis->labelFont()).horizontalAdvance(axis->label());
+    };
+    QVERIFY2(QFontMetrics(axis->labelFont()).horizontalAdvance(full) >
+                 plot.plot()->axisRect()->height(),
+             "the label must be longer than the short plot's axis");
+    const int shortLength = drawnLength();
+    QVERIFY2(shortLength <= plot.plot()->axisRect()->height(),
+             qPrintable(QStringLiteral("%1 px along a %2 px axis")
+                            .arg(shortLength)
+                            .arg(plot.plot()->axisRect()->height())));
+    QVERIFY(axis->label() != full);
+    plot.resize(600, 600);
+    QTest::qWait(20);
+    drawnLength();
+    QCOMPARE(axis->label(), full);
 }
 
 QTEST_MAIN(TestCurvePlot)

@@ -127,7 +127,7 @@ void BarPlot::setTitle(const QString& title) {
 }
 
 void BarPlot::setYLabel(const QString& label) {
-    m_plot->yAxis->setLabel(label);
+    PlotStyle::setAxisLabel(m_plot->yAxis, label);
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 

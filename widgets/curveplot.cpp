@@ -172,6 +172,12 @@ CurvePlot::CurvePlot(QWidget* parent) : QWidget(parent), m_plot(new QCustomPlot(
     connect(m_plot, &QCustomPlot::mouseWheel, this, [this] { m_followData = false; });
     connect(m_plot, &QCustomPlot::legendClick, this, &CurvePlot::onLegendClick);
     connect(m_plot, &QCustomPlot::afterLayout, this, &CurvePlot::updateNoteText);
+    // QCustomPlot's least height is its layout's, which the legend raises by a row for every run:
+    // eight runs and a key made the gradients view's line plot taller than a 720-line screen
+    // leaves it. The plot takes a least height of its own, and a legend taller than the plot
+    // wraps into columns.
+    m_plot->setMinimumHeight(QFontMetrics(font()).height() * 8);
+    connect(m_plot, &QCustomPlot::afterLayout, this, &CurvePlot::fitLegendColumns);
 
     m_replotTimer.setSingleShot(true);
     m_replotTimer.setInterval(kReplotIntervalMs);
@@ -587,7 +593,7 @@ void CurvePlot::updateXAxisLabel() {
 
 void CurvePlot::setYLabel(const QString& label) {
     m_yLabel = label;
-    m_plot->yAxis->setLabel(m_percent ? label + QLatin1String(" (%)") : label);
+    PlotStyle::setAxisLabel(m_plot->yAxis, m_percent ? label + QLatin1String(" (%)") : label);
     scheduleReplot();
 }
 
@@ -668,6 +674,64 @@ void CurvePlot::updateNoteText() {
         return;
     m_noteWrapWidth = wrapWidth;
     m_noteItem->setText(wrapText(m_note, QFontMetrics(m_noteItem->font()), wrapWidth));
+}
+
+void CurvePlot::fitLegendColumns() {
+    // Hidden behind another tab or not laid out yet: there is no height to fit.
+    if (!m_plot->isVisible() || m_plot->height() < m_plot->minimumHeight())
+        return;
+    QCPLegend* legend = m_plot->legend;
+    // The items in order; once wrapped, the grid's last column may hold empty cells.
+    QVector<QSize> sizes;
+    for (int i = 0; i < legend->elementCount(); ++i)
+        if (const QCPLayoutElement* item = legend->elementAt(i))
+            sizes.append(item->minimumOuterSizeHint());
+    const int count = sizes.size();
+    if (count == 0)
+        return;
+    // The legend sits at the top of the column beside the plot area (PlotStyle::apply).
+    const QCPLayout* side = legend->layout();
+    int available = side ? side->rect().height() : m_plot->height();
+    available -= legend->margins().top() + legend->margins().bottom();
+    // The tallest column, and the legend's width, when the items fill columns of `rows` in order.
+    const auto tallest = [&](int rows) {
+        int most = 0;
+        for (int first = 0; first < count; first += rows) {
+            int column = 0;
+            for (int i = first; i < std::min(count, first + rows); ++i)
+                column += sizes[i].height() + (i > first ? legend->rowSpacing() : 0);
+            most = std::max(most, column);
+        }
+        return most;
+    };
+    const auto width = [&](int rows) {
+        int total = 0;
+        for (int first = 0; first < count; first += rows) {
+            int column = 0;
+            for (int i = first; i < std::min(count, first + rows); ++i)
+                column = std::max(column, sizes[i].width());
+            total += column + (first > 0 ? legend->columnSpacing() : 0);
+        }
+        return total;
+    };
+    // The fewest columns that hold the items, as even as they go.
+    int columns = 1;
+    while (columns < count && tallest((count + columns - 1) / columns) > available)
+        ++columns;
+    int rows = (count + columns - 1) / columns;
+    // The columns take at most half the plot's width, not the curves' room.
+    while (rows < count && width(rows) > m_plot->width() / 2)
+        ++rows;
+    const int wrap = rows >= count ? 0 : rows;
+    if (legend->wrap() == wrap)
+        return;
+    legend->setWrap(wrap);
+    legend->setFillOrder(QCPLayoutGrid::foRowsFirst, true);
+    // Laid out once more, as replot does: the legend's width changed, and with it the plot area's.
+    QCPLayoutGrid* layout = m_plot->plotLayout();
+    for (const auto phase :
+         {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
+        layout->update(phase);
 }
 
 void CurvePlot::updateLegendKey() {

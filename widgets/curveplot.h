@@ -206,6 +206,7 @@ private:
     double displayValue(double value) const;
     void updateLegendKey();
     void updateNoteText();
+    void fitLegendColumns();
     void applyAxisScales();
     void scheduleReplot();
     void replotNow();

@@ -139,35 +139,53 @@ void scaleType(QCustomPlot* plot, double scale) {
 
 namespace {
 
-constexpr char kFullScaleLabel[] = "reslabFullScaleLabel";
+constexpr char kFullLabel[] = "reslabFullLabel";
+constexpr char kFitsLabel[] = "reslabFitsLabel";
 
-void fitScaleLabel(QCPColorScale* scale) {
-    const QVariant full = scale->property(kFullScaleLabel);
+/// Sets the axis's label to as much of its full label (kFullLabel) as `length` pixels hold,
+/// elided; under three letters and the ellipsis it says nothing, and is dropped (a title or a
+/// tooltip still does). Another frame is queued where the label came or went, which changes the
+/// margin laid out for this one.
+void fitLabel(QCPAxis* axis, int length) {
+    const QVariant full = axis->property(kFullLabel);
     if (!full.isValid())
         return;
-    QCPAxis* axis = scale->axis();
-    const QRect bar = scale->rect();
-    const int length = axis->orientation() == Qt::Vertical ? bar.height() : bar.width();
     const QFontMetrics metrics(axis->labelFont());
     QString text = metrics.elidedText(full.toString(), Qt::ElideRight, std::max(length, 0));
-    // Under three letters and the ellipsis the label says nothing; the title above still does.
     if (text != full.toString() && text.size() < 4)
         text.clear();
     if (text == axis->label())
         return;
-    // A label that comes or goes changes the scale's margin, laid out already for this frame.
     const bool marginChanges = text.isEmpty() != axis->label().isEmpty();
     axis->setLabel(text);
     if (marginChanges)
-        scale->parentPlot()->replot(QCustomPlot::rpQueuedReplot);
+        axis->parentPlot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void fitScaleLabel(QCPColorScale* scale) {
+    const QRect bar = scale->rect();
+    fitLabel(scale->axis(),
+             scale->axis()->orientation() == Qt::Vertical ? bar.height() : bar.width());
 }
 
 } // namespace
 
 void setScaleLabel(QCPColorScale* scale, const QString& label) {
-    scale->setProperty(kFullScaleLabel, label);
+    scale->axis()->setProperty(kFullLabel, label);
     scale->axis()->setLabel(label); // fitted to the bar once the next replot has laid it out
     scale->parentPlot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void setAxisLabel(QCPAxis* axis, const QString& label) {
+    axis->setProperty(kFullLabel, label);
+    axis->setLabel(label); // fitted to the axis once the next replot has laid it out
+    if (!axis->property(kFitsLabel).toBool()) {
+        axis->setProperty(kFitsLabel, true);
+        QObject::connect(axis->parentPlot(), &QCustomPlot::afterLayout, axis, [axis] {
+            const QRect area = axis->axisRect()->rect();
+            fitLabel(axis, axis->orientation() == Qt::Vertical ? area.height() : area.width());
+        });
+    }
 }
 
 void addColorScaleBeside(QCustomPlot* plot, QCPColorScale* scale) {

@@ -4,6 +4,7 @@
 #include <QFont>
 #include <QString>
 
+class QCPAxis;
 class QCPColorGradient;
 class QCPColorScale;
 class QCustomPlot;
@@ -35,6 +36,10 @@ void scaleTypeIn(QWidget* root, double scale);
 void addColorScaleBeside(QCustomPlot* plot, QCPColorScale* scale);
 /// The label a scale placed by addColorScaleBeside shows, as much of it as its bar's length holds.
 void setScaleLabel(QCPColorScale* scale, const QString& label);
+/// An axis's label kept to the plot area's length along it, as setScaleLabel keeps a scale's:
+/// drawn along a short axis, a vertical label reaches past the area into the title above it.
+/// The caller replots.
+void setAxisLabel(QCPAxis* axis, const QString& label);
 
 /// The shared viridis map (widgets/colormaps) as QCustomPlot's gradient, NaN in nanColor.
 QCPColorGradient viridisGradient(const QColor& nanColor);
