@@ -133,6 +133,10 @@ GradientsView::GradientsView(Selection* selection, QWidget* parent)
     lower->setStretchFactor(1, 2);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
+    // Laid out by their size hints, which are their least heights, the maps took a third of the
+    // lower row's height; three sevenths of the height from the start leave the rows below room
+    // for their axes' labels, which take more of it.
+    split->setSizes({3000, 4000});
     normsLayout->addWidget(split, 1);
     m_caption = new QLabel(norms);
     m_caption->setWordWrap(true);
