@@ -580,13 +580,13 @@ void CurvePlot::setXAxis(XAxis axis) {
 void CurvePlot::updateXAxisLabel() {
     switch (m_xAxis) {
     case XAxis::Iteration:
-        m_plot->xAxis->setLabel(m_stepLabel);
+        PlotStyle::setAxisLabel(m_plot->xAxis, m_stepLabel);
         break;
     case XAxis::Epoch:
-        m_plot->xAxis->setLabel(tr("epoch"));
+        PlotStyle::setAxisLabel(m_plot->xAxis, tr("epoch"));
         break;
     case XAxis::Time:
-        m_plot->xAxis->setLabel(tr("wall time (s)"));
+        PlotStyle::setAxisLabel(m_plot->xAxis, tr("wall time (s)"));
         break;
     }
 }
