@@ -81,7 +81,8 @@ channel_sums(const float* a, const float* b, int64_t rows, int64_t c, Term term)
 }
 
 /// out = a * p[lane] + b * q[lane] + r[lane] over every element (b may be null: no b term). With
-/// a mask, a counts as 0 where mask <= 0: a ReLU's backward, whose output is the mask. With relu,
+/// a mask, a counts only where mask > 0 (not where it is 0 or NaN): a ReLU's backward, whose
+/// output is the mask, as threshold_backward counts it. With relu,
 /// out is max(out + add, 0) (add may be null: no add term): a residual sum's and ReLU's forward.
 void affine(const float* a,
             const float* b,
@@ -109,7 +110,7 @@ void affine(const float* a,
                     // Loaded before the select, or the compiler keeps the load conditional and
                     // the loop scalar: 2.4x slower than a separate ReLU's backward.
                     const float g = pa[i];
-                    po[i] = (pm[i] <= 0.0f ? 0.0f : g) * p[i] + pb[i] * q[i] + r[i];
+                    po[i] = (pm[i] > 0.0f ? g : 0.0f) * p[i] + pb[i] * q[i] + r[i];
                 }
             } else if (b) {
                 const float* pb = b + begin;
@@ -233,10 +234,10 @@ struct ChannelsLastBatchNorm : torch::autograd::Function<ChannelsLastBatchNorm> 
         if (mask) {
             // The same sums of the gradient the ReLU passes on: dy where its output is above 0.
             sum_dy = channel_sums(pdy, mask, rows, c,
-                                  [](int64_t, float g, float m) { return m <= 0.0f ? 0.0f : g; });
+                                  [](int64_t, float g, float m) { return m > 0.0f ? g : 0.0f; });
             sum_dy_xc =
                 channel_sums(pdy, px, mask, rows, c, [&](int64_t i, float g, float v, float m) {
-                    return (m <= 0.0f ? 0.0f : g) * (v - mean_lanes[static_cast<size_t>(i)]);
+                    return (m > 0.0f ? g : 0.0f) * (v - mean_lanes[static_cast<size_t>(i)]);
                 });
         } else {
             sum_dy = channel_sums(pdy, nullptr, rows, c, [](int64_t, float g, float) { return g; });
