@@ -453,6 +453,20 @@ struct SyncBatchNorm : torch::autograd::Function<SyncBatchNorm> {
     }
 };
 
+/// ResLab's kernel (where uses_own_batch_norm holds): the batch counted as BatchNorm2d counts it,
+/// then the normalisation, with the ReLU and the residual sum where asked.
+torch::Tensor own_batch_norm(torch::nn::BatchNorm2d& bn,
+                             const torch::Tensor& x,
+                             bool relu,
+                             const c10::optional<torch::Tensor>& residual) {
+    {
+        torch::NoGradGuard no_grad;
+        bn->num_batches_tracked.add_(1);
+    }
+    return ChannelsLastBatchNorm::apply(x, bn->weight, bn->bias, bn->running_mean, bn->running_var,
+                                        *bn->options.momentum(), bn->options.eps(), relu, residual);
+}
+
 } // namespace
 
 SyncBatchNormScope::SyncBatchNormScope(BatchNormReducer* reducer) : m_previous(t_reducer) {
@@ -491,25 +505,13 @@ torch::Tensor batch_norm(torch::nn::BatchNorm2d& bn, const torch::Tensor& x) {
     }
     if (!uses_own_batch_norm(bn, x))
         return bn->forward(x);
-    {
-        torch::NoGradGuard no_grad;
-        bn->num_batches_tracked.add_(1);
-    }
-    return ChannelsLastBatchNorm::apply(x, bn->weight, bn->bias, bn->running_mean, bn->running_var,
-                                        *bn->options.momentum(), bn->options.eps(), false,
-                                        c10::nullopt);
+    return own_batch_norm(bn, x, false, c10::nullopt);
 }
 
 torch::Tensor batch_norm_relu(torch::nn::BatchNorm2d& bn, const torch::Tensor& x) {
     if (t_reducer || !uses_own_batch_norm(bn, x))
         return torch::relu(batch_norm(bn, x));
-    {
-        torch::NoGradGuard no_grad;
-        bn->num_batches_tracked.add_(1);
-    }
-    return ChannelsLastBatchNorm::apply(x, bn->weight, bn->bias, bn->running_mean, bn->running_var,
-                                        *bn->options.momentum(), bn->options.eps(), true,
-                                        c10::nullopt);
+    return own_batch_norm(bn, x, true, c10::nullopt);
 }
 
 torch::Tensor batch_norm_add_relu(torch::nn::BatchNorm2d& bn,
@@ -519,13 +521,7 @@ torch::Tensor batch_norm_add_relu(torch::nn::BatchNorm2d& bn,
         identity.scalar_type() != torch::kFloat ||
         !identity.is_contiguous(torch::MemoryFormat::ChannelsLast))
         return torch::relu(batch_norm(bn, x) + identity);
-    {
-        torch::NoGradGuard no_grad;
-        bn->num_batches_tracked.add_(1);
-    }
-    return ChannelsLastBatchNorm::apply(x, bn->weight, bn->bias, bn->running_mean, bn->running_var,
-                                        *bn->options.momentum(), bn->options.eps(), true,
-                                        c10::optional<torch::Tensor>(identity));
+    return own_batch_norm(bn, x, true, identity);
 }
 
 } // namespace reslab
