@@ -25,17 +25,33 @@ struct Result {
     torch::Tensor didentity; // the residual's gradient, where there is one
 };
 
-/// Two training steps of a BatchNorm2d: ResLab's kernel (own), or LibTorch's in float64.
-Result run(bool own, int64_t n, int64_t c, int64_t h, int64_t w, int steps = 2) {
-    torch::manual_seed(static_cast<uint64_t>(c * 1000 + h));
+/// A BatchNorm2d of c channels in training mode, its weight in [0.5, 1.5] and its bias in
+/// [-0.5, 0.5] (about half of the normalised values then fall below 0).
+torch::nn::BatchNorm2d trainingBatchNorm(int64_t c) {
     torch::nn::BatchNorm2d bn(c);
-    const auto dtype = own ? torch::kFloat32 : torch::kFloat64;
     {
         torch::NoGradGuard no_grad;
         bn->weight.uniform_(0.5, 1.5);
         bn->bias.uniform_(-0.5, 0.5);
     }
     bn->train();
+    return bn;
+}
+
+/// The parameters' gradients and the running statistics of bn, into r.
+void readBack(const torch::nn::BatchNorm2d& bn, Result& r) {
+    r.dw = bn->weight.grad().clone();
+    r.db = bn->bias.grad().clone();
+    r.running_mean = bn->running_mean.clone();
+    r.running_var = bn->running_var.clone();
+    r.tracked = bn->num_batches_tracked.clone();
+}
+
+/// Two training steps of a BatchNorm2d: ResLab's kernel (own), or LibTorch's in float64.
+Result run(bool own, int64_t n, int64_t c, int64_t h, int64_t w, int steps = 2) {
+    torch::manual_seed(static_cast<uint64_t>(c * 1000 + h));
+    torch::nn::BatchNorm2d bn = trainingBatchNorm(c);
+    const auto dtype = own ? torch::kFloat32 : torch::kFloat64;
     Result r;
     for (int s = 0; s < steps; ++s) {
         // A mean far from zero against its spread, where a one-pass variance would lose digits.
@@ -51,11 +67,7 @@ Result run(bool own, int64_t n, int64_t c, int64_t h, int64_t w, int steps = 2) 
         r.y.backward(g);
         r.dx = x.grad();
     }
-    r.dw = bn->weight.grad().clone();
-    r.db = bn->bias.grad().clone();
-    r.running_mean = bn->running_mean.clone();
-    r.running_var = bn->running_var.clone();
-    r.tracked = bn->num_batches_tracked.clone();
+    readBack(bn, r);
     for (torch::Tensor* t : {&r.y, &r.dx, &r.dw, &r.db, &r.running_mean, &r.running_var})
         *t = t->to(torch::kFloat64);
     return r;
@@ -65,13 +77,7 @@ Result run(bool own, int64_t n, int64_t c, int64_t h, int64_t w, int steps = 2) 
 /// or not: in one kernel (fused), or batch_norm and then LibTorch's + and torch::relu.
 Result runWithRelu(bool fused, bool residual, int64_t n, int64_t c, int64_t side) {
     torch::manual_seed(static_cast<uint64_t>(c * 1000 + side));
-    torch::nn::BatchNorm2d bn(c);
-    {
-        torch::NoGradGuard no_grad;
-        bn->weight.uniform_(0.5, 1.5);
-        bn->bias.uniform_(-0.5, 0.5); // about half of the normalised values below 0
-    }
-    bn->train();
+    torch::nn::BatchNorm2d bn = trainingBatchNorm(c);
     Result r;
     for (int s = 0; s < 2; ++s) {
         const auto cl = torch::MemoryFormat::ChannelsLast;
@@ -90,11 +96,7 @@ Result runWithRelu(bool fused, bool residual, int64_t n, int64_t c, int64_t side
         r.dx = x.grad();
         r.didentity = residual ? identity.grad() : torch::Tensor();
     }
-    r.dw = bn->weight.grad().clone();
-    r.db = bn->bias.grad().clone();
-    r.running_mean = bn->running_mean.clone();
-    r.running_var = bn->running_var.clone();
-    r.tracked = bn->num_batches_tracked.clone();
+    readBack(bn, r);
     return r;
 }
 
