@@ -111,7 +111,7 @@ std::string preset_description(const std::string& preset) {
     if (preset == "degradation")
         return "plain-20, plain-56, resnet-20 and resnet-56 on Fashion-MNIST: the deeper plain net "
                "trains worse, its residual twin does not (the paper's Fig. 1); 600 steps, "
-               "57 to 111 seconds on three of the 2-core CPUs it was timed on, 257 to 369 on "
+               "57 to 111 seconds on three of the 2-core CPUs it was timed on, 207 to 369 on "
                "the slowest";
     if (preset == "depth-sweep")
         return "plain and residual nets at depths 20, 32, 44 and 56: final training error against "
