@@ -447,11 +447,17 @@ void TestDistributed::hungRankTimesOut() {
     QVERIFY2(seconds > kTimeout - 1, "rank 0 gave up before the timeout");
     QVERIFY2(launcher.exitCode() != 0, err.constData());
     // Rank 0 says it timed out (Gloo's words) and names the rank that never joined the
-    // collective, from what each rank announces in the store; the launcher names rank 0, the
-    // first to end.
+    // collective, or joined it and never finished it (the stop can land between rank 1's entry
+    // and the collective's end), from what each rank writes in the store; the launcher names
+    // rank 0, the first to end.
     QVERIFY2(err.contains("rank 0 of 2"), err.constData());
     QVERIFY2(err.toLower().contains("timed out"), err.constData());
-    QVERIFY2(err.contains("rank 1 of 2 did not join it"), err.constData());
+    for (const QByteArray& line : err.split('\n'))
+        if (line.contains("rank 1 of 2 did not"))
+            qInfo("%s", line.constData());
+    QVERIFY2(err.contains("rank 1 of 2 did not join it") ||
+                 err.contains("rank 1 of 2 did not finish it"),
+             err.constData());
     QVERIFY2(!alive(rank1), "rank 1 outlived the launcher");
     checkLeftClean(out, kSteps);
 }

@@ -1,8 +1,10 @@
 #include "distributed.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <functional>
 #include <mutex>
+#include <sstream>
 
 #include <torch/csrc/autograd/function.h>
 #include <torch/csrc/autograd/function_hook.h>
@@ -116,37 +118,52 @@ std::optional<DistributedEnv> distributed_env_from_environment() {
 struct ProcessGroup::Impl {
     c10::intrusive_ptr<c10d::Store> store;
     c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
-    int64_t collectives = 0; // entered so far, announced in the store before each one
+    int64_t collectives = 0; // entered so far
+    int64_t finished = 0;    // of those, finished
 
-    void announce(int rank) {
-        // Each rank says in the store how far it has come, so that a rank whose collective times
-        // out can name the rank that never joined it (the store is served by rank 0's process and
-        // answers while a stopped rank does not).
-        ++collectives;
+    // Each rank keeps "entered finished" in the store, written as it enters a collective and as
+    // it leaves it, so that a rank whose collective times out can name the rank that never
+    // joined it or never finished it (the store is served by rank 0's process and answers while
+    // a stopped rank does not). A rank stopped just after it entered has entered; only the
+    // second count tells it from one that finished.
+    void publish(int rank) const {
         try {
-            const std::string count = std::to_string(collectives);
-            store->set(progress_key(rank), std::vector<uint8_t>(count.begin(), count.end()));
+            const std::string counts = std::to_string(collectives) + " " + std::to_string(finished);
+            store->set(progress_key(rank), std::vector<uint8_t>(counts.begin(), counts.end()));
         } catch (const std::exception&) {
             // The store is gone with rank 0; the collective itself will say so.
         }
     }
 
-    std::string laggards(int rank, int world) const {
+    /// Enters the next collective; returns its number, which finish() takes.
+    int64_t announce(int rank) {
+        ++collectives;
+        publish(rank);
+        return collectives;
+    }
+
+    std::string laggards(int64_t number, int rank, int world) const {
         std::string out;
         for (int r = 0; r < world; ++r) {
             if (r == rank)
                 continue;
             try {
-                int64_t reached = 0;
+                int64_t entered = 0, left = 0;
                 if (store->check({progress_key(r)})) {
                     const auto bytes = store->get(progress_key(r));
-                    reached = std::stoll(std::string(bytes.begin(), bytes.end()));
+                    std::istringstream counts(std::string(bytes.begin(), bytes.end()));
+                    counts >> entered >> left;
                 }
-                if (reached < collectives)
+                std::string what;
+                if (entered < number)
+                    what = " did not join it (it is at collective " + std::to_string(entered);
+                else if (left < number)
+                    what = " did not finish it (it entered collective " + std::to_string(entered) +
+                           " and finished " + std::to_string(left);
+                if (!what.empty())
                     out += (out.empty() ? "" : "; ") + std::string("rank ") + std::to_string(r) +
-                           " of " + std::to_string(world) + " did not join it (it is at " +
-                           "collective " + std::to_string(reached) + ", this rank at " +
-                           std::to_string(collectives) + "): it hung or died";
+                           " of " + std::to_string(world) + what + ", this rank at " +
+                           std::to_string(number) + "): it hung or died";
             } catch (const std::exception&) {
                 return out; // the store is unreachable too: rank 0 is gone
             }
@@ -155,13 +172,16 @@ struct ProcessGroup::Impl {
     }
 
     void finish(const c10::intrusive_ptr<c10d::Work>& work,
+                int64_t number,
                 const char* what,
                 int rank,
-                int world) const {
+                int world) {
         try {
             work->wait();
+            finished = std::max(finished, number);
+            publish(rank);
         } catch (const std::exception& e) {
-            const std::string who = laggards(rank, world);
+            const std::string who = laggards(number, rank, world);
             throw DistributedError(
                 std::string(what) + " failed on rank " + std::to_string(rank) +
                 (who.empty() ? " (another rank died or stopped answering)" : " (" + who + ")") +
@@ -214,8 +234,9 @@ ProcessGroup::~ProcessGroup() = default;
 void ProcessGroup::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
     if (tensors.empty())
         return;
-    m_impl->announce(m_env.rank);
-    m_impl->finish(m_impl->gloo->allreduce(tensors), "an all-reduce", m_env.rank, m_env.world_size);
+    const int64_t number = m_impl->announce(m_env.rank);
+    m_impl->finish(m_impl->gloo->allreduce(tensors), number, "an all-reduce", m_env.rank,
+                   m_env.world_size);
 }
 
 std::unique_ptr<PendingCollective>
@@ -224,11 +245,11 @@ ProcessGroup::all_reduce_sum_async(std::vector<torch::Tensor>& tensors) {
         std::function<void()> finish;
         void wait() override { finish(); }
     };
-    m_impl->announce(m_env.rank);
+    const int64_t number = m_impl->announce(m_env.rank);
     auto pending = std::make_unique<Pending>();
-    pending->finish = [impl = m_impl.get(), work = m_impl->gloo->allreduce(tensors),
+    pending->finish = [impl = m_impl.get(), work = m_impl->gloo->allreduce(tensors), number,
                        rank = m_env.rank, world = m_env.world_size] {
-        impl->finish(work, "an all-reduce", rank, world);
+        impl->finish(work, number, "an all-reduce", rank, world);
     };
     return pending;
 }
@@ -241,15 +262,15 @@ void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int root) {
     // Gloo broadcasts one tensor per call for CPU tensors of several shapes.
     for (auto& t : tensors) {
         std::vector<torch::Tensor> one{t};
-        m_impl->announce(m_env.rank);
-        m_impl->finish(m_impl->gloo->broadcast(one, options), "a broadcast", m_env.rank,
+        const int64_t number = m_impl->announce(m_env.rank);
+        m_impl->finish(m_impl->gloo->broadcast(one, options), number, "a broadcast", m_env.rank,
                        m_env.world_size);
     }
 }
 
 void ProcessGroup::barrier() {
-    m_impl->announce(m_env.rank);
-    m_impl->finish(m_impl->gloo->barrier(), "a barrier", m_env.rank, m_env.world_size);
+    const int64_t number = m_impl->announce(m_env.rank);
+    m_impl->finish(m_impl->gloo->barrier(), number, "a barrier", m_env.rank, m_env.world_size);
 }
 #else
 // Built without Gloo's headers (Debian: libgloo-dev), which ProcessGroupGloo.hpp includes.
