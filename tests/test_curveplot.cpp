@@ -129,6 +129,7 @@ private Q_SLOTS:
     void depthSweepLabelsNeverOverlap();
     void aShortPlotWrapsItsLegendIntoColumns();
     void aShortAxisKeepsItsLabelWithinItsEnds();
+    void aNarrowPlotPutsItsLegendBelow();
 };
 
 void TestCurvePlot::appendCountsPerRunAndSeries() {
@@ -805,6 +806,49 @@ void TestCurvePlot::aShortAxisKeepsItsLabelWithinItsEnds() {
     QTest::qWait(20);
     drawnLength();
     QCOMPARE(axis->label(), full);
+}
+
+void TestCurvePlot::aNarrowPlotPutsItsLegendBelow() {
+    // The lesion study's random-removal plot: a key of long series names, wider than half a
+    // narrow plot even in one column. Beside the curves it would leave them a sliver; below the
+    // plot area it leaves them the plot's width, every item inside the plot. Widened, the legend
+    // goes back beside the curves.
+    CurvePlot plot;
+    plot.addSeries(kTrain, QStringLiteral("mean over random draws"), CurvePlot::SeriesRole::Bold);
+    plot.addSeries(kTest, QStringLiteral("worst draw of the random removals"),
+                   CurvePlot::SeriesRole::Thin);
+    plot.addRun(1, QStringLiteral("resnet-56"), CurvePlot::runColor(0), false);
+    plot.addRun(2, QStringLiteral("plain-56"), CurvePlot::runColor(1), true);
+    const QCPLegend* legend = plot.plot()->legend;
+    const QCPAxisRect* area = plot.plot()->axisRect();
+    plot.resize(360, 400);
+    plot.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&plot));
+    plot.plot()->replot();
+    int widest = 0;
+    for (int i = 0; i < legend->itemCount(); ++i)
+        widest = std::max(widest, legend->item(i)->outerRect().width());
+    QVERIFY2(widest > plot.plot()->width() / 2, "the key must be wider than half the plot");
+    const auto describe = [&] {
+        return qPrintable(QStringLiteral("legend %1,%2 %3x%4, plot area %5,%6 %7x%8")
+                              .arg(legend->outerRect().x())
+                              .arg(legend->outerRect().y())
+                              .arg(legend->outerRect().width())
+                              .arg(legend->outerRect().height())
+                              .arg(area->outerRect().x())
+                              .arg(area->outerRect().y())
+                              .arg(area->outerRect().width())
+                              .arg(area->outerRect().height()));
+    };
+    QVERIFY2(legend->outerRect().top() >= area->outerRect().bottom(), describe());
+    QVERIFY2(area->width() > plot.plot()->width() / 2, describe());
+    for (int i = 0; i < legend->itemCount(); ++i)
+        QVERIFY2(plot.plot()->rect().contains(legend->item(i)->outerRect()), describe());
+    plot.resize(1200, 400);
+    QTest::qWait(20); // the resize reaches the plot
+    plot.plot()->replot();
+    QVERIFY2(legend->outerRect().left() >= area->outerRect().right(), describe());
+    QVERIFY2(legend->outerRect().top() < area->outerRect().bottom(), describe());
 }
 
 QTEST_MAIN(TestCurvePlot)

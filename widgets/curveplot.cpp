@@ -689,49 +689,93 @@ void CurvePlot::fitLegendColumns() {
     const int count = sizes.size();
     if (count == 0)
         return;
-    // The legend sits at the top of the column beside the plot area (PlotStyle::apply).
-    const QCPLayout* side = legend->layout();
-    int available = side ? side->rect().height() : m_plot->height();
-    available -= legend->margins().top() + legend->margins().bottom();
-    // The tallest column, and the legend's width, when the items fill columns of `rows` in order.
-    const auto tallest = [&](int rows) {
-        int most = 0;
-        for (int first = 0; first < count; first += rows) {
-            int column = 0;
-            for (int i = first; i < std::min(count, first + rows); ++i)
-                column += sizes[i].height() + (i > first ? legend->rowSpacing() : 0);
-            most = std::max(most, column);
-        }
-        return most;
+    // The items laid out in lines of `per` items, line after line: columns beside the plot area
+    // (vertical), rows below it. `length` is the longest line, `breadth` the lines side by side.
+    struct Extent {
+        int length = 0;
+        int breadth = 0;
     };
-    const auto width = [&](int rows) {
-        int total = 0;
-        for (int first = 0; first < count; first += rows) {
-            int column = 0;
-            for (int i = first; i < std::min(count, first + rows); ++i)
-                column = std::max(column, sizes[i].width());
-            total += column + (first > 0 ? legend->columnSpacing() : 0);
+    const auto extent = [&](int per, bool vertical) {
+        Extent out;
+        for (int first = 0; first < count; first += per) {
+            int length = 0, thickness = 0;
+            for (int i = first; i < std::min(count, first + per); ++i) {
+                const int along = vertical ? sizes[i].height() : sizes[i].width();
+                const int across = vertical ? sizes[i].width() : sizes[i].height();
+                length +=
+                    along +
+                    (i > first ? (vertical ? legend->rowSpacing() : legend->columnSpacing()) : 0);
+                thickness = std::max(thickness, across);
+            }
+            out.length = std::max(out.length, length);
+            out.breadth +=
+                thickness +
+                (first > 0 ? (vertical ? legend->columnSpacing() : legend->rowSpacing()) : 0);
         }
-        return total;
+        return out;
     };
-    // The fewest columns that hold the items, as even as they go.
-    int columns = 1;
-    while (columns < count && tallest((count + columns - 1) / columns) > available)
-        ++columns;
-    int rows = (count + columns - 1) / columns;
-    // The columns take at most half the plot's width, not the curves' room.
-    while (rows < count && width(rows) > m_plot->width() / 2)
-        ++rows;
-    const int wrap = rows >= count ? 0 : rows;
-    if (legend->wrap() == wrap)
+    // The legend takes at most half the plot's width beside the curves. When even one column of
+    // it is wider than that, it goes below the plot area, as many items to a row as fit.
+    int widest = 0;
+    for (const QSize& size : sizes)
+        widest = std::max(widest, size.width());
+    const bool below = widest > m_plot->width() / 2;
+    int wrap = 0;
+    if (below) {
+        const int room = m_plot->width() - legend->margins().left() - legend->margins().right();
+        int across = count;
+        while (across > 1 && extent(across, false).length > room)
+            --across;
+        wrap = across >= count ? 0 : across;
+    } else {
+        // The legend sits at the top of the column beside the plot area (PlotStyle::apply).
+        const QCPLayout* side = m_legendBelow ? m_legendSide : legend->layout();
+        int available = side ? side->rect().height() : m_plot->height();
+        available -= legend->margins().top() + legend->margins().bottom();
+        // The fewest columns that hold the items, as even as they go, at most half the width.
+        int columns = 1;
+        while (columns < count && extent((count + columns - 1) / columns, true).length > available)
+            ++columns;
+        int rows = (count + columns - 1) / columns;
+        while (rows < count && extent(rows, true).breadth > m_plot->width() / 2)
+            ++rows;
+        wrap = rows >= count ? 0 : rows;
+    }
+    if (below == m_legendBelow && legend->wrap() == wrap)
         return;
+    placeLegend(below);
     legend->setWrap(wrap);
-    legend->setFillOrder(QCPLayoutGrid::foRowsFirst, true);
-    // Laid out once more, as replot does: the legend's width changed, and with it the plot area's.
+    legend->setFillOrder(below ? QCPLayoutGrid::foColumnsFirst : QCPLayoutGrid::foRowsFirst, true);
+    // Laid out once more, as replot does: the legend's size changed, and with it the plot area's.
     QCPLayoutGrid* layout = m_plot->plotLayout();
     for (const auto phase :
          {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
         layout->update(phase);
+}
+
+void CurvePlot::placeLegend(bool below) {
+    if (below == m_legendBelow)
+        return;
+    QCPLegend* legend = m_plot->legend;
+    QCPLayoutGrid* main = m_plot->plotLayout();
+    if (below) {
+        m_legendSide = qobject_cast<QCPLayoutGrid*>(legend->layout());
+        if (!m_legendSide)
+            return;
+        m_legendSide->take(legend);
+        main->insertRow(main->rowCount());
+        main->addElement(main->rowCount() - 1, 0, legend);
+        main->setRowStretchFactor(main->rowCount() - 1, 0.001);
+        // Its rows are fitted to the plot's width after each layout; its own least width would
+        // hold the plot at the width it had, and the window could never narrow it.
+        legend->setMinimumSize(1, 0);
+    } else {
+        legend->setMinimumSize(0, 0);
+        main->take(legend);
+        main->simplify(); // the empty row below the plot area
+        m_legendSide->addElement(0, 0, legend);
+    }
+    m_legendBelow = below;
 }
 
 void CurvePlot::updateLegendKey() {

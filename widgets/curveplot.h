@@ -20,6 +20,7 @@ class QCPGraph;
 class QCPItemStraightLine;
 class QCPItemText;
 class QCPLegend;
+class QCPLayoutGrid;
 class QCustomPlot;
 class QIODevice;
 class QLabel;
@@ -207,6 +208,8 @@ private:
     void updateLegendKey();
     void updateNoteText();
     void fitLegendColumns();
+    /// Moves the legend beside the plot area (PlotStyle::apply's place) or into a row below it.
+    void placeLegend(bool below);
     void applyAxisScales();
     void scheduleReplot();
     void replotNow();
@@ -234,6 +237,8 @@ private:
     QString m_stepLabel = tr("iteration");
     QString m_note;
     int m_noteWrapWidth = 0;
+    QCPLayoutGrid* m_legendSide = nullptr; // the column beside the plot area that holds the legend
+    bool m_legendBelow = false;
     Smoothing m_smoothing = Smoothing::None;
     double m_smoothingAmount = 0;
     bool m_percent = false;
