@@ -1,8 +1,9 @@
 // A batch norm and the ReLU after it, forward and backward, at the degradation preset's sizes:
 // LibTorch's BatchNorm2d then torch::relu, ResLab's batch_norm then torch::relu, and ResLab's
 // batch_norm_relu (the two in one); then the same with a residual sum before the ReLU (a residual
-// block's end, batch_norm_add_relu). The kinds take turns, round after round, so that a busy host
-// slows them alike. Prints the median time of each and the ratios; asserts nothing.
+// block's end, batch_norm_add_relu); and the fused kind once more on the kernel's SSE2 loops, where
+// the processor has AVX2 (set_batch_norm_avx2). The kinds take turns, round after round, so that a
+// busy host slows them alike. Prints the median time of each and the ratios; asserts nothing.
 //
 //   bench_batchnorm_speed [--rounds 200] [--threads 1]
 #include <chrono>
@@ -35,10 +36,18 @@ double
 time_once(const Kind& f, const torch::Tensor& x, const torch::Tensor& id, const torch::Tensor& g) {
     const torch::Tensor input = x.detach().requires_grad_(true);
     const torch::Tensor identity = id.detach().requires_grad_(true);
+    set_batch_norm_avx2(true); // sse2() holds a kind to the SSE2 loops
     const auto start = std::chrono::steady_clock::now();
     f(input, identity).backward(g);
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
         .count();
+}
+
+/// f() on the batch norm's SSE2 loops, forward and backward (the backward runs inside time_once
+/// after f returns, so the loops stay SSE2 until the next kind sets them).
+template <typename F> torch::Tensor sse2(const F& f) {
+    set_batch_norm_avx2(false);
+    return f();
 }
 
 } // namespace
@@ -57,8 +66,8 @@ int main(int argc, char** argv) {
                 threads, rounds);
     for (const bool sum : {false, true}) {
         std::printf("\n%s\n", sum ? "relu(bn(x) + identity)" : "relu(bn(x))");
-        std::printf("%-22s %12s %12s %12s %9s %9s\n", "shape", "LibTorch ms", "own+ops ms",
-                    "fused ms", "own/Lib", "fused/own");
+        std::printf("%-22s %12s %12s %12s %12s %9s %9s %9s\n", "shape", "LibTorch ms", "own+ops ms",
+                    "fused ms", "SSE2 ms", "own/Lib", "fused/own", "fused/SSE2");
         // The preset's three stages at 14 x 14 inputs, batch 128.
         for (const Shape& s : {Shape{128, 8, 14}, Shape{128, 16, 7}, Shape{128, 32, 4}}) {
             torch::manual_seed(0);
@@ -79,6 +88,9 @@ int main(int argc, char** argv) {
                     [&](const torch::Tensor& t, const torch::Tensor& i) {
                         return batch_norm_add_relu(fused, t, i);
                     },
+                    [&](const torch::Tensor& t, const torch::Tensor& i) {
+                        return sse2([&] { return batch_norm_add_relu(fused, t, i); });
+                    },
                 };
             else
                 kinds = {
@@ -91,6 +103,9 @@ int main(int argc, char** argv) {
                     [&](const torch::Tensor& t, const torch::Tensor&) {
                         return batch_norm_relu(fused, t);
                     },
+                    [&](const torch::Tensor& t, const torch::Tensor&) {
+                        return sse2([&] { return batch_norm_relu(fused, t); });
+                    },
                 };
             std::vector<std::vector<double>> times(kinds.size());
             for (int r = 0; r < rounds + 5; ++r)
@@ -100,11 +115,11 @@ int main(int argc, char** argv) {
                         times[k].push_back(ms);
                 }
             const double lib = timeStats(times[0]).median, mine = timeStats(times[1]).median,
-                         one = timeStats(times[2]).median;
+                         one = timeStats(times[2]).median, narrow = timeStats(times[3]).median;
             const std::string name = std::to_string(s.n) + " x " + std::to_string(s.c) + " x " +
                                      std::to_string(s.side) + " x " + std::to_string(s.side);
-            std::printf("%-22s %12.4f %12.4f %12.4f %9.2f %9.2f\n", name.c_str(), lib, mine, one,
-                        mine / lib, one / mine);
+            std::printf("%-22s %12.4f %12.4f %12.4f %12.4f %9.2f %9.2f %9.2f\n", name.c_str(), lib,
+                        mine, one, narrow, mine / lib, one / mine, one / narrow);
         }
     }
     return 0;

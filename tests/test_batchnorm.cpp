@@ -100,6 +100,41 @@ Result runWithRelu(bool fused, bool residual, int64_t n, int64_t c, int64_t side
     return r;
 }
 
+/// The rows of the fused kernels' tests: with and without the residual sum, the preset's sizes,
+/// a tile that is not a multiple of the vectors' width, and a batch that ends inside a tile.
+void addReluRows() {
+    QTest::addColumn<bool>("residual");
+    QTest::addColumn<int>("n");
+    QTest::addColumn<int>("c");
+    QTest::addColumn<int>("side");
+    for (const bool residual : {false, true}) {
+        const QByteArray sum = residual ? "bn + identity, " : "";
+        QTest::newRow(sum + "plain-56's first stage: 8 channels at 14 x 14")
+            << residual << 128 << 8 << 14;
+        QTest::newRow(sum + "32 channels at 4 x 4") << residual << 32 << 32 << 4;
+        QTest::newRow(sum + "3 channels, a tile of 66 floats") << residual << 16 << 3 << 5;
+        QTest::newRow(sum + "a batch that ends inside a tile") << residual << 3 << 24 << 3;
+    }
+}
+
+/// Whether two results are the same bits, field by field; names the first that differs.
+QString sameBits(const Result& a, const Result& b) {
+    const std::pair<const char*, std::pair<const torch::Tensor*, const torch::Tensor*>> fields[] = {
+        {"y", {&a.y, &b.y}},
+        {"dx", {&a.dx, &b.dx}},
+        {"dw", {&a.dw, &b.dw}},
+        {"db", {&a.db, &b.db}},
+        {"running_mean", {&a.running_mean, &b.running_mean}},
+        {"running_var", {&a.running_var, &b.running_var}},
+        {"didentity", {&a.didentity, &b.didentity}}};
+    for (const auto& [name, pair] : fields) {
+        const torch::Tensor &x = *pair.first, &y = *pair.second;
+        if (x.defined() != y.defined() || (x.defined() && !torch::equal(x, y)))
+            return QString::fromLatin1(name);
+    }
+    return {};
+}
+
 /// A net's logits and every parameter's gradient after one training step on a fixed batch,
 /// traced (every batch norm's output recorded before its ReLU, so no fused kernel) or not.
 std::vector<torch::Tensor> stepOf(const ResNetSpec& spec, bool traced) {
@@ -208,20 +243,7 @@ private Q_SLOTS:
         QVERIFY(torch::equal(one.running_var, two.running_var));
     }
 
-    void fusedReluSameBitsAsApart_data() {
-        QTest::addColumn<bool>("residual");
-        QTest::addColumn<int>("n");
-        QTest::addColumn<int>("c");
-        QTest::addColumn<int>("side");
-        for (const bool residual : {false, true}) {
-            const QByteArray sum = residual ? "bn + identity, " : "";
-            QTest::newRow(sum + "plain-56's first stage: 8 channels at 14 x 14")
-                << residual << 128 << 8 << 14;
-            QTest::newRow(sum + "32 channels at 4 x 4") << residual << 32 << 32 << 4;
-            QTest::newRow(sum + "3 channels, a tile of 66 floats") << residual << 16 << 3 << 5;
-            QTest::newRow(sum + "a batch that ends inside a tile") << residual << 3 << 24 << 3;
-        }
-    }
+    void fusedReluSameBitsAsApart_data() { addReluRows(); }
     void fusedReluSameBitsAsApart() {
         QFETCH(bool, residual);
         QFETCH(int, n);
@@ -243,6 +265,31 @@ private Q_SLOTS:
         QCOMPARE(fused.didentity.defined(), residual);
         if (residual)
             QVERIFY(torch::equal(fused.didentity, apart.didentity));
+    }
+
+    void avx2LoopsSameBitsAsSse2_data() { addReluRows(); }
+    void avx2LoopsSameBitsAsSse2() {
+        // The kernel's loops compiled for AVX2 and for SSE2 (batchnorm_kernels.inc) must give the
+        // same bits, forward and backward, fused or not: a run's numbers may not depend on which
+        // the processor takes.
+        QFETCH(bool, residual);
+        QFETCH(int, n);
+        QFETCH(int, c);
+        QFETCH(int, side);
+        if (!set_batch_norm_avx2(true))
+            QSKIP("this processor has no AVX2: only the SSE2 loops run here");
+        QVERIFY(batch_norm_avx2());
+        const Result wide = runWithRelu(true, residual, n, c, side);
+        const Result wideAlone = run(true, n, c, side, side);
+        set_batch_norm_avx2(false);
+        const bool held = !batch_norm_avx2();
+        const Result narrow = runWithRelu(true, residual, n, c, side);
+        const Result narrowAlone = run(true, n, c, side, side);
+        set_batch_norm_avx2(true);
+        QVERIFY(held);
+        QVERIFY2(sameBits(wide, narrow).isEmpty(), qPrintable(sameBits(wide, narrow)));
+        QVERIFY2(sameBits(wideAlone, narrowAlone).isEmpty(),
+                 qPrintable(sameBits(wideAlone, narrowAlone)));
     }
 
     void fusedReluInsideNets_data() {

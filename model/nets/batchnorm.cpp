@@ -1,6 +1,7 @@
 #include "batchnorm.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <vector>
 
@@ -12,6 +13,37 @@ namespace {
 
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
+
+/// affine()'s arguments, for the loops in batchnorm_kernels.inc.
+struct AffineArgs {
+    const float* a = nullptr;
+    const float* b = nullptr;
+    float* out = nullptr;
+    const float* p = nullptr;
+    const float* q = nullptr;
+    const float* r = nullptr;
+    const float* mask = nullptr;
+    const float* add = nullptr;
+    bool relu = false;
+    int64_t tile = 0;
+    int64_t total = 0;
+};
+
+namespace base {
+#define RESLAB_BN_TARGET
+#include "batchnorm_kernels.inc"
+#undef RESLAB_BN_TARGET
+} // namespace base
+
+namespace avx2 {
+#define RESLAB_BN_TARGET __attribute__((target("avx2")))
+#include "batchnorm_kernels.inc"
+#undef RESLAB_BN_TARGET
+} // namespace avx2
+
+/// Whether the batch norms run the AVX2 loops: where the processor has AVX2, unless
+/// set_batch_norm_avx2(false) said not to.
+std::atomic<bool> g_avx2{__builtin_cpu_supports("avx2") != 0};
 
 // A channels-last tensor is a matrix of M = N*H*W rows and C columns. The kernels walk it in tiles
 // of whole rows at least 64 floats long, so that the inner loops run over contiguous memory with a
@@ -41,25 +73,15 @@ channel_sums(const float* a, const float* b, const float* m, int64_t rows, int64
     const int64_t tiles = total / tile;
     const int64_t chunks = (tiles + kTilesPerChunk - 1) / kTilesPerChunk;
     std::vector<float> partial(static_cast<size_t>(chunks * tile), 0.0f);
+    const bool use_avx2 = g_avx2.load(std::memory_order_relaxed);
     at::parallel_for(0, chunks, 1, [&](int64_t first, int64_t last) {
         for (int64_t k = first; k < last; ++k) {
             float* acc = partial.data() + k * tile;
             const int64_t end = std::min(tiles, (k + 1) * kTilesPerChunk);
-            for (int64_t t = k * kTilesPerChunk; t < end; ++t) {
-                const float* pa = a + t * tile;
-                if (m) {
-                    const float *pb = b + t * tile, *pm = m + t * tile;
-                    for (int64_t i = 0; i < tile; ++i)
-                        acc[i] += term(i, pa[i], pb[i], pm[i]);
-                } else if (b) {
-                    const float* pb = b + t * tile;
-                    for (int64_t i = 0; i < tile; ++i)
-                        acc[i] += term(i, pa[i], pb[i], 0.0f);
-                } else {
-                    for (int64_t i = 0; i < tile; ++i)
-                        acc[i] += term(i, pa[i], 0.0f, 0.0f);
-                }
-            }
+            if (use_avx2)
+                avx2::sum_tiles(a, b, m, tile, k * kTilesPerChunk, end, acc, term);
+            else
+                base::sum_tiles(a, b, m, tile, k * kTilesPerChunk, end, acc, term);
         }
     });
     std::vector<double> sums(static_cast<size_t>(c), 0.0);
@@ -95,44 +117,25 @@ void affine(const float* a,
             const float* mask = nullptr,
             bool relu = false,
             const float* add = nullptr) {
-    const int64_t tile = tile_floats(c);
-    const int64_t total = rows * c;
-    const int64_t tiles = (total + tile - 1) / tile;
+    AffineArgs args;
+    args.a = a;
+    args.b = b;
+    args.out = out;
+    args.p = p.data();
+    args.q = q.empty() ? nullptr : q.data();
+    args.r = r.data();
+    args.mask = mask;
+    args.add = add;
+    args.relu = relu;
+    args.tile = tile_floats(c);
+    args.total = rows * c;
+    const int64_t tiles = (args.total + args.tile - 1) / args.tile;
+    const bool use_avx2 = g_avx2.load(std::memory_order_relaxed);
     at::parallel_for(0, tiles, kTilesPerChunk, [&](int64_t first, int64_t last) {
-        for (int64_t t = first; t < last; ++t) {
-            const int64_t begin = t * tile, n = std::min(tile, total - begin);
-            const float* pa = a + begin;
-            float* po = out + begin;
-            if (b && mask) {
-                const float* pb = b + begin;
-                const float* pm = mask + begin;
-                for (int64_t i = 0; i < n; ++i) {
-                    // Loaded before the select, or the compiler keeps the load conditional and
-                    // the loop scalar: 2.4x slower than a separate ReLU's backward.
-                    const float g = pa[i];
-                    po[i] = (pm[i] > 0.0f ? g : 0.0f) * p[i] + pb[i] * q[i] + r[i];
-                }
-            } else if (b) {
-                const float* pb = b + begin;
-                for (int64_t i = 0; i < n; ++i)
-                    po[i] = pa[i] * p[i] + pb[i] * q[i] + r[i];
-            } else if (relu && add) {
-                // The batch norm's value rounded first, then the sum: branch + identity, as the
-                // block adds them.
-                const float* pd = add + begin;
-                for (int64_t i = 0; i < n; ++i) {
-                    const float v = pa[i] * p[i] + r[i];
-                    po[i] = std::max(v + pd[i], 0.0f);
-                }
-            } else if (relu) {
-                // std::max(v, 0) keeps a NaN, as torch::relu does.
-                for (int64_t i = 0; i < n; ++i)
-                    po[i] = std::max(pa[i] * p[i] + r[i], 0.0f);
-            } else {
-                for (int64_t i = 0; i < n; ++i)
-                    po[i] = pa[i] * p[i] + r[i];
-            }
-        }
+        if (use_avx2)
+            avx2::affine_tiles(args, first, last);
+        else
+            base::affine_tiles(args, first, last);
     });
 }
 
@@ -479,6 +482,16 @@ SyncBatchNormScope::~SyncBatchNormScope() {
 
 bool batch_norm_synced() {
     return t_reducer != nullptr;
+}
+
+bool set_batch_norm_avx2(bool on) {
+    const bool has = __builtin_cpu_supports("avx2") != 0;
+    g_avx2 = on && has;
+    return has;
+}
+
+bool batch_norm_avx2() {
+    return g_avx2;
 }
 
 bool uses_own_batch_norm(const torch::nn::BatchNorm2d& bn, const torch::Tensor& x) {

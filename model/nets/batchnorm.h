@@ -31,6 +31,14 @@ torch::Tensor batch_norm_add_relu(torch::nn::BatchNorm2d& bn,
 /// Whether batch_norm(bn, x) takes ResLab's kernel rather than LibTorch's.
 bool uses_own_batch_norm(const torch::nn::BatchNorm2d& bn, const torch::Tensor& x);
 
+/// The kernel's loops run on AVX2's 8-float vectors where the processor has AVX2, else on SSE2's
+/// 4, with the same bits (no FMA; each lane sums in the same order). set_batch_norm_avx2(false)
+/// holds every thread to the SSE2 loops, for a test or a benchmark to compare; it returns whether
+/// the processor has AVX2 (where it has not, the loops stay SSE2 whatever `on` says).
+bool set_batch_norm_avx2(bool on);
+/// Whether the loops run on AVX2 now.
+bool batch_norm_avx2();
+
 /// Sums tensors over the processes of a data-parallel job, for a synchronised batch norm
 /// (model/train/distributed implements it on a c10d process group).
 class BatchNormReducer {
