@@ -3,7 +3,9 @@
 // step's wall time. Prints a table; asserts nothing.
 //
 //   bench_step_profile [--arch plain56] [--width 8] [--size 14] [--batch 128] [--steps 30]
-//                      [--threads 1] [--nchw]
+//                      [--threads 1] [--nchw] [--sse2-batch-norm]
+//
+// --sse2-batch-norm holds ResLab's batch norm to its SSE2 loops where the processor has AVX2.
 //
 // Defaults: plain-56 of the degradation preset (widths 8/16/32, 14 x 14 inputs, batch 128).
 #include <algorithm>
@@ -17,6 +19,7 @@
 
 #include <torch/csrc/autograd/profiler_legacy.h>
 
+#include "nets/batchnorm.h"
 #include "train/devices.h"
 #include "train/presets.h"
 #include "train/run.h"
@@ -82,6 +85,8 @@ int main(int argc, char** argv) {
             threads = std::atoi(next());
         else if (a == "--nchw")
             channels_last = false;
+        else if (a == "--sse2-batch-norm")
+            set_batch_norm_avx2(false);
     }
     reuse_freed_memory();
     threads = set_intra_op_threads(threads);
@@ -139,11 +144,13 @@ int main(int argc, char** argv) {
         calls += op.calls;
     }
     std::printf(
-        "%s, widths %lld/%lld/%lld, %lldx%lld input, batch %lld, %d thread(s), %s, %lld steps\n",
+        "%s, widths %lld/%lld/%lld, %lldx%lld input, batch %lld, %d thread(s), %s, %lld steps, "
+        "batch norm on %s loops\n",
         arch.c_str(), static_cast<long long>(width), static_cast<long long>(2 * width),
         static_cast<long long>(4 * width), static_cast<long long>(size),
         static_cast<long long>(size), static_cast<long long>(batch), threads,
-        channels_last ? "channels-last" : "NCHW", static_cast<long long>(steps));
+        channels_last ? "channels-last" : "NCHW", static_cast<long long>(steps),
+        batch_norm_avx2() ? "AVX2" : "SSE2");
     std::printf("step: %.2f ms unprofiled, %.2f ms profiled, %.1f ops a step\n", wall_us / 1e3,
                 profiled_us / 1e3, static_cast<double>(calls) / steps);
     std::printf("%-44s %10s %7s %8s\n", "op (self time)", "ms/step", "share", "calls");
