@@ -41,9 +41,15 @@ namespace avx2 {
 #undef RESLAB_BN_TARGET
 } // namespace avx2
 
+bool processor_has_avx2() {
+    // The detection may not have run yet when a static initialiser asks (GCC's manual).
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") != 0;
+}
+
 /// Whether the batch norms run the AVX2 loops: where the processor has AVX2, unless
 /// set_batch_norm_avx2(false) said not to.
-std::atomic<bool> g_avx2{__builtin_cpu_supports("avx2") != 0};
+std::atomic<bool> g_avx2{processor_has_avx2()};
 
 // A channels-last tensor is a matrix of M = N*H*W rows and C columns. The kernels walk it in tiles
 // of whole rows at least 64 floats long, so that the inner loops run over contiguous memory with a
@@ -485,7 +491,7 @@ bool batch_norm_synced() {
 }
 
 bool set_batch_norm_avx2(bool on) {
-    const bool has = __builtin_cpu_supports("avx2") != 0;
+    const bool has = processor_has_avx2();
     g_avx2 = on && has;
     return has;
 }
