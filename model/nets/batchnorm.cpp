@@ -35,6 +35,7 @@ namespace base {
 #undef RESLAB_BN_TARGET
 } // namespace base
 
+#if defined(__x86_64__) || defined(__i386__)
 namespace avx2 {
 #define RESLAB_BN_TARGET __attribute__((target("avx2")))
 #include "batchnorm_kernels.inc"
@@ -46,6 +47,14 @@ bool processor_has_avx2() {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") != 0;
 }
+#else
+// Not an x86 processor (an Arm GPU server): one copy of the loops, as the compiler targets.
+namespace avx2 = base;
+
+bool processor_has_avx2() {
+    return false;
+}
+#endif
 
 /// Whether the batch norms run the AVX2 loops: where the processor has AVX2, unless
 /// set_batch_norm_avx2(false) said not to.
