@@ -119,16 +119,16 @@ void addReluRows() {
 
 /// Whether two results are the same bits, field by field; names the first that differs.
 QString sameBits(const Result& a, const Result& b) {
-    const std::pair<const char*, std::pair<const torch::Tensor*, const torch::Tensor*>> fields[] = {
-        {"y", {&a.y, &b.y}},
-        {"dx", {&a.dx, &b.dx}},
-        {"dw", {&a.dw, &b.dw}},
-        {"db", {&a.db, &b.db}},
-        {"running_mean", {&a.running_mean, &b.running_mean}},
-        {"running_var", {&a.running_var, &b.running_var}},
-        {"didentity", {&a.didentity, &b.didentity}}};
-    for (const auto& [name, pair] : fields) {
-        const torch::Tensor &x = *pair.first, &y = *pair.second;
+    const std::pair<const char*, torch::Tensor Result::*> fields[] = {
+        {"y", &Result::y},
+        {"dx", &Result::dx},
+        {"dw", &Result::dw},
+        {"db", &Result::db},
+        {"running_mean", &Result::running_mean},
+        {"running_var", &Result::running_var},
+        {"didentity", &Result::didentity}};
+    for (const auto& [name, field] : fields) {
+        const torch::Tensor &x = a.*field, &y = b.*field;
         if (x.defined() != y.defined() || (x.defined() && !torch::equal(x, y)))
             return QString::fromLatin1(name);
     }

@@ -120,6 +120,7 @@ CurvePlot::CurvePlot(QWidget* parent) : QWidget(parent), m_plot(new QCustomPlot(
     layout->addWidget(m_plot);
 
     PlotStyle::apply(m_plot, font());
+    m_legendSide = qobject_cast<QCPLayoutGrid*>(m_plot->legend->layout());
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_plot->setNoAntialiasingOnDrag(true);
     m_plot->setMouseTracking(true); // the crosshair follows the mouse without a button held
@@ -696,21 +697,18 @@ void CurvePlot::fitLegendColumns() {
         int breadth = 0;
     };
     const auto extent = [&](int per, bool vertical) {
+        const int gapAlong = vertical ? legend->rowSpacing() : legend->columnSpacing();
+        const int gapAcross = vertical ? legend->columnSpacing() : legend->rowSpacing();
         Extent out;
         for (int first = 0; first < count; first += per) {
             int length = 0, thickness = 0;
             for (int i = first; i < std::min(count, first + per); ++i) {
-                const int along = vertical ? sizes[i].height() : sizes[i].width();
-                const int across = vertical ? sizes[i].width() : sizes[i].height();
-                length +=
-                    along +
-                    (i > first ? (vertical ? legend->rowSpacing() : legend->columnSpacing()) : 0);
-                thickness = std::max(thickness, across);
+                const QSize size = vertical ? sizes[i] : sizes[i].transposed();
+                length += size.height() + (i > first ? gapAlong : 0);
+                thickness = std::max(thickness, size.width());
             }
             out.length = std::max(out.length, length);
-            out.breadth +=
-                thickness +
-                (first > 0 ? (vertical ? legend->columnSpacing() : legend->rowSpacing()) : 0);
+            out.breadth += thickness + (first > 0 ? gapAcross : 0);
         }
         return out;
     };
@@ -719,7 +717,7 @@ void CurvePlot::fitLegendColumns() {
     int widest = 0;
     for (const QSize& size : sizes)
         widest = std::max(widest, size.width());
-    const bool below = widest > m_plot->width() / 2;
+    const bool below = m_legendSide && widest > m_plot->width() / 2;
     int wrap = 0;
     if (below) {
         const int room = m_plot->width() - legend->margins().left() - legend->margins().right();
@@ -729,8 +727,7 @@ void CurvePlot::fitLegendColumns() {
         wrap = across >= count ? 0 : across;
     } else {
         // The legend sits at the top of the column beside the plot area (PlotStyle::apply).
-        const QCPLayout* side = m_legendBelow ? m_legendSide : legend->layout();
-        int available = side ? side->rect().height() : m_plot->height();
+        int available = m_legendSide ? m_legendSide->rect().height() : m_plot->height();
         available -= legend->margins().top() + legend->margins().bottom();
         // The fewest columns that hold the items, as even as they go, at most half the width.
         int columns = 1;
@@ -759,9 +756,6 @@ void CurvePlot::placeLegend(bool below) {
     QCPLegend* legend = m_plot->legend;
     QCPLayoutGrid* main = m_plot->plotLayout();
     if (below) {
-        m_legendSide = qobject_cast<QCPLayoutGrid*>(legend->layout());
-        if (!m_legendSide)
-            return;
         m_legendSide->take(legend);
         main->insertRow(main->rowCount());
         main->addElement(main->rowCount() - 1, 0, legend);

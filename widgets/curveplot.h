@@ -237,7 +237,7 @@ private:
     QString m_stepLabel = tr("iteration");
     QString m_note;
     int m_noteWrapWidth = 0;
-    QCPLayoutGrid* m_legendSide = nullptr; // the column beside the plot area that holds the legend
+    QCPLayoutGrid* m_legendSide = nullptr; // the column beside the plot area (PlotStyle::apply)
     bool m_legendBelow = false;
     Smoothing m_smoothing = Smoothing::None;
     double m_smoothingAmount = 0;
