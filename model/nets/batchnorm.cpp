@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <tuple>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <ATen/Parallel.h>
@@ -27,6 +30,11 @@ struct AffineArgs {
     bool relu = false;
     int64_t tile = 0;
     int64_t total = 0;
+};
+
+/// sum_tiles' second term where a pass makes one sum only.
+struct NoTerm {
+    float operator()(int64_t, float, float, float) const { return 0.0f; }
 };
 
 namespace base {
@@ -78,43 +86,65 @@ std::vector<float> lanes(const double* per_channel, int64_t c, int64_t lanes_cou
     return out;
 }
 
-/// Per-channel sums over every row of f(lane, a, b, m), where a, b and m are the inputs' elements
-/// (b and m may be null, m only where b is not). Returns C doubles.
-template <typename Term>
-std::vector<double>
-channel_sums(const float* a, const float* b, const float* m, int64_t rows, int64_t c, Term term) {
+/// Per-channel sums over every row of term0(lane, a, b, m) and, in the same pass, of term1 (where
+/// Term1 is not NoTerm), where a, b and m are the inputs' elements (b and m may be null, m only
+/// where b is not). Returns C doubles a term (the second empty for NoTerm).
+template <typename Term0, typename Term1>
+std::pair<std::vector<double>, std::vector<double>> channel_sums(const float* a,
+                                                                 const float* b,
+                                                                 const float* m,
+                                                                 int64_t rows,
+                                                                 int64_t c,
+                                                                 Term0 term0,
+                                                                 Term1 term1) {
+    constexpr bool two = !std::is_same<Term1, NoTerm>::value;
     const int64_t tile = tile_floats(c);
     const int64_t total = rows * c;
     const int64_t tiles = total / tile;
     const int64_t chunks = (tiles + kTilesPerChunk - 1) / kTilesPerChunk;
-    std::vector<float> partial(static_cast<size_t>(chunks * tile), 0.0f);
+    std::vector<float> partial0(static_cast<size_t>(chunks * tile), 0.0f);
+    std::vector<float> partial1(two ? partial0.size() : 0, 0.0f);
     const bool use_avx2 = g_avx2.load(std::memory_order_relaxed);
     at::parallel_for(0, chunks, 1, [&](int64_t first, int64_t last) {
         for (int64_t k = first; k < last; ++k) {
-            float* acc = partial.data() + k * tile;
-            const int64_t end = std::min(tiles, (k + 1) * kTilesPerChunk);
+            float* acc0 = partial0.data() + k * tile;
+            float* acc1 = two ? partial1.data() + k * tile : nullptr;
+            const int64_t begin = k * kTilesPerChunk, end = std::min(tiles, begin + kTilesPerChunk);
             if (use_avx2)
-                avx2::sum_tiles(a, b, m, tile, k * kTilesPerChunk, end, acc, term);
+                avx2::sum_tiles(a, b, m, tile, begin, end, acc0, term0, acc1, term1);
             else
-                base::sum_tiles(a, b, m, tile, k * kTilesPerChunk, end, acc, term);
+                base::sum_tiles(a, b, m, tile, begin, end, acc0, term0, acc1, term1);
         }
     });
-    std::vector<double> sums(static_cast<size_t>(c), 0.0);
+    std::pair<std::vector<double>, std::vector<double>> sums;
+    sums.first.assign(static_cast<size_t>(c), 0.0);
+    sums.second.assign(two ? static_cast<size_t>(c) : 0, 0.0);
     for (int64_t k = 0; k < chunks; ++k)
-        for (int64_t i = 0; i < tile; ++i)
-            sums[static_cast<size_t>(i % c)] += partial[static_cast<size_t>(k * tile + i)];
+        for (int64_t i = 0; i < tile; ++i) {
+            const size_t at = static_cast<size_t>(k * tile + i), s = static_cast<size_t>(i % c);
+            sums.first[s] += partial0[at];
+            if (two)
+                sums.second[s] += partial1[at];
+        }
     // The rows after the last whole tile (fewer than 64 floats).
-    for (int64_t i = tiles * tile; i < total; ++i)
-        sums[static_cast<size_t>(i % c)] += term(i % tile, a[i], b ? b[i] : 0.0f, m ? m[i] : 0.0f);
+    for (int64_t i = tiles * tile; i < total; ++i) {
+        const size_t s = static_cast<size_t>(i % c);
+        const float u = a[i], v = b ? b[i] : 0.0f, w = m ? m[i] : 0.0f;
+        sums.first[s] += term0(i % tile, u, v, w);
+        if (two)
+            sums.second[s] += term1(i % tile, u, v, w);
+    }
     return sums;
 }
 
-/// channel_sums of f(lane, a, b) over two inputs (b may be null).
+/// channel_sums of one term f(lane, a, b) over two inputs (b may be null).
 template <typename Term>
 std::vector<double>
 channel_sums(const float* a, const float* b, int64_t rows, int64_t c, Term term) {
-    return channel_sums(a, b, nullptr, rows, c,
-                        [&](int64_t i, float u, float v, float) { return term(i, u, v); });
+    return channel_sums(
+               a, b, nullptr, rows, c,
+               [&](int64_t i, float u, float v, float) { return term(i, u, v); }, NoTerm())
+        .first;
 }
 
 /// out = a * p[lane] + b * q[lane] + r[lane] over every element (b may be null: no b term). With
@@ -248,21 +278,22 @@ struct ChannelsLastBatchNorm : torch::autograd::Function<ChannelsLastBatchNorm> 
             invstd[static_cast<size_t>(i)] = invstd_a[i];
         }
         const std::vector<float> mean_lanes = lanes(mean_d.data(), c, tile);
+        // sum_dy and sum over rows of dy * (x - mean) (dy * x_hat before the 1/std), in one pass.
         std::vector<double> sum_dy, sum_dy_xc;
         if (mask) {
             // The same sums of the gradient the ReLU passes on: dy where its output is above 0.
-            sum_dy = channel_sums(pdy, mask, rows, c,
-                                  [](int64_t, float g, float m) { return m > 0.0f ? g : 0.0f; });
-            sum_dy_xc =
-                channel_sums(pdy, px, mask, rows, c, [&](int64_t i, float g, float v, float m) {
+            std::tie(sum_dy, sum_dy_xc) = channel_sums(
+                pdy, px, mask, rows, c,
+                [](int64_t, float g, float, float m) { return m > 0.0f ? g : 0.0f; },
+                [&](int64_t i, float g, float v, float m) {
                     return (m > 0.0f ? g : 0.0f) * (v - mean_lanes[static_cast<size_t>(i)]);
                 });
         } else {
-            sum_dy = channel_sums(pdy, nullptr, rows, c, [](int64_t, float g, float) { return g; });
-            // sum over rows of dy * (x - mean): dy * x_hat before the 1/std.
-            sum_dy_xc = channel_sums(pdy, px, rows, c, [&](int64_t i, float g, float v) {
-                return g * (v - mean_lanes[static_cast<size_t>(i)]);
-            });
+            std::tie(sum_dy, sum_dy_xc) = channel_sums(
+                pdy, px, nullptr, rows, c, [](int64_t, float g, float, float) { return g; },
+                [&](int64_t i, float g, float v, float) {
+                    return g * (v - mean_lanes[static_cast<size_t>(i)]);
+                });
         }
         // dx = w invstd (dy - mean(dy) - x_hat mean(dy x_hat)), written as dy a + x b + k per
         // channel.
@@ -421,9 +452,10 @@ struct SyncBatchNorm : torch::autograd::Function<SyncBatchNorm> {
             const std::vector<float> mean_lanes = lanes(m.data(), c, tile_floats(c));
             const float* px = x.data_ptr<float>();
             const float* pdy = dy.data_ptr<float>();
-            sums = channel_sums(pdy, nullptr, rows, c, [](int64_t, float g, float) { return g; });
-            const std::vector<double> dy_xc =
-                channel_sums(pdy, px, rows, c, [&](int64_t i, float g, float v) {
+            std::vector<double> dy_xc;
+            std::tie(sums, dy_xc) = channel_sums(
+                pdy, px, nullptr, rows, c, [](int64_t, float g, float, float) { return g; },
+                [&](int64_t i, float g, float v, float) {
                     return g * (v - mean_lanes[static_cast<size_t>(i)]);
                 });
             sums.insert(sums.end(), dy_xc.begin(), dy_xc.end());
