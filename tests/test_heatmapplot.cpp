@@ -3,6 +3,7 @@
 // the smallest that does, the first and the last layer are always named, a new size recomputes
 // them, and hovering a row whose name is left out still names it. The presenter layout's type
 // scale reaches every text of a plot, text made after it included, and 1 gives back the plot's own.
+// The bar plot's long layer names lie flat where, rotated, they would leave its bars a strip.
 #include <algorithm>
 #include <cmath>
 
@@ -87,6 +88,7 @@ private Q_SLOTS:
     void aShortBarKeepsItsLabelWithinItsEnds();
     void hoverNamesARowWhoseNameIsLeftOut();
     void presenterTypeReachesEveryText();
+    void longBarNamesLieFlatInAShortPlot();
 };
 
 void TestHeatmapPlot::rowNamesNeverOverlap_data() {
@@ -342,6 +344,54 @@ void TestHeatmapPlot::presenterTypeReachesEveryText() {
     QCOMPARE(projected.mark, 2.0 * deskBars.mark);
     QCOMPARE(projected.legend, 2.0 * deskBars.legend);
     QCOMPARE(projected.title, 2.0 * deskBars.title);
+}
+
+void TestHeatmapPlot::longBarNamesLieFlatInAShortPlot() {
+    BarPlot bars;
+    bars.setCategories(cifarRows(56));
+    QVector<double> norms;
+    for (int i = 0; i < cifarRows(56).size(); ++i)
+        norms << 0.1 * (1 + i % 5);
+    bars.setSeries(0, QStringLiteral("plain56"), Qt::blue, norms);
+    bars.setTitle(QStringLiteral("all layers at iteration 600"));
+    bars.setLogY(true);
+    QCustomPlot* plot = bars.plot();
+    const auto resize = [&](int height) {
+        bars.resize(320, height);
+        QTRY_COMPARE(plot->height(), height); // the layout gives the plot the new size
+        plot->replot();
+    };
+    bars.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&bars));
+    // Tall: rotated names, many of them.
+    resize(600);
+    QCOMPARE(plot->xAxis->tickLabelRotation(), 60.0);
+    int tallNames = 0;
+    for (const QString& label : plot->xAxis->tickVectorLabels())
+        tallNames += label.isEmpty() ? 0 : 1;
+    // Short, as in the gradients view on a 1280 x 720 projector: the names lie flat and the bars
+    // keep most of the height.
+    resize(200);
+    QCOMPARE(plot->xAxis->tickLabelRotation(), 0.0);
+    QVERIFY2(plot->axisRect()->height() > plot->height() / 2,
+             qPrintable(QStringLiteral("bars %1 px of %2")
+                            .arg(plot->axisRect()->height())
+                            .arg(plot->height())));
+    QStringList flat;
+    for (const QString& label : plot->xAxis->tickVectorLabels())
+        if (!label.isEmpty())
+            flat << label;
+    QVERIFY(flat.size() >= 2 && flat.size() < tallNames);
+    QCOMPARE(flat.first(), QStringLiteral("conv1"));
+    QCOMPARE(flat.last(), QStringLiteral("fc"));
+    const QFontMetrics metrics(plot->xAxis->tickLabelFont());
+    int names = 0;
+    for (const QString& label : std::as_const(flat))
+        names += metrics.horizontalAdvance(label);
+    QVERIFY(names < plot->axisRect()->width()); // flat names side by side fit the axis
+    // Tall again: rotated again.
+    resize(600);
+    QCOMPARE(plot->xAxis->tickLabelRotation(), 60.0);
 }
 
 QTEST_MAIN(TestHeatmapPlot)

@@ -1,10 +1,12 @@
 // The presenter layout on a projector's screen: beside the lesson's text, every view fits the width
 // the window leaves it, so none scrolls sideways and cuts its right edge (a colour scale, a
-// legend, the export button) off the screen. The presenter layout fills the screen it is on, so the
+// legend, the export button) off the screen, and the height, so that none scrolls down to the
+// caption that says what the plots show. The presenter layout fills the screen it is on, so the
 // test gives Qt's offscreen platform a projector's screen, its size from the command line
 // (--screen 1366x768; ctest runs it at 1366 x 768, 1280 x 720 and 1920 x 1080).
 #include <QtTest>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <vector>
@@ -105,6 +107,16 @@ void TestPresenterLayout::viewsFitTheScreen() {
         // The lesson's text is beside the views: what they get is less than the screen.
         QVERIFY(room > width / 2 && room < width);
         const int least = scroll->widget()->minimumSizeHint().width();
+        // A view with wrapped text is as tall as its layout wants it at that width: the scroll
+        // area sizes it so, and scrolls when that is more than it shows.
+        QWidget* view = scroll->widget();
+        const int tall = std::max(view->minimumSizeHint().height(),
+                                  view->hasHeightForWidth() ? view->heightForWidth(room) : 0);
+        if (tall > scroll->viewport()->height())
+            failures << QStringLiteral("the %1 tab needs %2 px of height, %3 shown")
+                            .arg(tabs->tabText(i))
+                            .arg(tall)
+                            .arg(scroll->viewport()->height());
         if (least > room)
             failures << QStringLiteral("the %1 tab needs %2 px of %3 (%4)")
                             .arg(tabs->tabText(i))

@@ -4,8 +4,10 @@
 #include <cmath>
 #include <limits>
 
+#include <QFontMetrics>
 #include <QMouseEvent>
 #include <QToolTip>
+#include <QtMath>
 #include <qcustomplot.h>
 
 #include "plotexport.h"
@@ -14,6 +16,16 @@
 namespace {
 
 constexpr double kGroupWidth = 0.8; // of a category's slot, shared by its bars
+constexpr double kNameRotation = 60.0;
+// The most of the plot's height the names may take rotated; past it they lie flat, fewer of them.
+constexpr double kMostHeightForNames = 0.35;
+
+/// A category's name on the axis: a parameter's name without ".weight".
+QString tickName(QString name) {
+    if (name.endsWith(QLatin1String(".weight")))
+        name.chop(7);
+    return name;
+}
 
 } // namespace
 
@@ -27,7 +39,9 @@ BarPlot::BarPlot(QWidget* parent) : QWidget(parent) {
     // (every k-th stays, with the first and the last), and the tooltip names each bar.
     ticklabels::setSpacedTicker<QCPAxisTickerText>(m_plot->xAxis);
     ticklabels::setSpacedTicker<QCPAxisTicker>(m_plot->yAxis);
-    m_plot->xAxis->setTickLabelRotation(60);
+    m_plot->xAxis->setTickLabelRotation(kNameRotation);
+    // Before each replot's layout, so a new size or the presenter layout's type is seen first.
+    connect(m_plot, &QCustomPlot::beforeReplot, this, &BarPlot::placeTickLabels);
     m_plot->xAxis->grid()->setVisible(false);
     m_plot->legend->setVisible(true);
     m_group = new QCPBarsGroup(m_plot);
@@ -67,12 +81,8 @@ void BarPlot::setCategories(const QStringList& names) {
     m_categories = names;
     auto ticker = qSharedPointerDynamicCast<QCPAxisTickerText>(m_plot->xAxis->ticker());
     ticker->clear();
-    for (int i = 0; i < names.size(); ++i) {
-        QString label = names[i];
-        if (label.endsWith(QLatin1String(".weight")))
-            label.chop(7);
-        ticker->addTick(i, label);
-    }
+    for (int i = 0; i < names.size(); ++i)
+        ticker->addTick(i, tickName(names[i]));
     rebuild();
 }
 
@@ -250,6 +260,23 @@ void BarPlot::fit() {
         m_plot->yAxis->setRange(r.lower / 1.5, r.upper * 1.5);
     else
         m_plot->yAxis->setRange(0, r.upper > 0 ? r.upper * 1.1 : 1);
+}
+
+/// Rotated names show many categories in little width, but a long name (layer2.4.conv2) rotated
+/// is most of a text line tall: in a short plot (the gradients view on a projector's 1280 x 720,
+/// in the presenter layout's type) they left the bars a strip. There the names lie flat: fewer
+/// fit along the axis (the first and the last stay, and the tooltip names every bar), and the
+/// bars get the height.
+void BarPlot::placeTickLabels() {
+    const QFontMetrics metrics(m_plot->xAxis->tickLabelFont());
+    int longest = 0;
+    for (const QString& name : std::as_const(m_categories))
+        longest = std::max(longest, metrics.horizontalAdvance(tickName(name)));
+    const double radians = qDegreesToRadians(kNameRotation);
+    const double rotated = longest * std::sin(radians) + metrics.height() * std::cos(radians);
+    const double rotation = rotated > kMostHeightForNames * m_plot->height() ? 0.0 : kNameRotation;
+    if (m_plot->xAxis->tickLabelRotation() != rotation)
+        m_plot->xAxis->setTickLabelRotation(rotation);
 }
 
 bool BarPlot::exportImage(const QString& path, QString* error) {

@@ -76,6 +76,7 @@ private:
     };
     void rebuild();
     void fit();
+    void placeTickLabels();
     double shown(double value) const;
 
     QCustomPlot* m_plot = nullptr;

@@ -37,6 +37,19 @@ constexpr int kResponseSeries = 1;
 constexpr int kLeftBars = 1;
 constexpr int kRightBars = 2;
 
+/// A splitter that asks for no more height than its least. The caption below it wraps, so the
+/// scroll area around the view makes the view as tall as its layout prefers at that width, which
+/// adds the plots' preferred heights to the caption's: on a projector's 1280 x 720 that was more
+/// than the screen, and the caption scrolled out of sight. The splitter takes the height left over
+/// all the same (its stretch).
+class CompactSplitter : public QSplitter {
+public:
+    using QSplitter::QSplitter;
+    QSize sizeHint() const override {
+        return {QSplitter::sizeHint().width(), minimumSizeHint().height()};
+    }
+};
+
 QVector<double> toVector(const std::vector<double>& v) {
     return QVector<double>(v.begin(), v.end());
 }
@@ -88,7 +101,7 @@ GradientsView::GradientsView(Selection* selection, QWidget* parent)
     auto* norms = new QWidget(this);
     auto* normsLayout = new QVBoxLayout(norms);
     normsLayout->setContentsMargins(0, 0, 0, 0);
-    auto* split = new QSplitter(Qt::Vertical, norms);
+    auto* split = new CompactSplitter(Qt::Vertical, norms);
     auto* maps = new QSplitter(Qt::Horizontal, split);
     m_leftMap = new HeatmapPlot(maps);
     m_rightMap = new HeatmapPlot(maps);
