@@ -15,6 +15,7 @@
 #include "heatmapplot.h"
 #include "io/runfolder.h"
 #include "lesionview.h"
+#include "mainwindow.h"
 #include "selection.h"
 
 using namespace reslab;
@@ -393,6 +394,25 @@ private Q_SLOTS:
         QVERIFY2(finished.front().at(1).toString().contains(QStringLiteral("spec.json")),
                  qPrintable(finished.front().at(1).toString()));
         QVERIFY(!view.isRunning());
+    }
+
+    // `reslab --view residuals`: the gradients view at its residual diagnostics.
+    void theCommandLineOpensTheResidualDiagnostics() {
+        MainWindow window;
+        ViewRequest request;
+        request.view = QStringLiteral("residuals");
+        QString error;
+        QVERIFY2(window.applyViewRequest(request, &error), qPrintable(error));
+        auto* views = qobject_cast<QTabWidget*>(window.centralWidget());
+        QVERIFY(views);
+        QCOMPARE(views->tabText(views->currentIndex()), QStringLiteral("Gradients"));
+        QTabWidget* inner = window.gradientsView()->tabs();
+        QCOMPARE(inner->tabText(inner->currentIndex()), QStringLiteral("Residual diagnostics"));
+        request.view = QStringLiteral("gradients");
+        QVERIFY2(window.applyViewRequest(request, &error), qPrintable(error));
+        request.view = QStringLiteral("residual");
+        QVERIFY(!window.applyViewRequest(request, &error));
+        QVERIFY2(error.contains(QStringLiteral("residuals")), qPrintable(error));
     }
 
 private:

@@ -169,7 +169,7 @@ GradientsView::GradientsView(Selection* selection, QWidget* parent)
     m_responsePlot = new CurvePlot(responses);
     m_responsePlot->addSeries(kResponseSeries, tr("std of the responses"),
                               CurvePlot::SeriesRole::Bold, false);
-    m_responsePlot->setStepLabel(tr("layer (each conv after its BN, in order)"));
+    m_responsePlot->setStepLabel(tr("conv, in depth order"));
     m_responsePlot->setYLabel(tr("std of responses after BN"));
     auto* stepRow = new QHBoxLayout;
     m_responseStep = new QSlider(Qt::Horizontal, responses);

@@ -49,8 +49,9 @@ int main(int argc, char* argv[]) {
         QStringLiteral("where new experiments write their run folders"), QStringLiteral("DIR"));
     const QCommandLineOption view(
         QStringLiteral("view"),
-        QStringLiteral("the view to show: curves, depth-sweep, graph, features, gradients, lesion, "
-                       "landscape, landscape-3d"),
+        QStringLiteral(
+            "the view to show: curves, depth-sweep, graph, features, gradients, residuals "
+            "(the gradients view's residual diagnostics), lesion, landscape, landscape-3d"),
         QStringLiteral("NAME"));
     const QCommandLineOption compute(
         QStringLiteral("compute"),

@@ -243,6 +243,12 @@ bool MainWindow::applyViewRequest(const ViewRequest& request, QString* error) {
         m_curves->showDepthSweep();
         return true;
     }
+    // "residuals": the gradients view at its residual diagnostics.
+    if (request.view == QLatin1String("residuals")) {
+        showView(QStringLiteral("gradients"));
+        m_gradients->tabs()->setCurrentIndex(1);
+        return true;
+    }
     // "landscape", or "landscape-3d": its surfaces in 3-D; --compute only with one of them.
     const bool landscape =
         request.view == QLatin1String("landscape") || request.view == QLatin1String("landscape-3d");
@@ -260,8 +266,12 @@ bool MainWindow::applyViewRequest(const ViewRequest& request, QString* error) {
     }
     if (!request.view.isEmpty() && !showView(request.view)) {
         if (error)
-            *error = tr("there is no view '%1'; the views are: %2")
-                         .arg(request.view, m_viewKeys.join(QStringLiteral(", ")));
+            *error =
+                tr("there is no view '%1'; the views are: %2")
+                    .arg(request.view, (m_viewKeys + QStringList{QStringLiteral("depth-sweep"),
+                                                                 QStringLiteral("residuals"),
+                                                                 QStringLiteral("landscape-3d")})
+                                           .join(QStringLiteral(", ")));
         return false;
     }
     if (request.view == QLatin1String("graph") && !request.arch.isEmpty() &&

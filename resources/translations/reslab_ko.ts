@@ -970,8 +970,8 @@
         <translation>응답의 표준편차</translation>
     </message>
     <message>
-        <source>layer (each conv after its BN, in order)</source>
-        <translation>층 (각 합성곱의 BN 다음, 순서대로)</translation>
+        <source>conv, in depth order</source>
+        <translation>합성곱 (깊이 순서)</translation>
     </message>
     <message>
         <source>std of responses after BN</source>
