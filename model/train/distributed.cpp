@@ -114,6 +114,19 @@ std::optional<DistributedEnv> distributed_env_from_environment() {
     return e;
 }
 
+std::string laggard_words(int rank, int world, int64_t number, int64_t entered, int64_t finished) {
+    std::string what;
+    if (entered < number)
+        what = " did not join it (it is at collective " + std::to_string(entered);
+    else if (finished < number)
+        what = " did not finish it (it entered collective " + std::to_string(entered) +
+               " and finished " + std::to_string(finished);
+    if (what.empty())
+        return what;
+    return "rank " + std::to_string(rank) + " of " + std::to_string(world) + what +
+           ", this rank at " + std::to_string(number) + "): it hung or died";
+}
+
 #ifdef RESLAB_WITH_GLOO
 struct ProcessGroup::Impl {
     c10::intrusive_ptr<c10d::Store> store;
@@ -154,16 +167,9 @@ struct ProcessGroup::Impl {
                     std::istringstream counts(std::string(bytes.begin(), bytes.end()));
                     counts >> entered >> left;
                 }
-                std::string what;
-                if (entered < number)
-                    what = " did not join it (it is at collective " + std::to_string(entered);
-                else if (left < number)
-                    what = " did not finish it (it entered collective " + std::to_string(entered) +
-                           " and finished " + std::to_string(left);
+                const std::string what = laggard_words(r, world, number, entered, left);
                 if (!what.empty())
-                    out += (out.empty() ? "" : "; ") + std::string("rank ") + std::to_string(r) +
-                           " of " + std::to_string(world) + what + ", this rank at " +
-                           std::to_string(number) + "): it hung or died";
+                    out += (out.empty() ? "" : "; ") + what;
             } catch (const std::exception&) {
                 return out; // the store is unreachable too: rank 0 is gone
             }

@@ -35,6 +35,11 @@ struct DistributedEnv {
 /// Throws DistributedError naming the variable that is missing or malformed.
 std::optional<DistributedEnv> distributed_env_from_environment();
 
+/// What a rank whose collective `number` timed out says of another rank, `rank` of `world`, from
+/// the counts that rank left in the store (collectives entered, and finished): empty when it
+/// finished collective `number` too, else that it did not join it or joined and did not finish it.
+std::string laggard_words(int rank, int world, int64_t number, int64_t entered, int64_t finished);
+
 /// A TCP port that was free a moment ago on 127.0.0.1, for a job's rendezvous on one machine (as
 /// torchrun picks one for --standalone: another process could take it in between, which the
 /// rendezvous then reports). Throws DistributedError when there is none.
