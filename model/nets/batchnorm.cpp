@@ -9,6 +9,9 @@
 #include <vector>
 
 #include <ATen/Parallel.h>
+// c10::optional: LibTorch 2.x's own headers no longer bring it in. It stays c10's, not std's:
+// 1.13's custom functions take an optional tensor as an input only in that spelling.
+#include <c10/util/Optional.h>
 #include <torch/autograd.h>
 
 namespace reslab {

@@ -97,7 +97,8 @@ void reuse_freed_memory() {
 std::vector<std::string> available_devices() {
     std::vector<std::string> devices{"cpu"};
     if (torch::cuda::is_available())
-        for (size_t i = 0; i < torch::cuda::device_count(); ++i)
+        // size_t in LibTorch 1.13, c10::DeviceIndex (int8_t) in 2.x.
+        for (size_t i = 0, n = static_cast<size_t>(torch::cuda::device_count()); i < n; ++i)
             devices.push_back("cuda:" + std::to_string(i));
     return devices;
 }
