@@ -181,6 +181,7 @@ GradientsView::GradientsView(Selection* selection, QWidget* parent)
     responsesLayout->addWidget(m_responsePlot, 1);
     responsesLayout->addLayout(stepRow);
     m_tabs->addTab(diag, tr("Residual diagnostics"));
+    m_diagnostics = diag;
 
     connect(m_leftPicker, &QComboBox::activated, this,
             [this] { setPair(m_leftPicker->currentData().toInt(), m_right); });
@@ -553,6 +554,10 @@ QVector<double> GradientsView::firstToLastRatios(int runId) const {
     for (const QVector<double>& g : m_runs.value(runId).gradNorms)
         out.append(g.size() >= 2 ? g.front() / g.back() : std::numeric_limits<double>::quiet_NaN());
     return out;
+}
+
+void GradientsView::showResidualDiagnostics() {
+    m_tabs->setCurrentWidget(m_diagnostics);
 }
 
 QString GradientsView::caption() const {

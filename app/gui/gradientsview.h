@@ -66,6 +66,8 @@ public:
     HeatmapPlot* residualMap() const { return m_residualMap; }
     CurvePlot* responsePlot() const { return m_responsePlot; }
     QTabWidget* tabs() const { return m_tabs; }
+    /// Shows the residual diagnostics tab (`reslab --view residuals`).
+    void showResidualDiagnostics();
 
 private:
     struct RunProbes {
@@ -103,6 +105,7 @@ private:
     bool m_pairChosen = false; // by the user (or setPair); until then the pair follows the runs
 
     QTabWidget* m_tabs = nullptr;
+    QWidget* m_diagnostics = nullptr; // the residual diagnostics tab
     QComboBox* m_leftPicker = nullptr;
     QComboBox* m_rightPicker = nullptr;
     HeatmapPlot* m_leftMap = nullptr;

@@ -246,7 +246,7 @@ bool MainWindow::applyViewRequest(const ViewRequest& request, QString* error) {
     // "residuals": the gradients view at its residual diagnostics.
     if (request.view == QLatin1String("residuals")) {
         showView(QStringLiteral("gradients"));
-        m_gradients->tabs()->setCurrentIndex(1);
+        m_gradients->showResidualDiagnostics();
         return true;
     }
     // "landscape", or "landscape-3d": its surfaces in 3-D; --compute only with one of them.
