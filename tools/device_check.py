@@ -65,7 +65,7 @@ def parity(tmp):
     weights, x_path, y_path = (os.path.join(tmp, n) for n in ("w.pth", "x.pt", "y.pt"))
     cli("init", "--arch", "resnet50", "--seed", 3, "--out", weights)
     net = torchvision.models.resnet50()
-    net.load_state_dict(torch.load(weights))
+    net.load_state_dict(torch.load(weights, weights_only=True))
     torch.manual_seed(0)
     x = torch.randn(4, 3, 224, 224)
     torch.save(x, x_path)
@@ -74,7 +74,7 @@ def parity(tmp):
             ref = net.to(device).eval()(x.to(device)).cpu()
         cli("predict", "--arch", "resnet50", "--weights", weights, "--input-tensor", x_path,
             "--output-tensor", y_path, "--device", device)
-        ours = torch.load(y_path)
+        ours = torch.load(y_path, weights_only=True)
         diff = (ours - ref).abs().max().item()
         scale = ref.abs().max().item()
         # TF32 convolutions on the GPU (on by default in cuDNN) round to 10 mantissa bits.

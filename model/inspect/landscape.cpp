@@ -160,7 +160,10 @@ Directions filter_normalized_directions(const ResNetImpl& net, uint64_t seed) {
     for (std::vector<torch::Tensor>* out : {&d.d1, &d.d2})
         for (const auto& p : params) {
             const torch::Tensor w = p.value().detach();
-            torch::Tensor r = torch::randn(w.sizes(), generator, w.options());
+            // Drawn on the CPU, where the generator lives, then moved: the same directions for a
+            // net on the GPU as on the CPU.
+            torch::Tensor r =
+                torch::randn(w.sizes(), generator, w.options().device(torch::kCPU)).to(w.device());
             if (w.dim() <= 1) {
                 r.zero_(); // ignore=biasbn: BN weights and biases and the fc bias stay put
             } else {
