@@ -5,12 +5,16 @@
 // norm (SyncBatchNormScope) of two ranks on half a batch each against LibTorch's on the whole.
 // The batch norm with its ReLU in one kernel (batch_norm_relu), and with a residual sum before the
 // ReLU (batch_norm_add_relu), give the same bits as the operations apart, alone and inside whole
-// nets, plain and residual, basic and bottleneck.
+// nets, plain and residual, basic and bottleneck. A net of grey images stored channels-last runs
+// every one of its batch norms on ResLab's kernel, the first one too.
 #include <condition_variable>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <ATen/Parallel.h>
+#include <torch/csrc/autograd/function.h>
 
 #include "nets/batchnorm.h"
 #include "nets/resnet.h"
@@ -142,8 +146,7 @@ std::vector<torch::Tensor> stepOf(const ResNetSpec& spec, bool traced) {
     use_channels_last(*net);
     net->train();
     torch::manual_seed(11);
-    const torch::Tensor x =
-        torch::randn({16, spec.in_channels, 14, 14}).contiguous(torch::MemoryFormat::ChannelsLast);
+    const torch::Tensor x = channels_last(torch::randn({16, spec.in_channels, 14, 14}));
     const torch::Tensor target = torch::randint(spec.classes, {16});
     NetTrace trace;
     const torch::Tensor logits = traced ? net->forward_traced(x, trace) : net->forward(x);
@@ -405,6 +408,62 @@ private Q_SLOTS:
                  qPrintable("weight gradient: " + why));
         QVERIFY2(close(d(out[0].db + out[1].db), full->bias.grad(), 0, 1e-4, &why),
                  qPrintable("bias gradient: " + why));
+    }
+
+    void greyNetRunsEveryBatchNormOnItsOwnKernel_data() {
+        QTest::addColumn<QString>("name");
+        QTest::newRow("plain20") << QStringLiteral("plain20");
+        QTest::newRow("resnet20") << QStringLiteral("resnet20");
+    }
+    void greyNetRunsEveryBatchNormOnItsOwnKernel() {
+        // A batch of one channel is contiguous in both formats to LibTorch, and so is the first
+        // convolution's weight: made channels-last by contiguous() alone they keep NCHW strides,
+        // the first convolution answers in NCHW, and its batch norm falls back to LibTorch's.
+        QFETCH(QString, name);
+        ResNetSpec spec = named_spec(name.toStdString());
+        spec.in_channels = 1;
+        spec.widths = {8, 16, 32};
+        spec.stem_width = 8;
+        ResNet net = build_seeded(spec, 3);
+        use_channels_last(*net);
+        net->train();
+        const torch::Tensor grey = torch::randn({8, 1, 14, 14});
+        const torch::Tensor x = channels_last(grey);
+        QCOMPARE(x.stride(1), int64_t{1});
+        QVERIFY(torch::equal(x, grey));
+        QCOMPARE(net->conv1->weight.stride(1), int64_t{1});
+        int batchNorms = 0;
+        for (const auto& m : net->modules(/*include_self=*/false))
+            if (m->as<torch::nn::BatchNorm2d>())
+                ++batchNorms;
+
+        // The batch restrided, and as contiguous() leaves it: the weight's strides decide then.
+        for (const torch::Tensor& input : {x, grey.contiguous(torch::MemoryFormat::ChannelsLast)}) {
+            std::map<std::string, int> nodes; // every node of the backward graph, by name
+            const torch::Tensor logits = net->forward(input); // holds the graph
+            std::vector<torch::autograd::Node*> todo{logits.grad_fn().get()};
+            std::set<torch::autograd::Node*> seen;
+            while (!todo.empty()) {
+                torch::autograd::Node* node = todo.back();
+                todo.pop_back();
+                if (!node || !seen.insert(node).second)
+                    continue;
+                ++nodes[node->name()];
+                for (const auto& edge : node->next_edges())
+                    todo.push_back(edge.function.get());
+            }
+            int ours = 0;
+            for (const auto& [nodeName, count] : nodes) {
+                QVERIFY2(nodeName.find("NativeBatchNorm") == std::string::npos,
+                         qPrintable(QStringLiteral("%1 of LibTorch's batch norms in the graph, "
+                                                   "input strides %2")
+                                        .arg(count)
+                                        .arg(QString::fromStdString(c10::str(input.strides())))));
+                if (nodeName.find("ChannelsLastBatchNorm") != std::string::npos)
+                    ours += count;
+            }
+            QCOMPARE(ours, batchNorms);
+        }
     }
 
     void libTorchsPathElsewhere() {

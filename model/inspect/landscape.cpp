@@ -67,7 +67,7 @@ WorkingCopy working_copy(const ResNetImpl& net, const torch::Tensor& x) {
     use_channels_last(*w.net);
     for (const auto& p : w.net->named_parameters(/*recurse=*/true))
         w.params.push_back(p.value());
-    w.x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+    w.x = channels_last(x);
     return w;
 }
 

@@ -185,7 +185,16 @@ void use_channels_last(torch::nn::Module& net) {
     torch::NoGradGuard no_grad;
     for (auto& p : net.parameters())
         if (p.dim() == 4)
-            p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+            p.set_data(channels_last(p));
+}
+
+torch::Tensor channels_last(const torch::Tensor& t) {
+    if (t.dim() != 4 || t.suggest_memory_format() == torch::MemoryFormat::ChannelsLast)
+        return t;
+    torch::Tensor out =
+        torch::empty(t.sizes(), t.options().memory_format(torch::MemoryFormat::ChannelsLast));
+    out.copy_(t);
+    return out;
 }
 
 int64_t parameter_count(const torch::nn::Module& module) {

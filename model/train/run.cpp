@@ -403,7 +403,7 @@ void Run::step() {
         torch::Tensor y =
             m_data.train->labels.index_select(0, indices.to(m_data.train->labels.device()));
         if (t.channels_last)
-            x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+            x = channels_last(x);
         if (m_lr.defined())
             m_lr.fill_(lr);
         m_net->train();
@@ -507,7 +507,7 @@ EvalRecord Run::evaluate(bool whole) {
         const torch::Tensor batch = indices.narrow(0, start, std::min(kEvalBatch, count - start));
         torch::Tensor x = make_batch(test, batch).to(m_device);
         if (m_config.train.channels_last)
-            x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+            x = channels_last(x);
         const torch::Tensor y =
             test.labels.index_select(0, batch.to(test.labels.device())).to(m_device);
         const torch::Tensor logits = m_net->forward(x);
