@@ -232,22 +232,27 @@ struct ChannelsLastBatchNorm : torch::autograd::Function<ChannelsLastBatchNorm> 
                lanes(shift.data(), c, tile), nullptr, relu,
                add ? residual->data_ptr<float>() : nullptr);
 
-        // PyTorch's running statistics: an exponential average with the unbiased batch variance.
-        const auto as_tensor = [&](const std::vector<double>& v) {
-            return torch::tensor(v, torch::kFloat64).to(torch::kFloat32);
-        };
+        // PyTorch's running statistics: an exponential average with the unbiased batch variance,
+        // made here in double and rounded once (a handful of numbers: LibTorch's ops would cost
+        // more in dispatch than in arithmetic).
         const double unbias =
             rows > 1 ? static_cast<double>(rows) / static_cast<double>(rows - 1) : 1.0;
-        running_mean.mul_(1.0 - momentum).add_(as_tensor(mean), momentum);
-        running_var.mul_(1.0 - momentum).add_(as_tensor(var), momentum * unbias);
+        float* rm = running_mean.data_ptr<float>();
+        float* rv = running_var.data_ptr<float>();
+        for (int64_t i = 0; i < c; ++i) {
+            const size_t s = static_cast<size_t>(i);
+            rm[i] = static_cast<float>((1.0 - momentum) * rm[i] + momentum * mean[s]);
+            rv[i] = static_cast<float>((1.0 - momentum) * rv[i] + momentum * unbias * var[s]);
+            mean[s] = static_cast<float>(mean[s]); // the backward pass reads the float mean
+        }
 
         // A ReLU's backward needs its output, which the next convolution keeps as its input anyway.
         if (relu)
             ctx->save_for_backward({x, weight, y});
         else
             ctx->save_for_backward({x, weight});
-        ctx->saved_data["mean"] = as_tensor(mean);
-        ctx->saved_data["invstd"] = torch::tensor(invstd, torch::kFloat64);
+        ctx->saved_data["mean"] = std::move(mean);
+        ctx->saved_data["invstd"] = std::move(invstd);
         ctx->saved_data["residual"] = add;
         return y;
     }
@@ -258,8 +263,8 @@ struct ChannelsLastBatchNorm : torch::autograd::Function<ChannelsLastBatchNorm> 
         const torch::Tensor& weight = saved[1];
         // The ReLU's output: dy counts only where it is above 0 (threshold_backward's rule).
         const float* mask = saved.size() > 2 ? saved[2].data_ptr<float>() : nullptr;
-        const torch::Tensor mean = ctx->saved_data["mean"].toTensor();
-        const torch::Tensor invstd_t = ctx->saved_data["invstd"].toTensor();
+        const std::vector<double> mean_d = ctx->saved_data["mean"].toDoubleVector();
+        const std::vector<double> invstd = ctx->saved_data["invstd"].toDoubleVector();
         torch::Tensor dy = grads[0].contiguous(torch::MemoryFormat::ChannelsLast);
         // With a residual sum the ReLU's gradient is the identity's too, so it is made once, by
         // LibTorch's own ReLU backward, and the batch norm's backward reads it unmasked.
@@ -273,13 +278,6 @@ struct ChannelsLastBatchNorm : torch::autograd::Function<ChannelsLastBatchNorm> 
         const int64_t c = x.size(1), rows = x.numel() / c, tile = tile_floats(c);
         const float* px = x.data_ptr<float>();
         const float* pdy = dy.data_ptr<float>();
-        const auto mean_a = mean.accessor<float, 1>();
-        const auto invstd_a = invstd_t.accessor<double, 1>();
-        std::vector<double> mean_d(static_cast<size_t>(c)), invstd(static_cast<size_t>(c));
-        for (int64_t i = 0; i < c; ++i) {
-            mean_d[static_cast<size_t>(i)] = mean_a[i];
-            invstd[static_cast<size_t>(i)] = invstd_a[i];
-        }
         const std::vector<float> mean_lanes = lanes(mean_d.data(), c, tile);
         // sum_dy and sum over rows of dy * (x - mean) (dy * x_hat before the 1/std), in one pass.
         std::vector<double> sum_dy, sum_dy_xc;
@@ -303,22 +301,25 @@ struct ChannelsLastBatchNorm : torch::autograd::Function<ChannelsLastBatchNorm> 
         const auto w = weight.accessor<float, 1>();
         std::vector<double> a(static_cast<size_t>(c)), bcoef(static_cast<size_t>(c)),
             k(static_cast<size_t>(c));
-        std::vector<float> dw(static_cast<size_t>(c)), db(static_cast<size_t>(c));
+        torch::Tensor dw_t = torch::empty({c}, weight.options());
+        torch::Tensor db_t = torch::empty({c}, weight.options());
+        float* dw = dw_t.data_ptr<float>();
+        float* db = db_t.data_ptr<float>();
         const double n = static_cast<double>(rows);
         for (int64_t i = 0; i < c; ++i) {
             const size_t s = static_cast<size_t>(i);
             a[s] = w[i] * invstd[s];
             bcoef[s] = -a[s] * invstd[s] * invstd[s] * sum_dy_xc[s] / n;
             k[s] = -a[s] * sum_dy[s] / n - bcoef[s] * mean_d[s];
-            dw[s] = static_cast<float>(sum_dy_xc[s] * invstd[s]);
-            db[s] = static_cast<float>(sum_dy[s]);
+            dw[i] = static_cast<float>(sum_dy_xc[s] * invstd[s]);
+            db[i] = static_cast<float>(sum_dy[s]);
         }
         torch::Tensor dx = torch::empty_like(x, torch::MemoryFormat::ChannelsLast);
         affine(pdy, px, dx.data_ptr<float>(), rows, c, lanes(a.data(), c, tile),
                lanes(bcoef.data(), c, tile), lanes(k.data(), c, tile), mask);
         return {dx,
-                torch::tensor(dw),
-                torch::tensor(db),
+                dw_t,
+                db_t,
                 torch::Tensor(),
                 torch::Tensor(),
                 torch::Tensor(),
@@ -512,9 +513,12 @@ torch::Tensor own_batch_norm(torch::nn::BatchNorm2d& bn,
                              const torch::Tensor& x,
                              bool relu,
                              const c10::optional<torch::Tensor>& residual) {
-    {
+    torch::Tensor& tracked = bn->num_batches_tracked;
+    if (tracked.scalar_type() == torch::kInt64) {
+        ++*tracked.data_ptr<int64_t>(); // one number: no op to dispatch
+    } else { // a module converted whole by to(dtype), which converts this buffer too
         torch::NoGradGuard no_grad;
-        bn->num_batches_tracked.add_(1);
+        tracked.add_(1);
     }
     return ChannelsLastBatchNorm::apply(x, bn->weight, bn->bias, bn->running_mean, bn->running_var,
                                         *bn->options.momentum(), bn->options.eps(), relu, residual);
@@ -550,7 +554,9 @@ bool uses_own_batch_norm(const torch::nn::BatchNorm2d& bn, const torch::Tensor& 
            x.dim() == 4 && x.size(1) > 0 && x.numel() > x.size(1) &&
            x.is_contiguous(torch::MemoryFormat::ChannelsLast) && o.affine() &&
            o.track_running_stats() && o.momentum().has_value() &&
-           bn->weight.scalar_type() == torch::kFloat && bn->weight.is_contiguous();
+           bn->weight.scalar_type() == torch::kFloat && bn->weight.is_contiguous() &&
+           bn->running_mean.scalar_type() == torch::kFloat && bn->running_mean.is_contiguous() &&
+           bn->running_var.scalar_type() == torch::kFloat && bn->running_var.is_contiguous();
 }
 
 torch::Tensor batch_norm(torch::nn::BatchNorm2d& bn, const torch::Tensor& x) {
