@@ -431,6 +431,12 @@ private Q_SLOTS:
         const torch::Tensor x = channels_last(grey);
         QCOMPARE(x.stride(1), int64_t{1});
         QVERIFY(torch::equal(x, grey));
+        // Channels-last in order but with gaps (a slice): copied dense.
+        const torch::Tensor sliced = torch::randn({8, 3, 6, 6})
+                                         .contiguous(torch::MemoryFormat::ChannelsLast)
+                                         .narrow(2, 0, 3);
+        QVERIFY(channels_last(sliced).is_contiguous(torch::MemoryFormat::ChannelsLast));
+        QVERIFY(torch::equal(channels_last(sliced), sliced));
         QCOMPARE(net->conv1->weight.stride(1), int64_t{1});
         int batchNorms = 0;
         for (const auto& m : net->modules(/*include_self=*/false))

@@ -189,10 +189,10 @@ void use_channels_last(torch::nn::Module& net) {
 }
 
 torch::Tensor channels_last(const torch::Tensor& t) {
-    if (t.dim() != 4 || t.suggest_memory_format() == torch::MemoryFormat::ChannelsLast)
+    const auto cl = torch::MemoryFormat::ChannelsLast;
+    if (t.dim() != 4 || (t.suggest_memory_format() == cl && t.is_contiguous(cl)))
         return t;
-    torch::Tensor out =
-        torch::empty(t.sizes(), t.options().memory_format(torch::MemoryFormat::ChannelsLast));
+    torch::Tensor out = torch::empty(t.sizes(), t.options().memory_format(cl));
     out.copy_(t);
     return out;
 }

@@ -108,7 +108,7 @@ void use_channels_last(torch::nn::Module& net);
 /// A 4-D tensor with channels-last strides, copied where its strides are not. Unlike
 /// contiguous(ChannelsLast) it also restrides a tensor of one channel (a grey image batch, the
 /// first convolution's weight), which LibTorch counts as contiguous in both formats: left with its
-/// NCHW strides, it makes the first convolution answer in NCHW, and every layer after it convert.
+/// NCHW strides, it makes the first convolution answer in NCHW and the layers after it convert.
 torch::Tensor channels_last(const torch::Tensor& t);
 
 /// Parameters (not buffers) of a module, as torchvision's published counts give them.
